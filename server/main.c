@@ -1,0 +1,100 @@
+/* c10k-server: parses the options, opens the listeners, runs the chosen concurrency model and
+ * handles SIGINT/SIGTERM: the first stops accepting and drains (requests in flight are answered,
+ * idle connections closed) within --drain-timeout; a second exits at once. */
+#include "config.h"
+#include "server.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static const struct server_mode *const modes[] = {&mode_thread, &mode_pool, &mode_loop};
+
+static struct server server;
+
+/* Lets the process use every descriptor its hard limit allows. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static void *signal_thread(void *arg)
+{
+    sigset_t *set = arg;
+    int sig;
+    if (sigwait(set, &sig) != 0)
+        return NULL;
+    server_log(&server, "%s: draining (up to %d ms)", strsignal(sig), server.cfg->drain_timeout_ms);
+    atomic_store(&server.stopping, 1);
+    server.mode->stop(&server);
+
+    int ms = server.cfg->drain_timeout_ms;
+    struct timespec timeout = {ms / 1000, (ms % 1000) * 1000000L};
+    siginfo_t info;
+    if (sigtimedwait(set, &info, &timeout) >= 0) {
+        server_log(&server, "second signal: exiting now");
+        _exit(1);
+    }
+    server_log(&server, "drain timeout: %ld connections still open, exiting",
+               atomic_load(&server.active));
+    _exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    raise_fd_limit();
+    int rc = config_parse(&cfg, argc, argv);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+
+    server.cfg = &cfg;
+    server.limits = (struct http_limits){cfg.max_head_bytes, cfg.max_target_bytes,
+                                         cfg.max_headers};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(modes[i]->name, cfg.mode) == 0)
+            server.mode = modes[i];
+    server.start_time = server_now();
+    stats_shard_register(&server.main_shard);
+
+    /* Every thread inherits this mask; only the signal thread takes the signals. */
+    static sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int n_listen = strcmp(cfg.mode, "loop") == 0 ? cfg.loops : 1;
+    rc = server_listen(&server, n_listen);
+    if (rc < 0) {
+        fprintf(stderr, "c10k-server: cannot listen on %s:%d: %s\n", cfg.host, cfg.port,
+                strerror(-rc));
+        return 1;
+    }
+    pthread_t sig_thread;
+    rc = pthread_create(&sig_thread, NULL, signal_thread, &set);
+    if (rc != 0) {
+        fprintf(stderr, "c10k-server: cannot start the signal thread: %s\n", strerror(rc));
+        return 1;
+    }
+    printf("listening on %s:%d mode=%s\n", server.host, server.port, server.mode->name);
+    fflush(stdout);
+
+    rc = server.mode->run(&server);
+    if (rc < 0) {
+        fprintf(stderr, "c10k-server: mode %s failed: %s\n", server.mode->name, strerror(-rc));
+        return 1;
+    }
+    server_log(&server, "drained, exiting");
+    return 0;
+}

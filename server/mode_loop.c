@@ -1,0 +1,583 @@
+/* loop: libuv event loops. One loop by default; --loops N runs N loops on N threads, each with its
+ * own SO_REUSEPORT listener, so the kernel spreads connections across them. Everything is
+ * non-blocking: /sleep is a timer, /work runs on the loop (or on libuv's thread pool with
+ * --offload), and a connection whose output cannot be sent stops being read (backpressure).
+ *
+ * Memory per connection is kept small because idle connections are the point of this model: a
+ * connection owns no buffers while idle. Reads land in one buffer per loop and responses are built
+ * in one buffer per loop; only what is left over (part of a request, output the socket would not
+ * take) is copied into memory the connection owns.
+ *
+ * Timeouts use one list per kind (keep-alive, header, body, write). A list's timeout is the same
+ * for all its members, so appending at the tail keeps it sorted by deadline and a periodic sweep
+ * only looks at the heads: no timer per connection. */
+#include "conn.h"
+#include "server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#define LOOP_READ_BUFFER 65536
+
+enum tlist { TL_NONE = -1, TL_IDLE, TL_HEAD, TL_BODY, TL_WRITE, TL_COUNT };
+
+struct lconn;
+
+struct tnode {
+    struct tnode *prev, *next;
+};
+
+struct loop_ctx {
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_async_t stop_async;
+    uv_timer_t sweep;
+    uv_thread_t thread;
+    struct server *srv;
+    struct stats_shard shard;
+    int index;
+    int stopping;
+    long n_conns;
+    char *rbuf;
+    struct buf out; /* responses are built here, then sent or copied to the connection */
+    struct tnode lists[TL_COUNT];
+    uint64_t timeout_ms[TL_COUNT];
+};
+
+/* Output the socket would not take yet, with its write request. */
+struct lpending {
+    uv_write_t req;
+    struct lconn *l;
+    size_t len;
+    char data[];
+};
+
+struct lconn {
+    uv_tcp_t tcp;
+    struct conn conn;
+    struct tnode node;    /* timeout list links */
+    uint64_t deadline;    /* uv_now() ms */
+    struct loop_ctx *lc;
+    int8_t list;          /* enum tlist */
+    uint8_t reading;
+    uint8_t closing;
+    uint8_t after_write;  /* enum conn_next to carry on with once pending output is sent */
+    struct lpending *pending;
+};
+
+struct ldefer {
+    union {
+        uv_timer_t timer;
+        uv_work_t work;
+    } u;
+    struct lconn *l;
+    long amount;
+};
+
+struct loop_model {
+    struct loop_ctx *loops;
+    int n;
+    atomic_int ready;
+};
+
+static struct loop_model model;
+
+static void lconn_continue(struct lconn *l, enum conn_next next);
+
+/* ---- timeout lists ---- */
+
+static void tlist_unlink(struct lconn *l)
+{
+    if (l->list == TL_NONE)
+        return;
+    l->node.prev->next = l->node.next;
+    l->node.next->prev = l->node.prev;
+    l->list = TL_NONE;
+}
+
+/* Puts the connection at the tail of `which`, with a fresh deadline. */
+static void tlist_arm(struct lconn *l, enum tlist which)
+{
+    struct loop_ctx *lc = l->lc;
+    tlist_unlink(l);
+    struct tnode *head = &lc->lists[which];
+    l->node.prev = head->prev;
+    l->node.next = head;
+    head->prev->next = &l->node;
+    head->prev = &l->node;
+    l->list = (int8_t)which;
+    l->deadline = uv_now(&lc->loop) + lc->timeout_ms[which];
+}
+
+static struct lconn *node_conn(struct tnode *n)
+{
+    return (struct lconn *)((char *)n - offsetof(struct lconn, node));
+}
+
+/* ---- closing ---- */
+
+/* A draining loop ends once its last connection has closed. */
+static void loop_conn_gone(struct loop_ctx *lc)
+{
+    lc->n_conns--;
+    if (lc->stopping && lc->n_conns == 0) {
+        uv_close((uv_handle_t *)&lc->sweep, NULL);
+        uv_close((uv_handle_t *)&lc->stop_async, NULL);
+    }
+}
+
+static void on_conn_closed(uv_handle_t *h)
+{
+    struct lconn *l = h->data;
+    struct loop_ctx *lc = l->lc;
+    conn_free(&l->conn);
+    free(l->pending);
+    server_release(lc->srv, &lc->shard);
+    free(l);
+    loop_conn_gone(lc);
+}
+
+/* A connection that was accepted but never served (refused, or accept failed). */
+static void on_unserved_closed(uv_handle_t *h)
+{
+    struct lconn *l = h->data;
+    struct loop_ctx *lc = l->lc;
+    free(l);
+    loop_conn_gone(lc);
+}
+
+static void lconn_close(struct lconn *l)
+{
+    if (l->closing)
+        return;
+    l->closing = 1;
+    tlist_unlink(l);
+    uv_close((uv_handle_t *)&l->tcp, on_conn_closed);
+}
+
+/* ---- writing ---- */
+
+static void on_write_done(uv_write_t *req, int status)
+{
+    struct lpending *p = req->data;
+    struct lconn *l = p->l;
+    l->pending = NULL;
+    free(p);
+    if (l->closing)
+        return;
+    if (status < 0) {
+        if (status != UV_ECONNRESET && status != UV_EPIPE)
+            stats_inc(&l->lc->shard, STAT_ERR_IO);
+        lconn_close(l);
+        return;
+    }
+    lconn_continue(l, (enum conn_next)l->after_write);
+}
+
+/* Sends the loop's output buffer. Returns 0 when all of it went out, 1 when the rest waits in a
+ * write request (the connection then stops reading), or -1 when the connection must close. */
+static int lconn_flush(struct lconn *l)
+{
+    struct loop_ctx *lc = l->lc;
+    if (lc->out.len == 0)
+        return 0;
+    uv_buf_t b = uv_buf_init(lc->out.data, (unsigned)lc->out.len);
+    int n = uv_try_write((uv_stream_t *)&l->tcp, &b, 1);
+    if (n == (int)lc->out.len) {
+        lc->out.len = 0;
+        return 0;
+    }
+    if (n < 0 && n != UV_EAGAIN) {
+        lc->out.len = 0;
+        if (n != UV_ECONNRESET && n != UV_EPIPE)
+            stats_inc(&lc->shard, STAT_ERR_IO);
+        return -1;
+    }
+    size_t sent = n > 0 ? (size_t)n : 0;
+    size_t rest = lc->out.len - sent;
+    struct lpending *p = malloc(sizeof *p + rest);
+    if (p == NULL) {
+        lc->out.len = 0;
+        stats_inc(&lc->shard, STAT_ERR_IO);
+        return -1;
+    }
+    memcpy(p->data, lc->out.data + sent, rest);
+    lc->out.len = 0;
+    p->l = l;
+    p->len = rest;
+    p->req.data = p;
+    b = uv_buf_init(p->data, (unsigned)rest);
+    if (uv_write(&p->req, (uv_stream_t *)&l->tcp, &b, 1, on_write_done) < 0) {
+        free(p);
+        return -1;
+    }
+    l->pending = p;
+    if (l->reading) {
+        uv_read_stop((uv_stream_t *)&l->tcp);
+        l->reading = 0;
+    }
+    tlist_arm(l, TL_WRITE);
+    return 1;
+}
+
+/* ---- reading ---- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+    (void)suggested;
+    struct lconn *l = h->data;
+    *b = uv_buf_init(l->lc->rbuf, LOOP_READ_BUFFER);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+    struct lconn *l = s->data;
+    struct loop_ctx *lc = l->lc;
+    if (nread > 0) {
+        lc->out.len = 0;
+        lconn_continue(l, conn_feed(&l->conn, b->base, (size_t)nread, &lc->out));
+        return;
+    }
+    if (nread == 0)
+        return;
+    if (nread != UV_EOF && nread != UV_ECONNRESET)
+        stats_inc(&lc->shard, STAT_ERR_IO);
+    lconn_close(l);
+}
+
+static void lconn_read(struct lconn *l)
+{
+    if (!l->reading) {
+        if (uv_read_start((uv_stream_t *)&l->tcp, on_alloc, on_read) < 0) {
+            lconn_close(l);
+            return;
+        }
+        l->reading = 1;
+    }
+    switch (conn_phase(&l->conn)) {
+    case CONN_IDLE:
+        if (l->lc->stopping) {
+            lconn_close(l);
+            return;
+        }
+        tlist_arm(l, TL_IDLE);
+        break;
+    case CONN_HEAD:
+        if (l->list != TL_HEAD) /* the header deadline counts from the head's first bytes */
+            tlist_arm(l, TL_HEAD);
+        break;
+    case CONN_BODY:
+        tlist_arm(l, TL_BODY);
+        break;
+    }
+}
+
+/* ---- deferred requests: /sleep timers and offloaded /work ---- */
+
+static void on_defer_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void defer_resume(struct ldefer *d)
+{
+    struct lconn *l = d->l;
+    l->lc->out.len = 0;
+    lconn_continue(l, conn_resume(&l->conn, &l->lc->out));
+}
+
+static void on_sleep_done(uv_timer_t *t)
+{
+    struct ldefer *d = t->data;
+    defer_resume(d);
+    uv_close((uv_handle_t *)t, on_defer_closed);
+}
+
+static void work_run(uv_work_t *w)
+{
+    struct ldefer *d = w->data;
+    server_burn_cpu(d->amount);
+}
+
+static void work_done(uv_work_t *w, int status)
+{
+    (void)status;
+    struct ldefer *d = w->data;
+    defer_resume(d);
+    free(d);
+}
+
+static void lconn_defer(struct lconn *l)
+{
+    struct loop_ctx *lc = l->lc;
+    if (l->reading) {
+        uv_read_stop((uv_stream_t *)&l->tcp);
+        l->reading = 0;
+    }
+    tlist_unlink(l);
+    struct ldefer *d = malloc(sizeof *d);
+    if (d == NULL) {
+        lconn_close(l);
+        return;
+    }
+    d->l = l;
+    d->amount = l->conn.defer.amount;
+    if (l->conn.defer.kind == DEFER_WORK) {
+        d->u.work.data = d;
+        if (uv_queue_work(&lc->loop, &d->u.work, work_run, work_done) == 0)
+            return;
+    } else {
+        uv_timer_init(&lc->loop, &d->u.timer);
+        d->u.timer.data = d;
+        if (uv_timer_start(&d->u.timer, on_sleep_done, (uint64_t)d->amount, 0) == 0)
+            return;
+        uv_close((uv_handle_t *)&d->u.timer, on_defer_closed);
+        lconn_close(l);
+        return;
+    }
+    free(d);
+    lconn_close(l);
+}
+
+/* ---- the connection's driver ---- */
+
+/* Sends what the state machine produced and does what it asked for next. */
+static void lconn_continue(struct lconn *l, enum conn_next next)
+{
+    for (;;) {
+        int flushed = lconn_flush(l);
+        if (flushed < 0) {
+            lconn_close(l);
+            return;
+        }
+        if (flushed > 0) {
+            l->after_write = (uint8_t)next;
+            return;
+        }
+        switch (next) {
+        case CONN_READ:
+            lconn_read(l);
+            return;
+        case CONN_WRITE:
+            next = conn_resume(&l->conn, &l->lc->out);
+            continue;
+        case CONN_DEFER:
+            lconn_defer(l);
+            return;
+        case CONN_CLOSE:
+            lconn_close(l);
+            return;
+        }
+    }
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    struct loop_ctx *lc = listener->data;
+    if (status < 0) {
+        stats_inc(&lc->shard, STAT_ERR_ACCEPT);
+        if (status == UV_EMFILE || status == UV_ENFILE)
+            stats_inc(&lc->shard, STAT_ERR_EMFILE); /* libuv accepted and closed it */
+        return;
+    }
+    struct lconn *l = calloc(1, sizeof *l);
+    if (l == NULL || uv_tcp_init(&lc->loop, &l->tcp) < 0) {
+        free(l);
+        stats_inc(&lc->shard, STAT_ERR_ACCEPT);
+        return;
+    }
+    l->tcp.data = l;
+    l->lc = lc;
+    l->list = TL_NONE;
+    lc->n_conns++;
+    uv_os_fd_t fd;
+    if (uv_accept(listener, (uv_stream_t *)&l->tcp) < 0) {
+        stats_inc(&lc->shard, STAT_ERR_ACCEPT);
+        l->closing = 1;
+        uv_close((uv_handle_t *)&l->tcp, on_unserved_closed);
+        return;
+    }
+    uv_fileno((uv_handle_t *)&l->tcp, &fd);
+    if (server_admit(lc->srv, fd, &lc->shard) < 0) {
+        l->closing = 1;
+        uv_close((uv_handle_t *)&l->tcp, on_unserved_closed);
+        return;
+    }
+    conn_init(&l->conn, lc->srv, &lc->shard, lc->srv->cfg->offload);
+    server_tune_socket(fd);
+    lconn_read(l);
+}
+
+/* ---- per-loop housekeeping ---- */
+
+static void on_sweep(uv_timer_t *t)
+{
+    struct loop_ctx *lc = t->data;
+    uint64_t now = uv_now(&lc->loop);
+    for (int which = 0; which < TL_COUNT; which++) {
+        struct tnode *head = &lc->lists[which];
+        while (head->next != head && node_conn(head->next)->deadline <= now) {
+            struct lconn *l = node_conn(head->next);
+            tlist_unlink(l);
+            lc->out.len = 0;
+            if (which == TL_WRITE) {
+                stats_inc(&lc->shard, STAT_ERR_TIMEOUT);
+            } else {
+                conn_timeout(&l->conn, &lc->out);
+                if (lc->out.len > 0) { /* the 408: best effort, the client may not read */
+                    uv_buf_t b = uv_buf_init(lc->out.data, (unsigned)lc->out.len);
+                    uv_try_write((uv_stream_t *)&l->tcp, &b, 1);
+                    lc->out.len = 0;
+                }
+            }
+            lconn_close(l);
+        }
+    }
+}
+
+/* Drain: stop listening and close the idle connections; the others close after their response.
+ * An idle connection whose next request has already arrived is left to be answered. */
+static void on_stop(uv_async_t *a)
+{
+    struct loop_ctx *lc = a->data;
+    if (lc->stopping)
+        return;
+    lc->stopping = 1;
+    uv_close((uv_handle_t *)&lc->listener, NULL);
+    struct tnode *head = &lc->lists[TL_IDLE];
+    struct tnode *n = head->next;
+    while (n != head) {
+        struct tnode *next = n->next;
+        struct lconn *l = node_conn(n);
+        uv_os_fd_t fd;
+        char c;
+        if (uv_fileno((uv_handle_t *)&l->tcp, &fd) < 0 ||
+            recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0)
+            lconn_close(l);
+        n = next;
+    }
+    if (lc->n_conns == 0) {
+        uv_close((uv_handle_t *)&lc->sweep, NULL);
+        uv_close((uv_handle_t *)&lc->stop_async, NULL);
+    }
+}
+
+static uint64_t sweep_interval(const struct config *cfg)
+{
+    int shortest = cfg->header_timeout_ms;
+    const int others[] = {cfg->body_timeout_ms, cfg->keepalive_timeout_ms, cfg->write_timeout_ms};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (others[i] < shortest)
+            shortest = others[i];
+    int interval = shortest / 4;
+    return (uint64_t)(interval < 10 ? 10 : interval > 1000 ? 1000 : interval);
+}
+
+static int loop_ctx_init(struct loop_ctx *lc, struct server *srv, int index)
+{
+    const struct config *cfg = srv->cfg;
+    lc->srv = srv;
+    lc->index = index;
+    for (int i = 0; i < TL_COUNT; i++)
+        lc->lists[i].prev = lc->lists[i].next = &lc->lists[i];
+    lc->timeout_ms[TL_IDLE] = (uint64_t)cfg->keepalive_timeout_ms;
+    lc->timeout_ms[TL_HEAD] = (uint64_t)cfg->header_timeout_ms;
+    lc->timeout_ms[TL_BODY] = (uint64_t)cfg->body_timeout_ms;
+    lc->timeout_ms[TL_WRITE] = (uint64_t)cfg->write_timeout_ms;
+    lc->rbuf = malloc(LOOP_READ_BUFFER);
+    if (lc->rbuf == NULL || buf_reserve(&lc->out, cfg->output_limit + 4096) < 0)
+        return -ENOMEM;
+    int rc = uv_loop_init(&lc->loop);
+    if (rc < 0)
+        return rc;
+    stats_shard_register(&lc->shard);
+    if ((rc = uv_tcp_init(&lc->loop, &lc->listener)) < 0 ||
+        (rc = uv_tcp_open(&lc->listener, srv->listen_fds[index])) < 0 ||
+        (rc = uv_async_init(&lc->loop, &lc->stop_async, on_stop)) < 0 ||
+        (rc = uv_timer_init(&lc->loop, &lc->sweep)) < 0)
+        return rc;
+    lc->listener.data = lc;
+    lc->stop_async.data = lc;
+    lc->sweep.data = lc;
+    uint64_t every = sweep_interval(cfg);
+    if ((rc = uv_timer_start(&lc->sweep, on_sweep, every, every)) < 0 ||
+        (rc = uv_listen((uv_stream_t *)&lc->listener, cfg->backlog, on_connection)) < 0)
+        return rc;
+    return 0;
+}
+
+static void loop_thread(void *arg)
+{
+    struct loop_ctx *lc = arg;
+    uv_run(&lc->loop, UV_RUN_DEFAULT);
+}
+
+static int loop_run(struct server *srv)
+{
+    int n = srv->n_listen;
+    model.loops = calloc((size_t)n, sizeof *model.loops);
+    if (model.loops == NULL)
+        return -ENOMEM;
+    model.n = n;
+    for (int i = 0; i < n; i++) {
+        int rc = loop_ctx_init(&model.loops[i], srv, i);
+        if (rc < 0) {
+            fprintf(stderr, "c10k-server: loop %d: %s\n", i, uv_strerror(rc));
+            return -EINVAL;
+        }
+    }
+    atomic_store(&model.ready, 1);
+    if (atomic_load(&srv->stopping))
+        srv->mode->stop(srv);
+    int started = 1;
+    for (int i = 1; i < n; i++) {
+        int rc = uv_thread_create(&model.loops[i].thread, loop_thread, &model.loops[i]);
+        if (rc < 0) {
+            fprintf(stderr, "c10k-server: cannot start loop %d: %s\n", i, uv_strerror(rc));
+            srv->mode->stop(srv);
+            break;
+        }
+        started++;
+    }
+    loop_thread(&model.loops[0]);
+    for (int i = 1; i < started; i++)
+        uv_thread_join(&model.loops[i].thread);
+    /* The loops are left to process exit: other threads may still read their counters. */
+    return 0;
+}
+
+static void loop_stop(struct server *srv)
+{
+    (void)srv;
+    if (!atomic_load(&model.ready))
+        return; /* loop_run sees the stop flag once the loops are ready */
+    for (int i = 0; i < model.n; i++)
+        uv_async_send(&model.loops[i].stop_async);
+}
+
+static void loop_stats_json(struct server *srv, struct buf *out)
+{
+    (void)srv;
+    char tmp[128];
+    buf_append(out, ",\"loops\":[", 10);
+    for (int i = 0; atomic_load(&model.ready) && i < model.n; i++) {
+        struct stats_shard *s = &model.loops[i].shard;
+        uint64_t handled = stats_read(s, STAT_HANDLED), closed = stats_read(s, STAT_CLOSED);
+        int n = snprintf(tmp, sizeof tmp, "%s{\"loop\":%d,\"accepted\":%llu,\"active\":%lld}",
+                         i ? "," : "", i, (unsigned long long)stats_read(s, STAT_ACCEPTED),
+                         (long long)(handled - closed));
+        buf_append(out, tmp, (size_t)n);
+    }
+    buf_append(out, "]", 1);
+}
+
+const struct server_mode mode_loop = {
+    .name = "loop",
+    .run = loop_run,
+    .stop = loop_stop,
+    .stats_json = loop_stats_json,
+};

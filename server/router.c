@@ -1,0 +1,201 @@
+#include "router.h"
+
+#include "config.h"
+#include "response.h"
+#include "server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ALLOW_GET "Allow: GET, HEAD\r\n"
+#define ALLOW_POST "Allow: POST\r\n"
+
+static const char plaintext_body[] = "Hello, World!";
+static const char json_body[] = "{\"message\":\"Hello, World!\"}";
+
+struct route_entry {
+    const char *path;
+    size_t path_len;
+    enum route route;
+    int post; /* POST only; otherwise GET and HEAD */
+    const char *param;
+};
+
+#define ROUTE_ENTRY(p, r, post, param) {p, sizeof(p) - 1, r, post, param}
+
+static const struct route_entry routes[] = {
+    ROUTE_ENTRY("/plaintext", ROUTE_PLAINTEXT, 0, NULL),
+    ROUTE_ENTRY("/json", ROUTE_JSON, 0, NULL),
+    ROUTE_ENTRY("/work", ROUTE_WORK, 0, "cpu_us"),
+    ROUTE_ENTRY("/sleep", ROUTE_SLEEP, 0, "ms"),
+    ROUTE_ENTRY("/echo", ROUTE_ECHO, 1, NULL),
+    ROUTE_ENTRY("/stats", ROUTE_STATS, 0, NULL),
+    ROUTE_ENTRY("/metrics", ROUTE_METRICS, 0, NULL),
+};
+
+/* Finds `name`=value in a query string and parses value as a decimal in [0, max].
+ * Returns 0, or -1 when it is missing, repeated, not a plain decimal or out of range. */
+static int query_param(const char *q, size_t qlen, const char *name, long max, long *out)
+{
+    size_t name_len = strlen(name);
+    int found = 0;
+    long value = 0;
+    size_t i = 0;
+    while (q != NULL && i < qlen) {
+        size_t end = i;
+        while (end < qlen && q[end] != '&')
+            end++;
+        if (end - i > name_len && memcmp(q + i, name, name_len) == 0 && q[i + name_len] == '=') {
+            if (found)
+                return -1;
+            found = 1;
+            size_t p = i + name_len + 1;
+            if (p == end || end - p > 10)
+                return -1;
+            value = 0;
+            for (; p < end; p++) {
+                if (q[p] < '0' || q[p] > '9')
+                    return -1;
+                value = value * 10 + (q[p] - '0');
+            }
+        }
+        i = end + 1;
+    }
+    if (!found || value > max)
+        return -1;
+    *out = value;
+    return 0;
+}
+
+void router_resolve(const struct http_request *req, const struct config *cfg,
+                    struct conn_request *out)
+{
+    *out = (struct conn_request){
+        .route = ROUTE_OTHER,
+        .method = req->method,
+        .minor_version = (uint8_t)req->minor_version,
+        .keep_alive = req->keep_alive,
+    };
+    if (req->method == HTTP_METHOD_UNKNOWN) {
+        out->status = 501;
+        return;
+    }
+    const struct route_entry *e = NULL;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        if (req->path_len == routes[i].path_len &&
+            memcmp(req->path, routes[i].path, req->path_len) == 0) {
+            e = &routes[i];
+            break;
+        }
+    }
+    if (e == NULL) {
+        out->status = 404;
+        return;
+    }
+    out->route = e->route;
+    int allowed = e->post ? req->method == HTTP_POST
+                          : req->method == HTTP_GET || req->method == HTTP_HEAD;
+    if (!allowed) {
+        out->status = 405;
+        return;
+    }
+    if (e->post && req->content_length < 0 && !req->chunked) {
+        out->status = 411;
+        return;
+    }
+    if (e->param != NULL) {
+        long max = e->route == ROUTE_WORK ? cfg->max_work_us : cfg->max_sleep_ms;
+        if (query_param(req->query, req->query_len, e->param, max, &out->param) < 0)
+            out->status = 400;
+    }
+}
+
+int router_defer(const struct conn_request *r, int defer_work, struct conn_defer *d)
+{
+    if (r->status != 0)
+        return 0;
+    if (r->route == ROUTE_SLEEP) {
+        *d = (struct conn_defer){DEFER_SLEEP, r->param};
+        return 1;
+    }
+    if (r->route == ROUTE_WORK && defer_work) {
+        *d = (struct conn_defer){DEFER_WORK, r->param};
+        return 1;
+    }
+    return 0;
+}
+
+static int respond_error(const struct conn_request *r, struct buf *out)
+{
+    char body[64];
+    int n = snprintf(body, sizeof body, "%d %s\n", r->status, http_status_reason(r->status));
+    const char *extra = NULL;
+    if (r->status == 405)
+        extra = r->route == ROUTE_ECHO ? ALLOW_POST : ALLOW_GET;
+    if (resp_full(out, r->status, "text/plain", body, (size_t)n, r->keep_alive, r->minor_version,
+                  r->method == HTTP_HEAD, extra) < 0)
+        return -ENOMEM;
+    return r->status;
+}
+
+static int respond_rendered(const struct conn *c, struct buf *out, const char *type,
+                            int (*render)(struct server *, struct buf *))
+{
+    const struct conn_request *r = &c->req;
+    struct buf body = {0};
+    int rc = render(c->srv, &body);
+    if (rc == 0 && resp_full(out, 200, type, body.data, body.len, r->keep_alive,
+                             r->minor_version, r->method == HTTP_HEAD, NULL) < 0)
+        rc = -ENOMEM;
+    buf_free(&body);
+    return rc < 0 ? rc : 200;
+}
+
+int router_respond(struct conn *c, struct buf *out)
+{
+    const struct conn_request *r = &c->req;
+    int head_only = r->method == HTTP_HEAD;
+    const char *body = NULL;
+    size_t len = 0;
+    const char *type = "text/plain";
+
+    if (r->status != 0)
+        return respond_error(r, out);
+    switch (r->route) {
+    case ROUTE_PLAINTEXT:
+        body = plaintext_body;
+        len = sizeof plaintext_body - 1;
+        break;
+    case ROUTE_JSON:
+        body = json_body;
+        len = sizeof json_body - 1;
+        type = "application/json";
+        break;
+    case ROUTE_WORK:
+        if (!c->defer_work)
+            server_burn_cpu(r->param);
+        /* fall through */
+    case ROUTE_SLEEP:
+        body = "done\n";
+        len = 5;
+        break;
+    case ROUTE_ECHO:
+        body = c->body.data;
+        len = c->body.len;
+        type = "application/octet-stream";
+        break;
+    case ROUTE_STATS:
+        return respond_rendered(c, out, "application/json", stats_render_json);
+    case ROUTE_METRICS:
+        return respond_rendered(c, out, "text/plain; version=0.0.4; charset=utf-8",
+                                stats_render_prometheus);
+    case ROUTE_OTHER:
+    case ROUTE_COUNT:
+        return -EINVAL;
+    }
+    if (resp_full(out, 200, type, body, len, r->keep_alive, r->minor_version, head_only, NULL) <
+        0)
+        return -ENOMEM;
+    return 200;
+}

@@ -1,0 +1,240 @@
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char reject_response[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                      "Server: c10k-lab\r\n"
+                                      "Content-Type: text/plain\r\n"
+                                      "Content-Length: 24\r\n"
+                                      "Connection: close\r\n"
+                                      "Retry-After: 1\r\n"
+                                      "\r\n"
+                                      "503 Service Unavailable\n";
+
+double server_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void server_log(const struct server *srv, const char *fmt, ...)
+{
+    if (srv->cfg->quiet)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "c10k-server: %s\n", line);
+}
+
+static int listen_one(struct server *srv, const struct addrinfo *ai, int port, int reuseport)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0))
+        goto fail;
+    struct sockaddr_storage addr;
+    memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+    if (addr.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&addr)->sin6_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in *)&addr)->sin_port = htons((uint16_t)port);
+    if (bind(fd, (struct sockaddr *)&addr, ai->ai_addrlen) < 0 ||
+        listen(fd, srv->cfg->backlog) < 0)
+        goto fail;
+    return fd;
+fail:;
+    int err = -errno;
+    close(fd);
+    return err;
+}
+
+int server_listen(struct server *srv, int n)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res;
+    int rc = getaddrinfo(srv->cfg->host, "0", &hints, &res);
+    if (rc != 0) {
+        fprintf(stderr, "c10k-server: --host %s: %s\n", srv->cfg->host, gai_strerror(rc));
+        return -EINVAL;
+    }
+    if (n > SERVER_MAX_LISTENERS)
+        n = SERVER_MAX_LISTENERS;
+    int port = srv->cfg->port;
+    srv->n_listen = 0;
+    for (int i = 0; i < n; i++) {
+        int fd = listen_one(srv, res, port, n > 1);
+        if (fd < 0) {
+            rc = fd;
+            goto fail;
+        }
+        srv->listen_fds[srv->n_listen++] = fd;
+        if (i == 0) {
+            struct sockaddr_storage addr;
+            socklen_t len = sizeof addr;
+            if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
+                rc = -errno;
+                goto fail;
+            }
+            void *ip = addr.ss_family == AF_INET6
+                           ? (void *)&((struct sockaddr_in6 *)&addr)->sin6_addr
+                           : (void *)&((struct sockaddr_in *)&addr)->sin_addr;
+            port = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
+                                                    : ((struct sockaddr_in *)&addr)->sin_port);
+            inet_ntop(addr.ss_family, ip, srv->host, sizeof srv->host);
+            srv->port = port;
+        }
+    }
+    freeaddrinfo(res);
+    return 0;
+fail:
+    freeaddrinfo(res);
+    while (srv->n_listen > 0)
+        close(srv->listen_fds[--srv->n_listen]);
+    return rc;
+}
+
+void server_tune_socket(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+void server_reject(int fd, struct stats_shard *shard, enum stat_id why)
+{
+    /* Best effort: the client gets a 503 if its socket can take it now. The request it may have
+     * sent is read first so that close() sends a FIN, not a reset that would discard the 503. */
+    char drain[4096];
+    while (recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0) {
+    }
+    ssize_t n = send(fd, reject_response, sizeof reject_response - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)n;
+    shutdown(fd, SHUT_WR);
+    stats_inc(shard, STAT_REJECTED);
+    stats_inc(shard, why);
+}
+
+int server_admit(struct server *srv, int fd, struct stats_shard *shard)
+{
+    stats_inc(shard, STAT_ACCEPTED);
+    if (atomic_fetch_add(&srv->active, 1) >= srv->cfg->max_conns) {
+        atomic_fetch_sub(&srv->active, 1);
+        server_reject(fd, shard, STAT_ERR_MAX_CONNS);
+        return -EBUSY;
+    }
+    stats_inc(shard, STAT_HANDLED);
+    return 0;
+}
+
+void server_unadmit(struct server *srv, int fd, struct stats_shard *shard, enum stat_id why)
+{
+    atomic_fetch_sub(&srv->active, 1);
+    stats_add(shard, STAT_HANDLED, (uint64_t)-1);
+    server_reject(fd, shard, why);
+}
+
+void server_release(struct server *srv, struct stats_shard *shard)
+{
+    (void)shard;
+    atomic_fetch_sub(&srv->active, 1);
+}
+
+/* The spare descriptor of the thread models' accept loop (used by one thread only). */
+static int spare_fd = -1;
+
+static void spare_open(void)
+{
+    if (spare_fd < 0)
+        spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+int server_accept_blocking(struct server *srv)
+{
+    int lfd = srv->listen_fds[0];
+    spare_open();
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            if (atomic_load(&srv->stopping)) {
+                close(fd);
+                return -1;
+            }
+            server_tune_socket(fd);
+            return fd;
+        }
+        int err = errno;
+        if (atomic_load(&srv->stopping))
+            return -1;
+        if (err == EINTR || err == ECONNABORTED)
+            continue;
+        stats_inc(&srv->main_shard, STAT_ERR_ACCEPT);
+        if (err == EMFILE || err == ENFILE) {
+            /* Out of descriptors: give the spare up to take the pending connection, answer it
+             * 503 so its client knows, and take the spare back. Without a spare (another thread
+             * took it), wait a little rather than spin. */
+            if (spare_fd >= 0) {
+                close(spare_fd);
+                spare_fd = -1;
+                fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+                if (fd >= 0) {
+                    stats_inc(&srv->main_shard, STAT_ACCEPTED);
+                    server_reject(fd, &srv->main_shard, STAT_ERR_EMFILE);
+                    close(fd);
+                }
+                spare_open();
+            }
+            if (spare_fd < 0) {
+                struct timespec ts = {0, 50 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+            continue;
+        }
+        if (err == EINVAL || err == EBADF)
+            return -1; /* the listener was shut down */
+        /* ENOBUFS, ENOMEM, EPERM and the like: the server goes on. */
+        server_log(srv, "accept: %s", strerror(err));
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void server_burn_cpu(long us)
+{
+    struct timespec start, now;
+    if (us <= 0)
+        return;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+    volatile uint64_t x = 88172645463325252ULL;
+    for (;;) {
+        for (int i = 0; i < 500; i++) {
+            uint64_t y = x;
+            y ^= y << 13;
+            y ^= y >> 7;
+            y ^= y << 17;
+            x = y;
+        }
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+        long elapsed = (now.tv_sec - start.tv_sec) * 1000000L + (now.tv_nsec - start.tv_nsec) / 1000;
+        if (elapsed >= us)
+            return;
+    }
+}

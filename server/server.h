@@ -1,0 +1,78 @@
+/* The server as the concurrency models see it: its configuration, listeners, counters and the
+ * one small interface every model implements. */
+#ifndef C10K_SERVER_H
+#define C10K_SERVER_H
+
+#include "config.h"
+#include "http.h"
+#include "stats.h"
+
+#include <stdatomic.h>
+
+struct buf;
+struct server;
+
+/* A concurrency model: one file each (mode_thread.c, mode_pool.c, mode_loop.c). */
+struct server_mode {
+    const char *name;
+    /* Serves until a stop has been asked for and the connections have drained. Returns 0, or a
+     * negative errno when the model could not start. */
+    int (*run)(struct server *srv);
+    /* Asks run() to stop accepting and drain; called once, from the signal thread. */
+    void (*stop)(struct server *srv);
+    /* Appends the model's own section of /stats (a JSON member, with its leading comma). */
+    void (*stats_json)(struct server *srv, struct buf *out);
+};
+
+extern const struct server_mode mode_thread;
+extern const struct server_mode mode_pool;
+extern const struct server_mode mode_loop;
+
+#define SERVER_MAX_LISTENERS 256
+
+struct server {
+    const struct config *cfg;
+    const struct server_mode *mode;
+    struct http_limits limits;   /* from cfg, in the parser's terms */
+    int listen_fds[SERVER_MAX_LISTENERS]; /* one, or one per loop with SO_REUSEPORT */
+    int n_listen;
+    char host[64];
+    int port;                    /* the bound port */
+    double start_time;           /* CLOCK_MONOTONIC seconds */
+    atomic_int stopping;         /* set once a stop was asked for */
+    atomic_long active;          /* open connections, for --max-conns */
+    struct stats_shard main_shard; /* the accepting thread's counters */
+    void *mode_state;
+};
+
+/* Creates n listeners on cfg->host:cfg->port (SO_REUSEPORT when n > 1; the first one's port
+ * decides the others' when the port is 0). Returns 0 or a negative errno. */
+int server_listen(struct server *srv, int n);
+
+/* Counts an accepted connection against --max-conns. Returns 0 when it may be served, or
+ * -EBUSY after answering it 503 (counted in `shard`); the caller then closes it. */
+int server_admit(struct server *srv, int fd, struct stats_shard *shard);
+/* Takes back an admission when the connection cannot be served after all (no thread, queue
+ * full): answers 503 and counts it rejected under `why`; the caller then closes it. */
+void server_unadmit(struct server *srv, int fd, struct stats_shard *shard, enum stat_id why);
+/* Answers 503 on fd and shuts its sending side, counting the rejection under `why`. */
+void server_reject(int fd, struct stats_shard *shard, enum stat_id why);
+/* The connection admitted by server_admit has closed. */
+void server_release(struct server *srv, struct stats_shard *shard);
+
+/* Blocking accept for the thread models: returns a connected, blocking descriptor, or -1 once the
+ * listener has been shut down. Handles EINTR, ECONNABORTED and EMFILE (a spare descriptor is
+ * given up to accept and close the pending connection, so that accept never spins). */
+int server_accept_blocking(struct server *srv);
+
+/* Sets the per-connection socket options every model uses (TCP_NODELAY). */
+void server_tune_socket(int fd);
+
+double server_now(void);
+void server_log(const struct server *srv, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Runs /work: burns about `us` microseconds of this thread's CPU time. */
+void server_burn_cpu(long us);
+
+#endif
