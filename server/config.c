@@ -37,6 +37,7 @@ static const char usage_text[] =
     "  --drain-timeout T        on SIGINT/SIGTERM, to finish requests in flight (default 10s)\n"
     "  --max-work-us N          largest /work?cpu_us (default 1000000)\n"
     "  --max-sleep-ms N         largest /sleep?ms (default 60000)\n"
+    "  --chartjs PATH           Chart.js for /dashboard (default: Debian's libjs-chart.js)\n"
     "  --quiet                  no log lines on stderr\n"
     "  --help, --version\n"
     "\n"
@@ -66,6 +67,7 @@ enum {
     OPT_DRAIN_TIMEOUT,
     OPT_MAX_WORK_US,
     OPT_MAX_SLEEP_MS,
+    OPT_CHARTJS,
     OPT_QUIET,
     OPT_HELP,
     OPT_VERSION,
@@ -95,6 +97,7 @@ static const struct option long_options[] = {
     {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
     {"max-work-us", required_argument, NULL, OPT_MAX_WORK_US},
     {"max-sleep-ms", required_argument, NULL, OPT_MAX_SLEEP_MS},
+    {"chartjs", required_argument, NULL, OPT_CHARTJS},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -204,6 +207,7 @@ static void config_defaults(struct config *cfg)
         .drain_timeout_ms = CONFIG_DEFAULT_DRAIN_TIMEOUT_MS,
         .max_work_us = CONFIG_DEFAULT_MAX_WORK_US,
         .max_sleep_ms = CONFIG_DEFAULT_MAX_SLEEP_MS,
+        .chartjs = CONFIG_DEFAULT_CHARTJS,
     };
 }
 
@@ -306,6 +310,9 @@ int config_parse(struct config *cfg, int argc, char **argv)
         case OPT_MAX_SLEEP_MS:
             if ((rc = parse_count(name, optarg, 0, 3600LL * 1000, &v)) == 0)
                 cfg->max_sleep_ms = (long)v;
+            break;
+        case OPT_CHARTJS:
+            cfg->chartjs = optarg;
             break;
         case OPT_QUIET:
             cfg->quiet = 1;

@@ -18,6 +18,7 @@
 #define CONFIG_DEFAULT_DRAIN_TIMEOUT_MS 10000
 #define CONFIG_DEFAULT_MAX_WORK_US 1000000
 #define CONFIG_DEFAULT_MAX_SLEEP_MS 60000
+#define CONFIG_DEFAULT_CHARTJS "/usr/share/javascript/chart.js/chart.min.js"
 #define CONFIG_FDS_RESERVED 32 /* descriptors kept free for listeners, logs and /stats */
 
 struct config {
@@ -44,6 +45,7 @@ struct config {
     int drain_timeout_ms;
     long max_work_us;
     long max_sleep_ms;
+    const char *chartjs;  /* the chart library /dashboard serves */
     int quiet;            /* no log lines on stderr */
 };
 

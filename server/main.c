@@ -2,6 +2,7 @@
  * handles SIGINT/SIGTERM: the first stops accepting and drains (requests in flight are answered,
  * idle connections closed) within --drain-timeout; a second exits at once. */
 #include "config.h"
+#include "router.h"
 #include "server.h"
 
 #include <errno.h>
@@ -64,6 +65,10 @@ int main(int argc, char **argv)
         if (strcmp(modes[i]->name, cfg.mode) == 0)
             server.mode = modes[i];
     server.start_time = server_now();
+    rc = router_init(&cfg);
+    if (rc < 0)
+        server_log(&server, "/dashboard has no chart library: %s: %s (install libjs-chart.js)",
+                   cfg.chartjs, strerror(-rc));
     stats_shard_register(&server.main_shard);
 
     /* Every thread inherits this mask; only the signal thread takes the signals. */

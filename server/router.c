@@ -11,6 +11,9 @@
 #define ALLOW_GET "Allow: GET, HEAD\r\n"
 #define ALLOW_POST "Allow: POST\r\n"
 
+extern const char dashboard_html[];
+extern const unsigned long dashboard_html_len;
+
 static const char plaintext_body[] = "Hello, World!";
 static const char json_body[] = "{\"message\":\"Hello, World!\"}";
 
@@ -18,20 +21,25 @@ struct route_entry {
     const char *path;
     size_t path_len;
     enum route route;
-    int post; /* POST only; otherwise GET and HEAD */
-    const char *param;
+    int post;          /* POST only; otherwise GET and HEAD */
+    const char *param; /* the query parameter the route needs, or NULL */
+    long value;        /* the request's parameter when it takes none from the query */
 };
 
-#define ROUTE_ENTRY(p, r, post, param) {p, sizeof(p) - 1, r, post, param}
+#define ROUTE_ENTRY(p, r, post, param, value) {p, sizeof(p) - 1, r, post, param, value}
+
+enum dashboard_asset { DASHBOARD_PAGE, DASHBOARD_CHART_JS };
 
 static const struct route_entry routes[] = {
-    ROUTE_ENTRY("/plaintext", ROUTE_PLAINTEXT, 0, NULL),
-    ROUTE_ENTRY("/json", ROUTE_JSON, 0, NULL),
-    ROUTE_ENTRY("/work", ROUTE_WORK, 0, "cpu_us"),
-    ROUTE_ENTRY("/sleep", ROUTE_SLEEP, 0, "ms"),
-    ROUTE_ENTRY("/echo", ROUTE_ECHO, 1, NULL),
-    ROUTE_ENTRY("/stats", ROUTE_STATS, 0, NULL),
-    ROUTE_ENTRY("/metrics", ROUTE_METRICS, 0, NULL),
+    ROUTE_ENTRY("/plaintext", ROUTE_PLAINTEXT, 0, NULL, 0),
+    ROUTE_ENTRY("/json", ROUTE_JSON, 0, NULL, 0),
+    ROUTE_ENTRY("/work", ROUTE_WORK, 0, "cpu_us", 0),
+    ROUTE_ENTRY("/sleep", ROUTE_SLEEP, 0, "ms", 0),
+    ROUTE_ENTRY("/echo", ROUTE_ECHO, 1, NULL, 0),
+    ROUTE_ENTRY("/stats", ROUTE_STATS, 0, NULL, 0),
+    ROUTE_ENTRY("/metrics", ROUTE_METRICS, 0, NULL, 0),
+    ROUTE_ENTRY("/dashboard", ROUTE_DASHBOARD, 0, NULL, DASHBOARD_PAGE),
+    ROUTE_ENTRY("/dashboard/chart.js", ROUTE_DASHBOARD, 0, NULL, DASHBOARD_CHART_JS),
 };
 
 /* Finds `name`=value in a query string and parses value as a decimal in [0, max].
@@ -94,6 +102,7 @@ void router_resolve(const struct http_request *req, const struct config *cfg,
         return;
     }
     out->route = e->route;
+    out->param = e->value;
     int allowed = e->post ? req->method == HTTP_POST
                           : req->method == HTTP_GET || req->method == HTTP_HEAD;
     if (!allowed) {
@@ -152,6 +161,55 @@ static int respond_rendered(const struct conn *c, struct buf *out, const char *t
     return rc < 0 ? rc : 200;
 }
 
+/* The chart library for /dashboard, read once at start from --chartjs (Debian's
+ * libjs-chart.js) and never written again. */
+static struct buf chartjs;
+
+int router_init(const struct config *cfg)
+{
+    FILE *f = fopen(cfg->chartjs, "rbe");
+    if (f == NULL)
+        return -errno;
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if ((rc = buf_append(&chartjs, chunk, n)) < 0)
+            break;
+    if (rc == 0 && ferror(f))
+        rc = -EIO;
+    if (rc < 0)
+        buf_free(&chartjs);
+    fclose(f);
+    return rc;
+}
+
+static int respond_dashboard(const struct conn *c, struct buf *out)
+{
+    const struct conn_request *r = &c->req;
+    int head_only = r->method == HTTP_HEAD;
+    if (r->param == DASHBOARD_PAGE)
+        return resp_full(out, 200, "text/html; charset=utf-8", dashboard_html, dashboard_html_len,
+                         r->keep_alive, r->minor_version, head_only, NULL) < 0
+                   ? -ENOMEM
+                   : 200;
+    if (chartjs.len == 0) {
+        char body[512];
+        int n = snprintf(body, sizeof body,
+                         "404 Not Found: no chart library at %s (install Debian's libjs-chart.js "
+                         "or pass --chartjs PATH)\n",
+                         c->srv->cfg->chartjs);
+        return resp_full(out, 404, "text/plain", body, (size_t)n, r->keep_alive,
+                         r->minor_version, head_only, NULL) < 0
+                   ? -ENOMEM
+                   : 404;
+    }
+    return resp_full(out, 200, "text/javascript", chartjs.data, chartjs.len, r->keep_alive,
+                     r->minor_version, head_only, "Cache-Control: max-age=3600\r\n") < 0
+               ? -ENOMEM
+               : 200;
+}
+
 int router_respond(struct conn *c, struct buf *out)
 {
     const struct conn_request *r = &c->req;
@@ -190,6 +248,8 @@ int router_respond(struct conn *c, struct buf *out)
     case ROUTE_METRICS:
         return respond_rendered(c, out, "text/plain; version=0.0.4; charset=utf-8",
                                 stats_render_prometheus);
+    case ROUTE_DASHBOARD:
+        return respond_dashboard(c, out);
     case ROUTE_OTHER:
     case ROUTE_COUNT:
         return -EINVAL;

@@ -7,6 +7,9 @@
 
 struct config;
 
+/* Loads what the endpoints serve from files (the chart library of /dashboard). Returns 0 or a
+ * negative errno; the server runs without it, /dashboard/chart.js then answers 404. */
+int router_init(const struct config *cfg);
 /* Decides the route and, for a request that will be answered with an error (404, 405, 400 for a
  * bad parameter, 501), its status. */
 void router_resolve(const struct http_request *req, const struct config *cfg,

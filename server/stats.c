@@ -17,7 +17,7 @@ static struct stats_shard *registry_head;
 static uint64_t retired[STAT_COUNT];
 
 static const char *const route_names[ROUTE_COUNT] = {
-    "plaintext", "json", "work", "sleep", "echo", "stats", "metrics", "other",
+    "plaintext", "json", "work", "sleep", "echo", "stats", "metrics", "dashboard", "other",
 };
 
 const char *stats_route_name(enum route r)

@@ -19,6 +19,7 @@ enum route {
     ROUTE_ECHO,
     ROUTE_STATS,
     ROUTE_METRICS,
+    ROUTE_DASHBOARD,
     ROUTE_OTHER,
     ROUTE_COUNT
 };
