@@ -81,7 +81,9 @@ static enum conn_next conn_answer(struct conn *c, struct buf *out)
     stats_inc(c->shard, (enum stat_id)(STAT_ROUTE_FIRST + r->route));
     stats_inc(c->shard, (enum stat_id)(STAT_RESP_1XX + status / 100 - 1));
     stats_add(c->shard, STAT_BYTES_OUT, out->len - before);
-    if (status_is_malformed(status))
+    if (status == 400 && (r->route == ROUTE_WORK || r->route == ROUTE_SLEEP))
+        stats_inc(c->shard, STAT_ERR_PARAM); /* only the router answers these routes 400 */
+    else if (status_is_malformed(status))
         stats_inc(c->shard, STAT_ERR_PARSE);
     c->state = r->keep_alive ? CS_HEAD : CS_CLOSED;
     return r->keep_alive ? CONN_READ : CONN_CLOSE;

@@ -41,7 +41,11 @@ static void *signal_thread(void *arg)
     int ms = server.cfg->drain_timeout_ms;
     struct timespec timeout = {ms / 1000, (ms % 1000) * 1000000L};
     siginfo_t info;
-    if (sigtimedwait(set, &info, &timeout) >= 0) {
+    int rc;
+    /* EINTR is not the end of the drain: a debugger or ASan's leak check at exit interrupts. */
+    while ((rc = sigtimedwait(set, &info, &timeout)) < 0 && errno == EINTR) {
+    }
+    if (rc >= 0) {
         server_log(&server, "second signal: exiting now");
         _exit(1);
     }

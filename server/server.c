@@ -1,5 +1,8 @@
 #include "server.h"
 
+#include "buf.h"
+#include "response.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,15 +16,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-static const char reject_response[] = "HTTP/1.1 503 Service Unavailable\r\n"
-                                      "Server: c10k-lab\r\n"
-                                      "Content-Type: text/plain\r\n"
-                                      "Content-Length: 24\r\n"
-                                      "Connection: close\r\n"
-                                      "Retry-After: 1\r\n"
-                                      "\r\n"
-                                      "503 Service Unavailable\n";
 
 double server_now(void)
 {
@@ -126,8 +120,14 @@ void server_reject(int fd, struct stats_shard *shard, enum stat_id why)
     char drain[4096];
     while (recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0) {
     }
-    ssize_t n = send(fd, reject_response, sizeof reject_response - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-    (void)n;
+    static const char body[] = "503 Service Unavailable\n";
+    struct buf out = {0};
+    if (resp_full(&out, 503, "text/plain", body, sizeof body - 1, 0, 1, 0,
+                  "Retry-After: 1\r\n") > 0) {
+        ssize_t n = send(fd, out.data, out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        (void)n;
+    }
+    buf_free(&out);
     shutdown(fd, SHUT_WR);
     stats_inc(shard, STAT_REJECTED);
     stats_inc(shard, why);

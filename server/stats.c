@@ -175,10 +175,11 @@ int stats_render_json(struct server *srv, struct buf *out)
             (unsigned long long)v[STAT_RESP_3XX], (unsigned long long)v[STAT_RESP_4XX],
             (unsigned long long)v[STAT_RESP_5XX]);
     appendf(out,
-            "\"errors\":{\"parse\":%llu,\"timeout\":%llu,\"io\":%llu,\"accept\":%llu,"
+            "\"errors\":{\"parse\":%llu,\"bad_param\":%llu,\"timeout\":%llu,\"io\":%llu,\"accept\":%llu,"
             "\"emfile\":%llu,\"thread_create\":%llu,\"queue_full\":%llu,\"max_conns\":%llu,"
             "\"keepalive_closed\":%llu},",
-            (unsigned long long)v[STAT_ERR_PARSE], (unsigned long long)v[STAT_ERR_TIMEOUT],
+            (unsigned long long)v[STAT_ERR_PARSE], (unsigned long long)v[STAT_ERR_PARAM],
+            (unsigned long long)v[STAT_ERR_TIMEOUT],
             (unsigned long long)v[STAT_ERR_IO], (unsigned long long)v[STAT_ERR_ACCEPT],
             (unsigned long long)v[STAT_ERR_EMFILE], (unsigned long long)v[STAT_ERR_THREAD],
             (unsigned long long)v[STAT_ERR_QUEUE_FULL], (unsigned long long)v[STAT_ERR_MAX_CONNS],
@@ -212,6 +213,8 @@ static const struct metric metrics[] = {
     {"c10k_connections_closed_total", "counter", "Served connections closed.", STAT_CLOSED},
     {"c10k_requests_total", "counter", "Requests answered.", STAT_REQUESTS},
     {"c10k_parse_errors_total", "counter", "Malformed requests.", STAT_ERR_PARSE},
+    {"c10k_bad_param_errors_total", "counter", "Requests with an invalid parameter.",
+     STAT_ERR_PARAM},
     {"c10k_timeouts_total", "counter", "Connections closed by a timeout.", STAT_ERR_TIMEOUT},
     {"c10k_io_errors_total", "counter", "Read and write errors.", STAT_ERR_IO},
     {"c10k_accept_errors_total", "counter", "accept() failures.", STAT_ERR_ACCEPT},

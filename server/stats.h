@@ -40,6 +40,7 @@ enum stat_id {
     STAT_RESP_4XX,
     STAT_RESP_5XX,
     STAT_ERR_PARSE,      /* malformed requests (400, 411, 413, 414, 431, 501, 505) */
+    STAT_ERR_PARAM,      /* well-formed requests with an invalid /work or /sleep parameter */
     STAT_ERR_TIMEOUT,    /* connections closed by a header, body or write timeout */
     STAT_ERR_IO,         /* read or write errors other than a peer's orderly close */
     STAT_ERR_ACCEPT,     /* accept() failures */
