@@ -1,0 +1,202 @@
+/* Persistent connections: keep-alive by default on HTTP/1.1, Connection: close, HTTP/1.0, the
+ * per-connection request limit and the idle timeout. */
+#include "support.h"
+
+#include <time.h>
+
+static const char *const get_plaintext = "GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n";
+
+static struct it_response *exchange(struct it_conn *c, const char *request)
+{
+    if (it_sends(c, request) < 0)
+        return NULL;
+    return it_read_response(c, IT_IO_TIMEOUT_MS);
+}
+
+TEST(keepalive_serves_many_requests_on_one_connection)
+{
+    struct it_server *s = it_shared_server();
+    CHECK(s != NULL);
+    struct it_conn *c = it_connect(s);
+    CHECK(c != NULL);
+    for (int i = 0; i < 300; i++) {
+        int json = i % 2;
+        struct it_response *r =
+            exchange(c, json ? "GET /json HTTP/1.1\r\nHost: t\r\n\r\n" : get_plaintext);
+        if (!r)
+            it_log("request %d", i + 1);
+        CHECK(r != NULL);
+        CHECK_INT_EQ(r->status, 200);
+        CHECK_STR_EQ(r->body, json ? "{\"message\":\"Hello, World!\"}" : "Hello, World!");
+        CHECK(!it_header_has_token(r, "Connection", "close"));
+    }
+    CHECK(it_conn_is_quiet(c)); /* still open, nothing extra sent */
+}
+
+TEST(connection_close_is_answered_with_close_and_closed)
+{
+    struct it_server *s = it_shared_server();
+    CHECK(s != NULL);
+    struct it_conn *c = it_connect(s);
+    CHECK(c != NULL);
+    struct it_response *r =
+        exchange(c, "GET /plaintext HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    CHECK_STR_EQ(r->body, "Hello, World!");
+    CHECK(it_header_has_token(r, "Connection", "close"));
+    CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
+    CHECK_INT_EQ(c->len, 0);
+}
+
+TEST(connection_close_token_is_case_insensitive_and_listed)
+{
+    struct it_server *s = it_shared_server();
+    CHECK(s != NULL);
+    struct it_conn *c = it_connect(s);
+    CHECK(c != NULL);
+    struct it_response *r =
+        exchange(c, "GET /json HTTP/1.1\r\nHost: t\r\nConnection: TE, CLOSE\r\n\r\n");
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    CHECK(it_header_has_token(r, "Connection", "close"));
+    CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
+}
+
+TEST(keepalive_after_a_second_request_on_the_same_connection)
+{
+    struct it_server *s = it_shared_server();
+    CHECK(s != NULL);
+    struct it_conn *c = it_connect(s);
+    CHECK(c != NULL);
+    struct it_response *r = exchange(c, get_plaintext);
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    r = exchange(c, "GET /plaintext HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    CHECK(it_header_has_token(r, "Connection", "close"));
+    CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
+}
+
+TEST(http10_closes_by_default)
+{
+    struct it_server *s = it_shared_server();
+    CHECK(s != NULL);
+    struct it_conn *c = it_connect(s);
+    CHECK(c != NULL);
+    struct it_response *r = exchange(c, "GET /plaintext HTTP/1.0\r\n\r\n");
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    CHECK_STR_EQ(r->body, "Hello, World!");
+    CHECK(it_header(r, "Content-Length") != NULL);
+    CHECK(!it_header_has_token(r, "Connection", "keep-alive"));
+    CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
+    CHECK_INT_EQ(c->len, 0);
+}
+
+TEST(http10_keep_alive_stays_open)
+{
+    struct it_server *s = it_shared_server();
+    CHECK(s != NULL);
+    struct it_conn *c = it_connect(s);
+    CHECK(c != NULL);
+    for (int i = 0; i < 3; i++) {
+        struct it_response *r =
+            exchange(c, "GET /json HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n");
+        CHECK(r != NULL);
+        CHECK_INT_EQ(r->status, 200);
+        /* An HTTP/1.0 client keeps the connection only when told so. */
+        CHECK(it_header_has_token(r, "Connection", "keep-alive"));
+    }
+    struct it_response *r = exchange(c, "GET /json HTTP/1.0\r\nHost: t\r\n\r\n");
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
+}
+
+static void check_request_limit(struct it_server *s, int limit)
+{
+    struct it_conn *c = it_connect(s);
+    CHECK(c != NULL);
+    for (int i = 1; i <= limit; i++) {
+        struct it_response *r = exchange(c, get_plaintext);
+        if (!r)
+            it_log("request %d of %d", i, limit);
+        CHECK(r != NULL);
+        CHECK_INT_EQ(r->status, 200);
+        if (it_header_has_token(r, "Connection", "close") != (i == limit))
+            it_log("request %d of %d: Connection: %s", i, limit,
+                   it_header(r, "Connection") ? it_header(r, "Connection") : "(none)");
+        CHECK_INT_EQ(it_header_has_token(r, "Connection", "close"), i == limit);
+    }
+    CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
+    CHECK_INT_EQ(c->len, 0);
+}
+
+TEST(keepalive_requests_limit_closes_the_connection)
+{
+    struct it_server *s = it_server_start("--keepalive-requests", "3");
+    CHECK(s != NULL);
+    check_request_limit(s, 3);
+}
+
+TEST(default_keepalive_requests_limit_is_1000)
+{
+    struct it_server *s = it_shared_server();
+    CHECK(s != NULL);
+    check_request_limit(s, 1000);
+}
+
+TEST(idle_connection_closed_after_keepalive_timeout)
+{
+    struct it_server *s = it_server_start("--keepalive-timeout", "300ms");
+    CHECK(s != NULL);
+    struct it_conn *idle = it_connect(s);
+    CHECK(idle != NULL);
+    struct it_response *r = exchange(idle, get_plaintext);
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    long long t0 = it_now_ms();
+    /* Meanwhile another client is served. */
+    r = it_get(s, "/json");
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    CHECK_INT_EQ(it_wait_closed(idle, 5000), 0);
+    long long elapsed = it_now_ms() - t0;
+    if (elapsed < 250)
+        it_log("idle connection closed after %lld ms, timeout 300 ms", elapsed);
+    CHECK(elapsed >= 250);
+    CHECK_INT_EQ(idle->len, 0); /* closed quietly: no 408 for a connection between requests */
+}
+
+TEST(active_connection_outlives_keepalive_timeout)
+{
+    /* Each request restarts the idle clock: 8 requests 100 ms apart span 700 ms on a connection
+     * with a 300 ms idle timeout. The pause is the point of the test, not a wait for a result. */
+    struct it_server *s = it_server_start("--keepalive-timeout", "300ms");
+    CHECK(s != NULL);
+    struct it_conn *c = it_connect(s);
+    CHECK(c != NULL);
+    for (int i = 0; i < 8; i++) {
+        if (i) {
+            struct timespec ts = {0, 100 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        struct it_response *r = exchange(c, get_plaintext);
+        if (!r)
+            it_log("request %d", i + 1);
+        CHECK(r != NULL);
+        CHECK_INT_EQ(r->status, 200);
+    }
+}
+
+IT_MAIN(TEST_ENTRY(keepalive_serves_many_requests_on_one_connection),
+        TEST_ENTRY(connection_close_is_answered_with_close_and_closed),
+        TEST_ENTRY(connection_close_token_is_case_insensitive_and_listed),
+        TEST_ENTRY(keepalive_after_a_second_request_on_the_same_connection),
+        TEST_ENTRY(http10_closes_by_default), TEST_ENTRY(http10_keep_alive_stays_open),
+        TEST_ENTRY(keepalive_requests_limit_closes_the_connection),
+        TEST_ENTRY(default_keepalive_requests_limit_is_1000),
+        TEST_ENTRY(idle_connection_closed_after_keepalive_timeout),
+        TEST_ENTRY(active_connection_outlives_keepalive_timeout))
