@@ -1,0 +1,180 @@
+/* c10k-load against the project's server in one concurrency mode: the requests the client counts
+ * are the requests the server counts (its /stats), through keep-alive limits, pipelining and the
+ * open loop.
+ *
+ *   test_load_server <c10k-load> <c10k-server> <mode> [test names...] */
+#include "proc.h"
+#include "testlib.h"
+
+#include <stdarg.h>
+#include <unistd.h>
+
+#define END ((const char *)NULL) /* ends the argument list of load() */
+
+static const char *client_bin, *server_bin, *mode;
+
+static int server_start(struct proc_server *s, const char *extra1, const char *extra2)
+{
+    char *argv[16];
+    int n = 0;
+    argv[n++] = (char *)server_bin;
+    argv[n++] = "--mode";
+    argv[n++] = (char *)mode;
+    argv[n++] = "--port";
+    argv[n++] = "0";
+    argv[n++] = "--host";
+    argv[n++] = "127.0.0.1";
+    argv[n++] = "--quiet";
+    if (strcmp(mode, "pool") == 0) {
+        /* The pool serves one keep-alive connection per worker: a worker per connection. */
+        argv[n++] = "--threads";
+        argv[n++] = "32";
+    }
+    if (extra1) {
+        argv[n++] = (char *)extra1;
+        argv[n++] = (char *)extra2;
+    }
+    argv[n] = NULL;
+    return proc_server_start(s, argv);
+}
+
+/* The server's count at a path of keys in its /stats JSON; -1 when unavailable. */
+static double server_stat(const struct proc_server *s, const char *k1, const char *k2)
+{
+    static char body[65536];
+    if (proc_http_get(s, "/stats", body, sizeof body) != 200)
+        return -1;
+    const char *keys[] = {k1, k2, NULL};
+    double v;
+    return proc_json_number(body, keys, &v) == 0 ? v : -1;
+}
+
+/* Runs c10k-load; returns its JSON (owned) or NULL. */
+static char *load(const char *first, ...)
+{
+    char *argv[64];
+    int argc = 0;
+    argv[argc++] = (char *)client_bin;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && argc < 60; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/c10k-load-test-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd >= 0)
+        close(fd);
+    argv[argc++] = "--json";
+    argv[argc++] = path;
+    argv[argc] = NULL;
+    struct proc_result r;
+    char *json = NULL;
+    if (proc_run(argv, 0, PROC_RUN_TIMEOUT_MS, &r) == 0) {
+        if (r.exit_code == 0)
+            json = proc_read_file(path);
+        else
+            fprintf(stderr, "  c10k-load exited %d: %s", r.exit_code, r.err);
+        proc_result_free(&r);
+    }
+    unlink(path);
+    return json;
+}
+
+static double num(const char *json, const char *k1, const char *k2)
+{
+    const char *keys[] = {k1, k2, NULL};
+    double v;
+    return json && proc_json_number(json, keys, &v) == 0 ? v : -1;
+}
+
+static void url(char *buf, size_t len, const struct proc_server *s, const char *path)
+{
+    snprintf(buf, len, "http://%s:%d%s", s->host, s->port, path);
+}
+
+TEST(server_counts_agree_with_the_client)
+{
+    struct proc_server s;
+    CHECK_INT_EQ(server_start(&s, NULL, NULL), 0);
+    char u[128];
+    url(u, sizeof u, &s, "/plaintext");
+    char *json = load("-c", "8", "-t", "2", "-n", "5000", "-d", "60s", u, END);
+    double plaintext = server_stat(&s, "by_endpoint", "plaintext");
+    double total = server_stat(&s, "requests", "total");
+    proc_server_stop(&s);
+    CHECK(json != NULL);
+    CHECK_INT_EQ(num(json, "summary", "requests"), 5000);
+    CHECK_INT_EQ(num(json, "errors", "total"), 0);
+    CHECK_INT_EQ(plaintext, 5000);
+    /* The total also counts the first /stats request (and maybe the second, itself). */
+    CHECK(total >= 5001 && total <= 5002);
+    free(json);
+}
+
+TEST(server_keepalive_limit_is_a_transparent_reconnect)
+{
+    struct proc_server s;
+    CHECK_INT_EQ(server_start(&s, "--keepalive-requests", "100"), 0);
+    char u[128];
+    url(u, sizeof u, &s, "/plaintext");
+    char *json = load("-c", "2", "-p", "4", "-n", "3000", "-d", "60s", u, END);
+    double plaintext = server_stat(&s, "by_endpoint", "plaintext");
+    proc_server_stop(&s);
+    CHECK(json != NULL);
+    CHECK_INT_EQ(num(json, "summary", "requests"), 3000);
+    CHECK_INT_EQ(num(json, "errors", "total"), 0);
+    CHECK(num(json, "connections", "reconnects") >= 25);
+    CHECK_INT_EQ(plaintext, 3000);
+    free(json);
+}
+
+TEST(server_open_loop_counts_agree)
+{
+    struct proc_server s;
+    CHECK_INT_EQ(server_start(&s, NULL, NULL), 0);
+    char u[128];
+    url(u, sizeof u, &s, "/plaintext");
+    char *json = load("-R", "2000", "-c", "10", "-n", "1000", "-d", "60s", u, END);
+    double plaintext = server_stat(&s, "by_endpoint", "plaintext");
+    proc_server_stop(&s);
+    CHECK(json != NULL);
+    CHECK_INT_EQ(num(json, "summary", "requests"), 1000);
+    CHECK_INT_EQ(plaintext, 1000);
+    free(json);
+}
+
+TEST(server_sleep_shows_in_latency)
+{
+    struct proc_server s;
+    CHECK_INT_EQ(server_start(&s, NULL, NULL), 0);
+    char u[128];
+    url(u, sizeof u, &s, "/sleep?ms=50");
+    char *json = load("-c", "4", "-n", "40", "-d", "60s", u, END);
+    proc_server_stop(&s);
+    CHECK(json != NULL);
+    CHECK_INT_EQ(num(json, "summary", "requests"), 40);
+    CHECK(num(json, "latency_us", "p50") >= 50000);
+    free(json);
+}
+
+static const struct testlib_case cases[] = {
+    TEST_ENTRY(server_counts_agree_with_the_client),
+    TEST_ENTRY(server_keepalive_limit_is_a_transparent_reconnect),
+    TEST_ENTRY(server_open_loop_counts_agree),
+    TEST_ENTRY(server_sleep_shows_in_latency),
+};
+
+int testlib_failed;
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s <c10k-load> <c10k-server> <mode> [tests...]\n", argv[0]);
+        return 2;
+    }
+    client_bin = argv[1];
+    server_bin = argv[2];
+    mode = argv[3];
+    return testlib_run(cases, sizeof cases / sizeof cases[0], argc - 3, argv + 3);
+}
