@@ -1,0 +1,390 @@
+#include "calib.h"
+
+#include "env.h"
+#include "proc.h"
+#include "sample.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CALIB_BATCHES_QUICK 3
+#define CALIB_BATCHES 5
+#define CALIB_ROUNDS_QUICK 20000
+#define CALIB_ROUNDS 50000
+#define CALIB_CREATE_QUICK 1000
+#define CALIB_CREATE 5000
+#define CALIB_IDLE_QUICK 500
+#define CALIB_IDLE 2000
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int pin_self(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) < 0 ? -errno : 0;
+}
+
+static int xwrite(int fd)
+{
+    char c = 1;
+    for (;;) {
+        ssize_t n = write(fd, &c, 1);
+        if (n == 1)
+            return 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        return -1;
+    }
+}
+
+static int xread(int fd)
+{
+    char c;
+    for (;;) {
+        ssize_t n = read(fd, &c, 1);
+        if (n == 1)
+            return 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        return -1; /* EOF: the other side is done */
+    }
+}
+
+/* ---- Ping-pong ---- */
+
+struct pong {
+    int in, out; /* read the ping from in, answer on out */
+    int cpu;
+};
+
+static void *pong_thread(void *arg)
+{
+    struct pong *p = arg;
+    pin_self(p->cpu);
+    while (xread(p->in) == 0)
+        if (xwrite(p->out) < 0)
+            break;
+    return NULL;
+}
+
+struct ping {
+    int out, in;
+    int cpu;
+    long rounds;
+    int batches;
+    double ns[CALIB_BATCHES]; /* per batch: ns per round trip */
+    long switches;            /* times the pinging thread was switched out, all batches */
+    int error;
+};
+
+static void *ping_thread(void *arg)
+{
+    struct ping *p = arg;
+    if (pin_self(p->cpu) < 0) {
+        p->error = EINVAL;
+        return NULL;
+    }
+    struct rusage before, after;
+    getrusage(RUSAGE_THREAD, &before);
+    for (int b = 0; b < p->batches; b++) {
+        double t = now_ns();
+        for (long i = 0; i < p->rounds; i++) {
+            if (xwrite(p->out) < 0 || xread(p->in) < 0) {
+                p->error = EPIPE;
+                return NULL;
+            }
+        }
+        p->ns[b] = (now_ns() - t) / (double)p->rounds;
+    }
+    getrusage(RUSAGE_THREAD, &after);
+    /* Out once per round trip: blocked in read (voluntary) or preempted by the woken
+     * partner (involuntary). */
+    p->switches = (after.ru_nvcsw - before.ru_nvcsw) + (after.ru_nivcsw - before.ru_nivcsw);
+    return NULL;
+}
+
+static double median_of(double *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Two threads, or this process and a child, pinned to `cpu`. Returns ns per round trip (two
+ * switches) or a negative errno. */
+static double ping_pong(int cpu, int processes, long rounds, int batches, double *per_rt_switches)
+{
+    int a[2], b[2];
+    if (pipe2(a, O_CLOEXEC) < 0)
+        return -errno;
+    if (pipe2(b, O_CLOEXEC) < 0) {
+        close(a[0]);
+        close(a[1]);
+        return -errno;
+    }
+    struct ping ping = {.out = a[1], .in = b[0], .cpu = cpu, .rounds = rounds, .batches = batches};
+    struct pong pong = {.in = a[0], .out = b[1], .cpu = cpu};
+    pthread_t pong_tid, ping_tid;
+    pid_t child = -1;
+    double result = -EIO;
+    if (processes) {
+        fflush(NULL);
+        child = fork();
+        if (child < 0) {
+            result = -errno;
+            goto out;
+        }
+        if (child == 0) {
+            close(a[1]);
+            close(b[0]);
+            pong_thread(&pong);
+            _exit(0);
+        }
+    } else if (pthread_create(&pong_tid, NULL, pong_thread, &pong) != 0) {
+        goto out;
+    }
+    if (pthread_create(&ping_tid, NULL, ping_thread, &ping) == 0) {
+        pthread_join(ping_tid, NULL);
+        if (!ping.error) {
+            result = median_of(ping.ns, batches);
+            /* Both sides are switched out once per round trip. */
+            *per_rt_switches = 2.0 * (double)ping.switches / ((double)rounds * batches);
+        }
+    }
+    /* Closing the ping side ends the pong loop. */
+    close(a[1]);
+    a[1] = -1;
+    if (processes) {
+        int status;
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+            ;
+    } else {
+        pthread_join(pong_tid, NULL);
+    }
+out:
+    for (int i = 0; i < 2; i++) {
+        if (a[i] >= 0)
+            close(a[i]);
+        if (b[i] >= 0)
+            close(b[i]);
+    }
+    return result;
+}
+
+/* A write and a read on a pipe in one thread: the syscalls of a round trip, without a switch.
+ * Returns ns per write+read pair. */
+static double pipe_syscalls(int cpu, long rounds)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    cpu_set_t old;
+    sched_getaffinity(0, sizeof old, &old);
+    pin_self(cpu);
+    double t = now_ns();
+    long i;
+    for (i = 0; i < rounds; i++)
+        if (xwrite(p[1]) < 0 || xread(p[0]) < 0)
+            break;
+    double ns = (now_ns() - t) / (double)rounds;
+    sched_setaffinity(0, sizeof old, &old);
+    close(p[0]);
+    close(p[1]);
+    return i == rounds ? ns : -EIO;
+}
+
+/* ---- Threads ---- */
+
+static void *nothing(void *arg)
+{
+    return arg;
+}
+
+static double create_join_ns(long n)
+{
+    double t = now_ns();
+    for (long i = 0; i < n; i++) {
+        pthread_t tid;
+        if (pthread_create(&tid, NULL, nothing, NULL) != 0)
+            return -EAGAIN;
+        pthread_join(tid, NULL);
+    }
+    return (now_ns() - t) / (double)n;
+}
+
+/* Threads that arrive and wait to be released: a counter and a flag under one lock (not a
+ * barrier, so that fewer threads than planned can still be released). Arrivals wake only the
+ * measuring thread, so that creating the k-th thread does not wake the k-1 before it. */
+struct idle_group {
+    pthread_mutex_t lock;
+    pthread_cond_t arrived_cond, release_cond;
+    int arrived;
+    int release;
+};
+
+static void *idle_thread(void *arg)
+{
+    struct idle_group *g = arg;
+    pthread_mutex_lock(&g->lock);
+    g->arrived++;
+    pthread_cond_signal(&g->arrived_cond);
+    while (!g->release)
+        pthread_cond_wait(&g->release_cond, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+    return NULL;
+}
+
+static long count_maps(void)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return -1;
+    long n = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+static int self_status(uint64_t *rss, uint64_t *vsize)
+{
+    char buf[4096];
+    FILE *f = fopen("/proc/self/status", "re");
+    if (!f)
+        return -errno;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return sample_parse_status(buf, rss, vsize, NULL, NULL, NULL);
+}
+
+/* Keeps k threads alive and blocked, measuring what they hold. */
+static json_t *idle_threads(int k)
+{
+    struct idle_group g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                           PTHREAD_COND_INITIALIZER, 0, 0};
+    pthread_t *tids = calloc((size_t)k, sizeof *tids);
+    if (!tids)
+        return json_null();
+    struct sample m0, m1;
+    uint64_t rss0 = 0, vsz0 = 0, rss1 = 0, vsz1 = 0;
+    long maps0 = count_maps();
+    self_status(&rss0, &vsz0);
+    sample_machine(&m0);
+    double t = now_ns();
+    int made = 0;
+    for (; made < k; made++)
+        if (pthread_create(&tids[made], NULL, idle_thread, &g) != 0)
+            break;
+    double create_ns = (now_ns() - t) / (made ? made : 1);
+    pthread_mutex_lock(&g.lock);
+    while (g.arrived < made)
+        pthread_cond_wait(&g.arrived_cond, &g.lock);
+    pthread_mutex_unlock(&g.lock);
+    proc_sleep_ms(100);
+    self_status(&rss1, &vsz1);
+    sample_machine(&m1);
+    long maps1 = count_maps();
+    pthread_mutex_lock(&g.lock);
+    g.release = 1;
+    pthread_cond_broadcast(&g.release_cond);
+    pthread_mutex_unlock(&g.lock);
+    for (int i = 0; i < made; i++)
+        pthread_join(tids[i], NULL);
+    free(tids);
+    if (made < k)
+        return json_pack("{s:s, s:i}", "error", "could not create the idle threads", "created",
+                         made);
+
+    pthread_attr_t attr;
+    size_t stack = 0;
+    if (pthread_getattr_default_np(&attr) == 0) {
+        pthread_attr_getstacksize(&attr, &stack);
+        pthread_attr_destroy(&attr);
+    }
+    double kk = (double)k;
+    return json_pack("{s:i, s:I, s:f, s:f, s:f, s:f, s:f, s:f}", "threads", k, "stack_size_bytes",
+                     (json_int_t)stack, "rss_bytes", ((double)rss1 - (double)rss0) / kk,
+                     "vsize_bytes", ((double)vsz1 - (double)vsz0) / kk, "kernel_stack_bytes",
+                     ((double)m1.kernel_stack_bytes - (double)m0.kernel_stack_bytes) / kk,
+                     "page_tables_bytes",
+                     ((double)m1.page_tables_bytes - (double)m0.page_tables_bytes) / kk, "mappings",
+                     (double)(maps1 - maps0) / kk, "create_alive_ns", create_ns);
+}
+
+static json_t *real_or_null(double v)
+{
+    return v > 0 ? json_real(v) : json_null();
+}
+
+json_t *calib_run(const struct bench_env *env, int quick)
+{
+    int cpu = 0;
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (CPU_ISSET(c, &env->server_cpus)) {
+            cpu = c;
+            break;
+        }
+    }
+    long rounds = quick ? CALIB_ROUNDS_QUICK : CALIB_ROUNDS;
+    int batches = quick ? CALIB_BATCHES_QUICK : CALIB_BATCHES;
+    double sw_threads = 0, sw_procs = 0;
+    double rt_threads = ping_pong(cpu, 0, rounds, batches, &sw_threads);
+    double rt_procs = proc_interrupted() ? -EINTR : ping_pong(cpu, 1, rounds, batches, &sw_procs);
+    double syscalls = pipe_syscalls(cpu, rounds);
+    /* A round trip is two switches and two write+read pairs. */
+    double thr = rt_threads > 0 ? rt_threads / 2 : -1;
+    double prc = rt_procs > 0 ? rt_procs / 2 : -1;
+    double thr_net = thr > 0 && syscalls > 0 ? thr - syscalls : -1;
+    double prc_net = prc > 0 && syscalls > 0 ? prc - syscalls : -1;
+    double cost = thr_net > 0 ? thr_net : thr;
+    json_t *cs = json_pack(
+        "{s:i, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:f, s:o}", "cpu", cpu, "round_trips",
+        (json_int_t)rounds, "batches", batches, "thread_pair_ns", real_or_null(thr),
+        "process_pair_ns", real_or_null(prc), "pipe_syscalls_ns", real_or_null(syscalls),
+        "thread_pair_net_ns", real_or_null(thr_net), "process_pair_net_ns", real_or_null(prc_net),
+        "switches_per_round_trip", sw_threads, "switch_cost_ns", real_or_null(cost));
+
+    json_t *tc = json_null();
+    json_t *idle = json_null();
+    if (!proc_interrupted()) {
+        long n = quick ? CALIB_CREATE_QUICK : CALIB_CREATE;
+        double cj = create_join_ns(n);
+        idle = idle_threads(quick ? CALIB_IDLE_QUICK : CALIB_IDLE);
+        tc = json_pack("{s:I, s:o, s:O}", "iterations", (json_int_t)n, "create_join_ns",
+                       real_or_null(cj), "create_alive_ns",
+                       json_object_get(idle, "create_alive_ns")
+                           ? json_object_get(idle, "create_alive_ns")
+                           : json_null());
+    }
+    return json_pack("{s:o, s:o, s:o}", "context_switch", cs, "thread_create", tc, "idle_thread",
+                     idle);
+}
+
+double calib_switch_cost_ns(const json_t *calibration)
+{
+    json_t *cs = json_object_get(calibration, "context_switch");
+    json_t *v = json_object_get(cs, "switch_cost_ns");
+    return json_is_number(v) ? json_number_value(v) : 0;
+}

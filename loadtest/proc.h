@@ -1,0 +1,66 @@
+/* The processes c10k-bench starts (servers, load clients, nginx): each runs in its own process
+ * group on a chosen set of CPUs, with stdout and stderr in files, and dies with c10k-bench
+ * (PR_SET_PDEATHSIG). Every process started here is registered until it is reaped, so that a
+ * SIGINT or SIGTERM to c10k-bench stops them all: the first signal sets a flag that every wait
+ * here returns on (-EINTR), the caller then stops what it started; a second signal kills every
+ * registered process group at once and exits. */
+#ifndef C10K_BENCH_PROC_H
+#define C10K_BENCH_PROC_H
+
+#include <sched.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct proc {
+    pid_t pid;         /* 0 when not started */
+    int running;       /* started and not yet reaped */
+    int status;        /* wait status, valid once running is 0 */
+    int stopped_by_us; /* we sent the signal that ended it */
+    char name[32];
+};
+
+struct proc_opts {
+    const cpu_set_t *cpus;   /* NULL: inherit */
+    const char *stdout_path; /* NULL: /dev/null */
+    const char *stderr_path; /* NULL: /dev/null; may equal stdout_path */
+};
+
+/* Installs the SIGINT/SIGTERM handlers (once, at start). */
+void proc_signals_install(void);
+/* 1 once SIGINT or SIGTERM arrived. */
+int proc_interrupted(void);
+
+/* Starts argv[0] (looked up in PATH when it has no slash). Returns 0 or a negative errno. */
+int proc_spawn(struct proc *p, const char *name, char *const argv[], const struct proc_opts *o);
+
+/* Reaps the process if it has exited. Returns 1 when it is no longer running, 0 when it is. */
+int proc_poll(struct proc *p);
+
+/* Waits up to timeout_ms for the process to exit. Returns 0 when it has, -ETIMEDOUT, or -EINTR
+ * when c10k-bench was interrupted. */
+int proc_wait(struct proc *p, int timeout_ms);
+
+/* SIGTERM to the process group, then SIGKILL after grace_ms; reaps it. Safe to call on a process
+ * that has exited or was never started. */
+void proc_stop(struct proc *p, int grace_ms);
+
+/* Waits until the file `path` (the process's stdout) holds a complete first line and copies it
+ * into line. Returns 0, -ETIMEDOUT, -ECHILD when the process exited first, or -EINTR. */
+int proc_wait_first_line(struct proc *p, const char *path, char *line, size_t len, int timeout_ms);
+
+/* "exited with status 1", "killed by signal 11 (Segmentation fault)". */
+void proc_describe_exit(const struct proc *p, char *buf, size_t len);
+/* 1 when the process ended on its own with a signal or a non-zero status. */
+int proc_failed(const struct proc *p);
+
+/* Runs argv to completion (at most timeout_ms) and returns the first line of its stdout and
+ * stderr (merged) in buf. Returns 0 or a negative errno. For --version queries. */
+int proc_capture_line(char *const argv[], char *buf, size_t len, int timeout_ms);
+
+/* Sleeps ms milliseconds unless interrupted. Returns 0 or -EINTR. */
+int proc_sleep_ms(int ms);
+
+/* Monotonic seconds. */
+double proc_now(void);
+
+#endif

@@ -1,0 +1,148 @@
+#include "report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* report_template.html, compiled in by c10k_embed. */
+extern const char report_template_html[];
+extern const unsigned long report_template_html_len;
+
+#define MARK_CHARTJS "<!--C10K-CHARTJS-->"
+#define MARK_DATA "<!--C10K-DATA-->"
+
+int report_find_chartjs(char *buf, size_t len)
+{
+    const char *env = getenv("C10K_CHARTJS");
+    if (env && *env) {
+        snprintf(buf, len, "%s", env);
+        return access(env, R_OK) == 0 ? 0 : -ENOENT;
+    }
+    static const char *const candidates[] = {
+        "/usr/share/javascript/chart.js/chart.umd.js",
+        "/usr/share/javascript/chart.js/chart.umd.min.js",
+        "/usr/share/javascript/chart.js/chart.min.js",
+        "/usr/share/javascript/chart.js/chart.js",
+    };
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+        if (access(candidates[i], R_OK) == 0) {
+            snprintf(buf, len, "%s", candidates[i]);
+            return 0;
+        }
+    }
+    snprintf(buf, len, "%s", candidates[0]);
+    return -ENOENT;
+}
+
+static int buf_reserve(struct report_buf *b, size_t more)
+{
+    if (b->len + more + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d)
+        return -ENOMEM;
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+static int buf_append(struct report_buf *b, const char *text, size_t len)
+{
+    if (buf_reserve(b, len) < 0)
+        return -ENOMEM;
+    memcpy(b->data + b->len, text, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int report_append_script_safe(struct report_buf *b, const char *text, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (text[i] == '<' && text[i + 1] == '/') {
+            if (buf_append(b, text + start, i + 1 - start) < 0 || buf_append(b, "\\", 1) < 0)
+                return -ENOMEM;
+            start = i + 1;
+        }
+    }
+    return buf_append(b, text + start, len - start);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    struct stat st;
+    if (fstat(fileno(f), &st) < 0) {
+        fclose(f);
+        return NULL;
+    }
+    char *d = malloc((size_t)st.st_size + 1);
+    if (d) {
+        *len = fread(d, 1, (size_t)st.st_size, f);
+        d[*len] = '\0';
+    }
+    fclose(f);
+    return d;
+}
+
+int report_write(const json_t *root, const char *dir, const char *chartjs_path)
+{
+    size_t js_len = 0;
+    char *js = read_all(chartjs_path, &js_len);
+    if (!js)
+        return -ENOENT;
+    char *data = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(7));
+    if (!data) {
+        free(js);
+        return -ENOMEM;
+    }
+    const char *tpl = report_template_html;
+    const char *m1 = strstr(tpl, MARK_CHARTJS), *m2 = strstr(tpl, MARK_DATA);
+    struct report_buf b = {0};
+    int rc = -EINVAL;
+    if (!m1 || !m2 || m2 < m1)
+        goto out;
+    rc = -ENOMEM;
+    if (buf_append(&b, tpl, (size_t)(m1 - tpl)) < 0 || buf_append(&b, "<script>\n", 9) < 0 ||
+        report_append_script_safe(&b, js, js_len) < 0 || buf_append(&b, "\n</script>", 10) < 0)
+        goto out;
+    m1 += strlen(MARK_CHARTJS);
+    static const char open_data[] = "<script id=\"c10k-data\" type=\"application/json\">";
+    if (buf_append(&b, m1, (size_t)(m2 - m1)) < 0 ||
+        buf_append(&b, open_data, sizeof open_data - 1) < 0 ||
+        report_append_script_safe(&b, data, strlen(data)) < 0 || buf_append(&b, "</script>", 9) < 0)
+        goto out;
+    m2 += strlen(MARK_DATA);
+    if (buf_append(&b, m2, strlen(m2)) < 0)
+        goto out;
+
+    char path[1024], tmp[1040];
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "we");
+    if (!f) {
+        rc = -errno;
+        goto out;
+    }
+    size_t w = fwrite(b.data, 1, b.len, f);
+    if (fclose(f) != 0 || w != b.len) {
+        remove(tmp);
+        rc = -EIO;
+        goto out;
+    }
+    rc = rename(tmp, path) < 0 ? -errno : 0;
+out:
+    free(b.data);
+    free(data);
+    free(js);
+    return rc;
+}

@@ -1,0 +1,26 @@
+/* report.html: one self-contained page, readable offline. The page (report_template.html,
+ * compiled in) gets Chart.js from Debian's libjs-chart.js and the whole of results.json
+ * inlined; its JavaScript only draws what the C code measured and judged. */
+#ifndef C10K_BENCH_REPORT_H
+#define C10K_BENCH_REPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Where Chart.js is: $C10K_CHARTJS, else the first of Debian's UMD builds that exists
+ * (/usr/share/javascript/chart.js/chart.umd.js, chart.umd.min.js, chart.min.js, chart.js).
+ * Returns 0 with the path in buf, or -ENOENT. */
+int report_find_chartjs(char *buf, size_t len);
+
+/* Writes dir/report.html. Returns 0 or a negative errno. */
+int report_write(const json_t *root, const char *dir, const char *chartjs_path);
+
+/* Appends text to a growing buffer with "</" written as "<\/", so that it cannot end the
+ * <script> element it sits in. Exposed for tests. Returns 0 or -ENOMEM. */
+struct report_buf {
+    char *data;
+    size_t len, cap;
+};
+int report_append_script_safe(struct report_buf *b, const char *text, size_t len);
+
+#endif

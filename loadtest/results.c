@@ -1,0 +1,160 @@
+#include "results.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+json_t *results_get(const json_t *root, const char *path)
+{
+    const json_t *cur = root;
+    char key[128];
+    while (cur && *path) {
+        size_t n = strcspn(path, ".");
+        if (n >= sizeof key)
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        cur = json_object_get(cur, key);
+        path += n;
+        if (*path == '.')
+            path++;
+    }
+    return (json_t *)cur;
+}
+
+double results_num(const json_t *root, const char *path)
+{
+    json_t *v = results_get(root, path);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static int write_atomically(const char *dir, const char *name, const json_t *root,
+                            void (*fn)(const json_t *, FILE *))
+{
+    char path[1024], tmp[1040];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "we");
+    if (!f)
+        return -errno;
+    fn(root, f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        remove(tmp);
+        return -EIO;
+    }
+    if (rename(tmp, path) < 0)
+        return -errno;
+    return 0;
+}
+
+static void dump_json(const json_t *root, FILE *f)
+{
+    json_dumpf(root, f, JSON_INDENT(1) | JSON_REAL_PRECISION(7));
+    fputc('\n', f);
+}
+
+int results_write_json(const json_t *root, const char *dir)
+{
+    return write_atomically(dir, "results.json", root, dump_json);
+}
+
+struct csv_col {
+    const char *name;
+    const char *path; /* in the run object */
+};
+
+static const struct csv_col cols[] = {
+    {"id", "id"},
+    {"scenario", "scenario"},
+    {"model", "model"},
+    {"mode", "mode"},
+    {"level", "level"},
+    {"concurrency", "concurrency"},
+    {"idle_connections", "idle_connections"},
+    {"path", "path"},
+    {"tool", "tool"},
+    {"status", "status"},
+    {"good_per_s", "client.good_per_s"},
+    {"requests_per_s", "client.requests_per_s"},
+    {"requests", "client.requests"},
+    {"server_requests", "server.requests"},
+    {"crosscheck", "server.crosscheck"},
+    {"p50_us", "client.latency_us.p50"},
+    {"p90_us", "client.latency_us.p90"},
+    {"p99_us", "client.latency_us.p99"},
+    {"p99_9_us", "client.latency_us.p99_9"},
+    {"max_us", "client.latency_us.max"},
+    {"errors", "client.errors.total"},
+    {"errors_connect", "client.errors.connect"},
+    {"errors_read", "client.errors.read"},
+    {"errors_write", "client.errors.write"},
+    {"errors_timeout", "client.errors.timeout"},
+    {"errors_status", "client.errors.status"},
+    {"rss_bytes", "server.rss_bytes"},
+    {"rss_peak_bytes", "server.rss_peak_bytes"},
+    {"vsize_bytes", "server.vsize_bytes"},
+    {"threads_peak", "server.threads_peak"},
+    {"per_connection_rss_bytes", "per_connection.rss_bytes"},
+    {"per_connection_kernel_bytes", "per_connection.kernel_bytes"},
+    {"cpu_cores", "server.cpu_cores"},
+    {"cpu_us_per_request", "server.cpu_us_per_request"},
+    {"ctx_per_s", "server.ctx_per_s"},
+    {"ctx_per_request", "server.ctx_per_request"},
+    {"machine_ctx_per_s", "machine.ctx_per_s"},
+    {"switch_cpu_share", "server.switch_cpu_share"},
+    {"reason", "reason"},
+};
+
+static void csv_field(FILE *f, const json_t *v)
+{
+    if (json_is_integer(v)) {
+        fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d == floor(d) && fabs(d) < 1e15)
+            fprintf(f, "%.0f", d);
+        else
+            fprintf(f, "%.6g", d);
+    } else if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (strpbrk(s, ",\"\n\r") == NULL) {
+            fputs(s, f);
+            return;
+        }
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else if (json_is_boolean(v)) {
+        fputs(json_is_true(v) ? "true" : "false", f);
+    }
+}
+
+void results_csv(const json_t *root, FILE *f)
+{
+    const size_t n = sizeof cols / sizeof cols[0];
+    for (size_t c = 0; c < n; c++)
+        fprintf(f, "%s%s", c ? "," : "", cols[c].name);
+    fputc('\n', f);
+    size_t i;
+    json_t *run;
+    json_array_foreach(json_object_get(root, "runs"), i, run)
+    {
+        for (size_t c = 0; c < n; c++) {
+            if (c)
+                fputc(',', f);
+            csv_field(f, results_get(run, cols[c].path));
+        }
+        fputc('\n', f);
+    }
+}
+
+int results_write_csv(const json_t *root, const char *dir)
+{
+    return write_atomically(dir, "results.csv", root, results_csv);
+}

@@ -1,0 +1,24 @@
+/* The files of a session: results.json (everything; its shape is documented in
+ * loadtest/README.md), results.csv (one row per run). Both are rewritten after every run, each
+ * through a temporary file and a rename, so that an interrupted session leaves whole files. */
+#ifndef C10K_BENCH_RESULTS_H
+#define C10K_BENCH_RESULTS_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#define RESULTS_SCHEMA "c10k-bench/1"
+
+/* The value at a dotted path ("server.requests"), or NULL. */
+json_t *results_get(const json_t *root, const char *path);
+/* Its number, or NaN when absent or not a number. */
+double results_num(const json_t *root, const char *path);
+
+/* Writes dir/results.json. Returns 0 or a negative errno. */
+int results_write_json(const json_t *root, const char *dir);
+/* Writes dir/results.csv. Returns 0 or a negative errno. */
+int results_write_csv(const json_t *root, const char *dir);
+/* The CSV rows of root's runs (header first) to f; exposed for tests. */
+void results_csv(const json_t *root, FILE *f);
+
+#endif

@@ -1,0 +1,1223 @@
+#include "run.h"
+
+#include "httpc.h"
+#include "loadgen.h"
+#include "proc.h"
+#include "sample.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SERVER_READY_MS 5000
+#define STATS_TIMEOUT_MS 3000
+#define STOP_GRACE_MS 5000
+#define CLIENT_SLACK_S 20.0
+#define TICK_MS 200
+#define LOG_TAIL_BYTES 1200
+#define SAMPLE_INTERVAL_S 1.0
+#define HOST "127.0.0.1"
+/* Client errors below this share of the requests still leave a run "ok" (a handful of
+ * connections reset when a run stops are not a result). */
+#define ERROR_SHARE_OK 0.001
+/* Client and server counts may differ by this share besides the requests in flight. */
+#define CROSSCHECK_SHARE 0.02
+/* Below this many connections, the memory per connection is mostly noise (machine-wide
+ * kernel counters move by more than a few connections cost). */
+#define PER_CONNECTION_MIN 100
+/* A server holding fewer than this share of the run's connections at its peak left the rest
+ * in the listen queue. */
+#define HELD_SHARE 0.9
+/* After a warm-up client exits, the server may still answer what it had received. */
+#define SETTLE_MS 200
+/* After the load, a pool answers what its queue still holds before it gets to /stats. */
+#define STATS_AFTER_TIMEOUT_MS 20000
+/* Connection tracking: before a run, wait (at most CONNTRACK_WAIT_MAX_S) until the connections
+ * it may open fit in this share of the table (its entries leave TIME_WAIT after 120 s); a table
+ * fuller than CONNTRACK_FULL during a run dropped connections. */
+#define CONNTRACK_ROOM 0.9
+#define CONNTRACK_WAIT_MAX_S 150.0
+#define CONNTRACK_FULL 0.97
+#define CONNTRACK_HOW                                                                              \
+    "raise net.netfilter.nf_conntrack_max (sysctl -w net.netfilter.nf_conntrack_max=1048576), "    \
+    "or do not track loopback (iptables -t raw -I OUTPUT -o lo -j NOTRACK; iptables -t raw -I "    \
+    "PREROUTING -i lo -j NOTRACK)"
+
+/* What the server said about itself at one moment: its own request counter, CPU time and
+ * context switches (getrusage, which counts threads that have ended), and the machine's. */
+struct snapshot {
+    int ok;
+    double t;
+    long long requests;
+    double cpu_user_s, cpu_system_s;
+    long long ctx_vol, ctx_invol;
+    unsigned long long machine_ctxt;
+    json_t *stats; /* c10k-server's /stats, or NULL */
+    char error[128];
+};
+
+/* Everything one run holds while it runs. */
+struct run_state {
+    struct bench_ctx *ctx;
+    const struct run_spec *r;
+    struct run_spec spec; /* r with the tool actually used */
+    json_t *run;
+    struct proc server, client, warm;
+    int port;
+    double t_start; /* when run_execute began */
+    double t_run0;  /* when the server was ready: the origin of samples and events */
+    double t_measure, t_client_start, t_client_end;
+    struct sample base;
+    struct sampler sampler;
+    struct snapshot before, after;
+    char server_out[1024], server_err[1024], client_out[1024], client_err[1024];
+    char client_json[1024], warm_out[1024];
+    char status[16];
+    char reason[1024];
+    int interrupted;
+};
+
+int run_parse_listening(const char *line)
+{
+    const char *p = strstr(line, "listening on ");
+    if (!p)
+        return -EINVAL;
+    p += strlen("listening on ");
+    const char *sp = strchr(p, ' ');
+    const char *colon = NULL;
+    for (const char *q = p; *q && (!sp || q < sp); q++)
+        if (*q == ':')
+            colon = q;
+    if (!colon)
+        return -EINVAL;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || port <= 0 || port > 65535)
+        return -EINVAL;
+    return (int)port;
+}
+
+long long run_parse_stub_status(const char *text)
+{
+    const char *p = strstr(text, "requests");
+    if (!p)
+        return -EINVAL;
+    p = strchr(p, '\n');
+    if (!p)
+        return -EINVAL;
+    long long accepts, handled, requests;
+    if (sscanf(p + 1, "%lld %lld %lld", &accepts, &handled, &requests) != 3)
+        return -EINVAL;
+    return requests;
+}
+
+static void set_status(struct run_state *st, const char *status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The first failure wins; later ones are appended to the reason. */
+static void set_status(struct run_state *st, const char *status, const char *fmt, ...)
+{
+    static const char *const rank[] = {"ok", "errors", "failed", "skipped", "interrupted"};
+    int cur = 0, want = 0;
+    for (int i = 0; i < 5; i++) {
+        if (strcmp(st->status, rank[i]) == 0)
+            cur = i;
+        if (strcmp(status, rank[i]) == 0)
+            want = i;
+    }
+    if (want > cur)
+        snprintf(st->status, sizeof st->status, "%s", status);
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t used = strlen(st->reason);
+    snprintf(st->reason + used, sizeof st->reason - used, "%s%s", used ? "; " : "", msg);
+}
+
+static json_t *read_tail(const char *path, size_t max)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return json_null();
+    char buf[LOG_TAIL_BYTES + 1];
+    if (max > LOG_TAIL_BYTES)
+        max = LOG_TAIL_BYTES;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    long from = size > (long)max ? size - (long)max : 0;
+    fseek(f, from, SEEK_SET);
+    size_t n = fread(buf, 1, max, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* Keep whole lines and valid text. */
+    char *start = buf;
+    if (from > 0) {
+        char *nl = strchr(buf, '\n');
+        if (nl)
+            start = nl + 1;
+    }
+    for (char *p = start; *p; p++)
+        if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
+            *p = ' ';
+    json_t *s = json_stringn_nocheck(start, strlen(start));
+    if (!json_is_string(s) || !json_string_value(s)) {
+        json_decref(s);
+        return json_string("(log is not text)");
+    }
+    /* json_stringn_nocheck does not validate UTF-8; replace anything that is not ASCII. */
+    char *copy = strdup(start);
+    json_decref(s);
+    if (!copy)
+        return json_null();
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    s = json_string(copy);
+    free(copy);
+    return s ? s : json_null();
+}
+
+/* The whole file, NUL-terminated (malloc'd; the caller frees it), or NULL. */
+static char *read_file_text(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, used = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        goto fail;
+    for (;;) {
+        if (cap - used < 4096) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                goto fail;
+            buf = nb;
+            cap *= 2;
+        }
+        size_t n = fread(buf + used, 1, cap - used - 1, f);
+        if (n == 0)
+            break;
+        used += n;
+    }
+    fclose(f);
+    buf[used] = '\0';
+    return buf;
+fail:
+    free(buf);
+    fclose(f);
+    return NULL;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    inet_pton(AF_INET, HOST, &sin.sin_addr);
+    socklen_t len = sizeof sin;
+    int port = -EADDRNOTAVAIL;
+    if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+        port = ntohs(sin.sin_port);
+    close(fd);
+    return port;
+}
+
+static int write_nginx_conf(const char *dir, int port, long long nofile)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/nginx.conf", dir);
+    FILE *f = fopen(path, "we");
+    if (!f)
+        return -errno;
+    long long conns = nofile > 0 ? nofile : 20000;
+    fprintf(f,
+            "# Written by c10k-bench: one worker, the same endpoint and keep-alive policy as "
+            "c10k-server.\n"
+            "worker_processes 1;\ndaemon off;\nmaster_process on;\n"
+            "pid %s/nginx.pid;\nerror_log %s/error.log warn;\n"
+            "worker_rlimit_nofile %lld;\n"
+            "events { worker_connections %lld; }\n"
+            "http {\n  access_log off;\n"
+            "  client_body_temp_path %s/body;\n  proxy_temp_path %s/proxy;\n"
+            "  fastcgi_temp_path %s/fastcgi;\n  uwsgi_temp_path %s/uwsgi;\n"
+            "  scgi_temp_path %s/scgi;\n"
+            "  keepalive_requests 1000;\n  keepalive_timeout 75s;\n"
+            "  server {\n    listen %s:%d backlog=4096;\n"
+            "    location = /plaintext { default_type text/plain; return 200 \"Hello, World!\"; }\n"
+            "    location = /nginx_status { stub_status; }\n"
+            "    location / { return 404; }\n  }\n}\n",
+            dir, dir, conns, conns, dir, dir, dir, dir, dir, HOST, port);
+    if (fclose(f) != 0)
+        return -errno;
+    return 0;
+}
+
+static int take_snapshot(struct run_state *st, struct snapshot *s, int timeout_ms)
+{
+    memset(s, 0, sizeof *s);
+    s->t = proc_now();
+    int nginx = strcmp(st->spec.mode, "nginx") == 0;
+    struct sample smp;
+    if (sample_take(st->server.pid, 0, nginx, &smp) < 0) {
+        snprintf(s->error, sizeof s->error, "the server process is gone");
+        return -ESRCH;
+    }
+    s->cpu_user_s = smp.cpu_user_s;
+    s->cpu_system_s = smp.cpu_system_s;
+    s->machine_ctxt = smp.machine_ctxt;
+    char *body = NULL;
+    int status = httpc_get(HOST, st->port, nginx ? "/nginx_status" : "/stats", timeout_ms, &body);
+    if (status != 200) {
+        snprintf(s->error, sizeof s->error, "%s: %s", nginx ? "stub_status" : "/stats",
+                 status < 0 ? strerror(-status) : "not 200");
+        free(body);
+        return -EIO;
+    }
+    if (nginx) {
+        s->requests = run_parse_stub_status(body);
+        s->ctx_vol = (long long)smp.ctx_voluntary;
+        s->ctx_invol = (long long)smp.ctx_involuntary;
+        free(body);
+        if (s->requests < 0) {
+            snprintf(s->error, sizeof s->error, "stub_status did not parse");
+            return -EPROTO;
+        }
+        s->ok = 1;
+        return 0;
+    }
+    json_error_t je;
+    s->stats = json_loads(body, 0, &je);
+    free(body);
+    json_int_t total = 0, stats_reqs = 0, vol = 0, invol = 0;
+    if (!s->stats ||
+        json_unpack_ex(s->stats, &je, 0, "{s:{s:I, s:{s:I}}, s:{s:I, s:I}}", "requests", "total",
+                       &total, "by_endpoint", "stats", &stats_reqs, "process", "ctx_voluntary",
+                       &vol, "ctx_involuntary", &invol) < 0) {
+        snprintf(s->error, sizeof s->error, "/stats lacks a field: %.90s", je.text);
+        return -EPROTO;
+    }
+    s->requests = total - stats_reqs;
+    s->ctx_vol = vol;
+    s->ctx_invol = invol;
+    s->ok = 1;
+    return 0;
+}
+
+static int start_server(struct run_state *st)
+{
+    struct bench_ctx *ctx = st->ctx;
+    const struct run_spec *r = &st->spec;
+    const cpu_set_t *cpus = r->server_all_cpus ? &ctx->env->allowed : &ctx->env->server_cpus;
+    struct proc_opts o = {cpus, st->server_out, st->server_err};
+    if (strcmp(r->mode, "nginx") == 0) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/nginx-%s", ctx->tmp_dir, r->id);
+        mkdir(dir, 0755);
+        st->port = free_port();
+        if (st->port < 0 || write_nginx_conf(dir, st->port, ctx->env->nofile_hard) < 0) {
+            set_status(st, "failed", "cannot prepare nginx's configuration in %s", dir);
+            return -1;
+        }
+        char conf[600];
+        snprintf(conf, sizeof conf, "%s/nginx.conf", dir);
+        char errlog[600];
+        snprintf(errlog, sizeof errlog, "%s/error.log", dir);
+        char *argv[] = {(char *)ctx->nginx_path, "-p", dir, "-c", conf, "-e", errlog, NULL};
+        snprintf(st->server_err, sizeof st->server_err, "%s", errlog);
+        o.stderr_path = st->server_out;
+        if (proc_spawn(&st->server, "nginx", argv, &o) < 0) {
+            set_status(st, "failed", "cannot start nginx: %s", strerror(errno));
+            return -1;
+        }
+        double end = proc_now() + SERVER_READY_MS / 1000.0;
+        while (!httpc_can_connect(HOST, st->port)) {
+            if (proc_poll(&st->server) || proc_now() > end || proc_interrupted()) {
+                char how[128];
+                proc_describe_exit(&st->server, how, sizeof how);
+                set_status(st, proc_interrupted() ? "interrupted" : "failed",
+                           "nginx did not listen on port %d (%s)", st->port, how);
+                return -1;
+            }
+            proc_sleep_ms(20);
+        }
+        return 0;
+    }
+
+    char *argv[24];
+    int n = 0;
+    argv[n++] = (char *)ctx->server_path;
+    argv[n++] = "--mode";
+    argv[n++] = (char *)r->mode;
+    argv[n++] = "--host";
+    argv[n++] = HOST;
+    argv[n++] = "--port";
+    argv[n++] = "0";
+    argv[n++] = "--drain-timeout";
+    argv[n++] = "2s";
+    for (int i = 0; i < r->n_server_args; i++)
+        argv[n++] = (char *)r->server_args[i];
+    argv[n] = NULL;
+    json_t *jargv = json_array();
+    for (int i = 1; i < n; i++)
+        json_array_append_new(jargv, json_string(argv[i]));
+    json_object_set_new(json_object_get(st->run, "server"), "argv", jargv);
+
+    if (proc_spawn(&st->server, "c10k-server", argv, &o) < 0) {
+        set_status(st, "failed", "cannot start %s: %s", ctx->server_path, strerror(errno));
+        return -1;
+    }
+    char line[256];
+    int rc = proc_wait_first_line(&st->server, st->server_out, line, sizeof line, SERVER_READY_MS);
+    if (rc == -EINTR) {
+        set_status(st, "interrupted", "interrupted while the server started");
+        return -1;
+    }
+    if (rc < 0) {
+        char how[128];
+        proc_describe_exit(&st->server, how, sizeof how);
+        set_status(st, "failed", "the server did not print its listening line within %d ms (%s)",
+                   SERVER_READY_MS, rc == -ECHILD ? how : "still running");
+        return -1;
+    }
+    st->port = run_parse_listening(line);
+    if (st->port < 0) {
+        set_status(st, "failed", "unexpected first line from the server: \"%.100s\"", line);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs the client and waits for it, ticking the progress line and watching the server. */
+static int wait_client(struct run_state *st, struct proc *p, double budget_s, const char *phase,
+                       double phase_s)
+{
+    double start = proc_now(), end = start + budget_s;
+    for (;;) {
+        int rc = proc_wait(p, TICK_MS);
+        if (rc == 0)
+            return 0;
+        if (rc == -EINTR) {
+            st->interrupted = 1;
+            return -EINTR;
+        }
+        if (proc_poll(&st->server))
+            return -ECHILD;
+        double now = proc_now();
+        if (now > end)
+            return -ETIMEDOUT;
+        if (st->ctx->tick) {
+            double left = phase_s - (now - start);
+            const char *ph = phase;
+            if (st->spec.tool == TOOL_LOAD && strcmp(phase, "measuring") == 0 &&
+                now - start < st->spec.warmup_s) {
+                ph = "warm-up";
+                left = st->spec.warmup_s - (now - start);
+            } else if (st->spec.tool == TOOL_LOAD && strcmp(phase, "measuring") == 0) {
+                left = phase_s - (now - start);
+            }
+            st->ctx->tick(st->ctx->tick_arg, st->r, ph, left > 0 ? left : 0);
+        }
+    }
+}
+
+static void describe_server_end(struct run_state *st)
+{
+    char how[128];
+    proc_describe_exit(&st->server, how, sizeof how);
+    set_status(st, "failed", "the server ended during the run: %s", how);
+    json_object_set_new(json_object_get(st->run, "server"), "log_tail",
+                        read_tail(st->server_err, LOG_TAIL_BYTES));
+}
+
+static int run_warmup(struct run_state *st, const char *tool_path, const char *url)
+{
+    const struct run_spec *r = &st->spec;
+    struct loadgen_argv a;
+    loadgen_build(&a, r, tool_path, NULL, url, r->warmup_s, 0, st->ctx->env->n_load_cpus, NULL);
+    struct proc_opts o = {&st->ctx->env->load_cpus, st->warm_out, st->warm_out};
+    if (proc_spawn(&st->warm, "wrk", a.argv, &o) < 0)
+        return -errno;
+    int rc = wait_client(st, &st->warm, r->warmup_s + CLIENT_SLACK_S, "warm-up", r->warmup_s);
+    if (rc < 0)
+        proc_stop(&st->warm, 1000);
+    return rc;
+}
+
+static int run_client(struct run_state *st, const char *tool_path, const char *url)
+{
+    const struct run_spec *r = &st->spec;
+    struct loadgen_argv a;
+    double warm = r->tool == TOOL_LOAD ? r->warmup_s : 0;
+    loadgen_build(&a, r, tool_path, st->ctx->wrk_script, url, r->duration_s, warm,
+                  st->ctx->env->n_load_cpus, st->client_json);
+    json_t *jargv = json_array();
+    for (int i = 1; i < a.argc; i++)
+        json_array_append_new(jargv, json_string(a.argv[i]));
+    json_object_set_new(st->run, "client_argv", jargv);
+    struct proc_opts o = {&st->ctx->env->load_cpus, st->client_out, st->client_err};
+    st->t_client_start = proc_now();
+    st->t_measure = st->t_client_start + warm;
+    if (proc_spawn(&st->client, r->tool == TOOL_WRK ? "wrk" : "c10k-load", a.argv, &o) < 0) {
+        set_status(st, "failed", "cannot start %s: %s", tool_path, strerror(errno));
+        return -1;
+    }
+    double budget = warm + r->duration_s + CLIENT_SLACK_S;
+    int rc = wait_client(st, &st->client, budget, "measuring", warm + r->duration_s);
+    st->t_client_end = proc_now();
+    if (rc == -EINTR) {
+        set_status(st, "interrupted", "interrupted");
+        proc_stop(&st->client, 1000);
+        return -1;
+    }
+    if (rc == -ECHILD) {
+        proc_stop(&st->client, 1000);
+        describe_server_end(st);
+        return -1;
+    }
+    if (rc == -ETIMEDOUT) {
+        proc_stop(&st->client, 2000);
+        set_status(st, "failed", "the load generator did not finish within %.0f s", budget);
+        return -1;
+    }
+    if (proc_failed(&st->client)) {
+        char how[128];
+        proc_describe_exit(&st->client, how, sizeof how);
+        json_t *tail = read_tail(r->tool == TOOL_WRK ? st->client_out : st->client_err, 400);
+        set_status(st, "failed", "%s %s: %s", r->tool == TOOL_WRK ? "wrk" : "c10k-load", how,
+                   json_is_string(tail) ? json_string_value(tail) : "");
+        json_decref(tail);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *parse_client(struct run_state *st)
+{
+    char err[1200] = "";
+    json_t *c = NULL;
+    if (st->spec.tool == TOOL_WRK) {
+        char *text = read_file_text(st->client_out);
+        c = text ? loadgen_parse_wrk(text, err, sizeof err) : NULL;
+        if (!text)
+            snprintf(err, sizeof err, "cannot read %s", st->client_out);
+        free(text);
+    } else {
+        char *text = read_file_text(st->client_json);
+        c = text ? loadgen_parse_load(text, err, sizeof err) : NULL;
+        if (!text)
+            snprintf(err, sizeof err, "c10k-load wrote no JSON (%s)", st->client_json);
+        free(text);
+    }
+    if (!c)
+        set_status(st, "failed", "%s", err);
+    return c;
+}
+
+static double median(double *v, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    for (size_t i = 1; i < n; i++) {
+        double x = v[i];
+        size_t j = i;
+        while (j > 0 && v[j - 1] > x) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static json_t *num_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* The per-second samples as columns, with rates between consecutive samples. */
+static json_t *samples_json(const struct sampler *sp)
+{
+    json_t *t = json_array(), *rss = json_array(), *vsz = json_array(), *thr = json_array(),
+           *fds = json_array(), *cores = json_array(), *ctx = json_array(), *mctx = json_array(),
+           *ks = json_array(), *pt = json_array(), *tcp = json_array(), *inuse = json_array(),
+           *slab = json_array(), *ct = json_array();
+    const struct sample *prev = NULL, *prev_tasks = NULL;
+    for (size_t i = 0; i < sp->n; i++) {
+        const struct sample *s = &sp->samples[i];
+        if (!s->alive)
+            continue;
+        json_array_append_new(t, json_real(round(s->t * 1000) / 1000));
+        json_array_append_new(rss, json_integer((json_int_t)s->rss_bytes));
+        json_array_append_new(vsz, json_integer((json_int_t)s->vsize_bytes));
+        json_array_append_new(thr, json_integer(s->threads));
+        json_array_append_new(fds, json_integer(s->fds));
+        json_array_append_new(ks, json_integer((json_int_t)s->kernel_stack_bytes));
+        json_array_append_new(pt, json_integer((json_int_t)s->page_tables_bytes));
+        json_array_append_new(slab, json_integer((json_int_t)s->slab_unreclaimable_bytes));
+        json_array_append_new(ct, s->conntrack >= 0 ? json_integer(s->conntrack) : json_null());
+        json_array_append_new(tcp, json_integer((json_int_t)s->tcp_mem_bytes));
+        json_array_append_new(inuse, json_integer((json_int_t)s->tcp_inuse));
+        double dt = prev ? s->t - prev->t : 0;
+        if (prev && dt > 0) {
+            double cpu =
+                (s->cpu_user_s + s->cpu_system_s) - (prev->cpu_user_s + prev->cpu_system_s);
+            json_array_append_new(cores, json_real(cpu / dt));
+            json_array_append_new(mctx,
+                                  json_real((double)(s->machine_ctxt - prev->machine_ctxt) / dt));
+        } else {
+            json_array_append_new(cores, json_null());
+            json_array_append_new(mctx, json_null());
+        }
+        int has_tasks = s->ctx_voluntary != UINT64_MAX;
+        if (has_tasks && prev_tasks && s->t > prev_tasks->t) {
+            /* Threads that ended take their counts with them: never below zero. */
+            double now = (double)(s->ctx_voluntary + s->ctx_involuntary);
+            double was = (double)(prev_tasks->ctx_voluntary + prev_tasks->ctx_involuntary);
+            double rate = (now - was) / (s->t - prev_tasks->t);
+            json_array_append_new(ctx, json_real(rate > 0 ? rate : 0));
+        } else {
+            json_array_append_new(ctx, json_null());
+        }
+        prev = s;
+        if (has_tasks)
+            prev_tasks = s;
+    }
+    json_t *cols =
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "t", t,
+                  "rss_bytes", rss, "vsize_bytes", vsz, "threads", thr, "fds", fds, "cpu_cores",
+                  cores, "ctx_per_s", ctx, "machine_ctx_per_s", mctx, "kernel_stack_bytes", ks,
+                  "page_tables_bytes", pt, "tcp_mem_bytes", tcp, "tcp_inuse", inuse);
+    json_object_set_new(cols, "slab_unreclaimable_bytes", slab);
+    json_object_set_new(cols, "conntrack", ct);
+    return cols;
+}
+
+/* Deltas of the /stats counters that tell why requests failed on the server's side. */
+static json_t *counter_deltas(const json_t *before, const json_t *after)
+{
+    json_t *out = json_object();
+    static const char *const groups[] = {"errors", "connections"};
+    for (size_t g = 0; g < 2; g++) {
+        json_t *a = json_object_get(after, groups[g]), *b = json_object_get(before, groups[g]);
+        const char *key;
+        json_t *v;
+        json_object_foreach(a, key, v)
+        {
+            if (!json_is_integer(v))
+                continue;
+            static const char *const gauges[] = {"active", "reading", "writing", "waiting"};
+            int gauge = 0;
+            for (size_t k = 0; k < 4; k++)
+                gauge |= g == 1 && strcmp(key, gauges[k]) == 0;
+            if (gauge)
+                continue;
+            json_int_t was = json_integer_value(json_object_get(b, key));
+            char name[96];
+            snprintf(name, sizeof name, "%s.%s", groups[g], key);
+            json_object_set_new(out, name, json_integer(json_integer_value(v) - was));
+        }
+    }
+    return out;
+}
+
+static json_int_t counter(const json_t *deltas, const char *name)
+{
+    return json_integer_value(json_object_get(deltas, name));
+}
+
+/* Server, machine and per-connection figures from the snapshots and the samples. */
+/* One figure of a sample, as a difference from the baseline where that is what counts. */
+typedef double (*sample_field)(const struct sample *s, const struct sample *base);
+
+static double f_rss(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return (double)s->rss_bytes;
+}
+
+static double f_vsize(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return (double)s->vsize_bytes;
+}
+
+static double f_threads(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return (double)s->threads;
+}
+
+static double f_kstack(const struct sample *s, const struct sample *b)
+{
+    return (double)s->kernel_stack_bytes - (double)b->kernel_stack_bytes;
+}
+
+static double f_ptables(const struct sample *s, const struct sample *b)
+{
+    return (double)s->page_tables_bytes - (double)b->page_tables_bytes;
+}
+
+static double f_tcp(const struct sample *s, const struct sample *b)
+{
+    return (double)s->tcp_mem_bytes - (double)b->tcp_mem_bytes;
+}
+
+static double f_slab(const struct sample *s, const struct sample *b)
+{
+    return (double)s->slab_unreclaimable_bytes - (double)b->slab_unreclaimable_bytes;
+}
+
+/* The median of a field over the samples taken between w0 and w1 (seconds since the run's
+ * start), or NaN when there is none. */
+static double window_median(const struct run_state *st, double w0, double w1, sample_field f)
+{
+    double v[SAMPLER_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < st->sampler.n; i++) {
+        const struct sample *s = &st->sampler.samples[i];
+        if (s->alive && s->t >= w0 && s->t <= w1)
+            v[n++] = f(s, &st->base);
+    }
+    return median(v, n);
+}
+
+static double sampled_peak(const struct run_state *st, sample_field f)
+{
+    double peak = 0;
+    for (size_t i = 0; i < st->sampler.n; i++)
+        if (st->sampler.samples[i].alive && f(&st->sampler.samples[i], &st->base) > peak)
+            peak = f(&st->sampler.samples[i], &st->base);
+    return peak;
+}
+
+static double f_fds(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return (double)s->fds;
+}
+
+static double f_conntrack(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return (double)s->conntrack;
+}
+
+static double f_inuse(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return (double)s->tcp_inuse;
+}
+
+/* Memory: the server's, the machine's kernel memory, and per open connection. */
+static void summarise_memory(struct run_state *st)
+{
+    const struct run_spec *r = &st->spec;
+    json_t *server = json_object_get(st->run, "server");
+    json_t *machine = json_object_get(st->run, "machine");
+    double w0 = st->t_measure - st->t_run0, w1 = st->t_client_end - st->t_run0;
+    size_t n = 0;
+    for (size_t i = 0; i < st->sampler.n; i++)
+        n += st->sampler.samples[i].alive && st->sampler.samples[i].t >= w0 &&
+             st->sampler.samples[i].t <= w1;
+    double rss = window_median(st, w0, w1, f_rss), vsize = window_median(st, w0, w1, f_vsize);
+    const struct sample *b = &st->base;
+    json_object_set_new(server, "rss_baseline_bytes", json_integer((json_int_t)b->rss_bytes));
+    json_object_set_new(server, "vsize_baseline_bytes", json_integer((json_int_t)b->vsize_bytes));
+    json_object_set_new(server, "threads_baseline", json_integer(b->threads));
+    json_object_set_new(server, "rss_bytes", num_or_null(rss));
+    json_object_set_new(server, "rss_peak_bytes", json_real(sampled_peak(st, f_rss)));
+    json_object_set_new(server, "vsize_bytes", num_or_null(vsize));
+    json_object_set_new(server, "vsize_peak_bytes", json_real(sampled_peak(st, f_vsize)));
+    json_object_set_new(server, "threads", num_or_null(window_median(st, w0, w1, f_threads)));
+    json_object_set_new(server, "threads_peak", json_real(sampled_peak(st, f_threads)));
+    json_object_set_new(server, "fds_peak", json_real(sampled_peak(st, f_fds)));
+    /* Each open connection is a descriptor in the server: how many it held at most. */
+    double held = sampled_peak(st, f_fds) - (double)b->fds;
+    json_object_set_new(server, "connections_held_peak", json_real(held > 0 ? held : 0));
+    json_object_set_new(server, "samples_in_window", json_integer((json_int_t)n));
+
+    /* Machine-wide kernel memory in the window, against the baseline before the load. */
+    double ks = window_median(st, w0, w1, f_kstack), pt = window_median(st, w0, w1, f_ptables);
+    double tcp = window_median(st, w0, w1, f_tcp), slab = window_median(st, w0, w1, f_slab);
+    json_object_set_new(machine, "kernel_stack_delta_bytes", num_or_null(ks));
+    json_object_set_new(machine, "page_tables_delta_bytes", num_or_null(pt));
+    json_object_set_new(machine, "tcp_mem_delta_bytes", num_or_null(tcp));
+    json_object_set_new(machine, "slab_unreclaimable_delta_bytes", num_or_null(slab));
+    json_object_set_new(machine, "tcp_inuse_peak", json_real(sampled_peak(st, f_inuse)));
+    json_object_set_new(machine, "conntrack_peak",
+                        st->base.conntrack >= 0 ? json_real(sampled_peak(st, f_conntrack))
+                                                : json_null());
+
+    long long conns = (long long)r->concurrency + r->idle;
+    if (!r->keepalive || conns < PER_CONNECTION_MIN || n == 0) {
+        json_object_set_new(st->run, "per_connection", json_null());
+        return;
+    }
+    double c = (double)conns;
+    double user = (rss - (double)b->rss_bytes) / c;
+    double kernel = (ks + pt + tcp + slab) / c;
+    json_object_set_new(
+        st->run, "per_connection",
+        json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "connections", (json_int_t)conns,
+                  "rss_bytes", user, "kernel_bytes", kernel, "total_bytes", user + kernel,
+                  "vsize_bytes", (vsize - (double)b->vsize_bytes) / c, "kernel_stack_bytes", ks / c,
+                  "page_tables_bytes", pt / c, "tcp_mem_bytes", tcp / c, "slab_bytes", slab / c));
+}
+
+/* Server, machine and per-connection figures from the snapshots and the samples. */
+static void summarise(struct run_state *st, json_t *client)
+{
+    struct bench_ctx *ctx = st->ctx;
+    const struct run_spec *r = &st->spec;
+    json_t *server = json_object_get(st->run, "server");
+    json_object_set_new(st->run, "machine", json_object());
+    json_t *machine = json_object_get(st->run, "machine");
+    summarise_memory(st);
+
+    if (!st->before.ok || !st->after.ok) {
+        json_object_set_new(server, "requests", json_null());
+        return;
+    }
+    double wall = st->after.t - st->before.t;
+    long long reqs = st->after.requests - st->before.requests;
+    if (strcmp(r->mode, "nginx") == 0)
+        reqs -= 1; /* the second stub_status request counted itself */
+    double cpu = (st->after.cpu_user_s + st->after.cpu_system_s) -
+                 (st->before.cpu_user_s + st->before.cpu_system_s);
+    long long vol = st->after.ctx_vol - st->before.ctx_vol;
+    long long invol = st->after.ctx_invol - st->before.ctx_invol;
+    double ctx_s = wall > 0 ? (double)(vol + invol) / wall : 0;
+    json_object_set_new(server, "requests", json_integer(reqs));
+    json_object_set_new(server, "window_s", json_real(wall));
+    json_object_set_new(server, "requests_per_s", json_real(wall > 0 ? (double)reqs / wall : 0));
+    /* Answers the server refused before parsing a request (503 at admission) are not in its
+     * count: compare without the client's non-2xx answers. */
+    double client_total =
+        client ? json_number_value(json_object_get(client, "total_requests")) -
+                     json_number_value(json_object_get(json_object_get(client, "errors"), "status"))
+               : 0;
+    json_object_set_new(server, "crosscheck",
+                        reqs > 0 && client ? json_real(client_total / (double)reqs) : json_null());
+    /* Requests in flight when the client starts or stops may be counted by one side only (up
+     * to one per connection at each end; more with pipelining, which no scenario uses), and
+     * requests the client gave up on (timeouts, resets) may have been answered all the same. */
+    json_t *cerr = client ? json_object_get(client, "errors") : NULL;
+    double given_up = json_number_value(json_object_get(cerr, "timeout")) +
+                      json_number_value(json_object_get(cerr, "read")) +
+                      json_number_value(json_object_get(cerr, "write"));
+    double allowance =
+        2.0 * (double)(r->concurrency + r->idle) + given_up + CROSSCHECK_SHARE * (double)reqs;
+    json_object_set_new(server, "crosscheck_ok",
+                        json_boolean(!client || fabs(client_total - (double)reqs) <= allowance));
+    json_object_set_new(server, "cpu_user_s",
+                        json_real(st->after.cpu_user_s - st->before.cpu_user_s));
+    json_object_set_new(server, "cpu_system_s",
+                        json_real(st->after.cpu_system_s - st->before.cpu_system_s));
+    json_object_set_new(server, "cpu_cores", json_real(wall > 0 ? cpu / wall : 0));
+    json_object_set_new(server, "cpu_us_per_request",
+                        reqs > 0 ? json_real(cpu * 1e6 / (double)reqs) : json_null());
+    json_object_set_new(server, "ctx_voluntary", json_integer(vol));
+    json_object_set_new(server, "ctx_involuntary", json_integer(invol));
+    json_object_set_new(server, "ctx_per_s", json_real(ctx_s));
+    json_object_set_new(server, "ctx_per_request",
+                        reqs > 0 ? json_real((double)(vol + invol) / (double)reqs) : json_null());
+    json_object_set_new(server, "ctx_source",
+                        json_string(strcmp(r->mode, "nginx") == 0
+                                        ? "/proc/PID/task/*/status (live threads)"
+                                        : "getrusage via /stats (all threads, ended ones too)"));
+    /* The direct cost of the switches against the CPU the server used. */
+    if (ctx->switch_cost_ns > 0 && cpu > 0) {
+        double share = (double)(vol + invol) * ctx->switch_cost_ns * 1e-9 / cpu;
+        json_object_set_new(server, "switch_cpu_share", json_real(share > 1 ? 1 : share));
+    } else {
+        json_object_set_new(server, "switch_cpu_share", json_null());
+    }
+    unsigned long long mctx = st->after.machine_ctxt - st->before.machine_ctxt;
+    json_object_set_new(machine, "ctx_per_s", json_real(wall > 0 ? (double)mctx / wall : 0));
+    json_object_set_new(machine, "ctx_per_request",
+                        reqs > 0 ? json_real((double)mctx / (double)reqs) : json_null());
+    if (st->before.stats && st->after.stats)
+        json_object_set_new(server, "counters", counter_deltas(st->before.stats, st->after.stats));
+    else
+        json_object_set_new(server, "counters", json_null());
+}
+
+/* A full connection-tracking table drops connections: whatever else the run says, that is
+ * why. */
+static void judge_conntrack(struct run_state *st)
+{
+    long long max = st->ctx->env->conntrack_max;
+    if (max <= 0)
+        return;
+    double peak = (double)env_conntrack_count(st->ctx->env);
+    for (size_t i = 0; i < st->sampler.n; i++)
+        if ((double)st->sampler.samples[i].conntrack > peak)
+            peak = (double)st->sampler.samples[i].conntrack;
+    if (peak >= CONNTRACK_FULL * (double)max)
+        set_status(st, strcmp(st->status, "ok") == 0 ? "errors" : st->status,
+                   "the kernel's connection-tracking table was full (%.0f of %lld entries) and "
+                   "dropped new connections: %s",
+                   peak, max, CONNTRACK_HOW);
+}
+
+static void add_note(struct run_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A remark about a run that is not a failure but changes how to read it. */
+static void add_note(struct run_state *st, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *notes = json_object_get(st->run, "notes");
+    json_array_append_new(notes, json_string(msg));
+}
+
+/* The run's verdict from what the client and the server counted. */
+static void judge(struct run_state *st, json_t *client)
+{
+    json_t *server = json_object_get(st->run, "server");
+    if (!client)
+        return;
+    double requests = json_number_value(json_object_get(client, "requests"));
+    json_t *errs = json_object_get(client, "errors");
+    double total = json_number_value(json_object_get(errs, "total"));
+    /* Non-2xx responses are both requests and errors. */
+    double tried = requests + total - json_number_value(json_object_get(errs, "status"));
+    char classes[256] = "";
+    size_t used = 0;
+    static const char *const keys[] = {"connect", "read", "write", "timeout", "status", "parse"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        double v = json_number_value(json_object_get(errs, keys[k]));
+        if (v > 0 && used < sizeof classes) {
+            int w = snprintf(classes + used, sizeof classes - used, "%s%s %.0f", used ? ", " : "",
+                             keys[k], v);
+            if (w > 0)
+                used += (size_t)w;
+        }
+    }
+    double abandoned = json_number_value(json_object_get(client, "abandoned"));
+    if (requests <= 0) {
+        set_status(st, "failed",
+                   "no request completed in the measured time (client errors: %s; %.0f requests "
+                   "in flight or due when it stopped)",
+                   used ? classes : "none", abandoned);
+    } else if (json_number_value(json_object_get(client, "good_requests")) <= 0) {
+        set_status(st, "failed", "no request succeeded in the measured time (client errors: %s)",
+                   used ? classes : "none");
+    } else if (total > 0 && total / tried > ERROR_SHARE_OK) {
+        set_status(st, "errors", "client errors: %.0f (%.2f%% of requests): %s", total,
+                   100 * total / tried, classes);
+    }
+    long long conns = (long long)st->spec.concurrency + st->spec.idle;
+    double held = json_number_value(json_object_get(server, "connections_held_peak"));
+    if (st->spec.keepalive && conns >= PER_CONNECTION_MIN && held > 0 &&
+        held < HELD_SHARE * (double)conns)
+        add_note(st,
+                 "the server held at most %.0f of the %lld connections at once (sampled each "
+                 "second): the client had the others open, waiting in the kernel's listen queue to "
+                 "be accepted (or reconnecting)",
+                 held, conns);
+    json_t *counters = json_object_get(server, "counters");
+
+    if (json_is_object(counters)) {
+        json_int_t tc = counter(counters, "errors.thread_create");
+        json_int_t emfile = counter(counters, "errors.emfile");
+        json_int_t qfull = counter(counters, "errors.queue_full");
+        json_int_t maxc = counter(counters, "errors.max_conns");
+        if (tc > 0) {
+            struct env_limit lim;
+            env_refresh(st->ctx->env);
+            const char *which = "pid_max, threads-max, vm.max_map_count, the cgroup's pids.max "
+                                "or memory";
+            if (env_check(st->ctx->env, "thread", (long long)st->spec.concurrency + st->spec.idle,
+                          st->spec.sources, 0, &lim))
+                which = lim.name;
+            set_status(st, "errors",
+                       "the server could not create %lld threads (limit: %s; its log says "
+                       "which)",
+                       (long long)tc, which);
+        }
+        if (emfile > 0)
+            set_status(st, "errors", "the server ran out of descriptors %lld times (RLIMIT_NOFILE)",
+                       (long long)emfile);
+        if (qfull > 0)
+            set_status(st, "errors", "the pool's queue was full %lld times (503)",
+                       (long long)qfull);
+        if (maxc > 0)
+            set_status(st, "errors", "%lld connections over --max-conns (503)", (long long)maxc);
+    }
+    if (strcmp(st->status, "ok") != 0 && strcmp(st->status, "skipped") != 0 &&
+        !json_object_get(server, "log_tail"))
+        json_object_set_new(server, "log_tail", read_tail(st->server_err, LOG_TAIL_BYTES));
+}
+
+static json_t *spec_json(const struct run_spec *r)
+{
+    json_t *args = json_array();
+    for (int i = 0; i < r->n_server_args; i++)
+        json_array_append_new(args, json_string(r->server_args[i]));
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:o, s:s, s:b, s:i, s:f, s:f, "
+        "s:o, s:s, s:b, s:f}",
+        "id", r->id, "scenario", r->scenario, "model", r->model, "mode", r->mode, "server_args",
+        args, "level", r->level, "concurrency", r->concurrency, "idle_connections", r->idle, "rate",
+        r->rate > 0 ? json_real(r->rate) : json_null(), "path", r->path, "keepalive", r->keepalive,
+        "source_addresses", r->sources, "warmup_s", r->warmup_s, "duration_s", r->duration_s,
+        "ramp_per_s", r->ramp > 0 ? json_real(r->ramp) : json_null(), "tool",
+        r->tool == TOOL_WRK ? "wrk" : "c10k-load", "server_all_cpus", r->server_all_cpus,
+        "timeout_s", r->timeout_s);
+}
+
+json_t *run_skipped(const struct run_spec *r, const char *status, const char *reason)
+{
+    json_t *run = spec_json(r);
+    json_object_set_new(run, "notes", json_array());
+    json_object_set_new(run, "status", json_string(status));
+    json_object_set_new(run, "reason", json_string(reason));
+    json_object_set_new(run, "limit", json_null());
+    json_object_set_new(run, "client", json_null());
+    json_object_set_new(run, "server", json_null());
+    json_object_set_new(run, "machine", json_null());
+    json_object_set_new(run, "per_connection", json_null());
+    json_object_set_new(run, "samples", json_null());
+    json_object_set_new(run, "elapsed_s", json_real(0));
+    return run;
+}
+
+/* Chooses the load generator, or explains why the run cannot happen. */
+static const char *pick_tool(struct run_state *st, char *why, size_t why_len)
+{
+    struct bench_ctx *ctx = st->ctx;
+    struct run_spec *r = &st->spec;
+    if (r->tool == TOOL_WRK && !ctx->wrk_path && ctx->load_path && !r->tool_required)
+        r->tool = TOOL_LOAD;
+    if (r->tool == TOOL_LOAD && !ctx->load_path && ctx->wrk_path && !r->tool_required &&
+        r->idle == 0 && r->rate <= 0) {
+        r->tool = TOOL_WRK;
+        r->sources = 0;
+        if (r->ramp > 0)
+            r->warmup_s -= (r->concurrency + r->idle) / r->ramp;
+    }
+    const char *path = r->tool == TOOL_WRK ? ctx->wrk_path : ctx->load_path;
+    if (!path)
+        snprintf(why, why_len, "%s",
+                 r->tool == TOOL_WRK ? "wrk is not installed (apt-get install wrk)"
+                                     : "c10k-load was not found (build clients/: it lands in "
+                                       "build/bin/c10k-load)");
+    return path;
+}
+
+static void finish(struct run_state *st, json_t *client)
+{
+    json_object_set_new(st->run, "client", client ? client : json_null());
+    json_object_set_new(st->run, "status", json_string(st->status));
+    json_object_set_new(st->run, "reason", st->reason[0] ? json_string(st->reason) : json_null());
+    json_object_set_new(st->run, "elapsed_s", json_real(proc_now() - st->t_start));
+    json_object_set_new(st->run, "started_at_s", json_real(st->t_start - st->ctx->t0));
+    json_object_set_new(
+        st->run, "events",
+        json_pack("{s:o, s:o, s:o}", "client_start_s",
+                  st->t_client_start > 0 ? json_real(st->t_client_start - st->t_run0) : json_null(),
+                  "measure_start_s",
+                  st->t_measure > 0 ? json_real(st->t_measure - st->t_run0) : json_null(),
+                  "client_end_s",
+                  st->t_client_end > 0 ? json_real(st->t_client_end - st->t_run0) : json_null()));
+    json_object_set_new(st->run, "samples",
+                        st->sampler.samples ? samples_json(&st->sampler) : json_null());
+    json_object_set_new(st->run, "logs",
+                        json_pack("{s:s, s:s, s:s}", "server", st->server_err, "server_stdout",
+                                  st->server_out, "client",
+                                  st->spec.tool == TOOL_WRK ? st->client_out : st->client_json));
+    json_decref(st->before.stats);
+    json_decref(st->after.stats);
+    sampler_free(&st->sampler);
+}
+
+/* Waits while the connection-tracking table is too full for a run to be measured fairly.
+ * Returns 0, or -EINTR. */
+static int wait_conntrack(struct run_state *st)
+{
+    struct bench_env *env = st->ctx->env;
+    double start = proc_now();
+    for (;;) {
+        long long count = env_conntrack_count(env);
+        if (count < 0 ||
+            (double)(count + st->spec.new_connections) <=
+                CONNTRACK_ROOM * (double)env->conntrack_max ||
+            proc_now() - start > CONNTRACK_WAIT_MAX_S)
+            break;
+        if (st->ctx->tick)
+            st->ctx->tick(st->ctx->tick_arg, st->r, "waiting for nf_conntrack to empty",
+                          CONNTRACK_WAIT_MAX_S - (proc_now() - start));
+        if (proc_sleep_ms(1000) < 0)
+            return -EINTR;
+    }
+    json_object_set_new(st->run, "conntrack_wait_s", json_real(proc_now() - start));
+    return 0;
+}
+
+json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r)
+{
+    struct run_state st;
+    memset(&st, 0, sizeof st);
+    st.ctx = ctx;
+    st.r = r;
+    st.spec = *r;
+    snprintf(st.status, sizeof st.status, "ok");
+    st.t_start = st.t_run0 = proc_now();
+
+    char why[256];
+    const char *tool_path = pick_tool(&st, why, sizeof why);
+    if (!tool_path)
+        return run_skipped(r, "skipped", why);
+    if (strcmp(r->mode, "nginx") == 0 && !ctx->nginx_path)
+        return run_skipped(r, "skipped", "nginx is not installed (apt-get install nginx-light)");
+
+    st.run = spec_json(&st.spec);
+    json_object_set_new(st.run, "server", json_object());
+    json_object_set_new(st.run, "limit", json_null());
+    json_object_set_new(st.run, "machine", json_null());
+    json_object_set_new(st.run, "per_connection", json_null());
+    json_object_set_new(st.run, "notes", json_array());
+
+    struct env_limit lim;
+    env_refresh(ctx->env);
+    if (env_check(ctx->env, r->mode, (long long)r->concurrency + r->idle, st.spec.sources, 0,
+                  &lim)) {
+        json_object_set_new(st.run, "limit",
+                            json_pack("{s:s, s:I, s:I, s:s}", "name", lim.name, "have",
+                                      (json_int_t)lim.have, "need", (json_int_t)lim.need, "how",
+                                      lim.how));
+        json_t *skipped = run_skipped(&st.spec, "skipped", "");
+        char reason[512];
+        snprintf(reason, sizeof reason, "limit: %s is %lld, the run needs %lld (%s)", lim.name,
+                 lim.have, lim.need, lim.how);
+        json_object_set_new(skipped, "reason", json_string(reason));
+        json_object_set(skipped, "limit", json_object_get(st.run, "limit"));
+        json_decref(st.run);
+        return skipped;
+    }
+
+    snprintf(st.server_out, sizeof st.server_out, "%s/%s.server.out", ctx->log_dir, r->id);
+    snprintf(st.server_err, sizeof st.server_err, "%s/%s.server.log", ctx->log_dir, r->id);
+    snprintf(st.client_out, sizeof st.client_out, "%s/%s.client.out", ctx->log_dir, r->id);
+    snprintf(st.client_err, sizeof st.client_err, "%s/%s.client.log", ctx->log_dir, r->id);
+    snprintf(st.client_json, sizeof st.client_json, "%s/%s.client.json", ctx->log_dir, r->id);
+    snprintf(st.warm_out, sizeof st.warm_out, "%s/%s.warmup.out", ctx->log_dir, r->id);
+
+    json_t *client = NULL;
+    if (wait_conntrack(&st) < 0) {
+        set_status(&st, "interrupted", "interrupted");
+        goto out;
+    }
+    if (ctx->tick)
+        ctx->tick(ctx->tick_arg, r, "starting", 0);
+    if (start_server(&st) < 0)
+        goto out;
+    json_t *server = json_object_get(st.run, "server");
+    json_object_set_new(server, "pid", json_integer(st.server.pid));
+    json_object_set_new(server, "port", json_integer(st.port));
+    char cpus[64];
+    env_format_cpus(st.spec.server_all_cpus ? &ctx->env->allowed : &ctx->env->server_cpus, cpus,
+                    sizeof cpus);
+    json_object_set_new(server, "cpus", json_string(cpus));
+
+    /* One request for the status page first: nginx's worker may still be starting (the master
+     * accepts on its behalf), and either server initialises what it needs lazily. */
+    char *body = NULL;
+    httpc_get(HOST, st.port, strcmp(r->mode, "nginx") == 0 ? "/nginx_status" : "/stats",
+              STATS_TIMEOUT_MS, &body);
+    free(body);
+    st.t_run0 = proc_now();
+    sample_take(st.server.pid, 0, 1, &st.base);
+    if (sampler_start(&st.sampler, st.server.pid, st.t_run0, SAMPLE_INTERVAL_S) < 0) {
+        set_status(&st, "failed", "cannot start the sampler thread");
+        goto out;
+    }
+    char url[128];
+    snprintf(url, sizeof url, "http://%s:%d%s", HOST, st.port, st.spec.path);
+    if (st.spec.tool == TOOL_WRK && st.spec.warmup_s > 0) {
+        int rc = run_warmup(&st, tool_path, url);
+        if (rc == -EINTR) {
+            set_status(&st, "interrupted", "interrupted during the warm-up");
+            goto out;
+        }
+        if (rc == -ECHILD) {
+            describe_server_end(&st);
+            goto out;
+        }
+    }
+    if (st.spec.tool == TOOL_WRK && st.spec.warmup_s > 0 && proc_sleep_ms(SETTLE_MS) < 0) {
+        set_status(&st, "interrupted", "interrupted during the warm-up");
+        goto out;
+    }
+    if (take_snapshot(&st, &st.before, STATS_TIMEOUT_MS) < 0) {
+        if (proc_poll(&st.server))
+            describe_server_end(&st);
+        else
+            set_status(&st, "failed", "cannot read the server's counters: %s", st.before.error);
+        goto out;
+    }
+    if (run_client(&st, tool_path, url) < 0 && st.interrupted)
+        goto out;
+    if (proc_poll(&st.server)) {
+        if (strcmp(st.status, "failed") != 0)
+            describe_server_end(&st);
+    } else if (take_snapshot(&st, &st.after, STATS_AFTER_TIMEOUT_MS) < 0) {
+        set_status(&st, "failed", "cannot read the server's counters after the run: %s",
+                   st.after.error);
+    }
+    sampler_stop(&st.sampler);
+    if (!st.client.running && st.t_client_end > 0 && !proc_failed(&st.client) &&
+        strcmp(st.status, "interrupted") != 0) {
+        /* A client stopped early (the server died) may still have written partial results;
+         * that it has none is no news then. */
+        if (st.client.stopped_by_us && strcmp(st.status, "ok") != 0) {
+            char saved[sizeof st.reason];
+            memcpy(saved, st.reason, sizeof saved);
+            client = parse_client(&st);
+            memcpy(st.reason, saved, sizeof saved);
+        } else {
+            client = parse_client(&st);
+        }
+    }
+    summarise(&st, client);
+    judge(&st, client);
+
+out:
+    sampler_stop(&st.sampler);
+    proc_stop(&st.warm, 1000);
+    proc_stop(&st.client, 1000);
+    if (st.server.pid > 0) {
+        int crashed_before = !st.server.running;
+        proc_stop(&st.server, STOP_GRACE_MS);
+        char how[128];
+        proc_describe_exit(&st.server, how, sizeof how);
+        json_object_set_new(json_object_get(st.run, "server"), "exit", json_string(how));
+        if (crashed_before && !json_object_get(json_object_get(st.run, "server"), "log_tail"))
+            json_object_set_new(json_object_get(st.run, "server"), "log_tail",
+                                read_tail(st.server_err, LOG_TAIL_BYTES));
+    }
+    if (proc_interrupted() && strcmp(st.status, "interrupted") != 0 && !client)
+        set_status(&st, "interrupted", "interrupted");
+    else
+        judge_conntrack(&st);
+    finish(&st, client);
+    return st.run;
+}

@@ -1,0 +1,43 @@
+/* One run: start the server on its CPUs, wait until it listens, sample it every second, warm
+ * it up, drive it with the load generator, read its own counters before and after, stop
+ * everything, and describe what happened as one object of results.json. A run that fails
+ * (server crashed, limit hit, client errors) says so in its status and reason; it never stops
+ * the session. */
+#ifndef C10K_BENCH_RUN_H
+#define C10K_BENCH_RUN_H
+
+#include "env.h"
+#include "scenarios.h"
+
+#include <jansson.h>
+
+struct bench_ctx {
+    struct bench_env *env;
+    const char *server_path; /* c10k-server */
+    const char *load_path;   /* c10k-load, or NULL when not found */
+    const char *wrk_path;    /* wrk, or NULL */
+    const char *nginx_path;  /* nginx, or NULL */
+    const char *out_dir;     /* results/<time> */
+    const char *log_dir;     /* out_dir/logs */
+    const char *tmp_dir;     /* scripts, nginx's prefix */
+    const char *wrk_script;  /* the Lua script */
+    double t0;               /* proc_now() at the session's start */
+    double switch_cost_ns;   /* one context switch here (calibration); 0: unknown */
+    /* Called about five times a second while a run waits: phase is "warm-up", "measuring"... */
+    void (*tick)(void *arg, const struct run_spec *r, const char *phase, double phase_left_s);
+    void *tick_arg;
+};
+
+/* Executes one run and returns its object (a new reference; never NULL unless out of memory).
+ * Its "status" is "ok", "errors", "failed", "skipped" or "interrupted". */
+json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r);
+
+/* Describes a run that did not start (another run's interruption, a missing tool). */
+json_t *run_skipped(const struct run_spec *r, const char *status, const char *reason);
+
+/* Parses "listening on HOST:PORT mode=MODE". Returns the port or -EINVAL. Exposed for tests. */
+int run_parse_listening(const char *line);
+/* Parses nginx's stub_status page; returns the requests counter or -EINVAL. */
+long long run_parse_stub_status(const char *text);
+
+#endif

@@ -1,0 +1,400 @@
+#include "sample.h"
+
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SAMPLE_MAX_CHILDREN 16
+/* The size of one connection-tracking entry (struct nf_conn) where /proc/slabinfo is not
+ * readable. */
+#define SAMPLE_CONNTRACK_OBJ_BYTES 256
+/* A walk over the threads that takes longer than this is done less often (every
+ * SAMPLE_TASK_EVERY_SLOW samples), so that sampling does not steal the load generator's core. */
+#define SAMPLE_TASK_SLOW_S 0.05
+#define SAMPLE_TASK_EVERY_SLOW 5
+
+/* Reads a whole small file into buf (NUL-terminated). Returns the length or a negative errno. */
+static ssize_t read_text(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    size_t used = 0;
+    while (used < len - 1) {
+        ssize_t n = read(fd, buf + used, len - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            return -e;
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+    }
+    close(fd);
+    buf[used] = '\0';
+    return (ssize_t)used;
+}
+
+/* The value after "Name:" at the start of a line, or -1. */
+static int field_u64(const char *text, const char *name, uint64_t *out)
+{
+    size_t nl = strlen(name);
+    const char *p = text;
+    while (p && *p) {
+        if (strncmp(p, name, nl) == 0 && p[nl] == ':') {
+            *out = strtoull(p + nl + 1, NULL, 10);
+            return 0;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return -1;
+}
+
+int sample_parse_meminfo(const char *text, uint64_t *kernel_stack, uint64_t *page_tables,
+                         uint64_t *slab_unreclaimable)
+{
+    uint64_t ks = 0, pt = 0, su = 0;
+    if (field_u64(text, "KernelStack", &ks) < 0 || field_u64(text, "PageTables", &pt) < 0)
+        return -EINVAL;
+    field_u64(text, "SUnreclaim", &su);
+    *kernel_stack = ks * 1024;
+    *page_tables = pt * 1024;
+    *slab_unreclaimable = su * 1024;
+    return 0;
+}
+
+int sample_parse_slabinfo(const char *text, const char *cache, uint64_t *bytes)
+{
+    size_t n = strlen(cache);
+    const char *p = text;
+    while (p && *p) {
+        if (strncmp(p, cache, n) == 0 && p[n] == ' ') {
+            unsigned long long active, total, objsize;
+            if (sscanf(p + n, "%llu %llu %llu", &active, &total, &objsize) != 3)
+                return -EINVAL;
+            *bytes = active * objsize;
+            return 0;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return -EINVAL;
+}
+
+int sample_parse_sockstat(const char *text, uint64_t *mem_pages, uint64_t *inuse, uint64_t *tw)
+{
+    const char *p = strstr(text, "\nTCP:");
+    if (p)
+        p++;
+    else if (strncmp(text, "TCP:", 4) == 0)
+        p = text;
+    else
+        return -EINVAL;
+    const char *eol = strchr(p, '\n');
+    size_t n = eol ? (size_t)(eol - p) : strlen(p);
+    char line[256];
+    if (n >= sizeof line)
+        n = sizeof line - 1;
+    memcpy(line, p, n);
+    line[n] = '\0';
+    *mem_pages = *inuse = *tw = 0;
+    int found = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(line + 4, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        char *val = strtok_r(NULL, " ", &save);
+        if (!val)
+            break;
+        uint64_t v = strtoull(val, NULL, 10);
+        if (strcmp(tok, "mem") == 0) {
+            *mem_pages = v;
+            found = 1;
+        } else if (strcmp(tok, "inuse") == 0) {
+            *inuse = v;
+        } else if (strcmp(tok, "tw") == 0) {
+            *tw = v;
+        }
+    }
+    return found ? 0 : -EINVAL;
+}
+
+int sample_parse_stat_times(const char *text, uint64_t *utime, uint64_t *stime)
+{
+    const char *p = strrchr(text, ')');
+    if (!p)
+        return -EINVAL;
+    p++;
+    /* After comm: state(3) ppid(4) ... utime(14) stime(15); p points before field 3. */
+    for (int field = 3; field <= 15; field++) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            return -EINVAL;
+        if (field == 14)
+            *utime = strtoull(p, NULL, 10);
+        if (field == 15) {
+            *stime = strtoull(p, NULL, 10);
+            return 0;
+        }
+        while (*p && *p != ' ')
+            p++;
+    }
+    return -EINVAL;
+}
+
+int sample_parse_status(const char *text, uint64_t *rss, uint64_t *vsize, int64_t *threads,
+                        uint64_t *ctx_vol, uint64_t *ctx_invol)
+{
+    uint64_t v;
+    if (!strstr(text, "Name:"))
+        return -EINVAL;
+    if (rss)
+        *rss = field_u64(text, "VmRSS", &v) == 0 ? v * 1024 : 0;
+    if (vsize)
+        *vsize = field_u64(text, "VmSize", &v) == 0 ? v * 1024 : 0;
+    if (threads)
+        *threads = field_u64(text, "Threads", &v) == 0 ? (int64_t)v : 0;
+    if (ctx_vol)
+        *ctx_vol = field_u64(text, "voluntary_ctxt_switches", &v) == 0 ? v : 0;
+    if (ctx_invol)
+        *ctx_invol = field_u64(text, "nonvoluntary_ctxt_switches", &v) == 0 ? v : 0;
+    return 0;
+}
+
+/* The bytes of one slab cache from /proc/slabinfo (readable by root only); *bytes is left
+ * alone when it cannot be read. */
+static void slab_cache_bytes(const char *cache, uint64_t *bytes)
+{
+    FILE *f = fopen("/proc/slabinfo", "re");
+    if (!f)
+        return;
+    char line[512];
+    size_t n = strlen(cache);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, cache, n) == 0 && line[n] == ' ') {
+            sample_parse_slabinfo(line, cache, bytes);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+void sample_machine(struct sample *s)
+{
+    char buf[16384];
+    if (read_text("/proc/meminfo", buf, sizeof buf) > 0)
+        sample_parse_meminfo(buf, &s->kernel_stack_bytes, &s->page_tables_bytes,
+                             &s->slab_unreclaimable_bytes);
+    if (read_text("/proc/net/sockstat", buf, sizeof buf) > 0) {
+        uint64_t pages = 0;
+        if (sample_parse_sockstat(buf, &pages, &s->tcp_inuse, &s->tcp_tw) == 0)
+            s->tcp_mem_bytes = pages * (uint64_t)sysconf(_SC_PAGESIZE);
+    }
+    s->conntrack = -1;
+    if (read_text("/proc/sys/net/netfilter/nf_conntrack_count", buf, sizeof buf) > 0)
+        s->conntrack = strtoll(buf, NULL, 10);
+    if (s->conntrack > 0) {
+        /* Their slab cache, from /proc/slabinfo (root only), else their count at the usual
+         * object size. */
+        uint64_t tracked = (uint64_t)s->conntrack * SAMPLE_CONNTRACK_OBJ_BYTES;
+        slab_cache_bytes("nf_conntrack", &tracked);
+        s->slab_unreclaimable_bytes =
+            s->slab_unreclaimable_bytes > tracked ? s->slab_unreclaimable_bytes - tracked : 0;
+    }
+    if (read_text("/proc/stat", buf, sizeof buf) > 0) {
+        const char *p = strstr(buf, "\nctxt ");
+        if (p)
+            s->machine_ctxt = strtoull(p + 6, NULL, 10);
+    }
+}
+
+static int64_t count_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int64_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void sum_tasks(pid_t pid, uint64_t *vol, uint64_t *invol)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char tpath[96];
+        snprintf(tpath, sizeof tpath, "/proc/%d/task/%.20s/status", (int)pid, e->d_name);
+        if (read_text(tpath, buf, sizeof buf) <= 0)
+            continue; /* the thread ended meanwhile */
+        uint64_t v = 0, i = 0;
+        sample_parse_status(buf, NULL, NULL, NULL, &v, &i);
+        *vol += v;
+        *invol += i;
+    }
+    closedir(d);
+}
+
+/* Adds one process's figures to s. Returns 0 or -ESRCH. */
+static int add_process(pid_t pid, int with_tasks, struct sample *s)
+{
+    char path[64], buf[4096];
+    long ticks = sysconf(_SC_CLK_TCK);
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    if (read_text(path, buf, sizeof buf) <= 0)
+        return -ESRCH;
+    uint64_t rss = 0, vsize = 0;
+    int64_t threads = 0;
+    sample_parse_status(buf, &rss, &vsize, &threads, NULL, NULL);
+    s->rss_bytes += rss;
+    s->vsize_bytes += vsize;
+    s->threads += threads;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (read_text(path, buf, sizeof buf) > 0) {
+        uint64_t ut = 0, st = 0;
+        if (sample_parse_stat_times(buf, &ut, &st) == 0) {
+            s->cpu_user_s += (double)ut / (double)ticks;
+            s->cpu_system_s += (double)st / (double)ticks;
+        }
+    }
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    int64_t fds = count_dir(path);
+    if (fds > 0)
+        s->fds += fds;
+    if (with_tasks)
+        sum_tasks(pid, &s->ctx_voluntary, &s->ctx_involuntary);
+    return 0;
+}
+
+int sample_take(pid_t pid, double t, int with_tasks, struct sample *s)
+{
+    memset(s, 0, sizeof *s);
+    s->t = t;
+    sample_machine(s);
+    if (add_process(pid, with_tasks, s) < 0)
+        return -ESRCH;
+    s->alive = 1;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    if (read_text(path, buf, sizeof buf) > 0) {
+        char *save = NULL;
+        int n = 0;
+        for (char *tok = strtok_r(buf, " \n", &save); tok && n < SAMPLE_MAX_CHILDREN;
+             tok = strtok_r(NULL, " \n", &save), n++)
+            add_process((pid_t)atoi(tok), with_tasks, s);
+    }
+    return 0;
+}
+
+static void *sampler_main(void *arg)
+{
+    struct sampler *sp = arg;
+    unsigned k = 0;
+    pthread_mutex_lock(&sp->lock);
+    while (!sp->stop && sp->n < SAMPLER_MAX) {
+        pthread_mutex_unlock(&sp->lock);
+        struct sample s;
+        int with_tasks = sp->task_every <= 1 || k % (unsigned)sp->task_every == 0;
+        double before = proc_now();
+        int alive = sample_take(sp->pid, before - sp->t0, with_tasks, &s) == 0;
+        if (with_tasks && proc_now() - before > SAMPLE_TASK_SLOW_S)
+            sp->task_every = SAMPLE_TASK_EVERY_SLOW;
+        if (!with_tasks)
+            s.ctx_voluntary = s.ctx_involuntary = UINT64_MAX; /* not read this time */
+        pthread_mutex_lock(&sp->lock);
+        sp->samples[sp->n++] = s;
+        if (!alive)
+            break;
+        k++;
+        /* Next tick on the grid t0 + k * interval, whatever this sample cost. */
+        double next = sp->t0 + (double)k * sp->interval_s;
+        struct timespec now_rt;
+        clock_gettime(CLOCK_MONOTONIC, &now_rt);
+        double wait = next - proc_now();
+        if (wait < 0)
+            wait = 0;
+        struct timespec until = now_rt;
+        until.tv_sec += (time_t)wait;
+        until.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!sp->stop) {
+            int r = pthread_cond_timedwait(&sp->wake, &sp->lock, &until);
+            if (r == ETIMEDOUT)
+                break;
+        }
+    }
+    pthread_mutex_unlock(&sp->lock);
+    return NULL;
+}
+
+int sampler_start(struct sampler *sp, pid_t pid, double t0, double interval_s)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->pid = pid;
+    sp->t0 = t0;
+    sp->interval_s = interval_s;
+    sp->task_every = 1;
+    sp->samples = calloc(SAMPLER_MAX, sizeof *sp->samples);
+    if (!sp->samples)
+        return -ENOMEM;
+    pthread_mutex_init(&sp->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&sp->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    int r = pthread_create(&sp->thread, NULL, sampler_main, sp);
+    if (r != 0) {
+        free(sp->samples);
+        sp->samples = NULL;
+        return -r;
+    }
+    sp->started = 1;
+    return 0;
+}
+
+void sampler_stop(struct sampler *sp)
+{
+    if (!sp->started)
+        return;
+    pthread_mutex_lock(&sp->lock);
+    sp->stop = 1;
+    pthread_cond_signal(&sp->wake);
+    pthread_mutex_unlock(&sp->lock);
+    pthread_join(sp->thread, NULL);
+    sp->started = 0;
+}
+
+void sampler_free(struct sampler *sp)
+{
+    sampler_stop(sp);
+    free(sp->samples);
+    sp->samples = NULL;
+    sp->n = 0;
+}

@@ -1,0 +1,75 @@
+/* What a server costs, read from /proc: the process (and its direct children, for nginx's
+ * workers) and the machine-wide kernel memory that RSS does not show. A sampler thread takes one
+ * sample a second while a run lasts; single samples are taken around it. */
+#ifndef C10K_BENCH_SAMPLE_H
+#define C10K_BENCH_SAMPLE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sample {
+    double t;  /* seconds since the run's start */
+    int alive; /* the process could be read */
+    /* The process tree (root and direct children). */
+    uint64_t rss_bytes, vsize_bytes;
+    int64_t threads, fds;
+    uint64_t ctx_voluntary, ctx_involuntary; /* summed over the live threads */
+    double cpu_user_s, cpu_system_s;         /* includes threads that have ended */
+    /* The machine. */
+    uint64_t machine_ctxt;                          /* /proc/stat ctxt */
+    uint64_t kernel_stack_bytes, page_tables_bytes; /* /proc/meminfo */
+    /* /proc/meminfo SUnreclaim (sockets, files, tasks, kmalloc) without the connection-tracking
+     * entries, which every connection on the machine leaves behind for 120 s. */
+    uint64_t slab_unreclaimable_bytes;
+    uint64_t tcp_mem_bytes, tcp_inuse, tcp_tw; /* /proc/net/sockstat */
+    int64_t conntrack;                         /* nf_conntrack_count, -1: not loaded */
+};
+
+/* Reads one sample of pid's tree and of the machine. with_tasks: also sum the context switches
+ * over every thread (the costly part with thousands of threads). Returns 0, or -ESRCH when the
+ * process is gone (the machine part is still filled). */
+int sample_take(pid_t pid, double t, int with_tasks, struct sample *s);
+
+/* Only the machine part. */
+void sample_machine(struct sample *s);
+
+/* Parsers, exposed for tests. Each returns 0 or -EINVAL. */
+/* The bytes held by the active objects of one slab cache in /proc/slabinfo text. */
+int sample_parse_slabinfo(const char *text, const char *cache, uint64_t *bytes);
+/* KernelStack, PageTables and SUnreclaim in bytes; a field that is absent reads 0, but the
+ * first two must be there. */
+int sample_parse_meminfo(const char *text, uint64_t *kernel_stack, uint64_t *page_tables,
+                         uint64_t *slab_unreclaimable);
+int sample_parse_sockstat(const char *text, uint64_t *mem_pages, uint64_t *inuse, uint64_t *tw);
+/* utime and stime (clock ticks) from /proc/PID/stat, whose comm field may hold spaces and ')'. */
+int sample_parse_stat_times(const char *text, uint64_t *utime, uint64_t *stime);
+/* VmRSS, VmSize (bytes), Threads, voluntary and nonvoluntary context switches. Fields that are
+ * absent stay 0. */
+int sample_parse_status(const char *text, uint64_t *rss, uint64_t *vsize, int64_t *threads,
+                        uint64_t *ctx_vol, uint64_t *ctx_invol);
+
+#define SAMPLER_MAX 4096
+
+struct sampler {
+    pid_t pid;
+    double t0; /* proc_now() at the run's start */
+    double interval_s;
+    int task_every; /* sum thread context switches every Nth sample (1: always) */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stop;
+    int started;
+    struct sample *samples; /* owned; n in time order */
+    size_t n;
+};
+
+/* Starts a thread sampling pid every interval_s from now. Returns 0 or a negative errno. */
+int sampler_start(struct sampler *sp, pid_t pid, double t0, double interval_s);
+/* Stops and joins the thread; the samples stay until sampler_free. */
+void sampler_stop(struct sampler *sp);
+void sampler_free(struct sampler *sp);
+
+#endif

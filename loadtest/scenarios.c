@@ -1,0 +1,440 @@
+#include "scenarios.h"
+
+#include "env.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEVEL_END (-1)
+#define LEVEL_MAX (-2) /* as many connections as the limits allow */
+#define MAX_LEVELS 12
+
+/* Busy connections beside the idle ones, and the rate they send at (open loop, so that what
+ * they feel is measured from when each request was due). */
+#define IDLE_BUSY_CONNECTIONS 10
+#define IDLE_BUSY_RATE 1000.0
+/* Idle connections are opened at this rate (a burst overflows the listen queue and measures
+ * SYN retransmission timers instead of the cost of a connection; thread-per-connection must
+ * create a thread for each, which can take a few hundred microseconds). */
+#define RAMP_PER_S 2500.0
+/* Pool workers in the blocking scenario: fewer than the highest concurrency levels. */
+#define BLOCKING_POOL_THREADS "16"
+/* Source addresses for connection churn (each has its own ephemeral ports). */
+#define CHURN_SOURCES "127.0.0.2-127.0.0.41"
+#define CHURN_SOURCE_COUNT 40
+#define CLIENT_TIMEOUT_S 5.0
+/* A /sleep request (50 ms) unanswered after this long is waiting for a worker, not sleeping. */
+#define BLOCKING_TIMEOUT_S 2.0
+/* Churn runs are short (each connection costs an entry for 120 s in a connection-tracking
+ * table, where there is one); they open at most this many connections per second here. */
+#define CHURN_WARMUP_S 1.0
+#define CHURN_DURATION_S 3.0
+#define CHURN_MAX_RATE 20000.0
+/* Time to start and stop the server and the tools around a run. */
+#define RUN_OVERHEAD_S 0.7
+
+struct profile {
+    const char *name;
+    double warmup_s, duration_s;
+    int scale[MAX_LEVELS], idle[MAX_LEVELS], cpu[MAX_LEVELS], blocking[MAX_LEVELS],
+        churn[MAX_LEVELS];
+    int work_us, sleep_ms;
+    double calib_s;
+};
+
+static const struct profile profiles[] = {
+    {
+        .name = "quick",
+        .warmup_s = 1.0,
+        .duration_s = 2.0,
+        .scale = {10, 1000, LEVEL_END},
+        .idle = {1000, LEVEL_END},
+        .cpu = {8, LEVEL_END},
+        .blocking = {64, LEVEL_END},
+        .churn = {8, LEVEL_END},
+        .work_us = 500,
+        .sleep_ms = 50,
+        .calib_s = 2.0,
+    },
+    {
+        .name = "default",
+        .warmup_s = 2.0,
+        .duration_s = 5.0,
+        .scale = {10, 100, 1000, 5000, 10000, LEVEL_END},
+        .idle = {0, 1000, 5000, 10000, LEVEL_END},
+        .cpu = {1, 2, 8, 32, LEVEL_END},
+        .blocking = {4, 16, 64, 256, 1024, LEVEL_END},
+        .churn = {1, 8, 64, LEVEL_END},
+        .work_us = 500,
+        .sleep_ms = 50,
+        .calib_s = 5.0,
+    },
+    {
+        .name = "full",
+        .warmup_s = 2.0,
+        .duration_s = 10.0,
+        .scale = {10, 100, 1000, 2000, 5000, 10000, 15000, LEVEL_MAX, LEVEL_END},
+        .idle = {0, 1000, 5000, 10000, 15000, LEVEL_MAX, LEVEL_END},
+        .cpu = {1, 2, 4, 8, 32, 128, LEVEL_END},
+        .blocking = {4, 16, 64, 256, 1024, 4096, LEVEL_END},
+        .churn = {1, 8, 64, 256, LEVEL_END},
+        .work_us = 500,
+        .sleep_ms = 50,
+        .calib_s = 8.0,
+    },
+};
+
+static const struct profile *profile_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++)
+        if (strcmp(profiles[i].name, name) == 0)
+            return &profiles[i];
+    return NULL;
+}
+
+int plan_profile_known(const char *name)
+{
+    return profile_find(name) != NULL;
+}
+
+static int parse_list(const char *list, const char *const *names, size_t n, unsigned *bits,
+                      char *bad, size_t bad_len)
+{
+    *bits = 0;
+    char *copy = strdup(list);
+    if (!copy)
+        return -ENOMEM;
+    char *save = NULL;
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            if (strcmp(tok, names[i]) == 0)
+                break;
+        if (i == n) {
+            if (bad)
+                snprintf(bad, bad_len, "%s", tok);
+            rc = -EINVAL;
+            break;
+        }
+        *bits |= 1u << i;
+    }
+    free(copy);
+    if (rc == 0 && *bits == 0)
+        rc = -EINVAL;
+    return rc;
+}
+
+static const char *const mode_names[] = {"thread", "pool", "loop"};
+static const char *const scenario_names[] = {"scale",    "idle",  "cpu",
+                                             "blocking", "churn", "ctxswitch"};
+
+int plan_parse_modes(const char *list, unsigned *bits, char *bad, size_t bad_len)
+{
+    return parse_list(list, mode_names, 3, bits, bad, bad_len);
+}
+
+int plan_parse_scenarios(const char *list, unsigned *bits, char *bad, size_t bad_len)
+{
+    return parse_list(list, scenario_names, 6, bits, bad, bad_len);
+}
+
+static struct run_spec *plan_add(struct plan *p)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        struct run_spec *r = realloc(p->runs, cap * sizeof *r);
+        if (!r)
+            return NULL;
+        p->runs = r;
+        p->cap = cap;
+    }
+    struct run_spec *s = &p->runs[p->n++];
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+/* One server configuration: a model label, a mode and extra options. */
+struct variant {
+    char model[48];
+    char mode[16];
+    char args[SPEC_MAX_ARGS][24];
+    int n_args;
+};
+
+static void variant_set(struct variant *v, const char *mode, const char *a0, const char *a1)
+{
+    memset(v, 0, sizeof *v);
+    snprintf(v->mode, sizeof v->mode, "%s", mode);
+    snprintf(v->model, sizeof v->model, "%s", mode);
+    const char *args[2] = {a0, a1};
+    for (int i = 0; i < 2 && args[i]; i++) {
+        snprintf(v->args[v->n_args++], sizeof v->args[0], "%s", args[i]);
+        size_t used = strlen(v->model);
+        snprintf(v->model + used, sizeof v->model - used, " %s", args[i]);
+    }
+}
+
+/* The server configurations a scenario compares. */
+static int variants_for(unsigned scen, unsigned modes, int nginx, const struct bench_env *env,
+                        struct variant *out)
+{
+    int n = 0;
+    if (modes & MODE_THREAD)
+        variant_set(&out[n++], "thread", NULL, NULL);
+    if (modes & MODE_POOL) {
+        if (scen == SCEN_BLOCKING)
+            variant_set(&out[n++], "pool", "--threads", BLOCKING_POOL_THREADS);
+        else
+            variant_set(&out[n++], "pool", NULL, NULL);
+    }
+    if (modes & MODE_LOOP) {
+        variant_set(&out[n++], "loop", NULL, NULL);
+        if (scen == SCEN_CPU) {
+            int cores = env->n_server_cpus > 1 ? env->n_server_cpus : env->cpus_allowed;
+            if (cores > 1) {
+                char loops[16];
+                snprintf(loops, sizeof loops, "%d", cores);
+                variant_set(&out[n++], "loop", "--loops", loops);
+            }
+            variant_set(&out[n++], "loop", "--offload", NULL);
+        }
+    }
+    if (nginx && (scen == SCEN_SCALE || scen == SCEN_IDLE))
+        variant_set(&out[n++], "nginx", NULL, NULL);
+    return n;
+}
+
+static void make_id(struct run_spec *r)
+{
+    char model[48];
+    size_t j = 0;
+    for (const char *s = r->model; *s && j < sizeof model - 1; s++) {
+        if (*s == ' ' || *s == '-') {
+            if (j > 0 && model[j - 1] != '-')
+                model[j++] = '-';
+        } else {
+            model[j++] = *s;
+        }
+    }
+    model[j] = '\0';
+    snprintf(r->id, sizeof r->id, "%s-%s-%d", r->scenario, model, r->level);
+}
+
+static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen, unsigned modes,
+                        int nginx, unsigned tools, const struct bench_env *env)
+{
+    const int *levels;
+    const char *name;
+    switch (scen) {
+    case SCEN_SCALE:
+        levels = pr->scale;
+        name = "scale";
+        break;
+    case SCEN_IDLE:
+        levels = pr->idle;
+        name = "idle";
+        break;
+    case SCEN_CPU:
+        levels = pr->cpu;
+        name = "cpu";
+        break;
+    case SCEN_BLOCKING:
+        levels = pr->blocking;
+        name = "blocking";
+        break;
+    case SCEN_CHURN:
+        levels = pr->churn;
+        name = "churn";
+        break;
+    default:
+        return 0;
+    }
+    struct variant vs[8];
+    int nv = variants_for(scen, modes, nginx, env, vs);
+    int have_wrk = (tools >> TOOL_WRK) & 1, have_load = (tools >> TOOL_LOAD) & 1;
+    long long max_conns = env_max_connections(env, 0);
+
+    for (int li = 0; levels[li] != LEVEL_END; li++) {
+        int level = levels[li];
+        if (level == LEVEL_MAX)
+            level = (int)(scen == SCEN_IDLE ? max_conns - IDLE_BUSY_CONNECTIONS : max_conns);
+        for (int v = 0; v < nv; v++) {
+            struct run_spec *r = plan_add(p);
+            if (!r)
+                return -ENOMEM;
+            r->scenario = name;
+            memcpy(r->model, vs[v].model, sizeof r->model);
+            memcpy(r->mode, vs[v].mode, sizeof r->mode);
+            memcpy(r->server_args, vs[v].args, sizeof r->server_args);
+            r->n_server_args = vs[v].n_args;
+            r->level = level;
+            r->concurrency = level;
+            r->keepalive = 1;
+            r->warmup_s = pr->warmup_s;
+            r->duration_s = pr->duration_s;
+            r->timeout_s = CLIENT_TIMEOUT_S;
+            r->tool = have_wrk ? TOOL_WRK : TOOL_LOAD;
+            snprintf(r->path, sizeof r->path, "/plaintext");
+            switch (scen) {
+            case SCEN_SCALE:
+                break;
+            case SCEN_IDLE:
+                r->concurrency = IDLE_BUSY_CONNECTIONS;
+                r->idle = level;
+                r->rate = IDLE_BUSY_RATE;
+                r->tool = TOOL_LOAD;
+                r->tool_required = 1;
+                break;
+            case SCEN_CPU:
+                snprintf(r->path, sizeof r->path, "/work?cpu_us=%d", pr->work_us);
+                r->server_all_cpus = 1;
+                break;
+            case SCEN_BLOCKING:
+                snprintf(r->path, sizeof r->path, "/sleep?ms=%d", pr->sleep_ms);
+                /* c10k-load, where there is one: a request that never gets an answer (a
+                 * connection waiting in the pool's queue) is a timeout there, while wrk leaves
+                 * it out of everything. */
+                if (have_load)
+                    r->tool = TOOL_LOAD;
+                r->timeout_s = BLOCKING_TIMEOUT_S;
+                break;
+            case SCEN_CHURN:
+                r->keepalive = 0;
+                if (r->warmup_s > CHURN_WARMUP_S)
+                    r->warmup_s = CHURN_WARMUP_S;
+                if (r->duration_s > CHURN_DURATION_S)
+                    r->duration_s = CHURN_DURATION_S;
+                if (have_load) {
+                    r->tool = TOOL_LOAD;
+                    r->sources = CHURN_SOURCE_COUNT;
+                }
+                break;
+            }
+            if (r->idle >= 1000)
+                r->ramp = RAMP_PER_S;
+            if (r->tool == TOOL_LOAD && r->ramp > 0)
+                r->warmup_s += (r->concurrency + r->idle) / r->ramp;
+            if (!have_wrk && !have_load)
+                r->tool_required = 1;
+            if (!r->keepalive)
+                r->new_connections = (long long)(CHURN_MAX_RATE * (r->warmup_s + r->duration_s));
+            else /* wrk opens them twice: warm-up, then the measured run */
+                r->new_connections = (long long)(r->concurrency + r->idle) * 2 + 100;
+            make_id(r);
+        }
+    }
+    return 0;
+}
+
+int plan_build(struct plan *p, const char *profile, unsigned modes, unsigned scenarios, int nginx,
+               unsigned tools, const struct bench_env *env)
+{
+    memset(p, 0, sizeof *p);
+    const struct profile *pr = profile_find(profile);
+    if (!pr)
+        return -EINVAL;
+    p->profile = pr->name;
+    p->calibrate = (scenarios & SCEN_CTXSWITCH) != 0;
+    p->calib_s = pr->calib_s;
+    static const unsigned order[] = {SCEN_SCALE, SCEN_IDLE, SCEN_CPU, SCEN_BLOCKING, SCEN_CHURN};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (!(scenarios & order[i]))
+            continue;
+        int rc = add_scenario(p, pr, order[i], modes, nginx, tools, env);
+        if (rc < 0) {
+            plan_free(p);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void plan_free(struct plan *p)
+{
+    free(p->runs);
+    p->runs = NULL;
+    p->n = p->cap = 0;
+}
+
+double plan_estimate_s(const struct run_spec *r)
+{
+    double t = RUN_OVERHEAD_S + r->duration_s + r->warmup_s;
+    if (r->tool == TOOL_WRK)
+        t += 0.2; /* a separate warm-up process */
+    return t;
+}
+
+double plan_total_estimate_s(const struct plan *p)
+{
+    double t = p->calibrate ? p->calib_s : 0;
+    for (size_t i = 0; i < p->n; i++)
+        t += plan_estimate_s(&p->runs[i]);
+    return t;
+}
+
+const char *plan_churn_sources(void)
+{
+    return CHURN_SOURCES;
+}
+
+struct scenario_text {
+    unsigned bit;
+    const char *name, *title, *question, *x_label, *how;
+};
+
+static const struct scenario_text texts[] = {
+    {SCEN_SCALE, "scale", "Scale: keep-alive requests at rising concurrency",
+     "Where does each model's throughput and latency bend as connections grow, and why?",
+     "concurrent connections",
+     "GET /plaintext over keep-alive connections, closed loop (each connection sends its next "
+     "request when the previous answer arrives)."},
+    {SCEN_IDLE, "idle", "Idle: many silent keep-alive connections beside a few busy ones",
+     "What does a connection cost while it does nothing, in user and kernel memory, and what do "
+     "the busy connections feel?",
+     "idle connections",
+     "N silent keep-alive connections (opened at 2,500 per second) plus 10 busy ones sending "
+     "GET /plaintext at 1,000 requests/s in total (open loop: latency counted from when each "
+     "request was due)."},
+    {SCEN_CPU, "cpu", "CPU-bound requests",
+     "Which models use every core for CPU-bound work: one loop, several loops, an offload pool, "
+     "threads?",
+     "concurrent connections",
+     "GET /work (a fixed amount of CPU work per request), closed loop; here the server may use "
+     "every CPU."},
+    {SCEN_BLOCKING, "blocking", "Blocking calls: more waiting requests than workers",
+     "What happens when requests wait (blocking I/O, here /sleep) and there are more of them "
+     "than pool workers: pool saturation versus a thread each versus timers?",
+     "concurrent connections",
+     "GET /sleep (a blocking sleep in thread and pool, a timer in the loop), closed loop over "
+     "keep-alive connections; the pool has 16 workers. A request unanswered after 2 s is a "
+     "timeout error."},
+    {SCEN_CHURN, "churn", "Connection churn: a new connection per request",
+     "What do accept and, for threads, thread creation cost when every request comes on a new "
+     "connection?",
+     "concurrent clients",
+     "GET /plaintext with Connection: close, a new connection for every request, closed loop, "
+     "from 40 source addresses (1 s warm-up, 3 s measured)."},
+    {SCEN_CTXSWITCH, "ctxswitch", "Context switch and thread costs on this machine",
+     "What does one context switch cost here, and creating a thread, and an idle thread's "
+     "memory?",
+     "",
+     "Two threads (and two processes) pinned to one CPU pass a byte back and forth over pipes; "
+     "threads are created and joined, then a thousand are kept idle and measured."},
+};
+
+json_t *plan_scenarios_json(const struct plan *p, unsigned scenarios)
+{
+    (void)p;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        if (!(scenarios & texts[i].bit))
+            continue;
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", texts[i].name,
+                                             "title", texts[i].title, "question", texts[i].question,
+                                             "x_label", texts[i].x_label, "how", texts[i].how));
+    }
+    return arr;
+}

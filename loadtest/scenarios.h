@@ -1,0 +1,88 @@
+/* The scenarios of DESIGN.md and the profiles that size them: which models run, at which
+ * concurrency levels, for how long, with which load generator. plan_build turns a profile and
+ * the chosen modes and scenarios into the ordered list of runs. */
+#ifndef C10K_BENCH_SCENARIOS_H
+#define C10K_BENCH_SCENARIOS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct bench_env;
+
+enum bench_tool {
+    TOOL_WRK,  /* closed loop, keep-alive: wrk with a Lua done() that prints JSON */
+    TOOL_LOAD, /* c10k-load: open loop, idle connections, ramp, several source addresses */
+};
+
+#define SPEC_MAX_ARGS 4
+
+/* One run: one server configuration under one load. */
+struct run_spec {
+    char id[96];
+    const char *scenario; /* static: "scale", "idle", ... */
+    char model[48];       /* what the charts call it: "thread", "loop --loops 2", "nginx" */
+    char mode[16];        /* the server's --mode, or "nginx" */
+    char server_args[SPEC_MAX_ARGS][24]; /* extra server options */
+    int n_server_args;
+    int level;       /* the charts' x value: concurrency, or idle connections */
+    int concurrency; /* busy connections */
+    int idle;        /* silent keep-alive connections beside them */
+    double rate;     /* open loop: requests/s in total; 0: closed loop */
+    char path[64];
+    int keepalive;
+    int sources; /* local addresses to connect from (0: the kernel's choice) */
+    double warmup_s, duration_s;
+    double ramp; /* connections opened per second; 0: at once */
+    enum bench_tool tool;
+    int tool_required;         /* no fallback: skip the run when the tool is missing */
+    int server_all_cpus;       /* the server may use every CPU (the cpu scenario) */
+    double timeout_s;          /* a request slower than this is a client error */
+    long long new_connections; /* how many connections the run may open (an estimate) */
+};
+
+struct plan {
+    struct run_spec *runs; /* owned */
+    size_t n, cap;
+    int calibrate; /* the ctxswitch scenario: calibrate this machine */
+    const char *profile;
+    double calib_s; /* its estimated time */
+};
+
+/* Bits for the models and scenarios. */
+#define MODE_THREAD 1u
+#define MODE_POOL 2u
+#define MODE_LOOP 4u
+#define MODE_ALL 7u
+
+#define SCEN_SCALE 1u
+#define SCEN_IDLE 2u
+#define SCEN_CPU 4u
+#define SCEN_BLOCKING 8u
+#define SCEN_CHURN 16u
+#define SCEN_CTXSWITCH 32u
+#define SCEN_ALL 63u
+
+/* Parses "thread,pool" or "scale,idle" into bits. Returns 0 or -EINVAL (naming the bad item
+ * in bad, if given). */
+int plan_parse_modes(const char *list, unsigned *bits, char *bad, size_t bad_len);
+int plan_parse_scenarios(const char *list, unsigned *bits, char *bad, size_t bad_len);
+/* 1 for quick, default, full. */
+int plan_profile_known(const char *name);
+
+/* Builds the runs. tools: which load generators exist (bit 1 << TOOL_WRK, 1 << TOOL_LOAD).
+ * Returns 0 or -ENOMEM. */
+int plan_build(struct plan *p, const char *profile, unsigned modes, unsigned scenarios, int nginx,
+               unsigned tools, const struct bench_env *env);
+void plan_free(struct plan *p);
+
+/* Estimated seconds for one run, start and stop included. */
+double plan_estimate_s(const struct run_spec *r);
+double plan_total_estimate_s(const struct plan *p);
+
+/* The --source argument of the churn runs. */
+const char *plan_churn_sources(void);
+
+/* What each scenario is and asks (for results.json and the report): an array of objects. */
+json_t *plan_scenarios_json(const struct plan *p, unsigned scenarios);
+
+#endif
