@@ -21,9 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #define IT_MAX_ARGS 64
 #define IT_MAX_RESPONSE_HEAD (64 * 1024)
-#define IT_JSON_MAX_DEPTH 64
 
 /* ---- the program's arguments ---- */
 
@@ -1112,251 +1113,89 @@ int it_header_has_token(const struct it_response *r, const char *name, const cha
     return 0;
 }
 
-/* ---- JSON ---- */
-
-struct jcur {
-    const char *p;
-    int depth;
-};
-
-static void j_ws(struct jcur *j)
-{
-    while (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')
-        j->p++;
-}
-
-static int j_string(struct jcur *j)
-{
-    if (*j->p != '"')
-        return -1;
-    j->p++;
-    for (;;) {
-        unsigned char ch = (unsigned char)*j->p;
-        if (ch == '"') {
-            j->p++;
-            return 0;
-        }
-        if (ch < 0x20)
-            return -1;
-        if (ch == '\\') {
-            j->p++;
-            if (*j->p == 'u') {
-                for (int i = 1; i <= 4; i++)
-                    if (!isxdigit((unsigned char)j->p[i]))
-                        return -1;
-                j->p += 5;
-                continue;
-            }
-            if (!strchr("\"\\/bfnrt", *j->p) || !*j->p)
-                return -1;
-        }
-        j->p++;
-    }
-}
-
-static int j_number(struct jcur *j)
-{
-    const char *p = j->p;
-    if (*p == '-')
-        p++;
-    if (*p == '0')
-        p++;
-    else if (isdigit((unsigned char)*p))
-        while (isdigit((unsigned char)*p))
-            p++;
-    else
-        return -1;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    j->p = p;
-    return 0;
-}
-
-static int j_value(struct jcur *j)
-{
-    j_ws(j);
-    char ch = *j->p;
-    if (ch == '{' || ch == '[') {
-        char close = ch == '{' ? '}' : ']';
-        if (++j->depth > IT_JSON_MAX_DEPTH)
-            return -1;
-        j->p++;
-        j_ws(j);
-        if (*j->p == close) {
-            j->p++;
-            j->depth--;
-            return 0;
-        }
-        for (;;) {
-            if (ch == '{') {
-                j_ws(j);
-                if (j_string(j) < 0)
-                    return -1;
-                j_ws(j);
-                if (*j->p != ':')
-                    return -1;
-                j->p++;
-            }
-            if (j_value(j) < 0)
-                return -1;
-            j_ws(j);
-            if (*j->p == ',') {
-                j->p++;
-                continue;
-            }
-            if (*j->p != close)
-                return -1;
-            j->p++;
-            j->depth--;
-            return 0;
-        }
-    }
-    if (ch == '"')
-        return j_string(j);
-    if (ch == '-' || isdigit((unsigned char)ch))
-        return j_number(j);
-    static const char *const words[] = {"true", "false", "null"};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(words[i]);
-        if (strncmp(j->p, words[i], n) == 0) {
-            j->p += n;
-            return 0;
-        }
-    }
-    return -1;
-}
+/* ---- JSON (jansson) ---- */
 
 int it_json_valid(const char *json)
 {
-    struct jcur j = {json, 0};
-    if (j_value(&j) < 0)
-        return 0;
-    j_ws(&j);
-    return *j.p == '\0';
+    json_t *root = json_loads(json, JSON_DECODE_ANY, NULL);
+    json_decref(root);
+    return root != NULL;
 }
 
-/* Finds the value at a dotted path: 0 with *at pointing at it, -ENOENT, -EINVAL. */
-static int j_find(const char *json, const char *path, const char **at)
+/* Parses the text and finds the value at a dotted path: 0 with *root (to json_decref) and *at,
+ * -ENOENT, -EINVAL. */
+static int j_find(const char *json, const char *path, json_t **root, json_t **at)
 {
-    if (!it_json_valid(json))
+    *root = json_loads(json, JSON_DECODE_ANY, NULL);
+    if (!*root)
         return -EINVAL;
-    struct jcur j = {json, 0};
-    j_ws(&j);
-    const char *comp = path;
-    while (*comp) {
-        const char *dot = strchr(comp, '.');
-        size_t cl = dot ? (size_t)(dot - comp) : strlen(comp);
-        int found = 0;
-        if (*j.p == '{') {
-            j.p++;
-            j_ws(&j);
-            while (*j.p == '"') {
-                const char *key = j.p + 1;
-                j_string(&j);
-                size_t kl = (size_t)(j.p - 1 - key);
-                j_ws(&j);
-                j.p++; /* ':' */
-                j_ws(&j);
-                if (kl == cl && strncmp(key, comp, cl) == 0) {
-                    found = 1;
-                    break;
-                }
-                j_value(&j);
-                j_ws(&j);
-                if (*j.p == ',')
-                    j.p++;
-                j_ws(&j);
-            }
-        } else if (*j.p == '[' && isdigit((unsigned char)*comp)) {
-            long idx = strtol(comp, NULL, 10);
-            j.p++;
-            j_ws(&j);
-            for (long i = 0; *j.p != ']'; i++) {
-                if (i == idx) {
-                    found = 1;
-                    break;
-                }
-                j_value(&j);
-                j_ws(&j);
-                if (*j.p == ',')
-                    j.p++;
-                j_ws(&j);
-            }
+    json_t *v = *root;
+    for (const char *comp = path; *comp && v;) {
+        size_t cl = strcspn(comp, ".");
+        char key[128];
+        if (cl >= sizeof(key)) {
+            v = NULL;
+            break;
         }
-        if (!found)
-            return -ENOENT;
+        memcpy(key, comp, cl);
+        key[cl] = '\0';
+        if (json_is_object(v))
+            v = json_object_get(v, key);
+        else if (json_is_array(v) && isdigit((unsigned char)key[0]))
+            v = json_array_get(v, strtoul(key, NULL, 10));
+        else
+            v = NULL;
         comp += cl;
         if (*comp == '.')
             comp++;
     }
-    *at = j.p;
+    if (!v) {
+        json_decref(*root);
+        return -ENOENT;
+    }
+    *at = v;
     return 0;
 }
 
 int it_json_number(const char *json, const char *path, double *out)
 {
-    const char *at;
-    int rc = j_find(json, path, &at);
+    json_t *root, *at;
+    int rc = j_find(json, path, &root, &at);
     if (rc < 0)
         return rc;
-    if (*at != '-' && !isdigit((unsigned char)*at))
-        return -EINVAL;
-    *out = strtod(at, NULL);
-    return 0;
+    rc = json_is_number(at) ? 0 : -EINVAL;
+    if (rc == 0)
+        *out = json_number_value(at);
+    json_decref(root);
+    return rc;
 }
 
 int it_json_string(const char *json, const char *path, char *out, size_t outlen)
 {
-    const char *at;
-    int rc = j_find(json, path, &at);
+    json_t *root, *at;
+    int rc = j_find(json, path, &root, &at);
     if (rc < 0)
         return rc;
-    if (*at != '"')
-        return -EINVAL;
-    struct jcur j = {at, 0};
-    j_string(&j);
-    size_t n = (size_t)(j.p - at - 2);
-    if (n >= outlen)
-        return -ENOSPC;
-    memcpy(out, at + 1, n); /* escapes are kept as they are */
-    out[n] = '\0';
-    return 0;
+    if (!json_is_string(at)) {
+        rc = -EINVAL;
+    } else if (json_string_length(at) >= outlen) {
+        rc = -ENOSPC;
+    } else {
+        memcpy(out, json_string_value(at), json_string_length(at) + 1);
+    }
+    json_decref(root);
+    return rc;
 }
 
 int it_json_array_len(const char *json, const char *path)
 {
-    const char *at;
-    int rc = j_find(json, path, &at);
+    json_t *root, *at;
+    int rc = j_find(json, path, &root, &at);
     if (rc < 0)
         return rc;
-    if (*at != '[')
-        return -EINVAL;
-    struct jcur j = {at + 1, 0};
-    j_ws(&j);
-    int n = 0;
-    while (*j.p != ']') {
-        j_value(&j);
-        n++;
-        j_ws(&j);
-        if (*j.p == ',')
-            j.p++;
-        j_ws(&j);
-    }
-    return n;
+    rc = json_is_array(at) ? (int)json_array_size(at) : -EINVAL;
+    json_decref(root);
+    return rc;
 }
 
 /* ---- /stats ---- */
