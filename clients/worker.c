@@ -5,6 +5,7 @@
 #include "resp_parse.h"
 #include "series.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -50,7 +51,8 @@ struct conn {
     uint8_t state;
     uint8_t idle;
     uint8_t in_freeq;
-    uint8_t failures; /* consecutive failed connects, for the back-off */
+    uint8_t failures; /* consecutive refusals (see conn_backoff) */
+    uint8_t served;   /* a response arrived since the connection opened */
     uint32_t global;  /* index over all connections of the run */
     uint32_t cap, head, n_out, n_written, write_off;
     int64_t t_connect; /* when the current connect started */
@@ -236,6 +238,16 @@ static void conn_restart(struct worker *w, struct conn *c, int64_t now, int64_t 
     conn_open(w, c, now);
 }
 
+/* The delay before c connects again after a refusal: a failed connect, or a server that closed
+ * the connection before answering anything on it. */
+static int64_t conn_backoff(struct conn *c)
+{
+    if (c->failures < 20)
+        c->failures++;
+    int64_t delay = RETRY_MIN_NS << (int64_t)(c->failures - 1);
+    return delay > RETRY_MAX_NS ? RETRY_MAX_NS : delay;
+}
+
 static int fatal_connect_error(int err)
 {
     return err == ECONNREFUSED || err == ENETUNREACH || err == EHOSTUNREACH ||
@@ -252,12 +264,7 @@ static void conn_connect_failed(struct worker *w, struct conn *c, int64_t now, i
         set_fatal(w, err);
         return;
     }
-    if (c->failures < 20)
-        c->failures++;
-    int64_t delay = RETRY_MIN_NS << (int64_t)(c->failures - 1);
-    if (delay > RETRY_MAX_NS)
-        delay = RETRY_MAX_NS;
-    conn_restart(w, c, now, delay);
+    conn_restart(w, c, now, conn_backoff(c));
 }
 
 /* Loses the requests in flight to an error of the given class and reconnects. */
@@ -276,7 +283,31 @@ static void conn_server_closed(struct worker *w, struct conn *c, int64_t now)
     c->write_off = 0;
     if ((cfg_of(w)->keepalive || c->idle) && w->measuring)
         w->c.reconnects++;
-    conn_restart(w, c, now, 0);
+    /* A connection closed soon after it opened, before it carried a single response (a server
+     * at its connection limit, say), is opened again after a back-off, not in a busy loop. */
+    int refused = !c->served && now - c->t_connect < NS_PER_S;
+    conn_restart(w, c, now, refused ? conn_backoff(c) : 0);
+}
+
+/* Bytes that arrived on c when no request was waiting. A server that refuses a connection
+ * answers it at once (503) and closes: that is counted as its status. Anything else is a parse
+ * error. Either way the connection cannot be trusted any more. */
+static void conn_unsolicited(struct worker *w, struct conn *c, const char *p, size_t n,
+                             int64_t now)
+{
+    unsigned status = 0;
+    if (n >= 12 && memcmp(p, "HTTP/1.", 7) == 0 && p[8] == ' ' && isdigit((unsigned char)p[9]) &&
+        isdigit((unsigned char)p[10]) && isdigit((unsigned char)p[11]))
+        status = (unsigned)((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+    if (status < 100) {
+        conn_fail(w, c, now, &w->c.err_parse);
+        return;
+    }
+    if (w->measuring)
+        w->c.status[status < LOAD_STATUS_CODES ? status : LOAD_STATUS_CODES - 1]++;
+    count_error(w, &w->c.err_status, 1);
+    conn_drop_sent(w, c);
+    conn_restart(w, c, now, conn_backoff(c));
 }
 
 static void conn_open(struct worker *w, struct conn *c, int64_t now)
@@ -347,7 +378,7 @@ static void conn_on_connected(struct worker *w, struct conn *c, int64_t now)
     if (w->open_now > w->c.open_max)
         w->c.open_max = w->open_now;
     c->state = CONN_OPEN;
-    c->failures = 0;
+    c->served = 0;
     w->ever_connected = 1;
     hist_record(&w->connect, (now - c->t_connect) / NS_PER_US);
     w->c.connects++;
@@ -413,6 +444,8 @@ static void conn_complete(struct worker *w, struct conn *c, int64_t now)
 {
     struct req_slot *s = ring_at(c, 0);
     unsigned status = c->parser.status;
+    c->served = 1;
+    c->failures = 0;
     if (c->idle) {
         if (w->measuring) {
             w->c.idle_requests++;
@@ -452,8 +485,7 @@ static int conn_on_data(struct worker *w, struct conn *c, const char *buf, size_
     size_t pos = 0;
     while (pos < n) {
         if (c->n_written == 0) {
-            /* Bytes nobody asked for: the connection cannot be trusted. */
-            conn_fail(w, c, now ? now : worker_now_ns(), &w->c.err_parse);
+            conn_unsolicited(w, c, buf + pos, n - pos, now ? now : worker_now_ns());
             return -1;
         }
         ssize_t r = resp_parse(&c->parser, buf + pos, n - pos);

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -284,128 +286,22 @@ out:
 
 int proc_json_number(const char *json, const char *const keys[], double *value)
 {
-    const char *p = json;
-    for (size_t i = 0; keys[i]; i++) {
-        char quoted[128];
-        snprintf(quoted, sizeof quoted, "\"%s\":", keys[i]);
-        p = strstr(p, quoted);
-        if (p == NULL)
-            return -1;
-        p += strlen(quoted);
-    }
-    char *end;
-    *value = strtod(p, &end);
-    return end == p ? -1 : 0;
-}
-
-/* ---- a JSON validator: recursive descent over the grammar ---- */
-
-static const char *ws(const char *p)
-{
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    return p;
-}
-
-static const char *value(const char *p, int depth);
-
-static const char *string(const char *p)
-{
-    if (*p != '"')
-        return NULL;
-    for (p++; *p != '"'; p++) {
-        if ((unsigned char)*p < 0x20)
-            return NULL;
-        if (*p == '\\') {
-            p++;
-            if (*p == 'u') {
-                for (int i = 1; i <= 4; i++)
-                    if (!strchr("0123456789abcdefABCDEF", p[i]) || p[i] == '\0')
-                        return NULL;
-                p += 4;
-            } else if (!*p || !strchr("\"\\/bfnrt", *p)) {
-                return NULL;
-            }
-        }
-    }
-    return p + 1;
-}
-
-static const char *number(const char *p)
-{
-    if (*p == '-')
-        p++;
-    if (*p == '0')
-        p++;
-    else if (*p >= '1' && *p <= '9')
-        while (*p >= '0' && *p <= '9')
-            p++;
-    else
-        return NULL;
-    if (*p == '.') {
-        p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return NULL;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return NULL;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    return p;
-}
-
-static const char *value(const char *p, int depth)
-{
-    if (depth > 64)
-        return NULL;
-    p = ws(p);
-    if (*p == '{' || *p == '[') {
-        char close = *p == '{' ? '}' : ']';
-        int object = *p == '{';
-        p = ws(p + 1);
-        if (*p == close)
-            return p + 1;
-        for (;;) {
-            if (object) {
-                p = string(ws(p));
-                if (p == NULL)
-                    return NULL;
-                p = ws(p);
-                if (*p++ != ':')
-                    return NULL;
-            }
-            p = value(p, depth + 1);
-            if (p == NULL)
-                return NULL;
-            p = ws(p);
-            if (*p == close)
-                return p + 1;
-            if (*p++ != ',')
-                return NULL;
-        }
-    }
-    if (*p == '"')
-        return string(p);
-    if (strncmp(p, "true", 4) == 0)
-        return p + 4;
-    if (strncmp(p, "false", 5) == 0)
-        return p + 5;
-    if (strncmp(p, "null", 4) == 0)
-        return p + 4;
-    return number(p);
+    json_t *root = json_loads(json, JSON_DECODE_ANY, NULL);
+    json_t *v = root;
+    for (size_t i = 0; keys[i] && v; i++)
+        v = json_object_get(v, keys[i]);
+    int rc = json_is_number(v) ? 0 : -1;
+    if (rc == 0)
+        *value = json_number_value(v);
+    json_decref(root);
+    return rc;
 }
 
 int proc_json_valid(const char *text)
 {
-    const char *end = value(text, 0);
-    return end != NULL && *ws(end) == '\0';
+    json_t *root = json_loads(text, JSON_DECODE_ANY, NULL);
+    json_decref(root);
+    return root != NULL;
 }
 
 char *proc_read_file(const char *path)

@@ -41,10 +41,9 @@ void proc_server_stop(struct proc_server *s);
  * Returns the status code, or -1. */
 int proc_http_get(const struct proc_server *s, const char *path, char *buf, size_t len);
 
-/* Walks the JSON text: finds each key of the NULL-terminated list in turn (each search starting
- * where the last one matched) and parses the number after the last. Returns 0 or -1. */
+/* The number at the path of object keys (a NULL-terminated list) in the JSON text: 0 or -1. */
 int proc_json_number(const char *json, const char *const keys[], double *value);
-/* Whether text is one well-formed JSON value (RFC 8259 grammar; no semantics). */
+/* Whether text is one well-formed JSON value. */
 int proc_json_valid(const char *text);
 
 /* Reads a whole file (NUL-terminated, owned by the caller); NULL when it cannot. */

@@ -38,13 +38,14 @@ static int server_start(struct proc_server *s, const char *extra1, const char *e
     return proc_server_start(s, argv);
 }
 
-/* The server's count at a path of keys in its /stats JSON; -1 when unavailable. */
-static double server_stat(const struct proc_server *s, const char *k1, const char *k2)
+/* The server's count at a path of keys (k3 may be NULL) in its /stats JSON; -1 when unavailable. */
+static double server_stat(const struct proc_server *s, const char *k1, const char *k2,
+                          const char *k3)
 {
     static char body[65536];
     if (proc_http_get(s, "/stats", body, sizeof body) != 200)
         return -1;
-    const char *keys[] = {k1, k2, NULL};
+    const char *keys[] = {k1, k2, k3, NULL};
     double v;
     return proc_json_number(body, keys, &v) == 0 ? v : -1;
 }
@@ -81,9 +82,10 @@ static char *load(const char *first, ...)
     return json;
 }
 
+/* A number of the run's summary, by a path of keys; -1 when missing. */
 static double num(const char *json, const char *k1, const char *k2)
 {
-    const char *keys[] = {k1, k2, NULL};
+    const char *keys[] = {"summary", k1, k2, NULL};
     double v;
     return json && proc_json_number(json, keys, &v) == 0 ? v : -1;
 }
@@ -100,11 +102,11 @@ TEST(server_counts_agree_with_the_client)
     char u[128];
     url(u, sizeof u, &s, "/plaintext");
     char *json = load("-c", "8", "-t", "2", "-n", "5000", "-d", "60s", u, END);
-    double plaintext = server_stat(&s, "by_endpoint", "plaintext");
-    double total = server_stat(&s, "requests", "total");
+    double plaintext = server_stat(&s, "requests", "by_endpoint", "plaintext");
+    double total = server_stat(&s, "requests", "total", NULL);
     proc_server_stop(&s);
     CHECK(json != NULL);
-    CHECK_INT_EQ(num(json, "summary", "requests"), 5000);
+    CHECK_INT_EQ(num(json, "requests", NULL), 5000);
     CHECK_INT_EQ(num(json, "errors", "total"), 0);
     CHECK_INT_EQ(plaintext, 5000);
     /* The total also counts the first /stats request (and maybe the second, itself). */
@@ -119,10 +121,10 @@ TEST(server_keepalive_limit_is_a_transparent_reconnect)
     char u[128];
     url(u, sizeof u, &s, "/plaintext");
     char *json = load("-c", "2", "-p", "4", "-n", "3000", "-d", "60s", u, END);
-    double plaintext = server_stat(&s, "by_endpoint", "plaintext");
+    double plaintext = server_stat(&s, "requests", "by_endpoint", "plaintext");
     proc_server_stop(&s);
     CHECK(json != NULL);
-    CHECK_INT_EQ(num(json, "summary", "requests"), 3000);
+    CHECK_INT_EQ(num(json, "requests", NULL), 3000);
     CHECK_INT_EQ(num(json, "errors", "total"), 0);
     CHECK(num(json, "connections", "reconnects") >= 25);
     CHECK_INT_EQ(plaintext, 3000);
@@ -136,10 +138,10 @@ TEST(server_open_loop_counts_agree)
     char u[128];
     url(u, sizeof u, &s, "/plaintext");
     char *json = load("-R", "2000", "-c", "10", "-n", "1000", "-d", "60s", u, END);
-    double plaintext = server_stat(&s, "by_endpoint", "plaintext");
+    double plaintext = server_stat(&s, "requests", "by_endpoint", "plaintext");
     proc_server_stop(&s);
     CHECK(json != NULL);
-    CHECK_INT_EQ(num(json, "summary", "requests"), 1000);
+    CHECK_INT_EQ(num(json, "requests", NULL), 1000);
     CHECK_INT_EQ(plaintext, 1000);
     free(json);
 }
@@ -153,8 +155,30 @@ TEST(server_sleep_shows_in_latency)
     char *json = load("-c", "4", "-n", "40", "-d", "60s", u, END);
     proc_server_stop(&s);
     CHECK(json != NULL);
-    CHECK_INT_EQ(num(json, "summary", "requests"), 40);
+    CHECK_INT_EQ(num(json, "requests", NULL), 40);
     CHECK(num(json, "latency_us", "p50") >= 50000);
+    free(json);
+}
+
+TEST(server_refusals_are_statuses_and_back_off)
+{
+    /* Four connections allowed; two busy and twenty idle ones asked for. The server answers the
+     * ones over its limit 503 at once and closes them: the client counts those as status 503, not
+     * as parse errors, and opens them again after a growing back-off instead of at once (in a
+     * busy loop that would be thousands of connects in two seconds). */
+    struct proc_server s;
+    CHECK_INT_EQ(server_start(&s, "--max-conns", "4"), 0);
+    char u[128];
+    url(u, sizeof u, &s, "/plaintext");
+    char *json = load("-c", "2", "--idle", "20", "-d", "2s", u, END);
+    proc_server_stop(&s);
+    CHECK(json != NULL);
+    CHECK(num(json, "requests", NULL) > 0);
+    CHECK_INT_EQ(num(json, "errors", "parse"), 0);
+    double refused = num(json, "status", "503");
+    CHECK(refused >= 18);
+    double connects = num(json, "connections", "established");
+    CHECK(connects > 0 && connects < 400);
     free(json);
 }
 
@@ -163,6 +187,7 @@ static const struct testlib_case cases[] = {
     TEST_ENTRY(server_keepalive_limit_is_a_transparent_reconnect),
     TEST_ENTRY(server_open_loop_counts_agree),
     TEST_ENTRY(server_sleep_shows_in_latency),
+    TEST_ENTRY(server_refusals_are_statuses_and_back_off),
 };
 
 int testlib_failed;
