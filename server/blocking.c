@@ -94,8 +94,11 @@ static int send_all(int fd, const char *p, size_t len, struct stats_shard *shard
         }
         if (n < 0 && errno == EINTR)
             continue;
-        stats_inc(shard, n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? STAT_ERR_TIMEOUT
-                                                                             : STAT_ERR_IO);
+        if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+            stats_inc(shard, STAT_ERR_CLIENT_ABORT); /* the client left amid the response */
+        else
+            stats_inc(shard, n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? STAT_ERR_TIMEOUT
+                                                                                 : STAT_ERR_IO);
         return -1;
     }
     return 0;
@@ -188,8 +191,10 @@ void blocking_serve(struct server *srv, int fd, struct stats_shard *shard,
             next = conn_feed(&c, ctx->rbuf, (size_t)n, &ctx->out);
             continue;
         }
-        if (n == 0)
+        if (n == 0) {
+            conn_peer_closed(&c);
             break;
+        }
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -201,6 +206,8 @@ void blocking_serve(struct server *srv, int fd, struct stats_shard *shard,
         }
         if (errno != ECONNRESET)
             stats_inc(shard, STAT_ERR_IO);
+        else
+            conn_peer_closed(&c);
         break;
     }
     slot_remove(&slot);

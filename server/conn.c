@@ -291,6 +291,12 @@ void conn_timeout(struct conn *c, struct buf *out)
     buf_free(&c->in);
 }
 
+void conn_peer_closed(struct conn *c)
+{
+    if (c->state != CS_CLOSED && !conn_is_idle(c))
+        stats_inc(c->shard, STAT_ERR_CLIENT_ABORT);
+}
+
 enum conn_phase conn_phase(const struct conn *c)
 {
     if (c->state == CS_BODY_LENGTH || c->state == CS_BODY_CHUNKED)

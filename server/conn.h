@@ -76,6 +76,8 @@ enum conn_next conn_feed(struct conn *c, const char *data, size_t n, struct buf 
 enum conn_next conn_resume(struct conn *c, struct buf *out);
 /* The read side timed out in this phase: appends a 408 where a request was under way. */
 void conn_timeout(struct conn *c, struct buf *out);
+/* The client closed or reset the connection: counted as an abort when a request was under way. */
+void conn_peer_closed(struct conn *c);
 
 enum conn_phase conn_phase(const struct conn *c);
 /* True when the connection can be closed without cutting a request: no partial request held,

@@ -170,8 +170,9 @@ static void on_write_done(uv_write_t *req, int status)
     if (l->closing)
         return;
     if (status < 0) {
-        if (status != UV_ECONNRESET && status != UV_EPIPE)
-            stats_inc(&l->lc->shard, STAT_ERR_IO);
+        stats_inc(&l->lc->shard, status != UV_ECONNRESET && status != UV_EPIPE
+                                     ? STAT_ERR_IO
+                                     : STAT_ERR_CLIENT_ABORT);
         lconn_close(l);
         return;
     }
@@ -193,8 +194,8 @@ static int lconn_flush(struct lconn *l)
     }
     if (n < 0 && n != UV_EAGAIN) {
         lc->out.len = 0;
-        if (n != UV_ECONNRESET && n != UV_EPIPE)
-            stats_inc(&lc->shard, STAT_ERR_IO);
+        stats_inc(&lc->shard,
+                  n != UV_ECONNRESET && n != UV_EPIPE ? STAT_ERR_IO : STAT_ERR_CLIENT_ABORT);
         return -1;
     }
     size_t sent = n > 0 ? (size_t)n : 0;
@@ -246,6 +247,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         return;
     if (nread != UV_EOF && nread != UV_ECONNRESET)
         stats_inc(&lc->shard, STAT_ERR_IO);
+    else
+        conn_peer_closed(&l->conn);
     lconn_close(l);
 }
 

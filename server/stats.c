@@ -177,13 +177,14 @@ int stats_render_json(struct server *srv, struct buf *out)
     appendf(out,
             "\"errors\":{\"parse\":%llu,\"bad_param\":%llu,\"timeout\":%llu,\"io\":%llu,\"accept\":%llu,"
             "\"emfile\":%llu,\"thread_create\":%llu,\"queue_full\":%llu,\"max_conns\":%llu,"
-            "\"keepalive_closed\":%llu},",
+            "\"keepalive_closed\":%llu,\"client_abort\":%llu},",
             (unsigned long long)v[STAT_ERR_PARSE], (unsigned long long)v[STAT_ERR_PARAM],
             (unsigned long long)v[STAT_ERR_TIMEOUT],
             (unsigned long long)v[STAT_ERR_IO], (unsigned long long)v[STAT_ERR_ACCEPT],
             (unsigned long long)v[STAT_ERR_EMFILE], (unsigned long long)v[STAT_ERR_THREAD],
             (unsigned long long)v[STAT_ERR_QUEUE_FULL], (unsigned long long)v[STAT_ERR_MAX_CONNS],
-            (unsigned long long)v[STAT_KEEPALIVE_CLOSED]);
+            (unsigned long long)v[STAT_KEEPALIVE_CLOSED],
+            (unsigned long long)v[STAT_ERR_CLIENT_ABORT]);
     appendf(out, "\"bytes\":{\"in\":%llu,\"out\":%llu},", (unsigned long long)v[STAT_BYTES_IN],
             (unsigned long long)v[STAT_BYTES_OUT]);
     appendf(out,
@@ -218,6 +219,9 @@ static const struct metric metrics[] = {
     {"c10k_timeouts_total", "counter", "Connections closed by a timeout.", STAT_ERR_TIMEOUT},
     {"c10k_io_errors_total", "counter", "Read and write errors.", STAT_ERR_IO},
     {"c10k_accept_errors_total", "counter", "accept() failures.", STAT_ERR_ACCEPT},
+    {"c10k_client_aborts_total", "counter",
+     "Connections the client closed or reset amid a request or its response.",
+     STAT_ERR_CLIENT_ABORT},
     {"c10k_received_bytes_total", "counter", "Bytes received.", STAT_BYTES_IN},
     {"c10k_sent_bytes_total", "counter", "Response bytes produced.", STAT_BYTES_OUT},
 };

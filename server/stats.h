@@ -48,6 +48,7 @@ enum stat_id {
     STAT_ERR_THREAD,     /* connections refused because no thread could be created */
     STAT_ERR_QUEUE_FULL, /* connections refused because the pool queue was full */
     STAT_ERR_MAX_CONNS,  /* connections refused at --max-conns */
+    STAT_ERR_CLIENT_ABORT, /* the client closed or reset amid a request or its response */
     STAT_KEEPALIVE_CLOSED, /* idle keep-alive connections closed by their timeout */
     STAT_BYTES_IN,
     STAT_BYTES_OUT,

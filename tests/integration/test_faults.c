@@ -1,0 +1,282 @@
+/* Resource faults: running out of file descriptors on accept, failing to create a connection
+ * thread, a full pool queue. The server must neither crash nor spin, must answer what it can
+ * (503 and close), count it in /stats, and serve again once the resource is back. The test
+ * lowers the running server's limits with prlimit(2) (it runs as root or as the server's user). */
+#include "support.h"
+
+#include <dirent.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const get_plaintext = "GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n";
+
+static struct it_response *exchange(struct it_conn *c, const char *req, int timeout_ms)
+{
+    if (it_sends(c, req) < 0)
+        return NULL;
+    return it_read_response(c, timeout_ms);
+}
+
+static long count_fds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return -1;
+    long n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* CPU seconds (user + system) the process has used, from /proc/PID/stat. */
+static double cpu_seconds(pid_t pid)
+{
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long utime, stime;
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+        return -1;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static long vm_size_kb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return -1;
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmSize: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+/* A new connection asks for /plaintext: 1 when served 200, 0 when turned away (503, or closed
+ * without an answer), -1 when the connection itself failed. */
+static int try_serve(struct it_server *s, struct it_conn **out)
+{
+    int err;
+    struct it_conn *c = it_try_connect(s, &err);
+    *out = c;
+    if (c == NULL)
+        return -1;
+    if (it_sends(c, get_plaintext) < 0)
+        return 0;
+    /* read quietly: being closed without an answer is an expected outcome here */
+    struct it_response *r = NULL;
+    long long deadline = it_now_ms() + 3000;
+    while (it_conn_take_response(c, 0, &r) == 0 && !c->eof && it_now_ms() < deadline) {
+        struct pollfd p = {.fd = c->fd, .events = POLLIN};
+        if (poll(&p, 1, 50) > 0)
+            it_conn_fill(c);
+    }
+    if (r != NULL && r->status == 200)
+        return 1;
+    if (r != NULL && r->status != 503)
+        it_log("turned away with %d", r->status);
+    return r == NULL || r->status == 503 ? 0 : -1;
+}
+
+#define EMFILE_SPARE_FDS 24
+
+TEST(descriptor_exhaustion_neither_spins_nor_crashes_and_recovers)
+{
+    struct it_server *s = it_server_start("--threads", "64");
+    CHECK(s != NULL);
+    CHECK(it_get(s, "/plaintext") != NULL);
+    long fds = count_fds(s->pid);
+    CHECK(fds > 0);
+    struct rlimit old;
+    CHECK_INT_EQ(prlimit(s->pid, RLIMIT_NOFILE, NULL, &old), 0);
+    struct rlimit low = {(rlim_t)(fds + EMFILE_SPARE_FDS), old.rlim_max}; /* soft limit only */
+    CHECK_INT_EQ(prlimit(s->pid, RLIMIT_NOFILE, &low, NULL), 0);
+
+    /* Hold connections until the server has no descriptor left for the next. */
+    struct it_conn *held[4 * EMFILE_SPARE_FDS];
+    int n_held = 0, turned_away = 0;
+    while (n_held < (int)(sizeof held / sizeof held[0])) {
+        struct it_conn *c;
+        int rc = try_serve(s, &c);
+        CHECK(rc >= 0);
+        if (rc == 0) {
+            turned_away = 1;
+            it_close(c);
+            break;
+        }
+        held[n_held++] = c;
+    }
+    CHECK(turned_away);
+
+    /* Exhausted, with clients knocking every 50 ms: the server uses little CPU. */
+    double cpu0 = cpu_seconds(s->pid);
+    long long t0 = it_now_ms();
+    int knocks = 0, served = 0;
+    while (it_now_ms() - t0 < 1500) {
+        struct it_conn *c;
+        int rc = try_serve(s, &c);
+        served += rc == 1;
+        knocks++;
+        it_close(c);
+        struct timespec ts = {0, 50 * 1000 * 1000}; /* the knocking rate, not a wait */
+        nanosleep(&ts, NULL);
+    }
+    double cpu = cpu_seconds(s->pid) - cpu0;
+    double wall = (double)(it_now_ms() - t0) / 1000.0;
+    it_log("%d connections held at a limit of %ld descriptors; %d knocks in %.2f s, %d served; "
+           "server CPU %.3f s",
+           n_held, (long)low.rlim_cur, knocks, wall, served, cpu);
+    CHECK(cpu >= 0);
+    CHECK(cpu < 0.5 * wall); /* a busy accept loop would use a whole core */
+    CHECK(kill(s->pid, 0) == 0);
+
+    /* Descriptors free again: served, and /stats counts what happened. */
+    for (int i = 0; i < n_held; i++)
+        it_close(held[i]);
+    long long deadline = it_now_ms() + 5000;
+    int ok = 0;
+    while (!ok && it_now_ms() < deadline) {
+        struct it_conn *c;
+        ok = try_serve(s, &c) == 1;
+        it_close(c);
+    }
+    CHECK(ok);
+    if (strcmp(it_mode(), "loop") == 0) {
+        /* libuv accepts and closes the pending connections itself (its spare descriptor) and
+         * reports nothing unless that spare is gone: the loop cannot count them */
+        it_log("loop: connections turned away by libuv are not counted");
+    } else {
+        /* polled: descriptors come back as the server notices its clients have gone */
+        CHECK_INT_EQ(it_wait_stat_ge(s, "errors.emfile", 1, 5000, NULL), 0);
+        CHECK_INT_EQ(it_wait_stat_ge(s, "errors.accept", 1, 5000, NULL), 0);
+    }
+    CHECK_INT_EQ(prlimit(s->pid, RLIMIT_NOFILE, &old, NULL), 0);
+}
+
+TEST(thread_creation_failure_is_503_counted_and_the_server_goes_on)
+{
+    if (strcmp(it_mode(), "thread") != 0) {
+        it_log("not applicable in mode %s", it_mode());
+        return;
+    }
+    struct it_server *s = it_server_start("--quiet");
+    CHECK(s != NULL);
+    struct it_conn *k = it_connect(s); /* served by a thread made before the fault */
+    CHECK(k != NULL);
+    struct it_response *r = exchange(k, get_plaintext, IT_IO_TIMEOUT_MS);
+    CHECK(r != NULL && r->status == 200);
+
+    /* No room for another thread stack (8 MiB): pthread_create fails with EAGAIN, as at
+     * vm.max_map_count or in a tight memory cgroup. Stacks glibc kept from ended threads are
+     * reused first, so hold connections until one is refused. */
+    long kb = vm_size_kb(s->pid);
+    CHECK(kb > 0);
+    struct rlimit tight = {(rlim_t)(kb + 1024) * 1024, RLIM_INFINITY}, old;
+    CHECK_INT_EQ(prlimit(s->pid, RLIMIT_AS, &tight, &old), 0);
+    struct it_conn *held[32];
+    int n_held = 0, refused = 0;
+    while (!refused && n_held < (int)(sizeof held / sizeof held[0])) {
+        struct it_conn *c = it_connect(s);
+        CHECK(c != NULL);
+        r = exchange(c, get_plaintext, IT_IO_TIMEOUT_MS);
+        CHECK(r != NULL);
+        if (r->status == 503) {
+            refused = 1;
+            CHECK(it_header_has_token(r, "Connection", "close"));
+            CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
+        } else {
+            CHECK_INT_EQ(r->status, 200);
+            held[n_held++] = c;
+        }
+    }
+    CHECK(refused);
+    for (int i = 0; i < 3; i++) { /* and goes on refusing, one connection at a time */
+        struct it_conn *c = it_connect(s);
+        CHECK(c != NULL);
+        r = exchange(c, get_plaintext, IT_IO_TIMEOUT_MS);
+        CHECK(r != NULL);
+        CHECK_INT_EQ(r->status, 503);
+    }
+    r = exchange(k, "GET /stats HTTP/1.1\r\nHost: t\r\n\r\n", IT_IO_TIMEOUT_MS);
+    CHECK(r != NULL && r->status == 200);
+    double failed, rejected;
+    CHECK_INT_EQ(it_json_number(r->body, "errors.thread_create", &failed), 0);
+    CHECK_INT_EQ(it_json_number(r->body, "connections.rejected", &rejected), 0);
+    it_log("%d connection threads made under the limit, then refused; thread_create %.0f, "
+           "rejected %.0f",
+           n_held, failed, rejected);
+    CHECK(failed >= 4);
+    CHECK(rejected >= 4);
+
+    /* Room again: new connections are served. */
+    CHECK_INT_EQ(prlimit(s->pid, RLIMIT_AS, &old, NULL), 0);
+    for (int i = 0; i < n_held; i++)
+        it_close(held[i]);
+    r = it_get(s, "/plaintext");
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    r = exchange(k, get_plaintext, IT_IO_TIMEOUT_MS);
+    CHECK(r != NULL && r->status == 200);
+}
+
+TEST(full_pool_queue_is_503_counted_and_the_server_goes_on)
+{
+    if (strcmp(it_mode(), "pool") != 0) {
+        it_log("not applicable in mode %s", it_mode());
+        return;
+    }
+    /* The one worker holds a; b waits in the one-place queue; the next ones find it full. */
+    struct it_server *s = it_server_start("--threads", "1", "--queue", "1");
+    CHECK(s != NULL);
+    struct it_conn *a = it_connect(s);
+    CHECK(a != NULL);
+    struct it_response *r = exchange(a, get_plaintext, IT_IO_TIMEOUT_MS);
+    CHECK(r != NULL && r->status == 200);
+    struct it_conn *b = it_connect(s);
+    CHECK(b != NULL);
+    CHECK_INT_EQ(it_sends(b, get_plaintext), 0);
+    for (int i = 0; i < 5; i++) {
+        struct it_conn *c = it_connect(s);
+        CHECK(c != NULL);
+        r = it_read_response(c, IT_IO_TIMEOUT_MS);
+        CHECK(r != NULL);
+        CHECK_INT_EQ(r->status, 503);
+        CHECK(it_header_has_token(r, "Connection", "close"));
+        CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
+    }
+    r = exchange(a, "GET /stats HTTP/1.1\r\nHost: t\r\n\r\n", IT_IO_TIMEOUT_MS);
+    CHECK(r != NULL && r->status == 200);
+    double full;
+    CHECK_INT_EQ(it_json_number(r->body, "errors.queue_full", &full), 0);
+    CHECK_INT_EQ(full, 5);
+    it_close(a);
+    r = it_read_response(b, IT_IO_TIMEOUT_MS);
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    it_close(b);
+    r = it_get(s, "/plaintext");
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+}
+
+IT_MAIN(TEST_ENTRY(descriptor_exhaustion_neither_spins_nor_crashes_and_recovers),
+        TEST_ENTRY(thread_creation_failure_is_503_counted_and_the_server_goes_on),
+        TEST_ENTRY(full_pool_queue_is_503_counted_and_the_server_goes_on))
