@@ -1,0 +1,392 @@
+#!/usr/bin/env bash
+# usage: docker/run.sh [--quick] [--models LIST] [--scenarios LIST] [--out DIR] [--no-setup]
+#
+# The Docker load test, end to end: makes Docker usable (docker/setup.sh), builds the image,
+# then for each model and level starts the server container, runs the load container against
+# it on the private network and stops the server; the engine's view of every server container
+# (limits, cgroup memory and pids, OOM kill, exit status) is kept beside the client's results
+# and the server's own /stats. Writes results/docker-<time>/ with results.json, results.csv and
+# report.html. Everything it starts is removed at the end, also on failure or Ctrl-C.
+#
+#   --quick            CI size: scale at 50 connections and constrained at 800, per model
+#   --models LIST      thread,pool,loop (default: all three)
+#   --scenarios LIST   scale,constrained,memory (default: all three; --quick: scale,constrained)
+#   --out DIR          results directory (default: results/docker-<time>)
+#   --no-setup         do not run docker/setup.sh (Docker and the base image are ready)
+#
+# Environment (defaults in docker/README.md): C10K_IMAGE, C10K_SCALE_LEVELS,
+# C10K_SCALE_DURATION, C10K_CONSTRAINED_LEVELS, C10K_CONSTRAINED_MEMORY, C10K_CONSTRAINED_PIDS,
+# C10K_CONSTRAINED_BUSY, C10K_CONSTRAINED_DURATION, C10K_CONSTRAINED_TIMEOUT,
+# C10K_MEMORY_LEVELS, C10K_MEMORY_LIMIT, C10K_MEMORY_PIDS, C10K_SCALE_TIMEOUT,
+# C10K_HEALTH_WAIT, C10K_RAMP, C10K_SERVER_CPUS,
+# C10K_SERVER_MEMORY, C10K_SERVER_PIDS, C10K_LOAD_CPUS, C10K_LOAD_MEMORY, C10K_LOAD_PIDS,
+# C10K_NOFILE, C10K_THREADS, C10K_LOOPS, C10K_STACK_SIZE.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+t_start=$EPOCHREALTIME
+# Seconds since an $EPOCHREALTIME, with one decimal.
+since() {
+    local us=$((${EPOCHREALTIME/./} - ${1/./}))
+    printf '%d.%d' $((us / 1000000)) $((us % 1000000 / 100000))
+}
+
+quick=0
+models=thread,pool,loop
+scenarios=
+out=
+setup=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) quick=1 ;;
+    --models) models=${2:?--models needs a list}; shift ;;
+    --models=*) models=${1#*=} ;;
+    --scenarios) scenarios=${2:?--scenarios needs a list}; shift ;;
+    --scenarios=*) scenarios=${1#*=} ;;
+    --out) out=${2:?--out needs a directory}; shift ;;
+    --out=*) out=${1#*=} ;;
+    --no-setup) setup=0 ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "docker/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+for m in ${models//,/ }; do
+    case "$m" in thread | pool | loop) ;; *) echo "docker/run.sh: unknown model '$m'" >&2; exit 2 ;; esac
+done
+for s in ${scenarios//,/ }; do
+    case "$s" in scale | constrained | memory) ;; *) echo "docker/run.sh: unknown scenario '$s'" >&2; exit 2 ;; esac
+done
+
+if [ "$quick" -eq 1 ]; then
+    scenarios=${scenarios:-scale,constrained}
+    scale_levels=${C10K_SCALE_LEVELS:-50}
+    scale_duration=${C10K_SCALE_DURATION:-2s}
+    constrained_levels=${C10K_CONSTRAINED_LEVELS:-800}
+    constrained_duration=${C10K_CONSTRAINED_DURATION:-2s}
+    memory_levels=${C10K_MEMORY_LEVELS:-1000}
+else
+    scenarios=${scenarios:-scale,constrained,memory}
+    scale_levels=${C10K_SCALE_LEVELS:-10 1000}
+    scale_duration=${C10K_SCALE_DURATION:-5s}
+    constrained_levels=${C10K_CONSTRAINED_LEVELS:-250 1000 4000}
+    constrained_duration=${C10K_CONSTRAINED_DURATION:-3s}
+    memory_levels=${C10K_MEMORY_LEVELS:-1000 4000}
+fi
+constrained_memory=${C10K_CONSTRAINED_MEMORY:-256m}
+constrained_pids=${C10K_CONSTRAINED_PIDS:-512}
+memory_memory=${C10K_MEMORY_LIMIT:-48m}
+memory_pids=${C10K_MEMORY_PIDS:-16384}
+constrained_busy=${C10K_CONSTRAINED_BUSY:-10}
+constrained_timeout=${C10K_CONSTRAINED_TIMEOUT:-1s}
+scale_timeout=${C10K_SCALE_TIMEOUT:-10s}
+ramp=${C10K_RAMP:-2000}
+export C10K_IMAGE=${C10K_IMAGE:-c10k-lab:latest}
+export C10K_SERVER_CPUS=${C10K_SERVER_CPUS:-1}
+export C10K_SERVER_MEMORY=${C10K_SERVER_MEMORY:-1g}
+export C10K_SERVER_PIDS=${C10K_SERVER_PIDS:-16384}
+export C10K_LOAD_CPUS=${C10K_LOAD_CPUS:-1}
+export C10K_LOAD_MEMORY=${C10K_LOAD_MEMORY:-1g}
+export C10K_LOAD_PIDS=${C10K_LOAD_PIDS:-1024}
+scale_memory=$C10K_SERVER_MEMORY
+scale_pids=$C10K_SERVER_PIDS
+
+say() { printf 'docker/run.sh: [%5ss] %s\n' "$(since "$t_start")" "$*" >&2; }
+
+if [ "$setup" -eq 1 ]; then
+    "$here/setup.sh"
+fi
+if ! docker info >/dev/null 2>&1; then
+    say "cannot talk to the Docker engine: run as root, or as a member of the docker group"
+    exit 1
+fi
+compose() { "$here/compose.sh" "$@"; }
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out=${out:-$top/results/docker-$stamp}
+mkdir -p "$out/runs"
+out=$(cd "$out" && pwd)
+project=c10k-$stamp-$$
+project=${project,,}
+run_label=c10k-lab.run=$project
+
+# Containers write as the invoking user, so that the results are theirs; root's results are
+# written by the image's own unprivileged user and handed back to root at the end.
+if [ "$(id -u)" -eq 0 ]; then
+    export C10K_USER=${C10K_USER:-10001:10001}
+    chown "$C10K_USER" "$out" "$out/runs"
+else
+    export C10K_USER=${C10K_USER:-$(id -u):$(id -g)}
+fi
+export C10K_RESULTS_DIR=$out/runs
+export COMPOSE_PROJECT_NAME=$project
+
+sampler=
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -n "$sampler" ]; then kill "$sampler" 2>/dev/null || true; fi
+    compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+    local left
+    left=$(docker ps -aq --filter "label=$run_label" 2>/dev/null || true)
+    if [ -n "$left" ]; then
+        # shellcheck disable=SC2086 # container ids, one per word
+        docker rm -f $left >/dev/null 2>&1 || true
+    fi
+    if [ "$(id -u)" -eq 0 ]; then chown -R 0:0 "$out" 2>/dev/null || true; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+json_str() {
+    local s=${1//\\/\\\\}
+    s=${s//\"/\\\"}
+    s=${s//$'\t'/ }
+    s=${s//$'\n'/ }
+    printf '"%s"' "$s"
+}
+
+# ---- the image ----
+
+build_image() {
+    local client
+    client=$(docker version --format '{{.Client.Version}}' 2>/dev/null || echo 0)
+    local env=(DOCKER_BUILDKIT=0)
+    if docker buildx version >/dev/null 2>&1 || [ "${client%%.*}" -lt 23 ] 2>/dev/null; then
+        env=(DOCKER_BUILDKIT=1)
+    fi
+    # The context goes as a tar stream, filtered by docker/Dockerfile.dockerignore's patterns,
+    # so that every builder (BuildKit or legacy) gets the same small context.
+    local excludes=() pattern
+    while IFS= read -r pattern || [ -n "$pattern" ]; do
+        case "$pattern" in '' | '#'*) continue ;; esac
+        pattern=${pattern%/}
+        if [[ $pattern == '**/'* ]]; then
+            excludes+=(--no-anchored --exclude="${pattern#'**/'}")
+        else
+            excludes+=(--anchored --exclude="./$pattern")
+        fi
+    done <"$here/Dockerfile.dockerignore"
+    tar -C "$top" "${excludes[@]}" -cf - . |
+        env "${env[@]}" docker build -f docker/Dockerfile -t "$C10K_IMAGE" - >"$out/build.log" 2>&1
+}
+
+say "building $C10K_IMAGE (log in $out/build.log)"
+t0=$EPOCHREALTIME
+if ! build_image; then
+    tail -n 20 "$out/build.log" >&2
+    say "the image did not build (the whole log: $out/build.log)"
+    exit 1
+fi
+build_s=$(since "$t0")
+image_bytes=$(docker image inspect --format '{{.Size}}' "$C10K_IMAGE")
+say "image $C10K_IMAGE: $((image_bytes / 1000000)) MB, built in ${build_s}s"
+
+# ---- sampling the server container's cgroup and sockets from the host ----
+
+# Every 0.2s: seconds, memory used, memory peak, memory limit hits, OOM kills, pids, pids
+# limit hits, TCP connections established to the server's port (in the container's network
+# namespace: what the server holds, whether or not it can still answer /stats).
+# cgroup v1 (memory and pids hierarchies) or v2 (unified).
+sample_cgroup() {
+    local pid=$1 _ ctrl path mem='' pids='' t0 k v
+    local usage peak failcnt oom cur hits conns
+    local port_hex
+    port_hex=$(printf '%04X' 8080)
+    while IFS=: read -r _ ctrl path; do
+        case ",$ctrl," in
+        *,memory,*) mem=/sys/fs/cgroup/memory$path ;;
+        *,pids,*) pids=/sys/fs/cgroup/pids$path ;;
+        ,,) if [ -f /sys/fs/cgroup/cgroup.controllers ]; then mem=/sys/fs/cgroup$path pids=$mem; fi ;;
+        esac
+    done <"/proc/$pid/cgroup"
+    [ -n "$mem" ] && [ -d "$mem" ] || return 0
+    local v1=0
+    [ -f "$mem/memory.usage_in_bytes" ] && v1=1
+    t0=$EPOCHREALTIME
+    while [ -d "$mem" ]; do
+        usage=- peak=- failcnt=- oom=- cur=- hits=- conns=-
+        if [ "$v1" -eq 1 ]; then
+            read -r usage <"$mem/memory.usage_in_bytes" || break
+            read -r peak <"$mem/memory.max_usage_in_bytes" || true
+            read -r failcnt <"$mem/memory.failcnt" || true
+            while read -r k v; do [ "$k" = oom_kill ] && oom=$v; done <"$mem/memory.oom_control"
+        else
+            read -r usage <"$mem/memory.current" || break
+            [ -f "$mem/memory.peak" ] && read -r peak <"$mem/memory.peak"
+            while read -r k v; do
+                case "$k" in max) failcnt=$v ;; oom_kill) oom=$v ;; esac
+            done <"$mem/memory.events"
+        fi
+        [ -f "$pids/pids.current" ] && read -r cur <"$pids/pids.current"
+        if [ -f "$pids/pids.events" ]; then
+            while read -r k v; do [ "$k" = max ] && hits=$v; done <"$pids/pids.events"
+        fi
+        if [ -r "/proc/$pid/net/tcp" ]; then
+            conns=$(awk -v p=":$port_hex" '$4 == "01" && substr($2, length($2) - 4) == p { n++ }
+                END { print n + 0 }' "/proc/$pid/net/tcp")
+        fi
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(since "$t0")" "$usage" "$peak" "$failcnt" \
+            "$oom" "$cur" "$hits" "$conns"
+        sleep 0.2
+    done 2>/dev/null
+}
+
+# ---- one run: a fresh server container, one load container, the engine's record ----
+
+container_of() {
+    docker ps -aq --filter "label=com.docker.compose.project=$project" \
+        --filter "label=com.docker.compose.service=$1" | head -n 1
+}
+
+# Healthy (the image's HEALTHCHECK on /stats passed), or running after C10K_HEALTH_WAIT
+# seconds: the load container waits for /stats itself, so a health check slowed down by a
+# busy machine only costs time, not the run.
+wait_healthy() {
+    local cid=$1 status deadline=$((SECONDS + ${C10K_HEALTH_WAIT:-30}))
+    while :; do
+        status=$(docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$cid")
+        case "$status" in
+        "running healthy") return 0 ;;
+        running*) ;;
+        *) say "server container is $status"; return 1 ;;
+        esac
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            say "server not healthy after ${C10K_HEALTH_WAIT:-30}s ($status); going on"
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+n_runs=0
+n_load_failed=0
+run_one() {
+    local scenario=$1 model=$2 level=$3 busy=$4 idle=$5 memory=$6 pids=$7 warmup=$8 duration=$9
+    local timeout=${10}
+    local id=$scenario-$model-$level
+    local host=$out/host/$id
+    mkdir -p "$host"
+    say "$id: $model, $busy busy + $idle idle connections, server limits $memory, $pids pids"
+    export C10K_MODE=$model C10K_SERVER_MEMORY=$memory C10K_SERVER_PIDS=$pids
+    export C10K_RUN=$id C10K_CONNECTIONS=$busy C10K_IDLE=$idle C10K_WARMUP=$warmup
+    export C10K_DURATION=$duration C10K_RAMP=$ramp C10K_TIMEOUT=$timeout
+    if ! compose up -d --no-build --force-recreate server >"$host/compose.log" 2>&1; then
+        cat "$host/compose.log" >&2
+        return 1
+    fi
+    local server
+    server=$(container_of server)
+    if [ "$n_runs" -eq 0 ]; then
+        docker network inspect --format '{"name":{{json .Name}},"driver":{{json .Driver}},"internal":{{json .Internal}},"subnet":{{json (index .IPAM.Config 0).Subnet}}}' \
+            "${project}_c10k" >"$out/network.json" 2>/dev/null || echo null >"$out/network.json"
+    fi
+    local healthy=true
+    wait_healthy "$server" || healthy=false
+    local pid
+    pid=$(docker inspect --format '{{.State.Pid}}' "$server")
+    if [ "$pid" -gt 0 ]; then
+        sample_cgroup "$pid" >"$host/cgroup.tsv" &
+        sampler=$!
+    fi
+
+    if ! compose up --no-start --no-deps --force-recreate load >>"$host/compose.log" 2>&1; then
+        cat "$host/compose.log" >&2
+        return 1
+    fi
+    local load load_rc=0
+    load=$(container_of load)
+    timeout 600 docker start -a "$load" >"$host/load.log" 2>&1 || load_rc=$?
+    if [ -n "$sampler" ]; then
+        kill "$sampler" 2>/dev/null || true
+        wait "$sampler" 2>/dev/null || true
+        sampler=
+    fi
+    docker stop --time 15 "$server" >/dev/null 2>&1 || true
+    docker inspect "$server" >"$host/server-inspect.json"
+    docker inspect "$load" >"$host/load-inspect.json"
+    docker logs "$server" >"$host/server.log" 2>&1 || true
+    docker rm -f "$server" "$load" >/dev/null 2>&1 || true
+    {
+        printf '{"id":%s,"scenario":%s,"model":%s,"mode":%s,"level":%s,' \
+            "$(json_str "$id")" "$(json_str "$scenario")" "$(json_str "$model")" \
+            "$(json_str "$model")" "$level"
+        printf '"concurrency":%s,"idle_connections":%s,"warmup":%s,"duration":%s,' \
+            "$busy" "$idle" "$(json_str "$warmup")" "$(json_str "$duration")"
+        printf '"timeout":%s,"ramp_per_s":%s,"healthy_before":%s,"load_exit":%s}\n' \
+            "$(json_str "$timeout")" "$ramp" "$healthy" "$load_rc"
+    } >"$host/spec.json"
+    n_runs=$((n_runs + 1))
+    if [ "$load_rc" -ne 0 ]; then
+        n_load_failed=$((n_load_failed + 1))
+        say "$id: the load container exited with $load_rc (see $out/host/$id/load.log)"
+    fi
+    local oom
+    oom=$(jq -r '.[0].State.OOMKilled' "$host/server-inspect.json")
+    if [ "$oom" = true ]; then say "$id: the server container was killed by the OOM killer"; fi
+    grep -E '^ *(requests|errors|non-2xx) ' "$host/load.log" | sed "s/^ */  /" >&2 || true
+}
+
+for scenario in ${scenarios//,/ }; do
+    for model in ${models//,/ }; do
+        if [ "$scenario" = scale ]; then
+            for level in $scale_levels; do
+                warmup=$((level / ramp + 1))
+                run_one scale "$model" "$level" "$level" 0 "$scale_memory" "$scale_pids" \
+                    "${warmup}s" "$scale_duration" "$scale_timeout"
+            done
+        else
+            # constrained: a small memory limit and a pids limit; memory: a smaller memory
+            # limit alone. The same ramp: a few busy connections, the rest idle keep-alive.
+            levels=$constrained_levels mem=$constrained_memory pids=$constrained_pids
+            if [ "$scenario" = memory ]; then
+                levels=$memory_levels mem=$memory_memory pids=$memory_pids
+            fi
+            for level in $levels; do
+                busy=$((level < constrained_busy ? level : constrained_busy))
+                warmup=$((level / ramp + 1))
+                run_one "$scenario" "$model" "$level" "$busy" $((level - busy)) "$mem" "$pids" \
+                    "${warmup}s" "$constrained_duration" "$constrained_timeout"
+            done
+        fi
+    done
+done
+
+# ---- the engine and the host, then results.json, results.csv and report.html ----
+
+elapsed_s=$(since "$t_start")
+compose_version=$(compose version --short 2>/dev/null | head -n 1 || true)
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+{
+    printf '{"started_at":%s,"elapsed_s":%s,"build_s":%s,"image":%s,"image_bytes":%s,' \
+        "$(json_str "$stamp")" "$elapsed_s" "$build_s" "$(json_str "$C10K_IMAGE")" "$image_bytes"
+    printf '"quick":%s,"project":%s,"compose_version":%s,"host_kernel":%s,"host_cpus":%s,' \
+        "$([ "$quick" -eq 1 ] && echo true || echo false)" "$(json_str "$project")" \
+        "$(json_str "$compose_version")" "$(json_str "$(uname -r)")" "$(nproc)"
+    printf '"cpu_model":%s,"command":%s,' "$(json_str "$cpu_model")" "$(json_str "$0 $*")"
+    printf '"limits":{"server_cpus":%s,"server_memory":%s,"server_pids":%s,' \
+        "$(json_str "$C10K_SERVER_CPUS")" "$(json_str "$scale_memory")" "$scale_pids"
+    printf '"load_cpus":%s,"load_memory":%s,"load_pids":%s,' \
+        "$(json_str "$C10K_LOAD_CPUS")" "$(json_str "$C10K_LOAD_MEMORY")" "$C10K_LOAD_PIDS"
+    printf '"constrained_memory":%s,"constrained_pids":%s,' \
+        "$(json_str "$constrained_memory")" "$constrained_pids"
+    printf '"memory_memory":%s,"memory_pids":%s},' "$(json_str "$memory_memory")" "$memory_pids"
+    printf '"engine":'
+    docker info --format '{"server_version":{{json .ServerVersion}},"storage_driver":{{json .Driver}},"cgroup_driver":{{json .CgroupDriver}},"cgroup_version":{{json .CgroupVersion}},"kernel":{{json .KernelVersion}},"os":{{json .OperatingSystem}},"cpus":{{json .NCPU}},"mem_total_bytes":{{json .MemTotal}}}'
+    printf ',"network":'
+    cat "$out/network.json"
+    printf '}\n'
+} >"$out/docker.json"
+rm -f "$out/network.json"
+[ "$(id -u)" -ne 0 ] || chown -R "$C10K_USER" "$out"
+
+say "writing results.json, results.csv and report.html"
+docker run --rm --network none --label "$run_label" --user "$C10K_USER" \
+    -v "$out:/results" "$C10K_IMAGE" c10k-docker-report /results >&2
+say "done in $(since "$t_start")s: $out/report.html"
+if [ "$n_load_failed" -gt 0 ]; then
+    say "$n_load_failed of $n_runs load containers failed"
+    exit 1
+fi
