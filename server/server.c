@@ -125,7 +125,8 @@ void server_reject(int fd, struct stats_shard *shard, enum stat_id why)
     if (resp_full(&out, 503, "text/plain", body, sizeof body - 1, 0, 1, 0,
                   "Retry-After: 1\r\n") > 0) {
         ssize_t n = send(fd, out.data, out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        (void)n;
+        if (n == (ssize_t)out.len)
+            stats_inc(shard, STAT_RESP_5XX); /* a response like any other in responses.5xx */
     }
     buf_free(&out);
     shutdown(fd, SHUT_WR);

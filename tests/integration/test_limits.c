@@ -47,6 +47,7 @@ TEST(max_conns_turns_the_next_connection_away_with_503)
     r = exchange(b, get_stats);
     CHECK(r != NULL && r->status == 200);
     CHECK(body_number(r, "connections.rejected") >= 1);
+    CHECK(body_number(r, "responses.5xx") >= 1); /* the 503 it received is a response */
     CHECK_INT_EQ(body_number(r, "connections.active"), 2);
     r = exchange(a, get_plaintext);
     CHECK(r != NULL && r->status == 200);
