@@ -234,43 +234,8 @@ TEST(max_head_bytes_option_sets_the_431_limit)
     CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
 }
 
-TEST(pool_queue_full_turns_the_connection_away_with_503)
-{
-    if (strcmp(it_mode(), "pool") != 0) {
-        it_log("not applicable in mode %s", it_mode());
-        return;
-    }
-    /* One worker busy with a, b waits in the one-place queue, c finds it full. The listener
-     * hands connections out in the order they were made. */
-    struct it_server *s = it_server_start("--threads", "1", "--queue", "1");
-    CHECK(s != NULL);
-    struct it_conn *a = it_connect(s);
-    CHECK(a != NULL);
-    struct it_response *r = exchange(a, get_plaintext);
-    CHECK(r != NULL && r->status == 200);
-    struct it_conn *b = it_connect(s);
-    CHECK(b != NULL);
-    CHECK_INT_EQ(it_sends(b, get_plaintext), 0);
-    struct it_conn *c = it_connect(s);
-    CHECK(c != NULL);
-    r = it_read_response(c, IT_IO_TIMEOUT_MS);
-    CHECK(r != NULL);
-    CHECK_INT_EQ(r->status, 503);
-    CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
-    /* b is served once a leaves */
-    CHECK(it_conn_is_quiet(b));
-    it_close(a);
-    r = it_read_response(b, IT_IO_TIMEOUT_MS);
-    CHECK(r != NULL);
-    CHECK_INT_EQ(r->status, 200);
-    r = exchange(b, get_stats);
-    CHECK(r != NULL && r->status == 200);
-    CHECK(body_number(r, "connections.rejected") >= 1);
-}
-
 IT_MAIN(TEST_ENTRY(max_conns_turns_the_next_connection_away_with_503),
         TEST_ENTRY(max_conns_admits_again_once_a_connection_closes),
-        TEST_ENTRY(pool_queue_full_turns_the_connection_away_with_503),
         TEST_ENTRY(header_timeout_closes_a_stalled_head),
         TEST_ENTRY(header_timeout_closes_a_silent_new_connection),
         TEST_ENTRY(header_timeout_leaves_idle_keepalive_to_its_own_timeout),

@@ -30,15 +30,9 @@ base="http://127.0.0.1:$port"
 pids+=($!)
 
 # Virtual time runs the page's one-second poll fast; fetches to the server are real.
-timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$work/profile" --enable-logging=stderr --v=0 --window-size=1300,1000 \
-    --virtual-time-budget=8000 --dump-dom "$base/dashboard" >"$work/dom.html" \
-    2>"$work/chromium.log" || {
-    echo "chromium failed:" >&2
-    tail -20 "$work/chromium.log" >&2
-    exit 1
-}
+# shellcheck source=chromium.sh
+source "$(dirname "$0")/chromium.sh"
+headless_dom "$base/dashboard" "$work" --virtual-time-budget=8000
 
 body=$(grep -o '<body[^>]*>' "$work/dom.html" | head -1)
 echo "dashboard ($mode): $body"
@@ -54,9 +48,5 @@ if [ -z "$samples" ] || [ "$samples" -lt 2 ]; then
     echo "fewer than 2 samples plotted (${samples:-0})" >&2
     failed=1
 fi
-if grep -q ':CONSOLE' "$work/chromium.log"; then
-    echo "console messages:" >&2
-    grep ':CONSOLE' "$work/chromium.log" >&2
-    failed=1
-fi
+console_clean "$work" || failed=1
 exit "$failed"

@@ -10,14 +10,9 @@ report=$(realpath "$1")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$work/profile" --enable-logging=stderr --v=0 --window-size=1300,1000 \
-    --dump-dom "file://$report" >"$work/dom.html" 2>"$work/chromium.log" || {
-    echo "chromium failed:" >&2
-    tail -20 "$work/chromium.log" >&2
-    exit 1
-}
+# shellcheck source=chromium.sh
+source "$(dirname "$0")/chromium.sh"
+headless_dom "file://$report" "$work"
 
 body=$(grep -o '<body[^>]*>' "$work/dom.html" | head -1)
 echo "report: $body"
@@ -38,9 +33,5 @@ elif [ "$drawn" != "$charts" ]; then
     echo "only ${drawn:-0} of $charts charts have pixels" >&2
     failed=1
 fi
-if grep -q ':CONSOLE' "$work/chromium.log"; then
-    echo "console messages:" >&2
-    grep ':CONSOLE' "$work/chromium.log" >&2
-    failed=1
-fi
+console_clean "$work" || failed=1
 exit "$failed"
