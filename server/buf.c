@@ -6,7 +6,7 @@
 
 #define BUF_MIN_CAP 1024
 
-int buf_reserve(struct buf *b, size_t n)
+int buf_grow(struct buf *b, size_t n)
 {
     if (b->cap - b->len >= n)
         return 0;
@@ -21,17 +21,6 @@ int buf_reserve(struct buf *b, size_t n)
         return -ENOMEM;
     b->data = p;
     b->cap = cap;
-    return 0;
-}
-
-int buf_append(struct buf *b, const void *data, size_t n)
-{
-    int rc = buf_reserve(b, n);
-    if (rc < 0)
-        return rc;
-    if (n > 0)
-        memcpy(b->data + b->len, data, n);
-    b->len += n;
     return 0;
 }
 

@@ -40,10 +40,10 @@ enum conn_state { CS_HEAD, CS_BODY_LENGTH, CS_BODY_CHUNKED, CS_DEFERRED, CS_CLOS
 
 /* The parts of a request head still needed once its body is in. */
 struct conn_request {
+    long param;        /* cpu_us or ms */
     enum route route;
     enum http_method method;
     int status;        /* 0, or the error status decided when the head arrived */
-    long param;        /* cpu_us or ms */
     uint8_t minor_version;
     uint8_t keep_alive;
 };

@@ -63,10 +63,10 @@ int http_parse_request(const char *buf, size_t len, size_t *scanned, const struc
 
 /* Incremental decoder of a chunked request body (RFC 9112 section 7.1). Zero it before use. */
 struct http_chunked {
-    int state;
     uint64_t chunk_left;  /* data bytes left in the current chunk */
     size_t line_bytes;    /* bytes of the current chunk-size or trailer line seen so far */
     size_t trailer_bytes; /* bytes of trailer section seen so far */
+    int state;
     int done;             /* set once the last chunk and the trailer section are consumed */
 };
 

@@ -61,7 +61,6 @@ struct lconn {
     struct conn conn;
     struct tnode node;    /* timeout list links */
     uint64_t deadline;    /* uv_now() ms */
-    struct loop_ctx *lc;
     int8_t list;          /* enum tlist */
     uint8_t reading;
     uint8_t closing;
@@ -88,6 +87,13 @@ static struct loop_model model;
 
 static void lconn_continue(struct lconn *l, enum conn_next next);
 
+/* The loop a connection belongs to, from its handle (no pointer of its own: every byte of an idle
+ * connection counts). */
+static struct loop_ctx *lconn_ctx(const struct lconn *l)
+{
+    return (struct loop_ctx *)((char *)l->tcp.loop - offsetof(struct loop_ctx, loop));
+}
+
 /* ---- timeout lists ---- */
 
 static void tlist_unlink(struct lconn *l)
@@ -102,7 +108,7 @@ static void tlist_unlink(struct lconn *l)
 /* Puts the connection at the tail of `which`, with a fresh deadline. */
 static void tlist_arm(struct lconn *l, enum tlist which)
 {
-    struct loop_ctx *lc = l->lc;
+    struct loop_ctx *lc = lconn_ctx(l);
     tlist_unlink(l);
     struct tnode *head = &lc->lists[which];
     l->node.prev = head->prev;
@@ -133,7 +139,7 @@ static void loop_conn_gone(struct loop_ctx *lc)
 static void on_conn_closed(uv_handle_t *h)
 {
     struct lconn *l = h->data;
-    struct loop_ctx *lc = l->lc;
+    struct loop_ctx *lc = lconn_ctx(l);
     conn_free(&l->conn);
     free(l->pending);
     server_release(lc->srv, &lc->shard);
@@ -145,7 +151,7 @@ static void on_conn_closed(uv_handle_t *h)
 static void on_unserved_closed(uv_handle_t *h)
 {
     struct lconn *l = h->data;
-    struct loop_ctx *lc = l->lc;
+    struct loop_ctx *lc = lconn_ctx(l);
     free(l);
     loop_conn_gone(lc);
 }
@@ -170,7 +176,7 @@ static void on_write_done(uv_write_t *req, int status)
     if (l->closing)
         return;
     if (status < 0) {
-        stats_inc(&l->lc->shard, status != UV_ECONNRESET && status != UV_EPIPE
+        stats_inc(&lconn_ctx(l)->shard, status != UV_ECONNRESET && status != UV_EPIPE
                                      ? STAT_ERR_IO
                                      : STAT_ERR_CLIENT_ABORT);
         lconn_close(l);
@@ -183,7 +189,7 @@ static void on_write_done(uv_write_t *req, int status)
  * write request (the connection then stops reading), or -1 when the connection must close. */
 static int lconn_flush(struct lconn *l)
 {
-    struct loop_ctx *lc = l->lc;
+    struct loop_ctx *lc = lconn_ctx(l);
     if (lc->out.len == 0)
         return 0;
     uv_buf_t b = uv_buf_init(lc->out.data, (unsigned)lc->out.len);
@@ -231,13 +237,13 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
     (void)suggested;
     struct lconn *l = h->data;
-    *b = uv_buf_init(l->lc->rbuf, LOOP_READ_BUFFER);
+    *b = uv_buf_init(lconn_ctx(l)->rbuf, LOOP_READ_BUFFER);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
     struct lconn *l = s->data;
-    struct loop_ctx *lc = l->lc;
+    struct loop_ctx *lc = lconn_ctx(l);
     if (nread > 0) {
         lc->out.len = 0;
         lconn_continue(l, conn_feed(&l->conn, b->base, (size_t)nread, &lc->out));
@@ -263,7 +269,7 @@ static void lconn_read(struct lconn *l)
     }
     switch (conn_phase(&l->conn)) {
     case CONN_IDLE:
-        if (l->lc->stopping) {
+        if (lconn_ctx(l)->stopping) {
             lconn_close(l);
             return;
         }
@@ -289,8 +295,8 @@ static void on_defer_closed(uv_handle_t *h)
 static void defer_resume(struct ldefer *d)
 {
     struct lconn *l = d->l;
-    l->lc->out.len = 0;
-    lconn_continue(l, conn_resume(&l->conn, &l->lc->out));
+    lconn_ctx(l)->out.len = 0;
+    lconn_continue(l, conn_resume(&l->conn, &lconn_ctx(l)->out));
 }
 
 static void on_sleep_done(uv_timer_t *t)
@@ -316,7 +322,7 @@ static void work_done(uv_work_t *w, int status)
 
 static void lconn_defer(struct lconn *l)
 {
-    struct loop_ctx *lc = l->lc;
+    struct loop_ctx *lc = lconn_ctx(l);
     if (l->reading) {
         uv_read_stop((uv_stream_t *)&l->tcp);
         l->reading = 0;
@@ -366,7 +372,7 @@ static void lconn_continue(struct lconn *l, enum conn_next next)
             lconn_read(l);
             return;
         case CONN_WRITE:
-            next = conn_resume(&l->conn, &l->lc->out);
+            next = conn_resume(&l->conn, &lconn_ctx(l)->out);
             continue;
         case CONN_DEFER:
             lconn_defer(l);
@@ -394,7 +400,6 @@ static void on_connection(uv_stream_t *listener, int status)
         return;
     }
     l->tcp.data = l;
-    l->lc = lc;
     l->list = TL_NONE;
     lc->n_conns++;
     uv_os_fd_t fd;

@@ -9,21 +9,8 @@
 #include <time.h>
 
 #define RESP_DATE_LEN 29 /* "Sun, 06 Nov 1994 08:49:37 GMT" */
-
-static __thread time_t date_second = -1;
-static __thread char date_text[RESP_DATE_LEN + 1];
-
-static const char *resp_date(void)
-{
-    time_t now = time(NULL);
-    if (now != date_second) {
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(date_text, sizeof date_text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        date_second = now;
-    }
-    return date_text;
-}
+#define RESP_PREFIX_MAX 160 /* status line, Server and Date; reasons are at most ~32 bytes */
+#define RESP_REASON_MAX 64
 
 static char *put(char *p, const char *s, size_t n)
 {
@@ -46,27 +33,59 @@ static char *put_uint(char *p, size_t v)
     return p;
 }
 
+/* The start of every head (status line, Server, Date), rendered per thread once a second for the
+ * status last answered: the responses on a connection mostly share their status, so the hot
+ * path copies one block instead of formatting it. */
+struct resp_prefix {
+    time_t second;
+    int status;
+    size_t len;
+    char text[RESP_PREFIX_MAX];
+};
+
+static __thread struct resp_prefix prefix = {.second = -1};
+
+static const struct resp_prefix *resp_prefix(int status)
+{
+    time_t now = time(NULL);
+    if (now == prefix.second && status == prefix.status)
+        return &prefix;
+    const char *reason = http_status_reason(status);
+    size_t reason_len = strnlen(reason, RESP_REASON_MAX);
+    char *p = prefix.text;
+    p = PUT_LITERAL(p, "HTTP/1.1 ");
+    p = put_uint(p, (size_t)(status >= 0 && status < 1000 ? status : 500));
+    *p++ = ' ';
+    p = put(p, reason, reason_len);
+    p = PUT_LITERAL(p, "\r\nServer: c10k-lab\r\nDate: ");
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    p += strftime(p, RESP_DATE_LEN + 1, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    p = PUT_LITERAL(p, "\r\n");
+    prefix.len = (size_t)(p - prefix.text);
+    prefix.second = now;
+    prefix.status = status;
+    return &prefix;
+}
+
 long resp_head(struct buf *out, int status, const char *content_type, size_t content_length,
                int keep_alive, int minor_version, const char *extra)
 {
-    const char *reason = http_status_reason(status);
+    const struct resp_prefix *pre = resp_prefix(status);
     size_t type_len = content_type ? strlen(content_type) : 0;
     size_t extra_len = extra ? strlen(extra) : 0;
-    size_t need = 160 + strlen(reason) + type_len + extra_len;
+    /* the Content-Type, Content-Length and Connection lines and the final CRLF need less */
+    size_t need = pre->len + type_len + extra_len + 96;
     if (buf_reserve(out, need) < 0)
         return -ENOMEM;
     char *start = out->data + out->len, *p = start;
-    p = PUT_LITERAL(p, "HTTP/1.1 ");
-    p = put_uint(p, (size_t)status);
-    *p++ = ' ';
-    p = put(p, reason, strlen(reason));
-    p = PUT_LITERAL(p, "\r\nServer: c10k-lab\r\nDate: ");
-    p = put(p, resp_date(), RESP_DATE_LEN);
+    p = put(p, pre->text, pre->len);
     if (content_type) {
-        p = PUT_LITERAL(p, "\r\nContent-Type: ");
+        p = PUT_LITERAL(p, "Content-Type: ");
         p = put(p, content_type, type_len);
+        p = PUT_LITERAL(p, "\r\n");
     }
-    p = PUT_LITERAL(p, "\r\nContent-Length: ");
+    p = PUT_LITERAL(p, "Content-Length: ");
     p = put_uint(p, content_length);
     p = PUT_LITERAL(p, "\r\n");
     if (!keep_alive)
