@@ -44,8 +44,8 @@ while [[ $# -gt 0 ]]; do
 done
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib.sh
-source "$here/lib.sh"
+# shellcheck source=../../scripts/bench-lib.sh
+source "$here/../../scripts/bench-lib.sh"
 
 load=$build/bin/c10k-load
 [[ -x $load ]] || { echo "cpu_vs_wrk.sh: $load is not built (see --build)" >&2; exit 1; }

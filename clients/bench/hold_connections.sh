@@ -50,8 +50,8 @@ done
 [[ $busy -le $total ]] || { echo "hold_connections.sh: --busy is more than --connections" >&2; exit 2; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib.sh
-source "$here/lib.sh"
+# shellcheck source=../../scripts/bench-lib.sh
+source "$here/../../scripts/bench-lib.sh"
 
 load=$build/bin/c10k-load
 [[ -x $load ]] || { echo "hold_connections.sh: $load is not built (see --build)" >&2; exit 1; }

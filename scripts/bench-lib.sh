@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Shared by the benchmark scripts: start a server pinned to one core on a free loopback port, and
-# stop it again. Source it; it sets SERVER_PID, SERVER_PORT and SERVER_URL.
+# Shared by the benchmark scripts (clients/bench, loadtest/perf.sh): a free loopback port, the
+# nginx baseline's configuration, and a server pinned to one core started and stopped again.
+# Source it; bench_start_server sets SERVER_PID, SERVER_PORT and SERVER_URL.
 
 bench_free_port() {
     local port
@@ -27,42 +28,52 @@ bench_wait_port() {
     return 1
 }
 
+# bench_nginx_conf DIR PORT: writes DIR/nginx.conf for the nginx baseline: one worker, access log
+# off, keep-alive without a request limit, GET / answered "Hello, World!" like /plaintext, and
+# /nginx_status; its pid, error log and temporary files in DIR. multi_accept: with one worker busy
+# serving thousands of connections, accepting one connection per event-loop pass lets the listen
+# queue overflow while connections are ramped up.
+bench_nginx_conf() {
+    local dir=$1 port=$2
+    mkdir -p "$dir/tmp"
+    cat >"$dir/nginx.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes 1;
+worker_rlimit_nofile 20000;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 19500; multi_accept on; }
+http {
+    access_log off;
+    server_tokens off;
+    keepalive_requests 1000000000;
+    keepalive_timeout 600s;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    server {
+        listen 127.0.0.1:$port backlog=4096;
+        location / { default_type text/plain; return 200 "Hello, World!"; }
+        location = /nginx_status { stub_status; }
+    }
+}
+CONF
+}
+
 # bench_start_server KIND CPU WORKDIR BUILD_DIR
-#   KIND: nginx (one worker, the way DESIGN.md's baseline runs it) or c10k (c10k-server --mode loop)
-# nginx gets multi_accept: with one worker busy serving thousands of connections, accepting one
-# connection per event-loop pass lets the listen queue overflow while connections are ramped up.
+#   KIND: nginx (one worker, bench_nginx_conf) or c10k (c10k-server --mode loop)
 bench_start_server() {
     local kind=$1 cpu=$2 workdir=$3 build=$4
     case "$kind" in
     nginx)
         command -v nginx >/dev/null || { echo "bench: nginx is not installed" >&2; return 1; }
         SERVER_PORT=$(bench_free_port)
-        mkdir -p "$workdir/nginx"
-        cat >"$workdir/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile 20000;
-error_log stderr error;
-pid $workdir/nginx/nginx.pid;
-events { worker_connections 19500; multi_accept on; }
-http {
-    access_log off;
-    keepalive_requests 1000000000;
-    keepalive_timeout 600s;
-    client_body_temp_path $workdir/nginx/body;
-    proxy_temp_path $workdir/nginx/proxy;
-    fastcgi_temp_path $workdir/nginx/fastcgi;
-    uwsgi_temp_path $workdir/nginx/uwsgi;
-    scgi_temp_path $workdir/nginx/scgi;
-    server {
-        listen 127.0.0.1:$SERVER_PORT backlog=4096;
-        location = /plaintext { default_type text/plain; return 200 "Hello, World!"; }
-        location = /nginx_status { stub_status; }
-    }
-}
-CONF
+        bench_nginx_conf "$workdir/nginx" "$SERVER_PORT"
         taskset -c "$cpu" nginx -c "$workdir/nginx/nginx.conf" -p "$workdir/nginx" \
-            2>"$workdir/nginx/stderr" &
+            -e "$workdir/nginx/error.log" 2>"$workdir/nginx/stderr" &
         SERVER_PID=$!
         bench_wait_port "$SERVER_PORT"
         ;;

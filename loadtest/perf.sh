@@ -1,0 +1,539 @@
+#!/usr/bin/env bash
+# The performance comparison: keep-alive GET /plaintext against c10k-server in each model and
+# against nginx (one worker) in the same run, server pinned to one core and load generator to the
+# other. Prints the figures and the ratios,
+# and writes results.csv and results.json into results/perf-<time>/.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin="$top/build/bin"
+server_bin="$bin/c10k-server"
+
+duration=10
+warmup=2
+runs=3
+conns="100 1000 10000"
+modes="thread pool loop"
+with_nginx=1
+idle_conns=10000
+pipeline_depth=16
+pipeline_conns=100
+syscall_requests=200000
+server_cpu=0
+load_cpu=1
+outdir=""
+do_scale=1 do_idle=1 do_syscalls=1 do_pipeline=1
+
+usage() {
+    cat <<'USAGE'
+usage: loadtest/perf.sh [options]
+
+  --duration SECONDS   measured time of each throughput run (default 10)
+  --warmup SECONDS     c10k-load warm-up before 10,000-connection runs (default 2)
+  --runs N             runs per cell; the median is reported (default 3)
+  --conns "LIST"       connection counts (default "100 1000 10000")
+  --modes "LIST"       c10k-server models among thread pool loop (default all three)
+  --no-nginx           leave nginx out
+  --idle N             idle keep-alive connections for the memory test (default 10000)
+  --only LIST          any of scale,idle,syscalls,pipeline (default: all)
+  --quick              --duration 3 --runs 1 --conns "100 1000" --idle 2000
+  --out DIR            where to write (default results/perf-<YYYYmmdd-HHMMSS>)
+  --server-cpu N       CPU for the server (default 0); --load-cpu N for the load (default 1)
+  --server PATH        the c10k-server to measure (default build/bin/c10k-server)
+
+Connections up to 1,000 are driven by wrk -t1 --latency, 10,000 by c10k-load spread over
+source addresses 127.0.0.2-127.0.0.9. Needs build/bin (./c10k-lab build), wrk, jq, perf or
+strace; nginx is optional.
+USAGE
+}
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --duration) duration=${2:?}; shift 2 ;;
+    --warmup) warmup=${2:?}; shift 2 ;;
+    --runs) runs=${2:?}; shift 2 ;;
+    --conns) conns=${2:?}; shift 2 ;;
+    --modes) modes=${2:?}; shift 2 ;;
+    --no-nginx) with_nginx=0; shift ;;
+    --idle) idle_conns=${2:?}; shift 2 ;;
+    --only)
+        do_scale=0 do_idle=0 do_syscalls=0 do_pipeline=0
+        for part in ${2//,/ }; do
+            case "$part" in
+            scale) do_scale=1 ;; idle) do_idle=1 ;; syscalls) do_syscalls=1 ;;
+            pipeline) do_pipeline=1 ;;
+            *) echo "perf.sh: --only: unknown part '$part'" >&2; exit 2 ;;
+            esac
+        done
+        shift 2 ;;
+    --quick) duration=3 runs=1 conns="100 1000" idle_conns=2000 syscall_requests=50000; shift ;;
+    --out) outdir=${2:?}; shift 2 ;;
+    --server-cpu) server_cpu=${2:?}; shift 2 ;;
+    --load-cpu) load_cpu=${2:?}; shift 2 ;;
+    --server) server_bin=${2:?}; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "perf.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+for tool in "$server_bin" "$bin/c10k-load"; do
+    [ -x "$tool" ] || { echo "perf.sh: $tool missing: run ./c10k-lab build" >&2; exit 1; }
+done
+for tool in wrk jq taskset ss; do
+    command -v "$tool" >/dev/null || { echo "perf.sh: $tool is needed (scripts/deps.sh installs it)" >&2; exit 1; }
+done
+nginx_bin=$(command -v nginx || true)
+[ -z "$nginx_bin" ] && [ -x /usr/sbin/nginx ] && nginx_bin=/usr/sbin/nginx
+if [ "$with_nginx" = 1 ] && [ -z "$nginx_bin" ]; then
+    echo "perf.sh: nginx is not installed: skipping the nginx baseline (apt-get install nginx-light)"
+    with_nginx=0
+fi
+targets="$modes"
+[ "$with_nginx" = 1 ] && targets="nginx $targets"
+
+ulimit -n "$(ulimit -Hn)"
+[ -n "$outdir" ] || outdir="$top/results/perf-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$outdir"
+work=$(mktemp -d "${TMPDIR:-/tmp}/c10k-perf.XXXXXX")
+csv="$outdir/results.csv"
+echo "run,test,target,connections,requests_per_s,p99_us,errors,value,server_cpu_us_per_request" >"$csv"
+
+# ---- processes this script started, and their cleanup ----
+
+server_pid="" server_master="" server_port=""
+load_pids=()
+
+stop_pid() {
+    local pid=$1
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local pid
+    for pid in "${load_pids[@]}"; do stop_pid "$pid"; done
+    load_pids=()
+    stop_pid "$server_master"
+    server_master="" server_pid=""
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- servers ----
+
+# shellcheck source=../scripts/bench-lib.sh
+source "$top/scripts/bench-lib.sh"
+
+# Starts TARGET (nginx or a c10k-server mode) on the server CPU; sets server_pid (the process
+# that serves: nginx's worker), server_port and server_master.
+start_server() {
+    local target=$1 conns_max=$2
+    server_master="" server_pid="" server_port=""
+    if [ "$target" = nginx ]; then
+        local dir="$work/nginx"
+        server_port=$(bench_free_port)
+        bench_nginx_conf "$dir" "$server_port"
+        taskset -c "$server_cpu" "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+            >"$work/nginx.out" 2>&1 &
+        server_master=$!
+        local worker=""
+        for _ in $(seq 100); do
+            worker=$(ps -o pid= --ppid "$server_master" 2>/dev/null | head -1 | tr -d ' ' || true)
+            [ -n "$worker" ] && ss -Htln "sport = :$server_port" | grep -q . && break
+            sleep 0.05
+        done
+        [ -n "$worker" ] || { echo "perf.sh: nginx did not start:" >&2; cat "$work/nginx.out" "$dir/error.log" >&2; exit 1; }
+        server_pid=$worker
+        return 0
+    fi
+    # Keep-alive without a request limit, as nginx is configured, except in the pool: there a
+    # connection holds its worker until it closes, so the default limit (1,000 requests) is what
+    # lets the queued connections have their turn. Thread stacks are 64 KiB so that 10,000
+    # threads fit in vm.max_map_count and memory.
+    local extra=()
+    case "$target" in
+    thread) extra+=(--keepalive-requests 0 --stack-size 64K) ;;
+    pool) extra+=(--queue "$((conns_max + 1024))") ;;
+    *) extra+=(--keepalive-requests 0) ;;
+    esac
+    taskset -c "$server_cpu" "$server_bin" --mode "$target" --port 0 --quiet "${extra[@]}" \
+        >"$work/server.out" 2>"$work/server.err" &
+    server_master=$!
+    server_pid=$server_master
+    for _ in $(seq 100); do
+        if grep -q '^listening on ' "$work/server.out" 2>/dev/null; then
+            server_port=$(sed -n 's/^listening on .*:\([0-9]*\) mode=.*/\1/p' "$work/server.out")
+            return 0
+        fi
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "perf.sh: c10k-server --mode $target did not start:" >&2
+    cat "$work/server.err" >&2
+    exit 1
+}
+
+stop_server() {
+    stop_pid "$server_master"
+    server_pid="" server_master=""
+}
+
+# ---- load ----
+
+# wrk's latency with its unit, in microseconds.
+to_us() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+        if (u == "us") f = 1; else if (u == "ms") f = 1000; else if (u == "s") f = 1000000;
+        else if (u == "m") f = 60000000; else f = 1;
+        printf "%.0f", n * f }'
+}
+
+# Runs a closed-loop keep-alive load of N connections; prints "req_per_s p99_us errors served"
+# (served: every response, warm-up included).
+run_load() {
+    local port=$1 n=$2 out="$work/load.out"
+    if [ "$n" -le 1000 ]; then
+        taskset -c "$load_cpu" wrk -t1 -c"$n" -d"${duration}s" --latency \
+            "http://127.0.0.1:$port/plaintext" >"$out" 2>&1 || true
+        local rps p99 errs served
+        rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+        p99=$(awk '$1 == "99%" {print $2}' "$out")
+        errs=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10} /Non-2xx/ {print $NF}' "$out" |
+            awk '{s += $1} END {print s + 0}')
+        served=$(awk '/requests in/ {print $1}' "$out")
+        echo "${rps:-0} $(to_us "${p99:-0}") $errs ${served:-0}"
+    else
+        rm -f "$work/load.json"
+        taskset -c "$load_cpu" "$bin/c10k-load" -c "$n" -t 1 --source 127.0.0.2-127.0.0.9 \
+            --ramp 5000 -w "$((warmup + (n + 4999) / 5000))s" -d "${duration}s" \
+            --json "$work/load.json" "http://127.0.0.1:$port/plaintext" >"$out" 2>&1 || true
+        jq -r '.summary | "\(.requests_per_s) \(.latency_us.p99) \(.errors.total) \(.requests + .warmup_requests)"' \
+            "$work/load.json" 2>/dev/null || echo "0 0 -1 0"
+    fi
+}
+
+record() { # run test target conns rps p99 errors value [server_cpu_us_per_request]
+    local IFS=,
+    echo "$*" >>"$csv"
+}
+
+median() { # values on stdin -> median
+    sort -g | awk '{a[NR] = $1} END {
+        if (NR == 0) print "";
+        else if (NR % 2) print a[(NR + 1) / 2];
+        else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+cell() { # test target conns column -> median over runs
+    awk -F, -v t="$1" -v g="$2" -v c="$3" -v col="$4" \
+        'NR > 1 && $2 == t && $3 == g && $4 == c && $7 != -1 {print $col}' "$csv" | median
+}
+
+# The share of the server's CPU that was busy, in percent: req/s times CPU time per request.
+# Well under 100 means the server was not the bottleneck: the load generator was, or the machine.
+cell_busy() { # test target conns
+    awk -F, -v t="$1" -v g="$2" -v c="$3" \
+        'NR > 1 && $2 == t && $3 == g && $4 == c && $7 != -1 && $9 != "" {printf "%.0f\n", $5 * $9 / 1e4}' \
+        "$csv" | median
+}
+
+ratio() {
+    if [ -z "$1" ] || [ -z "$2" ]; then echo "-"; return; fi
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'
+}
+
+progress() { printf '%s\n' "$*" >&2; }
+
+# ---- the parts ----
+
+max_conns=0
+for n in $conns; do [ "$n" -gt "$max_conns" ] && max_conns=$n; done
+
+# The server's CPU time (user + system, every thread) in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# Microseconds of server CPU per request, from ticks spent and requests served.
+cpu_per_request() { # ticks requests
+    awk -v t="$1" -v r="$2" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { if (r > 0) printf "%.2f", t * 1e6 / hz / r; else print "" }'
+}
+
+# Levels are the outer loop and the targets the inner one, in an order that rotates from run to
+# run, so that the targets compared at one level run close together in time: on a shared
+# machine, the ratios within a run are what can be trusted.
+scale() {
+    local run target n res t0 t1 i list
+    for n in $conns; do
+        for run in $(seq "$runs"); do
+            # shellcheck disable=SC2206
+            list=($targets)
+            for ((i = 0; i < ${#list[@]}; i++)); do
+                target=${list[$(((i + run - 1) % ${#list[@]}))]}
+                start_server "$target" "$n"
+                t0=$(cpu_ticks "$server_pid")
+                res=$(run_load "$server_port" "$n")
+                t1=$(cpu_ticks "$server_pid")
+                # shellcheck disable=SC2086
+                set -- $res
+                local cpu
+                cpu=$(cpu_per_request "$((t1 - t0))" "$4")
+                progress "$n connections, run $run/$runs, $target: $1 req/s, p99 $2us, $3 errors, server CPU ${cpu}us/request"
+                record "$run" scale "$target" "$n" "$1" "$2" "$3" "" "$cpu"
+                stop_server
+            done
+        done
+    done
+}
+
+pipeline() {
+    local run target res t0 t1 i list
+    for run in $(seq "$runs"); do
+        # shellcheck disable=SC2206
+        list=($targets)
+        for ((i = 0; i < ${#list[@]}; i++)); do
+            target=${list[$(((i + run - 1) % ${#list[@]}))]}
+            start_server "$target" "$pipeline_conns"
+            t0=$(cpu_ticks "$server_pid")
+            rm -f "$work/pipe.json"
+            taskset -c "$load_cpu" "$bin/c10k-load" -c "$pipeline_conns" -p "$pipeline_depth" \
+                -t 1 -w 1s -d "${duration}s" --json "$work/pipe.json" \
+                "http://127.0.0.1:$server_port/plaintext" >"$work/pipe.out" 2>&1 ||
+                cat "$work/pipe.out" >&2
+            t1=$(cpu_ticks "$server_pid")
+            res=$(jq -r '.summary | "\(.requests_per_s) \(.latency_us.p99) \(.errors.total) \(.requests + .warmup_requests)"' \
+                "$work/pipe.json" 2>/dev/null || echo "0 0 -1 0")
+            # shellcheck disable=SC2086
+            set -- $res
+            local cpu
+            cpu=$(cpu_per_request "$((t1 - t0))" "$4")
+            progress "pipelined x$pipeline_depth, run $run/$runs, $target: $1 req/s, p99 $2us, $3 errors, server CPU ${cpu}us/request"
+            record "$run" pipeline "$target" "$pipeline_conns" "$1" "$2" "$3" "" "$cpu"
+            stop_server
+        done
+    done
+}
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+established() { ss -Htn state established "( sport = :$1 )" | wc -l; }
+
+idle() {
+    local run target before after held lpid
+    for run in $(seq "$runs"); do
+        for target in $targets; do
+            [ "$target" = loop ] || [ "$target" = nginx ] || continue
+            start_server "$target" "$idle_conns"
+            # one request on a few connections first, so that one-time start-up allocations
+            # (first request, first buffers) are not counted as per-connection cost
+            taskset -c "$load_cpu" "$bin/c10k-load" -c 10 -n 1000 \
+                "http://127.0.0.1:$server_port/plaintext" >/dev/null 2>&1 || true
+            sleep 0.5
+            before=$(rss_kib "$server_pid")
+            taskset -c "$load_cpu" "$bin/c10k-load" -c 0 --idle "$idle_conns" \
+                --source 127.0.0.2-127.0.0.9 --ramp 5000 -d 600s \
+                "http://127.0.0.1:$server_port/plaintext" >/dev/null 2>&1 &
+            lpid=$!
+            load_pids+=("$lpid")
+            held=0
+            for _ in $(seq 300); do
+                held=$(established "$server_port")
+                [ "$held" -ge "$idle_conns" ] && break
+                sleep 0.1
+            done
+            sleep 1
+            after=$(rss_kib "$server_pid")
+            held=$(established "$server_port")
+            stop_pid "$lpid"
+            load_pids=()
+            local per
+            per=$(awk -v a="$after" -v b="$before" -v n="$held" \
+                'BEGIN { if (n > 0) printf "%.0f", (a - b) * 1024 / n; else print 0 }')
+            progress "run $run/$runs  $target  idle: $held connections, RSS $before -> $after KiB: $per bytes each"
+            record "$run" idle "$target" "$held" "" "" 0 "$per"
+            stop_server
+        done
+    done
+}
+
+syscall_events="raw_syscalls:sys_enter"
+for s in read write recvfrom sendto readv writev epoll_wait epoll_pwait epoll_ctl futex \
+    clock_gettime setsockopt accept4; do
+    syscall_events+=",syscalls:sys_enter_$s"
+done
+
+# System calls per request at 100 keep-alive connections, one request in flight on each:
+# perf's syscall tracepoints over the server (every thread), or strace -c when perf cannot.
+syscalls() {
+    local target n=100 counts="$work/syscalls.txt" lpid method tracer total reqs
+    for target in $targets; do
+        start_server "$target" "$n"
+        taskset -c "$load_cpu" "$bin/c10k-load" -c "$n" -n 20000 \
+            "http://127.0.0.1:$server_port/plaintext" >/dev/null 2>&1 || true
+        method=perf
+        if command -v perf >/dev/null &&
+            perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+            perf stat -x, --no-big-num -e "$syscall_events" -p "$server_pid" -o "$counts" &
+        else
+            method=strace
+            strace -c -f -q -p "$server_pid" -o "$counts" &
+        fi
+        tracer=$!
+        sleep 1
+        local ut0 st0 ut1 st1
+        read -r ut0 st0 < <(awk '{print $14, $15}' "/proc/$server_pid/stat")
+        rm -f "$work/sys.json"
+        taskset -c "$load_cpu" "$bin/c10k-load" -c "$n" -n "$syscall_requests" \
+            --json "$work/sys.json" "http://127.0.0.1:$server_port/plaintext" >/dev/null 2>&1 &
+        lpid=$!
+        load_pids+=("$lpid")
+        wait "$lpid" || true
+        load_pids=()
+        read -r ut1 st1 < <(awk '{print $14, $15}' "/proc/$server_pid/stat")
+        kill -INT "$tracer" 2>/dev/null || true
+        wait "$tracer" 2>/dev/null || true
+        reqs=$(jq -r '.summary.requests' "$work/sys.json")
+        local line="" total
+        if [ "$method" = perf ]; then
+            total=$(awk -F, '$3 == "raw_syscalls:sys_enter" {print $1}' "$counts")
+            line=$(awk -F, -v r="$reqs" '$3 ~ /^syscalls:sys_enter_/ && $1 + 0 > 0 {
+                n = $3; sub(/^syscalls:sys_enter_/, "", n);
+                printf "%s %.2f, ", n, $1 / r }' "$counts")
+        else
+            total=$(awk '$NF == "total" {print $4}' "$counts")
+            line=$(awk -v r="$reqs" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {
+                printf "%s %.2f, ", $NF, $4 / r }' "$counts")
+        fi
+        local per
+        per=$(awk -v t="$total" -v r="$reqs" 'BEGIN { printf "%.2f", (r > 0 ? t / r : 0) }')
+        local cpu_user cpu_sys
+        cpu_user=$(cpu_per_request "$((ut1 - ut0))" "$reqs")
+        cpu_sys=$(cpu_per_request "$((st1 - st0))" "$reqs")
+        progress "$target  syscalls per request ($method, $reqs requests): $per  (${line%, }); CPU ${cpu_user}us user + ${cpu_sys}us system per request (traced)"
+        record 1 syscalls "$target" "$n" "" "" 0 "$per"
+        echo "$target,$per,$cpu_user,$cpu_sys,\"${line%, }\"" >>"$outdir/syscalls.csv"
+        stop_server
+    done
+}
+
+# ---- run ----
+
+machine="$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), Linux $(uname -r)"
+echo "c10k-lab perf: $machine; server on CPU $server_cpu, load on CPU $load_cpu"
+echo "  $runs run(s) of ${duration}s per cell, medians; targets: $targets; server $server_bin"
+echo "  results in $outdir"
+[ "$do_scale" = 1 ] && scale
+[ "$do_pipeline" = 1 ] && pipeline
+[ "$do_idle" = 1 ] && idle
+[ "$do_syscalls" = 1 ] && { echo "target,syscalls_per_request,user_us_per_request,system_us_per_request,breakdown" >"$outdir/syscalls.csv"; syscalls; }
+
+# ---- report ----
+
+echo
+if [ "$do_scale" = 1 ]; then
+    echo "keep-alive GET /plaintext, closed loop (median of $runs): requests/s, p99 and errors"
+    echo "(p99 covers the answered requests; errors are requests lost, mostly timeouts)"
+    printf '%-8s' "target"
+    for n in $conns; do printf '%30s' "$n conns"; done
+    echo
+    for target in $targets; do
+        printf '%-8s' "$target"
+        for n in $conns; do
+            printf '%12s %9sus %6s' "$(cell scale "$target" "$n" 5)" "$(cell scale "$target" "$n" 6)" \
+                "$(cell scale "$target" "$n" 7)"
+        done
+        echo
+    done
+    echo
+    echo "server CPU time (user + system) per request, microseconds (median of $runs)"
+    printf '%-8s' "target"
+    for n in $conns; do printf '%14s' "$n conns"; done
+    echo
+    for target in $targets; do
+        printf '%-8s' "$target"
+        for n in $conns; do printf '%14s' "$(cell scale "$target" "$n" 9)"; done
+        echo
+    done
+    echo
+    echo "server CPU busy, percent of its core (req/s x CPU per request, median of $runs)"
+    for target in $targets; do
+        printf '%-8s' "$target"
+        for n in $conns; do printf '%14s' "$(cell_busy scale "$target" "$n")"; done
+        echo
+    done
+    echo
+fi
+if [ "$do_pipeline" = 1 ]; then
+    echo "pipelined x$pipeline_depth, $pipeline_conns connections (median of $runs): requests/s and p99"
+    for target in $targets; do
+        printf '%-8s %14s %9sus %8sus CPU/request\n' "$target" \
+            "$(cell pipeline "$target" "$pipeline_conns" 5)" \
+            "$(cell pipeline "$target" "$pipeline_conns" 6)" \
+            "$(cell pipeline "$target" "$pipeline_conns" 9)"
+    done
+    echo
+fi
+if [ "$do_idle" = 1 ]; then
+    echo "memory per idle keep-alive connection (RSS delta / connections, median of $runs)"
+    for target in $targets; do
+        v=$(awk -F, -v g="$target" 'NR > 1 && $2 == "idle" && $3 == g {print $8}' "$csv" | median)
+        [ -n "$v" ] && printf '%-8s %8s bytes\n' "$target" "$v"
+    done
+    echo
+fi
+if [ "$do_syscalls" = 1 ]; then
+    echo "system calls per request (100 connections, no pipelining), and the server's CPU per"
+    echo "request in user and system time during that run (with the tracing overhead)"
+    tail -n +2 "$outdir/syscalls.csv" | while IFS=, read -r target per user sys breakdown; do
+        printf '%-8s %6s   user %6sus  system %6sus   %s\n' "$target" "$per" "$user" "$sys" \
+            "${breakdown//\"/}"
+    done
+    echo
+fi
+
+echo "ratios"
+json_ratios="{}"
+add_ratio() { # name value
+    printf '  %-34s %s\n' "$1" "$2"
+    json_ratios=$(jq -c --arg k "$1" --arg v "$2" '. + {($k): ($v | tonumber? // $v)}' <<<"$json_ratios")
+}
+if [ "$do_scale" = 1 ]; then
+    for n in $conns; do
+        if [ "$with_nginx" = 1 ] && [[ " $modes " == *" loop "* ]]; then
+            add_ratio "loop/nginx req/s at $n" "$(ratio "$(cell scale loop "$n" 5)" "$(cell scale nginx "$n" 5)")"
+            add_ratio "loop/nginx p99 at $n" "$(ratio "$(cell scale loop "$n" 6)" "$(cell scale nginx "$n" 6)")"
+            add_ratio "loop/nginx CPU per request at $n" "$(ratio "$(cell scale loop "$n" 9)" "$(cell scale nginx "$n" 9)")"
+        fi
+    done
+    first=${conns%% *}
+    for m in thread pool; do
+        if [[ " $modes " == *" $m "* ]] && [[ " $modes " == *" loop "* ]]; then
+            add_ratio "$m/loop req/s at $first" "$(ratio "$(cell scale "$m" "$first" 5)" "$(cell scale loop "$first" 5)")"
+        fi
+    done
+fi
+if [ "$do_idle" = 1 ] && [ "$with_nginx" = 1 ]; then
+    l=$(awk -F, 'NR > 1 && $2 == "idle" && $3 == "loop" {print $8}' "$csv" | median)
+    g=$(awk -F, 'NR > 1 && $2 == "idle" && $3 == "nginx" {print $8}' "$csv" | median)
+    add_ratio "loop/nginx idle bytes per conn" "$(ratio "$l" "$g")"
+fi
+
+jq -n --arg machine "$machine" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    --argjson runs "$runs" --argjson duration "$duration" --argjson ratios "$json_ratios" \
+    --rawfile csv "$csv" '{machine: $machine, date: $date, runs: $runs, duration_s: $duration,
+      ratios: $ratios,
+      rows: ($csv | split("\n") | .[1:] | map(select(length > 0) | split(",")) |
+             map({run: .[0] | tonumber, test: .[1], target: .[2], connections: (.[3] | tonumber),
+                  requests_per_s: (.[4] | tonumber? // null), p99_us: (.[5] | tonumber? // null),
+                  errors: (.[6] | tonumber? // null), value: (.[7] | tonumber? // null),
+                  server_cpu_us_per_request: (.[8] | tonumber? // null)}))}' \
+    >"$outdir/results.json"
+echo
+echo "written: $outdir/results.csv, results.json"
