@@ -94,11 +94,7 @@ static int send_all(int fd, const char *p, size_t len, struct stats_shard *shard
         }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
-            stats_inc(shard, STAT_ERR_CLIENT_ABORT); /* the client left amid the response */
-        else
-            stats_inc(shard, n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? STAT_ERR_TIMEOUT
-                                                                                 : STAT_ERR_IO);
+        stats_inc(shard, server_send_error(n < 0 ? errno : EIO));
         return -1;
     }
     return 0;

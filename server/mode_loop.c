@@ -176,9 +176,7 @@ static void on_write_done(uv_write_t *req, int status)
     if (l->closing)
         return;
     if (status < 0) {
-        stats_inc(&lconn_ctx(l)->shard, status != UV_ECONNRESET && status != UV_EPIPE
-                                     ? STAT_ERR_IO
-                                     : STAT_ERR_CLIENT_ABORT);
+        stats_inc(&lconn_ctx(l)->shard, server_send_error(-status));
         lconn_close(l);
         return;
     }
@@ -200,8 +198,7 @@ static int lconn_flush(struct lconn *l)
     }
     if (n < 0 && n != UV_EAGAIN) {
         lc->out.len = 0;
-        stats_inc(&lc->shard,
-                  n != UV_ECONNRESET && n != UV_EPIPE ? STAT_ERR_IO : STAT_ERR_CLIENT_ABORT);
+        stats_inc(&lc->shard, server_send_error(-n));
         return -1;
     }
     size_t sent = n > 0 ? (size_t)n : 0;

@@ -134,6 +134,15 @@ void server_reject(int fd, struct stats_shard *shard, enum stat_id why)
     stats_inc(shard, why);
 }
 
+enum stat_id server_send_error(int err)
+{
+    if (err == EPIPE || err == ECONNRESET)
+        return STAT_ERR_CLIENT_ABORT;
+    if (err == EAGAIN || err == EWOULDBLOCK)
+        return STAT_ERR_TIMEOUT;
+    return STAT_ERR_IO;
+}
+
 int server_admit(struct server *srv, int fd, struct stats_shard *shard)
 {
     stats_inc(shard, STAT_ACCEPTED);

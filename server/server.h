@@ -57,6 +57,9 @@ int server_admit(struct server *srv, int fd, struct stats_shard *shard);
 void server_unadmit(struct server *srv, int fd, struct stats_shard *shard, enum stat_id why);
 /* Answers 503 on fd and shuts its sending side, counting the rejection under `why`. */
 void server_reject(int fd, struct stats_shard *shard, enum stat_id why);
+/* The counter for a failed send of a response, from its errno (libuv's codes are -errno): the
+ * client left (EPIPE, ECONNRESET), the write timed out (EAGAIN) or an I/O error. */
+enum stat_id server_send_error(int err);
 /* The connection admitted by server_admit has closed. */
 void server_release(struct server *srv, struct stats_shard *shard);
 
