@@ -169,6 +169,28 @@ char *proc_run_tty_stderr(char *const argv[], int timeout_ms)
     return g.data ? g.data : calloc(1, 1);
 }
 
+int proc_run_load(char *argv[], int argc, struct proc_result *r, char **json)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/c10k-load-test-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd >= 0)
+        close(fd);
+    argv[argc++] = "--json";
+    argv[argc++] = path;
+    argv[argc] = NULL;
+    *json = NULL;
+    if (proc_run(argv, 0, PROC_RUN_TIMEOUT_MS, r) < 0) {
+        unlink(path);
+        return -1;
+    }
+    *json = proc_read_file(path);
+    unlink(path);
+    if (r->exit_code != 0)
+        fprintf(stderr, "  c10k-load exited %d: %s", r->exit_code, r->err);
+    return r->exit_code;
+}
+
 void proc_result_free(struct proc_result *r)
 {
     free(r->out);

@@ -23,6 +23,11 @@ void proc_result_free(struct proc_result *r);
 /* Runs argv with its stderr on a pseudo-terminal (stdout discarded) and returns what it wrote
  * there (owned, NUL-terminated), or NULL. */
 char *proc_run_tty_stderr(char *const argv[], int timeout_ms);
+/* Runs c10k-load: argv (argc arguments, with room for three more) gets `--json FILE` for a
+ * temporary file. Returns the exit code (-1 when it could not run) with its output in r, and
+ * sets *json to what it wrote there (owned; NULL when nothing). Prints the error of a non-zero
+ * exit. */
+int proc_run_load(char *argv[], int argc, struct proc_result *r, char **json);
 
 /* A server running in the background. */
 struct proc_server {

@@ -20,7 +20,6 @@ static const char *client_bin, *stub_bin;
 struct run {
     struct proc_result r;
     char *json;
-    char json_path[64];
 };
 
 /* Runs c10k-load with the NULL-terminated arguments, adding --json to a temporary file.
@@ -36,21 +35,7 @@ static int load(struct run *run, const char *first, ...)
     for (const char *a = first; a && argc < 60; a = va_arg(ap, const char *))
         argv[argc++] = (char *)a;
     va_end(ap);
-    snprintf(run->json_path, sizeof run->json_path, "/tmp/c10k-load-test-XXXXXX");
-    int fd = mkstemp(run->json_path);
-    if (fd >= 0)
-        close(fd);
-    argv[argc++] = "--json";
-    argv[argc++] = run->json_path;
-    argv[argc] = NULL;
-    run->json = NULL;
-    if (proc_run(argv, 0, PROC_RUN_TIMEOUT_MS, &run->r) < 0)
-        return -1;
-    run->json = proc_read_file(run->json_path);
-    unlink(run->json_path);
-    if (run->r.exit_code != 0)
-        fprintf(stderr, "  c10k-load exited %d: %s", run->r.exit_code, run->r.err);
-    return run->r.exit_code;
+    return proc_run_load(argv, argc, &run->r, &run->json);
 }
 
 static void run_free(struct run *run)

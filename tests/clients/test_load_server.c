@@ -61,24 +61,15 @@ static char *load(const char *first, ...)
     for (const char *a = first; a && argc < 60; a = va_arg(ap, const char *))
         argv[argc++] = (char *)a;
     va_end(ap);
-    char path[64];
-    snprintf(path, sizeof path, "/tmp/c10k-load-test-XXXXXX");
-    int fd = mkstemp(path);
-    if (fd >= 0)
-        close(fd);
-    argv[argc++] = "--json";
-    argv[argc++] = path;
-    argv[argc] = NULL;
     struct proc_result r;
     char *json = NULL;
-    if (proc_run(argv, 0, PROC_RUN_TIMEOUT_MS, &r) == 0) {
-        if (r.exit_code == 0)
-            json = proc_read_file(path);
-        else
-            fprintf(stderr, "  c10k-load exited %d: %s", r.exit_code, r.err);
+    int rc = proc_run_load(argv, argc, &r, &json);
+    if (rc >= 0)
         proc_result_free(&r);
+    if (rc != 0) {
+        free(json);
+        json = NULL;
     }
-    unlink(path);
     return json;
 }
 
