@@ -266,17 +266,24 @@ cpu_per_request() { # ticks requests
         'BEGIN { if (r > 0) printf "%.2f", t * 1e6 / hz / r; else print "" }'
 }
 
+# The targets in the order of run N: rotated by one each run.
+rotated_targets() {
+    local run=$1 i
+    # shellcheck disable=SC2206
+    local list=($targets)
+    for ((i = 0; i < ${#list[@]}; i++)); do
+        echo "${list[$(((i + run - 1) % ${#list[@]}))]}"
+    done
+}
+
 # Levels are the outer loop and the targets the inner one, in an order that rotates from run to
 # run, so that the targets compared at one level run close together in time: on a shared
 # machine, the ratios within a run are what can be trusted.
 scale() {
-    local run target n res t0 t1 i list
+    local run target n res t0 t1
     for n in $conns; do
         for run in $(seq "$runs"); do
-            # shellcheck disable=SC2206
-            list=($targets)
-            for ((i = 0; i < ${#list[@]}; i++)); do
-                target=${list[$(((i + run - 1) % ${#list[@]}))]}
+            for target in $(rotated_targets "$run"); do
                 start_server "$target" "$n"
                 t0=$(cpu_ticks "$server_pid")
                 res=$(run_load "$server_port" "$n")
@@ -294,12 +301,9 @@ scale() {
 }
 
 pipeline() {
-    local run target res t0 t1 i list
+    local run target res t0 t1
     for run in $(seq "$runs"); do
-        # shellcheck disable=SC2206
-        list=($targets)
-        for ((i = 0; i < ${#list[@]}; i++)); do
-            target=${list[$(((i + run - 1) % ${#list[@]}))]}
+        for target in $(rotated_targets "$run"); do
             start_server "$target" "$pipeline_conns"
             t0=$(cpu_ticks "$server_pid")
             rm -f "$work/pipe.json"
