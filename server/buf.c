@@ -8,8 +8,6 @@
 
 int buf_grow(struct buf *b, size_t n)
 {
-    if (b->cap - b->len >= n)
-        return 0;
     size_t need = b->len + n;
     if (need < b->len)
         return -ENOMEM;

@@ -11,7 +11,8 @@ struct buf {
     size_t cap;
 };
 
-/* Grows the buffer to hold n more bytes (the slow path of buf_reserve). */
+/* Grows the buffer to hold n more bytes: the slow path of buf_reserve, which has found the room
+ * short. */
 int buf_grow(struct buf *b, size_t n);
 
 /* Makes room for n more bytes. Returns 0, or -ENOMEM with the buffer unchanged. Inline: the
