@@ -256,10 +256,9 @@ static int outputs_agree(const struct buf *a, int a_mid_head, const struct buf *
         while (common < early->len && common < late->len &&
                early->data[common] == late->data[common])
             common++;
-        /* back to the start of the response where they part */
-        while (common > 0 &&
-               !(common >= 4 && memcmp(early->data + common - 4, "\r\n\r\n", 4) == 0 &&
-                 early->len - common >= 9 && memcmp(early->data + common, "HTTP/1.1 ", 9) == 0))
+        /* back to the start of the response where they part: the last one of the early output,
+         * which begins where what follows is exactly one response (after a body or not) */
+        while (common > 0 && single_response(early->data + common, early->len - common) == 0)
             common--;
         int status = single_response(early->data + common, early->len - common);
         if (status != 400 && status != 414 && status != 431)
