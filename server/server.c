@@ -115,6 +115,9 @@ void server_tune_socket(int fd)
 
 void server_reject(int fd, struct stats_shard *shard, enum stat_id why)
 {
+    /* Counted before the client can see the 503, so that a /stats it asks next shows it. */
+    stats_inc(shard, STAT_REJECTED);
+    stats_inc(shard, why);
     /* Best effort: the client gets a 503 if its socket can take it now. The request it may have
      * sent is read first so that close() sends a FIN, not a reset that would discard the 503. */
     char drain[4096];
@@ -124,14 +127,13 @@ void server_reject(int fd, struct stats_shard *shard, enum stat_id why)
     struct buf out = {0};
     if (resp_full(&out, 503, "text/plain", body, sizeof body - 1, 0, 1, 0,
                   "Retry-After: 1\r\n") > 0) {
+        stats_inc(shard, STAT_RESP_5XX); /* a response like any other in responses.5xx */
         ssize_t n = send(fd, out.data, out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n == (ssize_t)out.len)
-            stats_inc(shard, STAT_RESP_5XX); /* a response like any other in responses.5xx */
+        if (n != (ssize_t)out.len)
+            stats_add(shard, STAT_RESP_5XX, (uint64_t)-1); /* not sent after all */
     }
     buf_free(&out);
     shutdown(fd, SHUT_WR);
-    stats_inc(shard, STAT_REJECTED);
-    stats_inc(shard, why);
 }
 
 enum stat_id server_send_error(int err)
