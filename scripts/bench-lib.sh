@@ -3,10 +3,15 @@
 # nginx baseline's configuration, and a server pinned to one core started and stopped again.
 # Source it; bench_start_server sets SERVER_PID, SERVER_PORT and SERVER_URL.
 
+# A port nothing listens on, taken below the ephemeral range (net.ipv4.ip_local_port_range) so that
+# no client connection of a benchmark can hold it as its local port when the server binds it.
 bench_free_port() {
-    local port
+    local port low=32768 _high
+    read -r low _high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+    local base=10000 span=$((low - 10000))
+    [ "$span" -ge 1000 ] || { base=$((low > 1024 ? low : 1024)); span=20000; }
     for _ in $(seq 1 100); do
-        port=$((20000 + RANDOM % 20000))
+        port=$((base + RANDOM % span))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0
