@@ -194,7 +194,7 @@ def run_of:
         (if $client != null and $answered == 0 then "no request was answered with a 2xx in the measured time"
             + (if $in.spec.model == "pool" then " (the pool's "
                 + ($in.before.pool.workers // $in.before.config.threads | fmt)
-                + " workers were held by idle keep-alive connections: head-of-line blocking)"
+                + " workers were all busy)"
                else "" end) else empty end),
         (if $in.load == null then "no results from the load container (exit "
             + ($in.spec.load_exit | tostring) + ")" else empty end),

@@ -520,17 +520,17 @@ static void surprises(json_t *root)
                  results_num(ct, "max"), waited);
         json_array_append_new(out, json_string(msg));
     }
-    /* The pool's head-of-line blocking, once. */
+    /* A pool with every worker busy, once. */
     json_array_foreach(runs, i, r)
     {
         const char *st = json_string_value(json_object_get(r, "status"));
         const char *model = json_string_value(json_object_get(r, "model"));
         if (model && strncmp(model, "pool", 4) == 0 && st && strcmp(st, "errors") == 0) {
             snprintf(msg, sizeof msg,
-                     "The pool had client errors (%s and others): with keep-alive a worker "
-                     "stays with its connection until it closes, so connections beyond the "
-                     "worker count wait in the queue (head-of-line blocking). Expected for "
-                     "this model, and the reason pools pair with short keep-alive timeouts.",
+                     "The pool had client errors (%s and others): every worker was busy (a "
+                     "blocking /sleep holds one for its whole wait, as does a connection under "
+                     "--hold), so ready requests waited for a worker past the client's timeout. "
+                     "Expected for this model: a pool's size shows in its latency.",
                      id(r));
             json_array_append_new(out, json_string(msg));
             break;

@@ -134,35 +134,35 @@ source "$top/scripts/bench-lib.sh"
 # Starts TARGET (nginx or a c10k-server mode) on the server CPU; sets server_pid (the process
 # that serves: nginx's worker), server_port and server_master.
 start_server() {
-    local target=$1 conns_max=$2
+    local target=$1
     server_master="" server_pid="" server_port=""
     if [ "$target" = nginx ]; then
-        local dir="$work/nginx"
-        server_port=$(bench_free_port)
-        bench_nginx_conf "$dir" "$server_port"
-        taskset -c "$server_cpu" "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
-            >"$work/nginx.out" 2>&1 &
-        server_master=$!
-        local worker=""
-        for _ in $(seq 100); do
-            worker=$(ps -o pid= --ppid "$server_master" 2>/dev/null | head -1 | tr -d ' ' || true)
-            [ -n "$worker" ] && ss -Htln "sport = :$server_port" | grep -q . && break
-            sleep 0.05
+        # a port found free may be taken before nginx binds it: try another one
+        local dir="$work/nginx" worker="" attempt
+        for attempt in 1 2 3; do
+            server_port=$(bench_free_port)
+            bench_nginx_conf "$dir" "$server_port"
+            taskset -c "$server_cpu" "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+                >"$work/nginx.out" 2>&1 &
+            server_master=$!
+            for _ in $(seq 100); do
+                worker=$(ps -o pid= --ppid "$server_master" 2>/dev/null | head -1 | tr -d ' ' || true)
+                [ -n "$worker" ] && ss -Htln "sport = :$server_port" | grep -q . && break
+                kill -0 "$server_master" 2>/dev/null || break
+                sleep 0.05
+            done
+            [ -n "$worker" ] && break
+            stop_pid "$server_master"
+            progress "nginx did not start on port $server_port (attempt $attempt of 3)"
         done
         [ -n "$worker" ] || { echo "perf.sh: nginx did not start:" >&2; cat "$work/nginx.out" "$dir/error.log" >&2; exit 1; }
         server_pid=$worker
         return 0
     fi
-    # Keep-alive without a request limit, as nginx is configured, except in the pool: there a
-    # connection holds its worker until it closes, so the default limit (1,000 requests) is what
-    # lets the queued connections have their turn. Thread stacks are 64 KiB so that 10,000
-    # threads fit in vm.max_map_count and memory.
-    local extra=()
-    case "$target" in
-    thread) extra+=(--keepalive-requests 0 --stack-size 64K) ;;
-    pool) extra+=(--queue "$((conns_max + 1024))") ;;
-    *) extra+=(--keepalive-requests 0) ;;
-    esac
+    # Keep-alive without a request limit, as nginx is configured. Thread stacks are 64 KiB so
+    # that 10,000 threads fit in vm.max_map_count and memory.
+    local extra=(--keepalive-requests 0)
+    [ "$target" = thread ] && extra+=(--stack-size 64K)
     taskset -c "$server_cpu" "$server_bin" --mode "$target" --port 0 --quiet "${extra[@]}" \
         >"$work/server.out" 2>"$work/server.err" &
     server_master=$!
@@ -284,7 +284,7 @@ scale() {
     for n in $conns; do
         for run in $(seq "$runs"); do
             for target in $(rotated_targets "$run"); do
-                start_server "$target" "$n"
+                start_server "$target"
                 t0=$(cpu_ticks "$server_pid")
                 res=$(run_load "$server_port" "$n")
                 t1=$(cpu_ticks "$server_pid")
@@ -304,7 +304,7 @@ pipeline() {
     local run target res t0 t1
     for run in $(seq "$runs"); do
         for target in $(rotated_targets "$run"); do
-            start_server "$target" "$pipeline_conns"
+            start_server "$target"
             t0=$(cpu_ticks "$server_pid")
             rm -f "$work/pipe.json"
             taskset -c "$load_cpu" "$bin/c10k-load" -c "$pipeline_conns" -p "$pipeline_depth" \
@@ -334,7 +334,7 @@ idle() {
     for run in $(seq "$runs"); do
         for target in $targets; do
             [ "$target" = loop ] || [ "$target" = nginx ] || continue
-            start_server "$target" "$idle_conns"
+            start_server "$target"
             # one request on a few connections first, so that one-time start-up allocations
             # (first request, first buffers) are not counted as per-connection cost
             taskset -c "$load_cpu" "$bin/c10k-load" -c 10 -n 1000 \
@@ -378,7 +378,7 @@ done
 syscalls() {
     local target n=100 counts="$work/syscalls.txt" lpid method tracer total reqs
     for target in $targets; do
-        start_server "$target" "$n"
+        start_server "$target"
         taskset -c "$load_cpu" "$bin/c10k-load" -c "$n" -n 20000 \
             "http://127.0.0.1:$server_port/plaintext" >/dev/null 2>&1 || true
         method=perf

@@ -38,7 +38,7 @@
 #define HELD_SHARE 0.9
 /* After a warm-up client exits, the server may still answer what it had received. */
 #define SETTLE_MS 200
-/* After the load, a pool answers what its queue still holds before it gets to /stats. */
+/* After the load, a busy pool answers the requests ready before it gets to /stats. */
 #define STATS_AFTER_TIMEOUT_MS 20000
 /* Connection tracking: before a run, wait (at most CONNTRACK_WAIT_MAX_S) until the connections
  * it may open fit in this share of the table (its entries leave TIME_WAIT after 120 s); a table
@@ -938,7 +938,6 @@ static void judge(struct run_state *st, json_t *client)
     if (json_is_object(counters)) {
         json_int_t tc = counter(counters, "errors.thread_create");
         json_int_t emfile = counter(counters, "errors.emfile");
-        json_int_t qfull = counter(counters, "errors.queue_full");
         json_int_t maxc = counter(counters, "errors.max_conns");
         if (tc > 0) {
             struct env_limit lim;
@@ -956,9 +955,6 @@ static void judge(struct run_state *st, json_t *client)
         if (emfile > 0)
             set_status(st, "errors", "the server ran out of descriptors %lld times (RLIMIT_NOFILE)",
                        (long long)emfile);
-        if (qfull > 0)
-            set_status(st, "errors", "the pool's queue was full %lld times (503)",
-                       (long long)qfull);
         if (maxc > 0)
             set_status(st, "errors", "%lld connections over --max-conns (503)", (long long)maxc);
     }

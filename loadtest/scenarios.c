@@ -295,7 +295,7 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
             case SCEN_BLOCKING:
                 snprintf(r->path, sizeof r->path, "/sleep?ms=%d", pr->sleep_ms);
                 /* c10k-load, where there is one: a request that never gets an answer (a
-                 * connection waiting in the pool's queue) is a timeout there, while wrk leaves
+                 * request waiting for a free pool worker) is a timeout there, while wrk leaves
                  * it out of everything. */
                 if (have_load)
                     r->tool = TOOL_LOAD;

@@ -12,13 +12,8 @@
 
 enum slot_state { SLOT_BUSY, SLOT_IDLE, SLOT_CLOSING };
 
-/* The connections being served, so that a drain can find the idle ones. */
-struct blocking_slot {
-    int fd;
-    atomic_int state;
-    struct blocking_slot *prev, *next;
-};
-
+/* The connections whose threads may block waiting for a next request, so that a drain can find
+ * the idle ones. */
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct blocking_slot *slots_head;
 
@@ -69,7 +64,7 @@ void blocking_ctx_free(struct blocking_ctx *ctx)
     buf_free(&ctx->out);
 }
 
-static int64_t now_ms(void)
+int64_t blocking_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -118,25 +113,48 @@ static int read_timeout_ms(const struct config *cfg, enum conn_phase phase, int6
         return cfg->keepalive_timeout_ms;
     if (phase == CONN_BODY)
         return cfg->body_timeout_ms;
-    int64_t left = head_deadline - now_ms();
+    int64_t left = head_deadline - blocking_now_ms();
     return left > 0 ? (int)left : 0;
 }
 
-void blocking_serve(struct server *srv, int fd, struct stats_shard *shard,
-                    struct blocking_ctx *ctx)
+void blocking_conn_init(struct blocking_conn *bc, struct server *srv, int fd,
+                        struct stats_shard *shard)
+{
+    bc->fd = fd;
+    bc->rcvtimeo = -1;
+    bc->head_deadline = 0;
+    bc->deadline = 0;
+    bc->last_phase = CONN_IDLE;
+    bc->slot = (struct blocking_slot){.fd = fd};
+    atomic_init(&bc->slot.state, SLOT_BUSY);
+    conn_init(&bc->c, srv, shard, 0);
+    set_timeout(fd, SO_SNDTIMEO, srv->cfg->write_timeout_ms);
+}
+
+void blocking_close(struct server *srv, struct blocking_conn *bc, struct stats_shard *shard)
+{
+    conn_free(&bc->c);
+    close(bc->fd);
+    server_release(srv, shard);
+}
+
+enum blocking_result blocking_serve(struct server *srv, struct blocking_conn *bc,
+                                    struct stats_shard *shard, struct blocking_ctx *ctx,
+                                    int hold_ms)
 {
     const struct config *cfg = srv->cfg;
-    struct blocking_slot slot = {.fd = fd};
-    atomic_init(&slot.state, SLOT_BUSY);
-    struct conn c;
-    conn_init(&c, srv, shard, 0);
-    slot_add(&slot);
-    set_timeout(fd, SO_SNDTIMEO, cfg->write_timeout_ms);
-
-    int rcvtimeo = -1;
-    int64_t head_deadline = 0;
-    enum conn_phase last_phase = CONN_IDLE;
+    struct conn *c = &bc->c;
+    int fd = bc->fd;
+    c->shard = shard;
+    /* Only a thread that may block waiting for a next request needs a drain to find it. */
+    int registered = hold_ms != 0;
+    if (registered) {
+        atomic_store(&bc->slot.state, SLOT_BUSY);
+        slot_add(&bc->slot);
+    }
+    enum blocking_result result = BLOCKING_CLOSED;
     enum conn_next next = CONN_READ;
+    int drained = 0; /* the last read took less than the buffer: nothing more was waiting */
     ctx->out.len = 0;
     for (;;) {
         if (ctx->out.len > 0) {
@@ -148,66 +166,107 @@ void blocking_serve(struct server *srv, int fd, struct stats_shard *shard,
         if (next == CONN_CLOSE)
             break;
         if (next == CONN_WRITE) {
-            next = conn_resume(&c, &ctx->out);
+            next = conn_resume(c, &ctx->out);
             continue;
         }
         if (next == CONN_DEFER) {
-            wait_deferred(&c.defer);
-            next = conn_resume(&c, &ctx->out);
+            wait_deferred(&c->defer);
+            next = conn_resume(c, &ctx->out);
             continue;
         }
 
-        enum conn_phase phase = conn_phase(&c);
+        enum conn_phase phase = conn_phase(c);
         int flags = 0;
         if (phase == CONN_IDLE) {
             /* Publish idleness before looking at the stop flag, so that a drain either sees
              * this connection idle or this connection sees the drain. While draining, a request
              * already sent is still answered; no new one is waited for. */
-            atomic_store(&slot.state, SLOT_IDLE);
+            if (registered)
+                atomic_store(&bc->slot.state, SLOT_IDLE);
             if (atomic_load(&srv->stopping))
                 flags = MSG_DONTWAIT;
-        } else if (phase == CONN_HEAD && last_phase != CONN_HEAD) {
-            head_deadline = now_ms() + cfg->header_timeout_ms;
+        } else if (phase == CONN_HEAD && bc->last_phase != CONN_HEAD) {
+            bc->head_deadline = blocking_now_ms() + cfg->header_timeout_ms;
         }
-        last_phase = phase;
-        int timeout = read_timeout_ms(cfg, phase, head_deadline);
+        bc->last_phase = phase;
+        int timeout = read_timeout_ms(cfg, phase, bc->head_deadline);
         if (timeout == 0) {
-            conn_timeout(&c, &ctx->out);
+            conn_timeout(c, &ctx->out);
             next = CONN_CLOSE;
             continue;
         }
-        if (timeout != rcvtimeo) {
-            set_timeout(fd, SO_RCVTIMEO, timeout);
-            rcvtimeo = timeout;
+        /* Park rather than wait longer than the hold time. With no hold, a read that took less
+         * than the buffer means the socket was emptied: epoll will say when more comes, so the
+         * read that would only say EAGAIN is skipped. */
+        int park = flags == 0 && hold_ms >= 0 && hold_ms < timeout;
+        if (park && hold_ms == 0) {
+            if (drained) {
+                result = BLOCKING_PARKED;
+                break;
+            }
+            flags = MSG_DONTWAIT;
+        } else if (flags == 0) {
+            int wait = park ? hold_ms : timeout;
+            if (wait != bc->rcvtimeo) {
+                set_timeout(fd, SO_RCVTIMEO, wait);
+                bc->rcvtimeo = wait;
+            }
         }
         ssize_t n = recv(fd, ctx->rbuf, BLOCKING_READ_BUFFER, flags);
         if (n > 0) {
-            int expected = SLOT_IDLE;
-            atomic_compare_exchange_strong(&slot.state, &expected, SLOT_BUSY);
-            next = conn_feed(&c, ctx->rbuf, (size_t)n, &ctx->out);
+            if (registered) {
+                int expected = SLOT_IDLE;
+                atomic_compare_exchange_strong(&bc->slot.state, &expected, SLOT_BUSY);
+            }
+            drained = (size_t)n < BLOCKING_READ_BUFFER;
+            next = conn_feed(c, ctx->rbuf, (size_t)n, &ctx->out);
             continue;
         }
         if (n == 0) {
-            conn_peer_closed(&c);
+            conn_peer_closed(c);
             break;
         }
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (park) {
+                result = BLOCKING_PARKED;
+                break;
+            }
             if (flags == MSG_DONTWAIT)
                 break;
-            conn_timeout(&c, &ctx->out);
+            conn_timeout(c, &ctx->out);
             next = CONN_CLOSE;
             continue;
         }
         if (errno != ECONNRESET)
             stats_inc(shard, STAT_ERR_IO);
         else
-            conn_peer_closed(&c);
+            conn_peer_closed(c);
         break;
     }
-    slot_remove(&slot);
-    conn_free(&c);
-    close(fd);
-    server_release(srv, shard);
+    if (registered)
+        slot_remove(&bc->slot);
+    if (result == BLOCKING_PARKED) {
+        /* The phase's timeout runs from when the wait began, the hold included. */
+        enum conn_phase phase = conn_phase(c);
+        bc->deadline = phase == CONN_HEAD
+                           ? bc->head_deadline
+                           : blocking_now_ms() - hold_ms + read_timeout_ms(cfg, phase, 0);
+        return result;
+    }
+    blocking_close(srv, bc, shard);
+    return BLOCKING_CLOSED;
+}
+
+void blocking_expire(struct server *srv, struct blocking_conn *bc, struct stats_shard *shard,
+                     struct blocking_ctx *ctx)
+{
+    bc->c.shard = shard;
+    ctx->out.len = 0;
+    conn_timeout(&bc->c, &ctx->out);
+    if (ctx->out.len > 0)
+        send_all(bc->fd, ctx->out.data, ctx->out.len, shard);
+    ctx->out.len = 0;
+    blocking_close(srv, bc, shard);
 }

@@ -18,7 +18,8 @@ static const char usage_text[] =
     "  --host ADDR              address to listen on (default 127.0.0.1)\n"
     "  --port N                 port; 0 picks a free one (default 8080)\n"
     "  --threads N              pool: worker threads (default 2 x cores)\n"
-    "  --queue N                pool: accepted connections waiting for a worker (default 1024)\n"
+    "  --hold T                 pool: how long a worker waits on its connection for more bytes\n"
+    "                           before handing it back to epoll (default 0)\n"
     "  --stack-size BYTES       thread, pool: stack per thread, K/M suffixes (default: system's)\n"
     "  --loops N                loop: event loops, one thread and listener each (default 1)\n"
     "  --offload                loop: run /work on libuv's thread pool\n"
@@ -48,7 +49,7 @@ enum {
     OPT_HOST,
     OPT_PORT,
     OPT_THREADS,
-    OPT_QUEUE,
+    OPT_HOLD,
     OPT_STACK_SIZE,
     OPT_LOOPS,
     OPT_OFFLOAD,
@@ -78,7 +79,7 @@ static const struct option long_options[] = {
     {"host", required_argument, NULL, OPT_HOST},
     {"port", required_argument, NULL, OPT_PORT},
     {"threads", required_argument, NULL, OPT_THREADS},
-    {"queue", required_argument, NULL, OPT_QUEUE},
+    {"hold", required_argument, NULL, OPT_HOLD},
     {"stack-size", required_argument, NULL, OPT_STACK_SIZE},
     {"loops", required_argument, NULL, OPT_LOOPS},
     {"offload", no_argument, NULL, OPT_OFFLOAD},
@@ -162,12 +163,12 @@ static int parse_bytes(const char *option, const char *s, long long min, long lo
 }
 
 /* Milliseconds; plain numbers are seconds. */
-static int parse_duration(const char *option, const char *s, int *out_ms)
+static int parse_duration(const char *option, const char *s, long long min_ms, int *out_ms)
 {
     static const char *const suffixes[] = {"", "ms", "s", "m", NULL};
     static const long long scales[] = {1000, 1, 1000, 60000};
     long long v;
-    if (parse_scaled(option, s, suffixes, scales, 1, 24LL * 3600 * 1000, &v) < 0)
+    if (parse_scaled(option, s, suffixes, scales, min_ms, 24LL * 3600 * 1000, &v) < 0)
         return -1;
     *out_ms = (int)v;
     return 0;
@@ -190,7 +191,6 @@ static void config_defaults(struct config *cfg)
         .host = "127.0.0.1",
         .port = CONFIG_DEFAULT_PORT,
         .threads = (int)(cores > 0 ? 2 * cores : 4),
-        .queue = CONFIG_DEFAULT_QUEUE,
         .loops = 1,
         .backlog = CONFIG_DEFAULT_BACKLOG,
         .max_conns = default_max_conns(),
@@ -241,9 +241,8 @@ int config_parse(struct config *cfg, int argc, char **argv)
             if ((rc = parse_count(name, optarg, 1, 10000, &v)) == 0)
                 cfg->threads = (int)v;
             break;
-        case OPT_QUEUE:
-            if ((rc = parse_count(name, optarg, 1, 1 << 20, &v)) == 0)
-                cfg->queue = (int)v;
+        case OPT_HOLD:
+            rc = parse_duration(name, optarg, 0, &cfg->hold_ms);
             break;
         case OPT_STACK_SIZE:
             if ((rc = parse_bytes(name, optarg, 16 * 1024, 1LL << 32, &v)) == 0)
@@ -289,19 +288,19 @@ int config_parse(struct config *cfg, int argc, char **argv)
                 cfg->keepalive_requests = (long)v;
             break;
         case OPT_HEADER_TIMEOUT:
-            rc = parse_duration(name, optarg, &cfg->header_timeout_ms);
+            rc = parse_duration(name, optarg, 1, &cfg->header_timeout_ms);
             break;
         case OPT_BODY_TIMEOUT:
-            rc = parse_duration(name, optarg, &cfg->body_timeout_ms);
+            rc = parse_duration(name, optarg, 1, &cfg->body_timeout_ms);
             break;
         case OPT_KEEPALIVE_TIMEOUT:
-            rc = parse_duration(name, optarg, &cfg->keepalive_timeout_ms);
+            rc = parse_duration(name, optarg, 1, &cfg->keepalive_timeout_ms);
             break;
         case OPT_WRITE_TIMEOUT:
-            rc = parse_duration(name, optarg, &cfg->write_timeout_ms);
+            rc = parse_duration(name, optarg, 1, &cfg->write_timeout_ms);
             break;
         case OPT_DRAIN_TIMEOUT:
-            rc = parse_duration(name, optarg, &cfg->drain_timeout_ms);
+            rc = parse_duration(name, optarg, 1, &cfg->drain_timeout_ms);
             break;
         case OPT_MAX_WORK_US:
             if ((rc = parse_count(name, optarg, 0, 60LL * 1000 * 1000, &v)) == 0)

@@ -6,7 +6,6 @@
 #include <stdint.h>
 
 #define CONFIG_DEFAULT_PORT 8080
-#define CONFIG_DEFAULT_QUEUE 1024
 #define CONFIG_DEFAULT_BACKLOG 4096
 #define CONFIG_DEFAULT_MAX_BODY_BYTES (1024 * 1024)
 #define CONFIG_DEFAULT_OUTPUT_LIMIT (64 * 1024)
@@ -26,7 +25,7 @@ struct config {
     const char *host;
     int port;
     int threads;          /* pool workers */
-    int queue;            /* pool accept queue */
+    int hold_ms;          /* pool: wait on a connection for more bytes before parking it */
     size_t stack_size;    /* thread and pool stacks; 0: the system's default */
     int loops;            /* loop mode: event loops, one thread and SO_REUSEPORT listener each */
     int offload;          /* loop mode: run /work on libuv's thread pool */

@@ -39,7 +39,9 @@ static void *conn_thread(void *p)
     struct blocking_ctx ctx;
     stats_shard_register(&shard);
     if (blocking_ctx_init(&ctx) == 0) {
-        blocking_serve(arg.srv, arg.fd, &shard, &ctx);
+        struct blocking_conn bc;
+        blocking_conn_init(&bc, arg.srv, arg.fd, &shard);
+        blocking_serve(arg.srv, &bc, &shard, &ctx, -1);
     } else {
         stats_inc(&shard, STAT_ERR_IO);
         close(arg.fd);

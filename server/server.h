@@ -52,8 +52,8 @@ int server_listen(struct server *srv, int n);
 /* Counts an accepted connection against --max-conns. Returns 0 when it may be served, or
  * -EBUSY after answering it 503 (counted in `shard`); the caller then closes it. */
 int server_admit(struct server *srv, int fd, struct stats_shard *shard);
-/* Takes back an admission when the connection cannot be served after all (no thread, queue
- * full): answers 503 and counts it rejected under `why`; the caller then closes it. */
+/* Takes back an admission when the connection cannot be served after all (no thread, no
+ * memory): answers 503 and counts it rejected under `why`; the caller then closes it. */
 void server_unadmit(struct server *srv, int fd, struct stats_shard *shard, enum stat_id why);
 /* Answers 503 on fd and shuts its sending side, counting the rejection under `why`. */
 void server_reject(int fd, struct stats_shard *shard, enum stat_id why);

@@ -142,14 +142,14 @@ int stats_render_json(struct server *srv, struct buf *out)
     appendf(out, "{\"mode\":\"%s\",\"version\":\"%s\",\"uptime_s\":%.3f,", srv->mode->name,
             C10K_VERSION, server_now() - srv->start_time);
     appendf(out,
-            "\"config\":{\"host\":\"%s\",\"port\":%d,\"threads\":%d,\"queue\":%d,"
+            "\"config\":{\"host\":\"%s\",\"port\":%d,\"threads\":%d,\"hold_ms\":%d,"
             "\"stack_size\":%zu,\"loops\":%d,\"offload\":%s,\"backlog\":%d,\"max_conns\":%ld,"
             "\"max_head_bytes\":%zu,\"max_target_bytes\":%zu,\"max_headers\":%u,"
             "\"max_body_bytes\":%zu,\"output_limit\":%zu,\"keepalive_requests\":%ld,"
             "\"header_timeout_ms\":%d,\"body_timeout_ms\":%d,\"keepalive_timeout_ms\":%d,"
             "\"write_timeout_ms\":%d,\"drain_timeout_ms\":%d,\"max_work_us\":%ld,"
             "\"max_sleep_ms\":%ld},",
-            srv->host, srv->port, cfg->threads, cfg->queue, cfg->stack_size, cfg->loops,
+            srv->host, srv->port, cfg->threads, cfg->hold_ms, cfg->stack_size, cfg->loops,
             cfg->offload ? "true" : "false", cfg->backlog, cfg->max_conns, cfg->max_head_bytes,
             cfg->max_target_bytes, cfg->max_headers, cfg->max_body_bytes, cfg->output_limit,
             cfg->keepalive_requests, cfg->header_timeout_ms, cfg->body_timeout_ms,
@@ -176,13 +176,13 @@ int stats_render_json(struct server *srv, struct buf *out)
             (unsigned long long)v[STAT_RESP_5XX]);
     appendf(out,
             "\"errors\":{\"parse\":%llu,\"bad_param\":%llu,\"timeout\":%llu,\"io\":%llu,\"accept\":%llu,"
-            "\"emfile\":%llu,\"thread_create\":%llu,\"queue_full\":%llu,\"max_conns\":%llu,"
+            "\"emfile\":%llu,\"thread_create\":%llu,\"max_conns\":%llu,"
             "\"keepalive_closed\":%llu,\"client_abort\":%llu},",
             (unsigned long long)v[STAT_ERR_PARSE], (unsigned long long)v[STAT_ERR_PARAM],
             (unsigned long long)v[STAT_ERR_TIMEOUT],
             (unsigned long long)v[STAT_ERR_IO], (unsigned long long)v[STAT_ERR_ACCEPT],
             (unsigned long long)v[STAT_ERR_EMFILE], (unsigned long long)v[STAT_ERR_THREAD],
-            (unsigned long long)v[STAT_ERR_QUEUE_FULL], (unsigned long long)v[STAT_ERR_MAX_CONNS],
+            (unsigned long long)v[STAT_ERR_MAX_CONNS],
             (unsigned long long)v[STAT_KEEPALIVE_CLOSED],
             (unsigned long long)v[STAT_ERR_CLIENT_ABORT]);
     appendf(out, "\"bytes\":{\"in\":%llu,\"out\":%llu},", (unsigned long long)v[STAT_BYTES_IN],

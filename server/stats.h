@@ -27,7 +27,7 @@ enum route {
 enum stat_id {
     STAT_ACCEPTED,       /* connections accepted from the listener */
     STAT_HANDLED,        /* ... and served (accepted minus rejected) */
-    STAT_REJECTED,       /* ... and turned away with 503 (max-conns, queue full, no thread) */
+    STAT_REJECTED,       /* ... and turned away with 503 (max-conns, no thread, no memory) */
     STAT_CLOSED,         /* handled connections that have closed */
     STAT_READING,        /* gauges, kept as sums of +1/-1 over all shards */
     STAT_WRITING,
@@ -46,7 +46,6 @@ enum stat_id {
     STAT_ERR_ACCEPT,     /* accept() failures */
     STAT_ERR_EMFILE,     /* connections turned away for want of descriptors */
     STAT_ERR_THREAD,     /* connections refused because no thread could be created */
-    STAT_ERR_QUEUE_FULL, /* connections refused because the pool queue was full */
     STAT_ERR_MAX_CONNS,  /* connections refused at --max-conns */
     STAT_ERR_CLIENT_ABORT, /* the client closed or reset amid a request or its response */
     STAT_KEEPALIVE_CLOSED, /* idle keep-alive connections closed by their timeout */

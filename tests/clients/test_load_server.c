@@ -25,11 +25,6 @@ static int server_start(struct proc_server *s, const char *extra1, const char *e
     argv[n++] = "--host";
     argv[n++] = "127.0.0.1";
     argv[n++] = "--quiet";
-    if (strcmp(mode, "pool") == 0) {
-        /* The pool serves one keep-alive connection per worker: a worker per connection. */
-        argv[n++] = "--threads";
-        argv[n++] = "32";
-    }
     if (extra1) {
         argv[n++] = (char *)extra1;
         argv[n++] = (char *)extra2;
@@ -156,7 +151,8 @@ TEST(server_refusals_are_statuses_and_back_off)
     /* Four connections allowed; two busy and twenty idle ones asked for. The server answers the
      * ones over its limit 503 at once and closes them: the client counts those as status 503, not
      * as parse errors, and opens them again after a growing back-off instead of at once (in a
-     * busy loop that would be thousands of connects in two seconds). */
+     * busy loop that would be thousands of refusals in two seconds; with the back-off, each of
+     * the ~18 refused connections tries about 8 times). */
     struct proc_server s;
     CHECK_INT_EQ(server_start(&s, "--max-conns", "4"), 0);
     char u[128];
@@ -167,9 +163,8 @@ TEST(server_refusals_are_statuses_and_back_off)
     CHECK(num(json, "requests", NULL) > 0);
     CHECK_INT_EQ(num(json, "errors", "parse"), 0);
     double refused = num(json, "status", "503");
-    CHECK(refused >= 18);
-    double connects = num(json, "connections", "established");
-    CHECK(connects > 0 && connects < 400);
+    CHECK(refused >= 18 && refused < 400);
+    CHECK(num(json, "connections", "established") > 0);
     free(json);
 }
 

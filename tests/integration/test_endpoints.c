@@ -424,7 +424,7 @@ TEST(stats_is_json_with_every_field)
         if (it_option("--threads"))
             CHECK_INT_EQ(v, atoi(it_option("--threads")));
         CHECK(it_json_number(j, "pool.busy", &w) == 0 && w >= 1 && w <= v);
-        CHECK(it_json_number(j, "pool.queue_depth", &v) == 0 && v >= 0);
+        CHECK(it_json_number(j, "pool.parked", &v) == 0 && v >= 0);
     }
     if (strcmp(it_mode(), "loop") == 0) {
         int loops = it_option("--loops") ? atoi(it_option("--loops")) : 1;

@@ -1,5 +1,5 @@
 /* Resource faults: running out of file descriptors on accept, failing to create a connection
- * thread, a full pool queue. The server must neither crash nor spin, must answer what it can
+ * thread. The server must neither crash nor spin, must answer what it can
  * (503 and close), count it in /stats, and serve again once the resource is back. The test
  * lowers the running server's limits with prlimit(2) (it runs as root or as the server's user). */
 #include "support.h"
@@ -237,46 +237,5 @@ TEST(thread_creation_failure_is_503_counted_and_the_server_goes_on)
     CHECK(r != NULL && r->status == 200);
 }
 
-TEST(full_pool_queue_is_503_counted_and_the_server_goes_on)
-{
-    if (strcmp(it_mode(), "pool") != 0) {
-        it_log("not applicable in mode %s", it_mode());
-        return;
-    }
-    /* The one worker holds a; b waits in the one-place queue; the next ones find it full. */
-    struct it_server *s = it_server_start("--threads", "1", "--queue", "1");
-    CHECK(s != NULL);
-    struct it_conn *a = it_connect(s);
-    CHECK(a != NULL);
-    struct it_response *r = exchange(a, get_plaintext, IT_IO_TIMEOUT_MS);
-    CHECK(r != NULL && r->status == 200);
-    struct it_conn *b = it_connect(s);
-    CHECK(b != NULL);
-    CHECK_INT_EQ(it_sends(b, get_plaintext), 0);
-    for (int i = 0; i < 5; i++) {
-        struct it_conn *c = it_connect(s);
-        CHECK(c != NULL);
-        r = it_read_response(c, IT_IO_TIMEOUT_MS);
-        CHECK(r != NULL);
-        CHECK_INT_EQ(r->status, 503);
-        CHECK(it_header_has_token(r, "Connection", "close"));
-        CHECK_INT_EQ(it_wait_closed(c, IT_IO_TIMEOUT_MS), 0);
-    }
-    r = exchange(a, "GET /stats HTTP/1.1\r\nHost: t\r\n\r\n", IT_IO_TIMEOUT_MS);
-    CHECK(r != NULL && r->status == 200);
-    double full;
-    CHECK_INT_EQ(it_json_number(r->body, "errors.queue_full", &full), 0);
-    CHECK_INT_EQ(full, 5);
-    it_close(a);
-    r = it_read_response(b, IT_IO_TIMEOUT_MS);
-    CHECK(r != NULL);
-    CHECK_INT_EQ(r->status, 200);
-    it_close(b);
-    r = it_get(s, "/plaintext");
-    CHECK(r != NULL);
-    CHECK_INT_EQ(r->status, 200);
-}
-
 IT_MAIN(TEST_ENTRY(descriptor_exhaustion_neither_spins_nor_crashes_and_recovers),
-        TEST_ENTRY(thread_creation_failure_is_503_counted_and_the_server_goes_on),
-        TEST_ENTRY(full_pool_queue_is_503_counted_and_the_server_goes_on))
+        TEST_ENTRY(thread_creation_failure_is_503_counted_and_the_server_goes_on))

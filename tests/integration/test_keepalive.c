@@ -1,5 +1,6 @@
 /* Persistent connections: keep-alive by default on HTTP/1.1, Connection: close, HTTP/1.0, the
- * per-connection request limit and the idle timeout. */
+ * per-connection request limit, the idle timeout, and many more open connections than a pool has
+ * workers. */
 #include "support.h"
 
 #include <time.h>
@@ -191,6 +192,75 @@ TEST(active_connection_outlives_keepalive_timeout)
     }
 }
 
+#define MANY_CONNS 64
+
+TEST(many_more_keepalive_connections_than_workers_take_turns)
+{
+    /* 64 open keep-alive connections, each asking in turn: every model answers them all, the
+     * pool with its 4 workers included (a worker hands a connection back between requests). */
+    struct it_server *s = it_shared_server();
+    CHECK(s != NULL);
+    struct it_conn **c = it_alloc(MANY_CONNS * sizeof *c);
+    for (int i = 0; i < MANY_CONNS; i++) {
+        c[i] = it_connect(s);
+        CHECK(c[i] != NULL);
+    }
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < MANY_CONNS; i++)
+            CHECK_INT_EQ(it_sends(c[i], get_plaintext), 0);
+        for (int i = MANY_CONNS - 1; i >= 0; i--) {
+            struct it_response *r = it_read_response(c[i], IT_IO_TIMEOUT_MS);
+            if (!r)
+                it_log("round %d, connection %d: no answer", round, i);
+            CHECK(r != NULL);
+            CHECK_INT_EQ(r->status, 200);
+            CHECK(!it_header_has_token(r, "Connection", "close"));
+        }
+    }
+    if (strcmp(it_mode(), "pool") == 0) {
+        /* all 64 waiting in epoll, none holding a worker: only this /stats request does */
+        char *json = it_stats(s);
+        CHECK(json != NULL);
+        double parked, busy;
+        CHECK_INT_EQ(it_json_number(json, "pool.parked", &parked), 0);
+        CHECK_INT_EQ(it_json_number(json, "pool.busy", &busy), 0);
+        CHECK(parked >= MANY_CONNS);
+        CHECK_INT_EQ(busy, 1);
+    }
+    for (int i = 0; i < MANY_CONNS; i++)
+        it_close(c[i]);
+}
+
+TEST(pool_hold_keeps_a_worker_on_its_connection)
+{
+    if (strcmp(it_mode(), "pool") != 0) {
+        it_log("not applicable in mode %s", it_mode());
+        return;
+    }
+    /* --hold as long as the idle timeout is the classic pool: the one worker stays with a, so
+     * b's request waits (head-of-line blocking) until a closes. */
+    struct it_server *s = it_server_start("--threads", "1", "--hold", "30s");
+    CHECK(s != NULL);
+    struct it_conn *a = it_connect(s);
+    CHECK(a != NULL);
+    struct it_response *r = exchange(a, get_plaintext);
+    CHECK(r != NULL && r->status == 200);
+    struct it_conn *b = it_connect(s);
+    CHECK(b != NULL);
+    CHECK_INT_EQ(it_sends(b, get_plaintext), 0);
+    CHECK(it_read_response(b, 500) == NULL); /* the worker waits on a for up to 30 s */
+    it_close(a);
+    r = it_read_response(b, IT_IO_TIMEOUT_MS);
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    it_close(b);
+    char *json = it_stats(s);
+    CHECK(json != NULL);
+    double hold;
+    CHECK_INT_EQ(it_json_number(json, "pool.hold_ms", &hold), 0);
+    CHECK_INT_EQ(hold, 30000);
+}
+
 IT_MAIN(TEST_ENTRY(keepalive_serves_many_requests_on_one_connection),
         TEST_ENTRY(connection_close_is_answered_with_close_and_closed),
         TEST_ENTRY(connection_close_token_is_case_insensitive_and_listed),
@@ -199,4 +269,6 @@ IT_MAIN(TEST_ENTRY(keepalive_serves_many_requests_on_one_connection),
         TEST_ENTRY(keepalive_requests_limit_closes_the_connection),
         TEST_ENTRY(default_keepalive_requests_limit_is_1000),
         TEST_ENTRY(idle_connection_closed_after_keepalive_timeout),
-        TEST_ENTRY(active_connection_outlives_keepalive_timeout))
+        TEST_ENTRY(active_connection_outlives_keepalive_timeout),
+        TEST_ENTRY(many_more_keepalive_connections_than_workers_take_turns),
+        TEST_ENTRY(pool_hold_keeps_a_worker_on_its_connection))
