@@ -22,28 +22,30 @@ syscall_requests=200000
 server_cpu=0
 load_cpu=1
 outdir=""
-do_scale=1 do_idle=1 do_syscalls=1 do_pipeline=1
+generator=load
+do_scale=1 do_idle=1 do_syscalls=1 do_pipeline=1 do_instructions=1
 
 usage() {
     cat <<'USAGE'
 usage: loadtest/perf.sh [options]
 
   --duration SECONDS   measured time of each throughput run (default 10)
-  --warmup SECONDS     c10k-load warm-up before 10,000-connection runs (default 2)
+  --warmup SECONDS     c10k-load's warm-up, plus a second per 5,000 connections (default 2)
   --runs N             runs per cell; the median is reported (default 3)
   --conns "LIST"       connection counts (default "100 1000 10000")
   --modes "LIST"       c10k-server models among thread pool loop (default all three)
   --no-nginx           leave nginx out
   --idle N             idle keep-alive connections for the memory test (default 10000)
-  --only LIST          any of scale,idle,syscalls,pipeline (default: all)
+  --only LIST          any of scale,idle,syscalls,pipeline,instructions (default: all)
+  --generator load|wrk the load up to 1,000 connections: c10k-load -t 1 (default) or wrk -t1
   --quick              --duration 3 --runs 1 --conns "100 1000" --idle 2000
   --out DIR            where to write (default results/perf-<YYYYmmdd-HHMMSS>)
   --server-cpu N       CPU for the server (default 0); --load-cpu N for the load (default 1)
   --server PATH        the c10k-server to measure (default build/bin/c10k-server)
 
-Connections up to 1,000 are driven by wrk -t1 --latency, 10,000 by c10k-load spread over
-source addresses 127.0.0.2-127.0.0.9. Needs build/bin (./c10k-lab build), wrk, jq, perf or
-strace; nginx is optional.
+The load is one c10k-load thread (with --generator wrk, wrk -t1 --latency up to 1,000
+connections), spread over source addresses 127.0.0.2-127.0.0.9 from 10,000 connections. Needs
+build/bin (./c10k-lab build), wrk, jq, perf or strace; nginx and valgrind are optional.
 USAGE
 }
 
@@ -57,17 +59,22 @@ while [ $# -gt 0 ]; do
     --no-nginx) with_nginx=0; shift ;;
     --idle) idle_conns=${2:?}; shift 2 ;;
     --only)
-        do_scale=0 do_idle=0 do_syscalls=0 do_pipeline=0
+        do_scale=0 do_idle=0 do_syscalls=0 do_pipeline=0 do_instructions=0
         for part in ${2//,/ }; do
             case "$part" in
             scale) do_scale=1 ;; idle) do_idle=1 ;; syscalls) do_syscalls=1 ;;
             pipeline) do_pipeline=1 ;;
+            instructions) do_instructions=1 ;;
             *) echo "perf.sh: --only: unknown part '$part'" >&2; exit 2 ;;
             esac
         done
         shift 2 ;;
     --quick) duration=3 runs=1 conns="100 1000" idle_conns=2000 syscall_requests=50000; shift ;;
     --out) outdir=${2:?}; shift 2 ;;
+    --generator)
+        generator=${2:?}
+        case "$generator" in load | wrk) ;; *) echo "perf.sh: --generator: load or wrk, not '$generator'" >&2; exit 2 ;; esac
+        shift 2 ;;
     --server-cpu) server_cpu=${2:?}; shift 2 ;;
     --load-cpu) load_cpu=${2:?}; shift 2 ;;
     --server) server_bin=${2:?}; shift 2 ;;
@@ -79,7 +86,9 @@ done
 for tool in "$server_bin" "$bin/c10k-load"; do
     [ -x "$tool" ] || { echo "perf.sh: $tool missing: run ./c10k-lab build" >&2; exit 1; }
 done
-for tool in wrk jq taskset ss; do
+needed="jq taskset ss"
+[ "$generator" = wrk ] && needed+=" wrk"
+for tool in $needed; do
     command -v "$tool" >/dev/null || { echo "perf.sh: $tool is needed (scripts/deps.sh installs it)" >&2; exit 1; }
 done
 nginx_bin=$(command -v nginx || true)
@@ -200,7 +209,7 @@ to_us() {
 # (served: every response, warm-up included).
 run_load() {
     local port=$1 n=$2 out="$work/load.out"
-    if [ "$n" -le 1000 ]; then
+    if [ "$generator" = wrk ] && [ "$n" -le 1000 ]; then
         taskset -c "$load_cpu" wrk -t1 -c"$n" -d"${duration}s" --latency \
             "http://127.0.0.1:$port/plaintext" >"$out" 2>&1 || true
         local rps p99 errs served
@@ -212,8 +221,10 @@ run_load() {
         echo "${rps:-0} $(to_us "${p99:-0}") $errs ${served:-0}"
     else
         rm -f "$work/load.json"
-        taskset -c "$load_cpu" "$bin/c10k-load" -c "$n" -t 1 --source 127.0.0.2-127.0.0.9 \
-            --ramp 5000 -w "$((warmup + (n + 4999) / 5000))s" -d "${duration}s" \
+        local spread=()
+        [ "$n" -ge 10000 ] && spread=(--source 127.0.0.2-127.0.0.9 --ramp 5000)
+        taskset -c "$load_cpu" "$bin/c10k-load" -c "$n" -t 1 "${spread[@]}" \
+            -w "$((warmup + (n + 4999) / 5000))s" -d "${duration}s" \
             --json "$work/load.json" "http://127.0.0.1:$port/plaintext" >"$out" 2>&1 || true
         jq -r '.summary | "\(.requests_per_s) \(.latency_us.p99) \(.errors.total) \(.requests + .warmup_requests)"' \
             "$work/load.json" 2>/dev/null || echo "0 0 -1 0"
@@ -367,13 +378,14 @@ idle() {
     done
 }
 
-syscall_events="raw_syscalls:sys_enter"
+syscall_events="context-switches,raw_syscalls:sys_enter"
 for s in read write recvfrom sendto readv writev epoll_wait epoll_pwait epoll_ctl futex \
     clock_gettime setsockopt accept4; do
     syscall_events+=",syscalls:sys_enter_$s"
 done
 
-# System calls per request at 100 keep-alive connections, one request in flight on each:
+# System calls and context switches per request at 100 keep-alive connections, one request in
+# flight on each:
 # perf's syscall tracepoints over the server (every thread), or strace -c when perf cannot.
 syscalls() {
     local target n=100 counts="$work/syscalls.txt" lpid method tracer total reqs
@@ -420,10 +432,76 @@ syscalls() {
         local cpu_user cpu_sys
         cpu_user=$(cpu_per_request "$((ut1 - ut0))" "$reqs")
         cpu_sys=$(cpu_per_request "$((st1 - st0))" "$reqs")
-        progress "$target  syscalls per request ($method, $reqs requests): $per  (${line%, }); CPU ${cpu_user}us user + ${cpu_sys}us system per request (traced)"
+        # context switches: perf's software counter, over every thread (strace cannot count them)
+        local switches=""
+        [ "$method" = perf ] && switches=$(awk -F, -v r="$reqs" \
+            '$3 == "context-switches" && r > 0 {printf "%.2f", $1 / r}' "$counts")
+        progress "$target  syscalls per request ($method, $reqs requests): $per  (${line%, }); CPU ${cpu_user}us user + ${cpu_sys}us system per request (traced); $switches context switches per request"
         record 1 syscalls "$target" "$n" "" "" 0 "$per"
-        echo "$target,$per,$cpu_user,$cpu_sys,\"${line%, }\"" >>"$outdir/syscalls.csv"
+        echo "$target,$per,$cpu_user,$cpu_sys,$switches,\"${line%, }\"" >>"$outdir/syscalls.csv"
         stop_server
+    done
+}
+
+# Instructions per request in user space, from valgrind's callgrind, whose counts do not move
+# with the machine's noise: the server runs under callgrind twice, answering 100 keep-alive
+# connections' worth of requests and then ten times as many plus those; the difference in
+# instructions over the difference in requests leaves start-up and shutdown out.
+callgrind_total() { # target requests -> instructions of the server's processes over the run
+    local target=$1 n=$2 dir="$work/callgrind" port pid
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    # nginx's worker, started as root, runs as nobody and writes its own file here
+    chmod o+x "$work"
+    chmod 1777 "$dir"
+    local vg=(valgrind --tool=callgrind --callgrind-out-file="$dir/cg.%p")
+    if [ "$target" = nginx ]; then
+        port=$(bench_free_port)
+        bench_nginx_conf "$dir" "$port"
+        taskset -c "$server_cpu" "${vg[@]}" "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" \
+            -e "$dir/error.log" >"$dir/out" 2>&1 &
+        pid=$!
+    else
+        taskset -c "$server_cpu" "${vg[@]}" "$server_bin" --mode "$target" --port 0 --quiet \
+            --keepalive-requests 0 >"$dir/out" 2>&1 &
+        pid=$!
+        port=""
+        for _ in $(seq 300); do
+            port=$(sed -n 's/^listening on .*:\([0-9]*\) mode=.*/\1/p' "$dir/out")
+            [ -n "$port" ] && break
+            sleep 0.1
+        done
+    fi
+    server_master=$pid
+    local up=0
+    for _ in $(seq 300); do
+        [ -n "$port" ] && ss -Htln "sport = :$port" | grep -q . && { up=1; break; }
+        sleep 0.1
+    done
+    if [ "$up" = 1 ]; then
+        taskset -c "$load_cpu" "$bin/c10k-load" -c 100 -n "$n" -d 300s \
+            "http://127.0.0.1:$port/plaintext" >/dev/null 2>&1 || true
+    fi
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    server_master=""
+    [ "$up" = 1 ] || { echo 0; return; }
+    cat "$dir"/cg.* 2>/dev/null | awk '/^summary:/ {s += $2} END {printf "%.0f\n", s}'
+}
+
+instructions() {
+    if ! command -v valgrind >/dev/null; then
+        progress "valgrind is not installed: skipping the instruction counts (apt-get install valgrind)"
+        return
+    fi
+    local target a b per small=2000 large=22000
+    for target in $targets; do
+        a=$(callgrind_total "$target" "$small")
+        b=$(callgrind_total "$target" "$large")
+        per=$(awk -v a="$a" -v b="$b" -v n="$((large - small))" \
+            'BEGIN { if (a > 0 && b > a) printf "%.0f", (b - a) / n; else print "" }')
+        progress "$target  instructions per request (callgrind): ${per:-none} ($a for $small requests, $b for $large)"
+        [ -n "$per" ] && record 1 instructions "$target" 100 "" "" 0 "$per"
     done
 }
 
@@ -436,7 +514,8 @@ echo "  results in $outdir"
 [ "$do_scale" = 1 ] && scale
 [ "$do_pipeline" = 1 ] && pipeline
 [ "$do_idle" = 1 ] && idle
-[ "$do_syscalls" = 1 ] && { echo "target,syscalls_per_request,user_us_per_request,system_us_per_request,breakdown" >"$outdir/syscalls.csv"; syscalls; }
+[ "$do_instructions" = 1 ] && instructions
+[ "$do_syscalls" = 1 ] && { echo "target,syscalls_per_request,user_us_per_request,system_us_per_request,context_switches_per_request,breakdown" >"$outdir/syscalls.csv"; syscalls; }
 
 # ---- report ----
 
@@ -492,11 +571,19 @@ if [ "$do_idle" = 1 ]; then
     done
     echo
 fi
+if [ "$do_instructions" = 1 ]; then
+    echo "user-space instructions per request (callgrind, 100 connections)"
+    for target in $targets; do
+        v=$(awk -F, -v g="$target" 'NR > 1 && $2 == "instructions" && $3 == g {print $8}' "$csv")
+        [ -n "$v" ] && printf '%-8s %10s\n' "$target" "$v"
+    done
+    echo
+fi
 if [ "$do_syscalls" = 1 ]; then
     echo "system calls per request (100 connections, no pipelining), and the server's CPU per"
     echo "request in user and system time during that run (with the tracing overhead)"
-    tail -n +2 "$outdir/syscalls.csv" | while IFS=, read -r target per user sys breakdown; do
-        printf '%-8s %6s   user %6sus  system %6sus   %s\n' "$target" "$per" "$user" "$sys" \
+    tail -n +2 "$outdir/syscalls.csv" | while IFS=, read -r target per user sys switches breakdown; do
+        printf '%-8s %6s   user %6sus  system %6sus  switches %5s   %s\n' "$target" "$per" "$user" "$sys" "$switches" \
             "${breakdown//\"/}"
     done
     echo
@@ -522,6 +609,11 @@ if [ "$do_scale" = 1 ]; then
             add_ratio "$m/loop req/s at $first" "$(ratio "$(cell scale "$m" "$first" 5)" "$(cell scale loop "$first" 5)")"
         fi
     done
+fi
+if [ "$do_instructions" = 1 ] && [ "$with_nginx" = 1 ]; then
+    l=$(awk -F, 'NR > 1 && $2 == "instructions" && $3 == "loop" {print $8}' "$csv")
+    g=$(awk -F, 'NR > 1 && $2 == "instructions" && $3 == "nginx" {print $8}' "$csv")
+    add_ratio "loop/nginx instructions per request" "$(ratio "$l" "$g")"
 fi
 if [ "$do_idle" = 1 ] && [ "$with_nginx" = 1 ]; then
     l=$(awk -F, 'NR > 1 && $2 == "idle" && $3 == "loop" {print $8}' "$csv" | median)
