@@ -13,7 +13,9 @@
 
 static const char *client_bin, *server_bin, *mode;
 
-static int server_start(struct proc_server *s, const char *extra1, const char *extra2)
+/* Starts the server with the test's mode and up to four more arguments (NULL-terminated). */
+#define server_start(s, ...) server_startv(s, (const char *const[]){__VA_ARGS__, NULL})
+static int server_startv(struct proc_server *s, const char *const *extra)
 {
     char *argv[16];
     int n = 0;
@@ -25,10 +27,8 @@ static int server_start(struct proc_server *s, const char *extra1, const char *e
     argv[n++] = "--host";
     argv[n++] = "127.0.0.1";
     argv[n++] = "--quiet";
-    if (extra1) {
-        argv[n++] = (char *)extra1;
-        argv[n++] = (char *)extra2;
-    }
+    for (int i = 0; i < 4 && extra[i]; i++)
+        argv[n++] = (char *)extra[i];
     argv[n] = NULL;
     return proc_server_start(s, argv);
 }
@@ -84,7 +84,7 @@ static void url(char *buf, size_t len, const struct proc_server *s, const char *
 TEST(server_counts_agree_with_the_client)
 {
     struct proc_server s;
-    CHECK_INT_EQ(server_start(&s, NULL, NULL), 0);
+    CHECK_INT_EQ(server_start(&s, NULL), 0);
     char u[128];
     url(u, sizeof u, &s, "/plaintext");
     char *json = load("-c", "8", "-t", "2", "-n", "5000", "-d", "60s", u, END);
@@ -120,7 +120,7 @@ TEST(server_keepalive_limit_is_a_transparent_reconnect)
 TEST(server_open_loop_counts_agree)
 {
     struct proc_server s;
-    CHECK_INT_EQ(server_start(&s, NULL, NULL), 0);
+    CHECK_INT_EQ(server_start(&s, NULL), 0);
     char u[128];
     url(u, sizeof u, &s, "/plaintext");
     char *json = load("-R", "2000", "-c", "10", "-n", "1000", "-d", "60s", u, END);
@@ -135,7 +135,7 @@ TEST(server_open_loop_counts_agree)
 TEST(server_sleep_shows_in_latency)
 {
     struct proc_server s;
-    CHECK_INT_EQ(server_start(&s, NULL, NULL), 0);
+    CHECK_INT_EQ(server_start(&s, NULL), 0);
     char u[128];
     url(u, sizeof u, &s, "/sleep?ms=50");
     char *json = load("-c", "4", "-n", "40", "-d", "60s", u, END);
@@ -148,13 +148,14 @@ TEST(server_sleep_shows_in_latency)
 
 TEST(server_refusals_are_statuses_and_back_off)
 {
-    /* Four connections allowed; two busy and twenty idle ones asked for. The server answers the
+    /* Four connections allowed; two busy and twenty idle ones asked for (and no request limit,
+     * so that the busy ones never reconnect and compete for a place). The server answers the
      * ones over its limit 503 at once and closes them: the client counts those as status 503, not
      * as parse errors, and opens them again after a growing back-off instead of at once (in a
      * busy loop that would be thousands of refusals in two seconds; with the back-off, each of
      * the ~18 refused connections tries about 8 times). */
     struct proc_server s;
-    CHECK_INT_EQ(server_start(&s, "--max-conns", "4"), 0);
+    CHECK_INT_EQ(server_start(&s, "--max-conns", "4", "--keepalive-requests", "0"), 0);
     char u[128];
     url(u, sizeof u, &s, "/plaintext");
     char *json = load("-c", "2", "--idle", "20", "-d", "2s", u, END);
