@@ -195,8 +195,7 @@ results=$out_dir/results.tsv
 run_model() {
     local name=$1 mode=$1 extra=()
     case "$name" in
-    thread | loop) ;;
-    pool) extra=(--threads 128) ;;
+    thread | pool | loop) ;;
     loop2) mode=loop; extra=(--loops 2) ;;
     *) echo "soak.sh: unknown mode '$name'" >&2; exit 2 ;;
     esac
