@@ -219,20 +219,46 @@ fail:
     return NULL;
 }
 
-static int free_port(void)
+/* Whether nothing is bound to HOST:port now. */
+static int port_is_free(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return -errno;
-    struct sockaddr_in sin = {.sin_family = AF_INET};
+        return 0;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, HOST, &sin.sin_addr);
-    socklen_t len = sizeof sin;
-    int port = -EADDRNOTAVAIL;
-    if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
-        getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-        port = ntohs(sin.sin_port);
+    int ok = bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
     close(fd);
-    return port;
+    return ok;
+}
+
+/* A port for nginx, taken below the ephemeral range (net.ipv4.ip_local_port_range) so that no
+ * client connection of a run can hold it as its local port by the time nginx binds it. */
+static int free_port(void)
+{
+    int low = 32768, high;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+    if (f) {
+        if (fscanf(f, "%d %d", &low, &high) != 2)
+            low = 32768;
+        fclose(f);
+    }
+    int base = 10000, span = low - base;
+    if (span < 1000) {
+        base = low > 1024 ? low : 1024;
+        span = 20000;
+    }
+    static unsigned seed;
+    if (seed == 0)
+        seed = (unsigned)getpid();
+    for (int i = 0; i < 100; i++) {
+        int port = base + (int)(rand_r(&seed) % (unsigned)span);
+        if (port <= 65535 && port_is_free(port))
+            return port;
+    }
+    return -EADDRNOTAVAIL;
 }
 
 static int write_nginx_conf(const char *dir, int port, long long nofile)
