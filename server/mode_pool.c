@@ -81,7 +81,7 @@ static void pool_end_if_done(void)
     if (pool.accepting || pool.n_conns > 0)
         return;
     uint64_t one = 1;
-    if (write(pool.exit_fd, &one, sizeof one) < 0)
+    if (pool.exit_fd >= 0 && write(pool.exit_fd, &one, sizeof one) < 0)
         perror("c10k-server: pool: eventfd");
     pthread_cond_broadcast(&pool.tick);
 }
@@ -314,14 +314,7 @@ static int pool_run(struct server *srv)
     }
     pthread_mutex_lock(&pool.lock);
     pool.accepting = 0;
-    if (rc < 0) { /* nothing was admitted: end whatever started */
-        uint64_t one = 1;
-        if (pool.exit_fd >= 0 && write(pool.exit_fd, &one, sizeof one) < 0)
-            perror("c10k-server: pool: eventfd");
-        pthread_cond_broadcast(&pool.tick);
-    } else {
-        pool_end_if_done();
-    }
+    pool_end_if_done(); /* now, or when the last connection closes */
     pthread_mutex_unlock(&pool.lock);
     for (int i = 0; i < pool.n_workers; i++) {
         pthread_join(pool.workers[i].thread, NULL);
