@@ -110,13 +110,14 @@ echo "run,test,target,connections,requests_per_s,p99_us,errors,value,server_cpu_
 # ---- processes this script started, and their cleanup ----
 
 server_pid="" server_master="" server_port=""
+server_prefix=() # a command the server runs under (valgrind for the instruction counts)
 load_pids=()
 
-stop_pid() {
+stop_pid() { # pid [tenths of a second to wait before SIGKILL, default 50]
     local pid=$1
     [ -n "$pid" ] || return 0
     kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do
+    for _ in $(seq "${2:-50}"); do
         kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
         sleep 0.1
     done
@@ -145,16 +146,18 @@ source "$top/scripts/bench-lib.sh"
 start_server() {
     local target=$1
     server_master="" server_pid="" server_port=""
+    local tries=100 # of 50 ms; valgrind takes longer to start
+    [ ${#server_prefix[@]} -gt 0 ] && tries=600
     if [ "$target" = nginx ]; then
         # a port found free may be taken before nginx binds it: try another one
         local dir="$work/nginx" worker="" attempt
         for attempt in 1 2 3; do
             server_port=$(bench_free_port)
             bench_nginx_conf "$dir" "$server_port"
-            taskset -c "$server_cpu" "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
-                >"$work/nginx.out" 2>&1 &
+            taskset -c "$server_cpu" "${server_prefix[@]}" "$nginx_bin" -p "$dir" \
+                -c "$dir/nginx.conf" -e "$dir/error.log" >"$work/nginx.out" 2>&1 &
             server_master=$!
-            for _ in $(seq 100); do
+            for _ in $(seq "$tries"); do
                 worker=$(ps -o pid= --ppid "$server_master" 2>/dev/null | head -1 | tr -d ' ' || true)
                 [ -n "$worker" ] && ss -Htln "sport = :$server_port" | grep -q . && break
                 kill -0 "$server_master" 2>/dev/null || break
@@ -172,11 +175,11 @@ start_server() {
     # that 10,000 threads fit in vm.max_map_count and memory.
     local extra=(--keepalive-requests 0)
     [ "$target" = thread ] && extra+=(--stack-size 64K)
-    taskset -c "$server_cpu" "$server_bin" --mode "$target" --port 0 --quiet "${extra[@]}" \
-        >"$work/server.out" 2>"$work/server.err" &
+    taskset -c "$server_cpu" "${server_prefix[@]}" "$server_bin" --mode "$target" --port 0 --quiet \
+        "${extra[@]}" >"$work/server.out" 2>"$work/server.err" &
     server_master=$!
     server_pid=$server_master
-    for _ in $(seq 100); do
+    for _ in $(seq "$tries"); do
         if grep -q '^listening on ' "$work/server.out" 2>/dev/null; then
             server_port=$(sed -n 's/^listening on .*:\([0-9]*\) mode=.*/\1/p' "$work/server.out")
             return 0
@@ -205,10 +208,20 @@ to_us() {
         printf "%.0f", n * f }'
 }
 
-# Runs a closed-loop keep-alive load of N connections; prints "req_per_s p99_us errors served"
-# (served: every response, warm-up included).
+# Runs one c10k-load thread on the load CPU with ARGS; prints "req_per_s p99_us errors served"
+# (served: every response, warm-up included) from its JSON, or "0 0 -1 0" when it has none.
+load_summary() {
+    rm -f "$work/load.json"
+    taskset -c "$load_cpu" "$bin/c10k-load" -t 1 "$@" --json "$work/load.json" \
+        >"$work/load.out" 2>&1 || cat "$work/load.out" >&2
+    jq -r '.summary | "\(.requests_per_s) \(.latency_us.p99) \(.errors.total) \(.requests + .warmup_requests)"' \
+        "$work/load.json" 2>/dev/null || echo "0 0 -1 0"
+}
+
+# Runs a closed-loop keep-alive load of N connections against the server started last; prints
+# what load_summary prints.
 run_load() {
-    local port=$1 n=$2 out="$work/load.out"
+    local port=$server_port n=$1 out="$work/load.out"
     if [ "$generator" = wrk ] && [ "$n" -le 1000 ]; then
         taskset -c "$load_cpu" wrk -t1 -c"$n" -d"${duration}s" --latency \
             "http://127.0.0.1:$port/plaintext" >"$out" 2>&1 || true
@@ -220,15 +233,17 @@ run_load() {
         served=$(awk '/requests in/ {print $1}' "$out")
         echo "${rps:-0} $(to_us "${p99:-0}") $errs ${served:-0}"
     else
-        rm -f "$work/load.json"
         local spread=()
         [ "$n" -ge 10000 ] && spread=(--source 127.0.0.2-127.0.0.9 --ramp 5000)
-        taskset -c "$load_cpu" "$bin/c10k-load" -c "$n" -t 1 "${spread[@]}" \
-            -w "$((warmup + (n + 4999) / 5000))s" -d "${duration}s" \
-            --json "$work/load.json" "http://127.0.0.1:$port/plaintext" >"$out" 2>&1 || true
-        jq -r '.summary | "\(.requests_per_s) \(.latency_us.p99) \(.errors.total) \(.requests + .warmup_requests)"' \
-            "$work/load.json" 2>/dev/null || echo "0 0 -1 0"
+        load_summary -c "$n" "${spread[@]}" -w "$((warmup + (n + 4999) / 5000))s" \
+            -d "${duration}s" "http://127.0.0.1:$port/plaintext"
     fi
+}
+
+# Pipelined load: $pipeline_conns connections, $pipeline_depth requests in flight on each.
+pipeline_load() {
+    load_summary -c "$pipeline_conns" -p "$pipeline_depth" -w 1s -d "${duration}s" \
+        "http://127.0.0.1:$server_port/plaintext"
 }
 
 record() { # run test target conns rps p99 errors value [server_cpu_us_per_request]
@@ -287,51 +302,43 @@ rotated_targets() {
     done
 }
 
+# One measured cell: starts TARGET, runs LOAD... (a function that prints what load_summary
+# prints), and records the result with the server's CPU time per request.
+measure() { # test target connections run label load...
+    local test=$1 target=$2 n=$3 run=$4 label=$5 res t0 t1 cpu
+    shift 5
+    start_server "$target"
+    t0=$(cpu_ticks "$server_pid")
+    res=$("$@")
+    t1=$(cpu_ticks "$server_pid")
+    # shellcheck disable=SC2086
+    set -- $res
+    cpu=$(cpu_per_request "$((t1 - t0))" "$4")
+    progress "$label, run $run/$runs, $target: $1 req/s, p99 $2us, $3 errors, server CPU ${cpu}us/request"
+    record "$run" "$test" "$target" "$n" "$1" "$2" "$3" "" "$cpu"
+    stop_server
+}
+
 # Levels are the outer loop and the targets the inner one, in an order that rotates from run to
 # run, so that the targets compared at one level run close together in time: on a shared
 # machine, the ratios within a run are what can be trusted.
 scale() {
-    local run target n res t0 t1
+    local run target n
     for n in $conns; do
         for run in $(seq "$runs"); do
             for target in $(rotated_targets "$run"); do
-                start_server "$target"
-                t0=$(cpu_ticks "$server_pid")
-                res=$(run_load "$server_port" "$n")
-                t1=$(cpu_ticks "$server_pid")
-                # shellcheck disable=SC2086
-                set -- $res
-                local cpu
-                cpu=$(cpu_per_request "$((t1 - t0))" "$4")
-                progress "$n connections, run $run/$runs, $target: $1 req/s, p99 $2us, $3 errors, server CPU ${cpu}us/request"
-                record "$run" scale "$target" "$n" "$1" "$2" "$3" "" "$cpu"
-                stop_server
+                measure scale "$target" "$n" "$run" "$n connections" run_load "$n"
             done
         done
     done
 }
 
 pipeline() {
-    local run target res t0 t1
+    local run target
     for run in $(seq "$runs"); do
         for target in $(rotated_targets "$run"); do
-            start_server "$target"
-            t0=$(cpu_ticks "$server_pid")
-            rm -f "$work/pipe.json"
-            taskset -c "$load_cpu" "$bin/c10k-load" -c "$pipeline_conns" -p "$pipeline_depth" \
-                -t 1 -w 1s -d "${duration}s" --json "$work/pipe.json" \
-                "http://127.0.0.1:$server_port/plaintext" >"$work/pipe.out" 2>&1 ||
-                cat "$work/pipe.out" >&2
-            t1=$(cpu_ticks "$server_pid")
-            res=$(jq -r '.summary | "\(.requests_per_s) \(.latency_us.p99) \(.errors.total) \(.requests + .warmup_requests)"' \
-                "$work/pipe.json" 2>/dev/null || echo "0 0 -1 0")
-            # shellcheck disable=SC2086
-            set -- $res
-            local cpu
-            cpu=$(cpu_per_request "$((t1 - t0))" "$4")
-            progress "pipelined x$pipeline_depth, run $run/$runs, $target: $1 req/s, p99 $2us, $3 errors, server CPU ${cpu}us/request"
-            record "$run" pipeline "$target" "$pipeline_conns" "$1" "$2" "$3" "" "$cpu"
-            stop_server
+            measure pipeline "$target" "$pipeline_conns" "$run" "pipelined x$pipeline_depth" \
+                pipeline_load
         done
     done
 }
@@ -444,49 +451,24 @@ syscalls() {
 }
 
 # Instructions per request in user space, from valgrind's callgrind, whose counts do not move
-# with the machine's noise: the server runs under callgrind twice, answering 100 keep-alive
-# connections' worth of requests and then ten times as many plus those; the difference in
-# instructions over the difference in requests leaves start-up and shutdown out.
-callgrind_total() { # target requests -> instructions of the server's processes over the run
-    local target=$1 n=$2 dir="$work/callgrind" port pid
+# with the machine's noise: the server runs under callgrind twice, answering 2,000 and then
+# 22,000 requests over 100 keep-alive connections; the difference in instructions over the
+# difference in requests leaves start-up and shutdown out.
+callgrind_run() { # target requests -> instr: instructions of the server's processes over the run
+    local target=$1 n=$2 dir="$work/callgrind"
     rm -rf "$dir"
     mkdir -p "$dir"
     # nginx's worker, started as root, runs as nobody and writes its own file here
     chmod o+x "$work"
     chmod 1777 "$dir"
-    local vg=(valgrind --tool=callgrind --callgrind-out-file="$dir/cg.%p")
-    if [ "$target" = nginx ]; then
-        port=$(bench_free_port)
-        bench_nginx_conf "$dir" "$port"
-        taskset -c "$server_cpu" "${vg[@]}" "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" \
-            -e "$dir/error.log" >"$dir/out" 2>&1 &
-        pid=$!
-    else
-        taskset -c "$server_cpu" "${vg[@]}" "$server_bin" --mode "$target" --port 0 --quiet \
-            --keepalive-requests 0 >"$dir/out" 2>&1 &
-        pid=$!
-        port=""
-        for _ in $(seq 300); do
-            port=$(sed -n 's/^listening on .*:\([0-9]*\) mode=.*/\1/p' "$dir/out")
-            [ -n "$port" ] && break
-            sleep 0.1
-        done
-    fi
-    server_master=$pid
-    local up=0
-    for _ in $(seq 300); do
-        [ -n "$port" ] && ss -Htln "sport = :$port" | grep -q . && { up=1; break; }
-        sleep 0.1
-    done
-    if [ "$up" = 1 ]; then
-        taskset -c "$load_cpu" "$bin/c10k-load" -c 100 -n "$n" -d 300s \
-            "http://127.0.0.1:$port/plaintext" >/dev/null 2>&1 || true
-    fi
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    server_master=""
-    [ "$up" = 1 ] || { echo 0; return; }
-    cat "$dir"/cg.* 2>/dev/null | awk '/^summary:/ {s += $2} END {printf "%.0f\n", s}'
+    server_prefix=(valgrind --tool=callgrind --callgrind-out-file="$dir/cg.%p")
+    start_server "$target"
+    server_prefix=()
+    taskset -c "$load_cpu" "$bin/c10k-load" -c 100 -n "$n" -d 300s \
+        "http://127.0.0.1:$server_port/plaintext" >/dev/null 2>&1 || true
+    stop_pid "$server_master" 300 # the exit writes callgrind's file
+    server_pid="" server_master=""
+    instr=$(cat "$dir"/cg.* 2>/dev/null | awk '/^summary:/ {s += $2} END {printf "%.0f\n", s}')
 }
 
 instructions() {
@@ -494,10 +476,12 @@ instructions() {
         progress "valgrind is not installed: skipping the instruction counts (apt-get install valgrind)"
         return
     fi
-    local target a b per small=2000 large=22000
+    local target a b per small=2000 large=22000 instr
     for target in $targets; do
-        a=$(callgrind_total "$target" "$small")
-        b=$(callgrind_total "$target" "$large")
+        callgrind_run "$target" "$small"
+        a=$instr
+        callgrind_run "$target" "$large"
+        b=$instr
         per=$(awk -v a="$a" -v b="$b" -v n="$((large - small))" \
             'BEGIN { if (a > 0 && b > a) printf "%.0f", (b - a) / n; else print "" }')
         progress "$target  instructions per request (callgrind): ${per:-none} ($a for $small requests, $b for $large)"
