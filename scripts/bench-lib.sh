@@ -33,39 +33,17 @@ bench_wait_port() {
     return 1
 }
 
-# bench_nginx_conf DIR PORT: writes DIR/nginx.conf for the nginx baseline: one worker, access log
-# off, keep-alive without a request limit, GET / answered "Hello, World!" like /plaintext, and
-# /nginx_status; its pid, error log and temporary files in DIR. multi_accept: with one worker busy
-# serving thousands of connections, accepting one connection per event-loop pass lets the listen
-# queue overflow while connections are ramped up.
+# bench_nginx_conf DIR PORT: writes DIR/nginx.conf for the nginx baseline from the one
+# configuration every benchmark uses (loadtest/nginx.conf.in): one worker, access log off,
+# keep-alive without a request limit, /plaintext and /nginx_status; its pid, error log and
+# temporary files in DIR.
 bench_nginx_conf() {
     local dir=$1 port=$2
-    mkdir -p "$dir/tmp"
-    cat >"$dir/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 1;
-worker_rlimit_nofile 20000;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 19500; multi_accept on; }
-http {
-    access_log off;
-    server_tokens off;
-    keepalive_requests 1000000000;
-    keepalive_timeout 600s;
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    server {
-        listen 127.0.0.1:$port backlog=4096;
-        location / { default_type text/plain; return 200 "Hello, World!"; }
-        location = /nginx_status { stub_status; }
-    }
-}
-CONF
+    local template
+    template="$(dirname "${BASH_SOURCE[0]}")/../loadtest/nginx.conf.in"
+    mkdir -p "$dir"
+    sed -e "s|@DIR@|$dir|g" -e "s|@HOST@|127.0.0.1|g" -e "s|@PORT@|$port|g" \
+        -e "s|@CONNECTIONS@|19500|g" "$template" >"$dir/nginx.conf"
 }
 
 # bench_start_server KIND CPU WORKDIR BUILD_DIR
