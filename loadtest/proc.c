@@ -104,6 +104,15 @@ static void child_setup(pid_t parent, const struct proc_opts *o)
     signal(SIGTERM, SIG_DFL);
     if (o && o->cpus)
         sched_setaffinity(0, sizeof(cpu_set_t), o->cpus);
+    if (o && o->cgroup_procs) {
+        /* "0" moves the writer; the parent checks /proc/PID/cgroup afterwards. */
+        int cg = open(o->cgroup_procs, O_WRONLY | O_CLOEXEC);
+        if (cg >= 0) {
+            ssize_t w = write(cg, "0", 1);
+            (void)w;
+            close(cg);
+        }
+    }
 
     int in = open("/dev/null", O_RDONLY);
     if (in >= 0) {

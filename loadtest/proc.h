@@ -23,6 +23,7 @@ struct proc_opts {
     const cpu_set_t *cpus;   /* NULL: inherit */
     const char *stdout_path; /* NULL: /dev/null */
     const char *stderr_path; /* NULL: /dev/null; may equal stdout_path */
+    const char *cgroup_procs; /* NULL, or a cgroup's cgroup.procs the child joins before exec */
 };
 
 /* Installs the SIGINT/SIGTERM handlers (once, at start). */

@@ -289,10 +289,94 @@ static int add_process(pid_t pid, int with_tasks, struct sample *s)
     return 0;
 }
 
+/* User + system CPU seconds of a process (every thread, ended ones too), or -1. */
+static double sample_cpu_s(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    uint64_t ut = 0, st = 0;
+    if (read_text(path, buf, sizeof buf) <= 0 || sample_parse_stat_times(buf, &ut, &st) < 0)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+int sample_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns,
+                           uint64_t *slices)
+{
+    unsigned long long a, b, c;
+    if (sscanf(text, "%llu %llu %llu", &a, &b, &c) != 3)
+        return -EINVAL;
+    *run_ns = a;
+    *wait_ns = b;
+    *slices = c;
+    return 0;
+}
+
+static int task_cmp(const void *a, const void *b)
+{
+    const struct task_counters *x = a, *y = b;
+    return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+int sample_tasks(pid_t pid, double t, struct task_snapshot *snap)
+{
+    memset(snap, 0, sizeof *snap);
+    snap->t = t;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -errno;
+    size_t cap = 256;
+    snap->tasks = malloc(cap * sizeof *snap->tasks);
+    if (!snap->tasks) {
+        closedir(d);
+        return -ENOMEM;
+    }
+    snap->has_schedstat = 1;
+    struct dirent *e;
+    char buf[4096], tpath[112];
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        struct task_counters tc = {.tid = atoi(e->d_name)};
+        snprintf(tpath, sizeof tpath, "/proc/%d/task/%d/status", (int)pid, tc.tid);
+        if (read_text(tpath, buf, sizeof buf) <= 0)
+            continue; /* the thread ended meanwhile */
+        sample_parse_status(buf, NULL, NULL, NULL, &tc.ctx_voluntary, &tc.ctx_involuntary);
+        snprintf(tpath, sizeof tpath, "/proc/%d/task/%d/stat", (int)pid, tc.tid);
+        if (read_text(tpath, buf, sizeof buf) > 0)
+            sample_parse_stat_times(buf, &tc.utime_ticks, &tc.stime_ticks);
+        snprintf(tpath, sizeof tpath, "/proc/%d/task/%d/schedstat", (int)pid, tc.tid);
+        if (read_text(tpath, buf, sizeof buf) <= 0 ||
+            sample_parse_schedstat(buf, &tc.run_ns, &tc.wait_ns, &tc.timeslices) < 0)
+            snap->has_schedstat = 0;
+        if (snap->n == cap) {
+            struct task_counters *nt = realloc(snap->tasks, cap * 2 * sizeof *nt);
+            if (!nt)
+                break;
+            snap->tasks = nt;
+            cap *= 2;
+        }
+        snap->tasks[snap->n++] = tc;
+    }
+    closedir(d);
+    qsort(snap->tasks, snap->n, sizeof *snap->tasks, task_cmp);
+    return 0;
+}
+
+void sample_tasks_free(struct task_snapshot *snap)
+{
+    free(snap->tasks);
+    snap->tasks = NULL;
+    snap->n = 0;
+}
+
 int sample_take(pid_t pid, double t, int with_tasks, struct sample *s)
 {
     memset(s, 0, sizeof *s);
     s->t = t;
+    s->client_cpu_s = -1;
     sample_machine(s);
     if (add_process(pid, with_tasks, s) < 0)
         return -ESRCH;
@@ -324,6 +408,13 @@ static void *sampler_main(void *arg)
             sp->task_every = SAMPLE_TASK_EVERY_SLOW;
         if (!with_tasks)
             s.ctx_voluntary = s.ctx_involuntary = UINT64_MAX; /* not read this time */
+        if (sp->cg.version)
+            cgmem_read(&sp->cg, &s.cg);
+        pthread_mutex_lock(&sp->lock);
+        pid_t client = sp->client_pid;
+        pthread_mutex_unlock(&sp->lock);
+        if (client > 0)
+            s.client_cpu_s = sample_cpu_s(client);
         pthread_mutex_lock(&sp->lock);
         sp->samples[sp->n++] = s;
         if (!alive)
@@ -353,10 +444,22 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
-int sampler_start(struct sampler *sp, pid_t pid, double t0, double interval_s)
+void sampler_watch_client(struct sampler *sp, pid_t pid)
+{
+    if (!sp->started)
+        return;
+    pthread_mutex_lock(&sp->lock);
+    sp->client_pid = pid;
+    pthread_mutex_unlock(&sp->lock);
+}
+
+int sampler_start(struct sampler *sp, pid_t pid, double t0, double interval_s,
+                  const struct cgmem_group *cg)
 {
     memset(sp, 0, sizeof *sp);
     sp->pid = pid;
+    if (cg)
+        sp->cg = *cg;
     sp->t0 = t0;
     sp->interval_s = interval_s;
     sp->task_every = 1;

@@ -4,6 +4,8 @@
 #ifndef C10K_BENCH_SAMPLE_H
 #define C10K_BENCH_SAMPLE_H
 
+#include "cgmem.h"
+
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +27,34 @@ struct sample {
     uint64_t slab_unreclaimable_bytes;
     uint64_t tcp_mem_bytes, tcp_inuse, tcp_tw; /* /proc/net/sockstat */
     int64_t conntrack;                         /* nf_conntrack_count, -1: not loaded */
+    /* The server's own cgroup, where it has one (cg.ok). */
+    struct cgmem_reading cg;
+    /* The load generator's CPU time (user + system, every thread); -1: not running. */
+    double client_cpu_s;
 };
+
+/* One thread's own counters, from /proc/PID/task/TID/{status,stat,schedstat}. */
+struct task_counters {
+    int tid;
+    uint64_t ctx_voluntary, ctx_involuntary;
+    uint64_t utime_ticks, stime_ticks;
+    uint64_t run_ns, wait_ns, timeslices; /* schedstat; 0 where the kernel has none */
+};
+
+/* The threads of a process at one moment (tasks sorted by tid). */
+struct task_snapshot {
+    double t;
+    struct task_counters *tasks; /* owned */
+    size_t n;
+    int has_schedstat;
+};
+
+/* Reads every thread of pid. Returns 0 or a negative errno. */
+int sample_tasks(pid_t pid, double t, struct task_snapshot *snap);
+void sample_tasks_free(struct task_snapshot *snap);
+/* Parses /proc/PID/task/TID/schedstat ("run_ns wait_ns slices"). Returns 0 or -EINVAL. */
+int sample_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns,
+                           uint64_t *slices);
 
 /* Reads one sample of pid's tree and of the machine. with_tasks: also sum the context switches
  * over every thread (the costly part with thousands of threads). Returns 0, or -ESRCH when the
@@ -54,6 +83,8 @@ int sample_parse_status(const char *text, uint64_t *rss, uint64_t *vsize, int64_
 
 struct sampler {
     pid_t pid;
+    pid_t client_pid; /* 0: none yet; read and written under lock */
+    struct cgmem_group cg; /* version 0: none */
     double t0; /* proc_now() at the run's start */
     double interval_s;
     int task_every; /* sum thread context switches every Nth sample (1: always) */
@@ -66,8 +97,12 @@ struct sampler {
     size_t n;
 };
 
-/* Starts a thread sampling pid every interval_s from now. Returns 0 or a negative errno. */
-int sampler_start(struct sampler *sp, pid_t pid, double t0, double interval_s);
+/* Starts a thread sampling pid (and its cgroup cg, when cg is not NULL) every interval_s from
+ * now. Returns 0 or a negative errno. */
+int sampler_start(struct sampler *sp, pid_t pid, double t0, double interval_s,
+                  const struct cgmem_group *cg);
+/* From now on the samples also read the load generator's CPU time (0: no longer). */
+void sampler_watch_client(struct sampler *sp, pid_t pid);
 /* Stops and joins the thread; the samples stay until sampler_free. */
 void sampler_stop(struct sampler *sp);
 void sampler_free(struct sampler *sp);
