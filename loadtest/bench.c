@@ -3,6 +3,7 @@
  * command: options, the session (calibration, then the runs in order), progress and ETA on a
  * terminal, and the files after every run. */
 #include "calib.h"
+#include "cgmem.h"
 #include "claims.h"
 #include "env.h"
 #include "loadgen.h"
@@ -39,11 +40,16 @@ struct options {
     const char *profile;
     unsigned modes, scenarios;
     const char *out;
-    int nginx;
+    int nginx;      /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
+    int repeat;     /* --repeat */
+    int prefer_wrk; /* --generator wrk */
     const char *server, *load, *wrk, *nginx_path;
     const char *report_only;
     int list;
 };
+
+/* The largest --repeat: each repetition is a whole session's worth of runs. */
+#define REPEAT_MAX 20
 
 static void usage(FILE *f)
 {
@@ -58,7 +64,13 @@ static void usage(FILE *f)
             "  --modes LIST        models to compare: thread,pool,loop (default: all)\n"
             "  --scenarios LIST    scale,idle,cpu,blocking,churn,ctxswitch (default: all)\n"
             "  --out DIR           write the results there (default: results/<time>)\n"
-            "  --baseline nginx    also run scale and idle against nginx with one worker\n"
+            "  --no-baseline       leave nginx out (by default scale and idle also run\n"
+            "                      against nginx with one worker where it is installed)\n"
+            "  --baseline nginx    require the nginx baseline (a warning when missing)\n"
+            "  --repeat N          run the plan N times (levels stay the outer loop) and\n"
+            "                      judge every claim per repetition (default 1)\n"
+            "  --generator NAME    c10k-load (default) or wrk for the closed-loop scale and\n"
+            "                      cpu runs\n"
             "  --server PATH       c10k-server (default: next to c10k-bench, then PATH)\n"
             "  --load PATH         c10k-load (default: next to c10k-bench, then PATH)\n"
             "  --wrk PATH          wrk (default: from PATH)\n"
@@ -351,6 +363,9 @@ static int parse_options(struct options *o, int argc, char **argv)
         {"scenarios", required_argument, NULL, 's'},
         {"out", required_argument, NULL, 'o'},
         {"baseline", required_argument, NULL, 'b'},
+        {"no-baseline", no_argument, NULL, 7},
+        {"repeat", required_argument, NULL, 8},
+        {"generator", required_argument, NULL, 9},
         {"server", required_argument, NULL, 1},
         {"load", required_argument, NULL, 2},
         {"wrk", required_argument, NULL, 3},
@@ -365,6 +380,8 @@ static int parse_options(struct options *o, int argc, char **argv)
     o->profile = "default";
     o->modes = MODE_ALL;
     o->scenarios = SCEN_ALL;
+    o->nginx = -1;
+    o->repeat = 1;
     int c;
     char bad[64];
     opterr = 0;
@@ -402,6 +419,28 @@ static int parse_options(struct options *o, int argc, char **argv)
                 return EXIT_USAGE;
             }
             o->nginx = 1;
+            break;
+        case 7:
+            o->nginx = 0;
+            break;
+        case 8: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (end == optarg || *end || n < 1 || n > REPEAT_MAX) {
+                fprintf(stderr, "c10k-bench: --repeat: '%s' is not a number from 1 to %d\n",
+                        optarg, REPEAT_MAX);
+                return EXIT_USAGE;
+            }
+            o->repeat = (int)n;
+            break;
+        }
+        case 9:
+            if (strcmp(optarg, "wrk") != 0 && strcmp(optarg, "c10k-load") != 0) {
+                fprintf(stderr, "c10k-bench: --generator: '%s' is not c10k-load or wrk\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o->prefer_wrk = strcmp(optarg, "wrk") == 0;
             break;
         case 1:
             o->server = optarg;
@@ -447,6 +486,7 @@ struct session {
     struct bench_env env;
     char *server, *load, *wrk, *nginx; /* owned paths; NULL when not found */
     struct plan plan;
+    struct cgmem_session cg;
     char out[PATH_MAX], logs[PATH_MAX + 8], tmp[32], script[64];
     json_t *root;
     struct progress pg;
@@ -456,6 +496,7 @@ static void session_free(struct session *s)
 {
     if (s->tmp[0])
         remove_tree(s->tmp);
+    cgmem_close(&s->cg);
     json_decref(s->root);
     plan_free(&s->plan);
     free(s->server);
@@ -472,6 +513,9 @@ static int session_plan(struct session *s)
     s->load = find_program(o->load, "c10k-load", 1);
     s->wrk = find_program(o->wrk, "wrk", 0);
     s->nginx = o->nginx ? find_program(o->nginx_path, "nginx", 0) : NULL;
+    if (o->prefer_wrk && !s->wrk)
+        fprintf(stderr, "c10k-bench: warning: --generator wrk, but wrk is not installed: "
+                        "c10k-load does its runs (apt-get install wrk)\n");
     if (!s->server) {
         fprintf(stderr,
                 "c10k-bench: c10k-server not found%s%s (build it: cmake --build build; "
@@ -481,11 +525,19 @@ static int session_plan(struct session *s)
     }
     if (o->load && !s->load)
         fprintf(stderr, "c10k-bench: warning: --load %s is not executable\n", o->load);
-    if (o->nginx && !s->nginx)
+    if (o->nginx > 0 && !s->nginx)
         fprintf(stderr, "c10k-bench: warning: nginx not found: its baseline runs are skipped "
                         "(apt-get install nginx-light)\n");
-    unsigned tools = (s->wrk ? 1u << TOOL_WRK : 0) | (s->load ? 1u << TOOL_LOAD : 0);
-    if (plan_build(&s->plan, o->profile, o->modes, o->scenarios, o->nginx, tools, &s->env) < 0) {
+    struct plan_opts po = {
+        .modes = o->modes,
+        .scenarios = o->scenarios,
+        /* By default nginx runs beside the models where it is installed. */
+        .nginx = o->nginx > 0 || (o->nginx < 0 && s->nginx),
+        .tools = (s->wrk ? 1u << TOOL_WRK : 0) | (s->load ? 1u << TOOL_LOAD : 0),
+        .repeat = o->repeat,
+        .prefer_wrk = o->prefer_wrk,
+    };
+    if (plan_build(&s->plan, o->profile, &po, &s->env) < 0) {
         fprintf(stderr, "c10k-bench: out of memory\n");
         return 1;
     }
@@ -539,16 +591,32 @@ static json_t *session_document(struct session *s, int argc, char **argv)
                   "wrk", s->wrk, "nginx", s->nginx, "chartjs", s->chartjs);
     char started[64];
     iso_time(started, sizeof started);
-    return json_pack(
+    json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:o, s:f, s:o, s:o, s:o, s:[], s:n}",
         "schema", RESULTS_SCHEMA, "tool", "c10k-bench", "version", C10K_VERSION, "profile",
         s->plan.profile, "command", command_line(argc, argv), "started_at", started, "modes",
         json_pack("[s?, s?, s?]", o->modes & MODE_THREAD ? "thread" : NULL,
                   o->modes & MODE_POOL ? "pool" : NULL, o->modes & MODE_LOOP ? "loop" : NULL),
-        "scenarios", plan_scenarios_json(&s->plan, o->scenarios), "baseline_nginx", o->nginx,
+        "scenarios", plan_scenarios_json(&s->plan, o->scenarios), "baseline_nginx",
+        s->nginx != NULL && o->nginx != 0,
         "environment", env_json(&s->env, versions), "estimate_s", plan_total_estimate_s(&s->plan),
         "programs", programs, "finished_at", json_null(), "interrupted", json_false(), "runs",
         "calibration");
+    if (!doc)
+        return NULL;
+    json_object_set_new(doc, "repeat", json_integer(s->plan.repeat));
+    json_object_set_new(doc, "code_size", claims_code_size_json());
+    json_object_set_new(doc, "generator",
+                        json_string(o->prefer_wrk && s->wrk ? "wrk" : s->load ? "c10k-load" : "wrk"));
+    /* Where the server's kernel memory is read from. */
+    json_object_set_new(
+        doc, "memory_cgroup",
+        s->cg.version ? json_pack("{s:i, s:s, s:s, s:f}", "version", s->cg.version, "dir",
+                                  s->cg.dir, "source", cgmem_source(s->cg.version),
+                                  "resolution_bytes", cgmem_resolution_bytes())
+                      : json_pack("{s:n, s:s, s:s}", "version", "why", s->cg.why, "source",
+                                  cgmem_source(0)));
+    return doc;
 }
 
 /* The calibration, then every run in order; the files are rewritten after each. */
@@ -565,6 +633,7 @@ static void session_run(struct session *s)
         .log_dir = s->logs,
         .tmp_dir = s->tmp,
         .wrk_script = s->script,
+        .cg = s->cg.version ? &s->cg : NULL,
         .t0 = pg->session_start,
         .tick = on_tick,
         .tick_arg = pg,
@@ -656,6 +725,8 @@ int main(int argc, char **argv)
     }
     if (rc == 0)
         rc = session_dirs(&s);
+    if (rc == 0 && cgmem_open(&s.cg) < 0)
+        fprintf(stderr, "c10k-bench: kernel memory is read machine-wide: %s\n", s.cg.why);
     if (rc == 0 && !(s.root = session_document(&s, argc, argv))) {
         fprintf(stderr, "c10k-bench: cannot build the results document\n");
         rc = 1;

@@ -75,7 +75,12 @@ static const struct csv_col cols[] = {
     {"idle_connections", "idle_connections"},
     {"path", "path"},
     {"tool", "tool"},
+    {"repetition", "repetition"},
     {"status", "status"},
+    {"load_bound", "load_bound"},
+    {"bottleneck", "saturation.bottleneck"},
+    {"server_cpu_busy", "saturation.server_busy"},
+    {"client_cpu_busy", "saturation.client_busy"},
     {"good_per_s", "client.good_per_s"},
     {"requests_per_s", "client.requests_per_s"},
     {"requests", "client.requests"},
@@ -98,18 +103,24 @@ static const struct csv_col cols[] = {
     {"threads_peak", "server.threads_peak"},
     {"per_connection_rss_bytes", "per_connection.rss_bytes"},
     {"per_connection_kernel_bytes", "per_connection.kernel_bytes"},
+    {"per_connection_kernel_source", "per_connection.kernel_source"},
+    {"per_connection_machine_kernel_bytes", "per_connection.machine.kernel_bytes"},
     {"cpu_cores", "server.cpu_cores"},
     {"cpu_us_per_request", "server.cpu_us_per_request"},
     {"ctx_per_s", "server.ctx_per_s"},
     {"ctx_per_request", "server.ctx_per_request"},
     {"machine_ctx_per_s", "machine.ctx_per_s"},
     {"switch_cpu_share", "server.switch_cpu_share"},
+    {"sched_cpu_share", "scheduler.sched_share"},
+    {"idle_thread_switches_per_s", "idle_threads.switches_per_thread_per_s"},
     {"reason", "reason"},
 };
 
 static void csv_field(FILE *f, const json_t *v)
 {
-    if (json_is_integer(v)) {
+    if (json_is_boolean(v)) {
+        fputs(json_is_true(v) ? "true" : "false", f);
+    } else if (json_is_integer(v)) {
         fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     } else if (json_is_real(v)) {
         double d = json_real_value(v);

@@ -1,5 +1,6 @@
 #include "run.h"
 
+#include "cgmem.h"
 #include "httpc.h"
 #include "loadgen.h"
 #include "proc.h"
@@ -36,6 +37,12 @@
 /* A server holding fewer than this share of the run's connections at its peak left the rest
  * in the listen queue. */
 #define HELD_SHARE 0.9
+/* A CPU busy this share of the time or more was saturated: the server's decides whether a
+ * throughput figure measured the server, the load generator's whether it limited the load. */
+#define SATURATED_SHARE 0.90
+/* The idle threads' own counters are read this long after the measured window opens and
+ * before it closes (the busy connections go on meanwhile; the idle ones stay silent). */
+#define IDLE_TASKS_MARGIN_S 0.5
 /* After a warm-up client exits, the server may still answer what it had received. */
 #define SETTLE_MS 200
 /* After the load, a busy pool answers the requests ready before it gets to /stats. */
@@ -77,6 +84,11 @@ struct run_state {
     double t_measure, t_client_start, t_client_end;
     struct sample base;
     struct sampler sampler;
+    struct cgmem_group cg; /* the server's own memory cgroup (version 0: none) */
+    int in_cgroup;         /* the server was seen in it */
+    /* Per-thread counters at both ends of the measured window (idle runs of thread mode). */
+    int want_tasks;
+    struct task_snapshot tasks0, tasks1;
     struct snapshot before, after;
     char server_out[1024], server_err[1024], client_out[1024], client_err[1024];
     char client_json[1024], warm_out[1024];
@@ -121,6 +133,8 @@ long long run_parse_stub_status(const char *text)
 
 static void set_status(struct run_state *st, const char *status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void add_note(struct run_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* The first failure wins; later ones are appended to the reason. */
 static void set_status(struct run_state *st, const char *status, const char *fmt, ...)
@@ -261,6 +275,9 @@ static int free_port(void)
     return -EADDRNOTAVAIL;
 }
 
+extern const char nginx_conf_in[];
+
+/* nginx.conf from the one template every benchmark uses (loadtest/nginx.conf.in). */
 static int write_nginx_conf(const char *dir, int port, long long nofile)
 {
     char path[600];
@@ -269,23 +286,32 @@ static int write_nginx_conf(const char *dir, int port, long long nofile)
     if (!f)
         return -errno;
     long long conns = nofile > 0 ? nofile : 20000;
-    fprintf(f,
-            "# Written by c10k-bench: one worker, the same endpoint and keep-alive policy as "
-            "c10k-server.\n"
-            "worker_processes 1;\ndaemon off;\nmaster_process on;\n"
-            "pid %s/nginx.pid;\nerror_log %s/error.log warn;\n"
-            "worker_rlimit_nofile %lld;\n"
-            "events { worker_connections %lld; }\n"
-            "http {\n  access_log off;\n"
-            "  client_body_temp_path %s/body;\n  proxy_temp_path %s/proxy;\n"
-            "  fastcgi_temp_path %s/fastcgi;\n  uwsgi_temp_path %s/uwsgi;\n"
-            "  scgi_temp_path %s/scgi;\n"
-            "  keepalive_requests 1000;\n  keepalive_timeout 75s;\n"
-            "  server {\n    listen %s:%d backlog=4096;\n"
-            "    location = /plaintext { default_type text/plain; return 200 \"Hello, World!\"; }\n"
-            "    location = /nginx_status { stub_status; }\n"
-            "    location / { return 404; }\n  }\n}\n",
-            dir, dir, conns, conns, dir, dir, dir, dir, dir, HOST, port);
+    char value[600];
+    for (const char *p = nginx_conf_in; *p;) {
+        const char *at = strchr(p, '@');
+        const char *close = at ? strchr(at + 1, '@') : NULL;
+        if (!at || !close) {
+            fputs(p, f);
+            break;
+        }
+        fwrite(p, 1, (size_t)(at - p), f);
+        size_t n = (size_t)(close - at - 1);
+        if (n == 3 && strncmp(at + 1, "DIR", 3) == 0)
+            snprintf(value, sizeof value, "%s", dir);
+        else if (n == 4 && strncmp(at + 1, "HOST", 4) == 0)
+            snprintf(value, sizeof value, "%s", HOST);
+        else if (n == 4 && strncmp(at + 1, "PORT", 4) == 0)
+            snprintf(value, sizeof value, "%d", port);
+        else if (n == 11 && strncmp(at + 1, "CONNECTIONS", 11) == 0)
+            snprintf(value, sizeof value, "%lld", conns);
+        else {
+            fputc('@', f); /* not a placeholder */
+            p = at + 1;
+            continue;
+        }
+        fputs(value, f);
+        p = close + 1;
+    }
     if (fclose(f) != 0)
         return -errno;
     return 0;
@@ -347,7 +373,11 @@ static int start_server(struct run_state *st)
     struct bench_ctx *ctx = st->ctx;
     const struct run_spec *r = &st->spec;
     const cpu_set_t *cpus = r->server_all_cpus ? &ctx->env->allowed : &ctx->env->server_cpus;
-    struct proc_opts o = {cpus, st->server_out, st->server_err};
+    struct proc_opts o = {cpus, st->server_out, st->server_err, NULL};
+    /* A memory cgroup of its own, so that its kernel memory is its own (nginx's workers are
+     * forked into it too). */
+    if (ctx->cg && cgmem_group_create(ctx->cg, r->id, &st->cg) == 0)
+        o.cgroup_procs = st->cg.procs;
     if (strcmp(r->mode, "nginx") == 0) {
         char dir[512];
         snprintf(dir, sizeof dir, "%s/nginx-%s", ctx->tmp_dir, r->id);
@@ -379,6 +409,7 @@ static int start_server(struct run_state *st)
             }
             proc_sleep_ms(20);
         }
+        st->in_cgroup = cgmem_group_holds(&st->cg, st->server.pid);
         return 0;
     }
 
@@ -393,6 +424,9 @@ static int start_server(struct run_state *st)
     argv[n++] = "0";
     argv[n++] = "--drain-timeout";
     argv[n++] = "2s";
+    /* Keep-alive without a request limit, as nginx's configuration has it. */
+    argv[n++] = "--keepalive-requests";
+    argv[n++] = "0";
     for (int i = 0; i < r->n_server_args; i++)
         argv[n++] = (char *)r->server_args[i];
     argv[n] = NULL;
@@ -423,10 +457,25 @@ static int start_server(struct run_state *st)
         set_status(st, "failed", "unexpected first line from the server: \"%.100s\"", line);
         return -1;
     }
+    st->in_cgroup = cgmem_group_holds(&st->cg, st->server.pid);
     return 0;
 }
 
 /* Runs the client and waits for it, ticking the progress line and watching the server. */
+/* The server's threads near both ends of the measured window, for the idle threads' own
+ * context switches and CPU time. */
+static void take_idle_tasks(struct run_state *st, double now)
+{
+    if (!st->want_tasks || st->t_measure <= 0)
+        return;
+    double from = st->t_measure + IDLE_TASKS_MARGIN_S;
+    double to = st->t_measure + st->spec.duration_s - IDLE_TASKS_MARGIN_S;
+    if (!st->tasks0.tasks && now >= from)
+        sample_tasks(st->server.pid, now - st->t_run0, &st->tasks0);
+    else if (st->tasks0.tasks && !st->tasks1.tasks && now >= to)
+        sample_tasks(st->server.pid, now - st->t_run0, &st->tasks1);
+}
+
 static int wait_client(struct run_state *st, struct proc *p, double budget_s, const char *phase,
                        double phase_s)
 {
@@ -444,6 +493,7 @@ static int wait_client(struct run_state *st, struct proc *p, double budget_s, co
         double now = proc_now();
         if (now > end)
             return -ETIMEDOUT;
+        take_idle_tasks(st, now);
         if (st->ctx->tick) {
             double left = phase_s - (now - start);
             const char *ph = phase;
@@ -473,7 +523,7 @@ static int run_warmup(struct run_state *st, const char *tool_path, const char *u
     const struct run_spec *r = &st->spec;
     struct loadgen_argv a;
     loadgen_build(&a, r, tool_path, NULL, url, r->warmup_s, 0, st->ctx->env->n_load_cpus, NULL);
-    struct proc_opts o = {&st->ctx->env->load_cpus, st->warm_out, st->warm_out};
+    struct proc_opts o = {&st->ctx->env->load_cpus, st->warm_out, st->warm_out, NULL};
     if (proc_spawn(&st->warm, "wrk", a.argv, &o) < 0)
         return -errno;
     int rc = wait_client(st, &st->warm, r->warmup_s + CLIENT_SLACK_S, "warm-up", r->warmup_s);
@@ -493,16 +543,18 @@ static int run_client(struct run_state *st, const char *tool_path, const char *u
     for (int i = 1; i < a.argc; i++)
         json_array_append_new(jargv, json_string(a.argv[i]));
     json_object_set_new(st->run, "client_argv", jargv);
-    struct proc_opts o = {&st->ctx->env->load_cpus, st->client_out, st->client_err};
+    struct proc_opts o = {&st->ctx->env->load_cpus, st->client_out, st->client_err, NULL};
     st->t_client_start = proc_now();
     st->t_measure = st->t_client_start + warm;
     if (proc_spawn(&st->client, r->tool == TOOL_WRK ? "wrk" : "c10k-load", a.argv, &o) < 0) {
         set_status(st, "failed", "cannot start %s: %s", tool_path, strerror(errno));
         return -1;
     }
+    sampler_watch_client(&st->sampler, st->client.pid);
     double budget = warm + r->duration_s + CLIENT_SLACK_S;
     int rc = wait_client(st, &st->client, budget, "measuring", warm + r->duration_s);
     st->t_client_end = proc_now();
+    sampler_watch_client(&st->sampler, 0);
     if (rc == -EINTR) {
         set_status(st, "interrupted", "interrupted");
         proc_stop(&st->client, 1000);
@@ -680,6 +732,16 @@ static double f_vsize(const struct sample *s, const struct sample *b)
     return (double)s->vsize_bytes;
 }
 
+static double f_rss_delta(const struct sample *s, const struct sample *b)
+{
+    return (double)s->rss_bytes - (double)b->rss_bytes;
+}
+
+static double f_vsize_delta(const struct sample *s, const struct sample *b)
+{
+    return (double)s->vsize_bytes - (double)b->vsize_bytes;
+}
+
 static double f_threads(const struct sample *s, const struct sample *b)
 {
     (void)b;
@@ -714,8 +776,9 @@ static double window_median(const struct run_state *st, double w0, double w1, sa
     size_t n = 0;
     for (size_t i = 0; i < st->sampler.n; i++) {
         const struct sample *s = &st->sampler.samples[i];
-        if (s->alive && s->t >= w0 && s->t <= w1)
-            v[n++] = f(s, &st->base);
+        double x = s->alive && s->t >= w0 && s->t <= w1 ? f(s, &st->base) : NAN;
+        if (isfinite(x))
+            v[n++] = x;
     }
     return median(v, n);
 }
@@ -747,7 +810,86 @@ static double f_inuse(const struct sample *s, const struct sample *b)
     return (double)s->tcp_inuse;
 }
 
-/* Memory: the server's, the machine's kernel memory, and per open connection. */
+static double f_cg_kernel(const struct sample *s, const struct sample *b)
+{
+    return s->cg.ok && b->cg.ok ? (double)(s->cg.kernel_bytes - b->cg.kernel_bytes) : NAN;
+}
+
+static double f_cg_sock(const struct sample *s, const struct sample *b)
+{
+    return s->cg.ok && b->cg.ok ? (double)(s->cg.sock_bytes - b->cg.sock_bytes) : NAN;
+}
+
+static double f_cg_kstack(const struct sample *s, const struct sample *b)
+{
+    return s->cg.ok && b->cg.ok && s->cg.kernel_stack_bytes >= 0
+               ? (double)(s->cg.kernel_stack_bytes - b->cg.kernel_stack_bytes)
+               : NAN;
+}
+
+static double f_cg_ptables(const struct sample *s, const struct sample *b)
+{
+    return s->cg.ok && b->cg.ok && s->cg.page_tables_bytes >= 0
+               ? (double)(s->cg.page_tables_bytes - b->cg.page_tables_bytes)
+               : NAN;
+}
+
+static double f_cg_slab(const struct sample *s, const struct sample *b)
+{
+    return s->cg.ok && b->cg.ok && s->cg.slab_bytes >= 0
+               ? (double)(s->cg.slab_bytes - b->cg.slab_bytes)
+               : NAN;
+}
+
+static double f_machine_kernel(const struct sample *s, const struct sample *b)
+{
+    return f_kstack(s, b) + f_ptables(s, b) + f_tcp(s, b) + f_slab(s, b);
+}
+
+/* How far a field moved between the samples of the window (max - min): the noise a delta
+ * must stand above. NaN when fewer than two samples. */
+static double window_spread(const struct run_state *st, double w0, double w1, sample_field f)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    size_t n = 0;
+    for (size_t i = 0; i < st->sampler.n; i++) {
+        const struct sample *s = &st->sampler.samples[i];
+        double v = s->alive && s->t >= w0 && s->t <= w1 ? f(s, &st->base) : NAN;
+        if (!isfinite(v))
+            continue;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        n++;
+    }
+    return n >= 2 ? hi - lo : NAN;
+}
+
+/* One per-connection figure: the window's median change over the baseline, divided by the
+ * connections, or null when that change is within the method's resolution (the kernel's
+ * charge batches, the window's own spread): a figure that small, or below zero, is not one.
+ * Its name joins below[] then. */
+static json_t *per_conn(const struct run_state *st, double w0, double w1, sample_field f,
+                        double conns, double granularity, const char *name, json_t *below,
+                        double *value)
+{
+    double delta = window_median(st, w0, w1, f);
+    double spread = window_spread(st, w0, w1, f);
+    double resolution = isfinite(spread) && spread > granularity ? spread : granularity;
+    *value = NAN;
+    if (!isfinite(delta))
+        return json_null();
+    if (delta < resolution) {
+        json_array_append_new(below, json_pack("{s:s, s:f}", "figure", name, "resolution_bytes",
+                                               resolution / conns));
+        *value = 0; /* for the sums: nothing measurable */
+        return json_null();
+    }
+    *value = delta / conns;
+    return json_real(*value);
+}
+
+/* Memory: the server's, its kernel memory (its own cgroup where it has one, the machine's as
+ * the second source), and per open connection. */
 static void summarise_memory(struct run_state *st)
 {
     const struct run_spec *r = &st->spec;
@@ -775,6 +917,22 @@ static void summarise_memory(struct run_state *st)
     json_object_set_new(server, "connections_held_peak", json_real(held > 0 ? held : 0));
     json_object_set_new(server, "samples_in_window", json_integer((json_int_t)n));
 
+    /* The server's own kernel memory, from its cgroup, against the baseline before the load. */
+    int cg = st->in_cgroup && b->cg.ok;
+    json_object_set_new(
+        server, "cgroup",
+        cg ? json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:I}", "version", st->cg.version,
+                       "path", st->cg.rel, "kernel_delta_bytes",
+                       num_or_null(window_median(st, w0, w1, f_cg_kernel)), "sock_delta_bytes",
+                       num_or_null(window_median(st, w0, w1, f_cg_sock)),
+                       "kernel_stack_delta_bytes",
+                       num_or_null(window_median(st, w0, w1, f_cg_kstack)),
+                       "page_tables_delta_bytes",
+                       num_or_null(window_median(st, w0, w1, f_cg_ptables)), "slab_delta_bytes",
+                       num_or_null(window_median(st, w0, w1, f_cg_slab)), "kernel_baseline_bytes",
+                       (json_int_t)b->cg.kernel_bytes)
+           : json_null());
+
     /* Machine-wide kernel memory in the window, against the baseline before the load. */
     double ks = window_median(st, w0, w1, f_kstack), pt = window_median(st, w0, w1, f_ptables);
     double tcp = window_median(st, w0, w1, f_tcp), slab = window_median(st, w0, w1, f_slab);
@@ -792,15 +950,207 @@ static void summarise_memory(struct run_state *st)
         json_object_set_new(st->run, "per_connection", json_null());
         return;
     }
-    double c = (double)conns;
-    double user = (rss - (double)b->rss_bytes) / c;
-    double kernel = (ks + pt + tcp + slab) / c;
+    double c = (double)conns, g = cgmem_resolution_bytes(), page = (double)sysconf(_SC_PAGESIZE);
+    json_t *below = json_array();
+    double user, kernel, mk, v;
+    json_t *pc = json_object();
+    json_object_set_new(pc, "connections", json_integer((json_int_t)conns));
+    json_object_set_new(pc, "rss_bytes", per_conn(st, w0, w1, f_rss_delta, c, page, "rss_bytes",
+                                                  below, &user));
+    json_t *mach = json_object();
+    json_object_set_new(mach, "kernel_bytes", per_conn(st, w0, w1, f_machine_kernel, c, g,
+                                                       "machine.kernel_bytes", below, &mk));
+    json_object_set_new(mach, "kernel_stack_bytes", per_conn(st, w0, w1, f_kstack, c, page,
+                                                             "machine.kernel_stack_bytes", below, &v));
+    json_object_set_new(mach, "page_tables_bytes", per_conn(st, w0, w1, f_ptables, c, page,
+                                                            "machine.page_tables_bytes", below, &v));
+    json_object_set_new(mach, "tcp_mem_bytes", per_conn(st, w0, w1, f_tcp, c, page,
+                                                        "machine.tcp_mem_bytes", below, &v));
+    json_object_set_new(mach, "slab_bytes", per_conn(st, w0, w1, f_slab, c, g,
+                                                     "machine.slab_bytes", below, &v));
+    if (cg) {
+        double ck;
+        json_t *cgo = json_object();
+        json_object_set_new(cgo, "kernel_bytes", per_conn(st, w0, w1, f_cg_kernel, c, g,
+                                                          "cgroup.kernel_bytes", below, &ck));
+        json_object_set_new(cgo, "sock_bytes", per_conn(st, w0, w1, f_cg_sock, c, g,
+                                                        "cgroup.sock_bytes", below, &v));
+        if (st->cg.version == 2) {
+            json_object_set_new(cgo, "kernel_stack_bytes",
+                                per_conn(st, w0, w1, f_cg_kstack, c, g,
+                                         "cgroup.kernel_stack_bytes", below, &v));
+            json_object_set_new(cgo, "page_tables_bytes",
+                                per_conn(st, w0, w1, f_cg_ptables, c, g,
+                                         "cgroup.page_tables_bytes", below, &v));
+            json_object_set_new(cgo, "slab_bytes", per_conn(st, w0, w1, f_cg_slab, c, g,
+                                                            "cgroup.slab_bytes", below, &v));
+        }
+        json_object_set_new(pc, "cgroup", cgo);
+        kernel = ck;
+        json_object_set_new(pc, "kernel_bytes", json_deep_copy(json_object_get(cgo, "kernel_bytes")));
+    } else {
+        json_object_set_new(pc, "cgroup", json_null());
+        kernel = mk;
+        json_object_set_new(pc, "kernel_bytes", json_deep_copy(json_object_get(mach, "kernel_bytes")));
+    }
+    json_object_set_new(pc, "kernel_source", json_string(cgmem_source(cg ? st->cg.version : 0)));
+    json_object_set_new(pc, "machine", mach);
+    json_object_set_new(pc, "total_bytes", isfinite(user) && isfinite(kernel)
+                                               ? json_real(user + kernel)
+                                               : json_null());
+    json_object_set_new(pc, "vsize_bytes", per_conn(st, w0, w1, f_vsize_delta, c, page,
+                                                    "vsize_bytes", below, &v));
+    json_object_set_new(pc, "below_resolution", below);
+    json_object_set_new(st->run, "per_connection", pc);
+}
+
+/* The load generator's CPU seconds per second over the measured window, from the first and
+ * last samples inside it that read it; NaN with fewer than two. */
+static double client_cores(const struct run_state *st)
+{
+    double w0 = st->t_measure - st->t_run0, w1 = st->t_client_end - st->t_run0;
+    const struct sample *first = NULL, *last = NULL;
+    for (size_t i = 0; i < st->sampler.n; i++) {
+        const struct sample *s = &st->sampler.samples[i];
+        if (s->client_cpu_s < 0 || s->t < w0 || s->t > w1)
+            continue;
+        if (!first)
+            first = s;
+        last = s;
+    }
+    if (!first || last == first || last->t <= first->t)
+        return NAN;
+    return (last->client_cpu_s - first->client_cpu_s) / (last->t - first->t);
+}
+
+/* Which side set the pace: a throughput figure measures the server only when its CPUs were
+ * saturated; when they were not and the load generator's were, the run is load-bound. */
+static void summarise_saturation(struct run_state *st, double server_cores)
+{
+    const struct bench_env *env = st->ctx->env;
+    const struct run_spec *r = &st->spec;
+    int server_cpus = r->server_all_cpus ? env->cpus_allowed : env->n_server_cpus;
+    if (server_cpus < 1)
+        server_cpus = env->cpus_allowed > 0 ? env->cpus_allowed : 1;
+    int load_cpus = env->n_load_cpus > 0 ? env->n_load_cpus : 1;
+    int threads = r->concurrency < load_cpus ? (r->concurrency > 0 ? r->concurrency : 1) : load_cpus;
+    double ccores = client_cores(st);
+    double sbusy = server_cores / server_cpus, cbusy = ccores / threads;
+    const char *bottleneck;
+    if (r->rate > 0)
+        bottleneck = "fixed rate";
+    else if (sbusy >= SATURATED_SHARE)
+        bottleneck = "server";
+    else if (!isfinite(cbusy))
+        bottleneck = "unknown";
+    else if (cbusy >= SATURATED_SHARE)
+        bottleneck = "load generator";
+    else
+        bottleneck = "neither";
+    int load_bound = strcmp(bottleneck, "load generator") == 0;
     json_object_set_new(
-        st->run, "per_connection",
-        json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "connections", (json_int_t)conns,
-                  "rss_bytes", user, "kernel_bytes", kernel, "total_bytes", user + kernel,
-                  "vsize_bytes", (vsize - (double)b->vsize_bytes) / c, "kernel_stack_bytes", ks / c,
-                  "page_tables_bytes", pt / c, "tcp_mem_bytes", tcp / c, "slab_bytes", slab / c));
+        st->run, "saturation",
+        json_pack("{s:f, s:i, s:o, s:o, s:i, s:s, s:b, s:f}", "server_busy", sbusy, "server_cpus",
+                  server_cpus, "client_cores", num_or_null(ccores), "client_busy",
+                  num_or_null(cbusy), "client_threads", threads, "bottleneck", bottleneck,
+                  "load_bound", load_bound, "threshold", SATURATED_SHARE));
+    json_object_set_new(st->run, "load_bound", json_boolean(load_bound));
+    if (load_bound)
+        add_note(st,
+                 "load-bound: the server's CPU was %.0f%% busy while the load generator's "
+                 "%d thread%s %.0f%%: the generator limited the load, so compare this level by "
+                 "CPU time per request, not by throughput or latency",
+                 100 * sbusy, threads, threads == 1 ? " was" : "s were", 100 * cbusy);
+}
+
+/* What the idle connections' threads did themselves in the window: every thread that was
+ * there at both ends, less the server's own (as many as it had before the load: the
+ * acceptor, timers) and less the busiest ones, one per busy connection. */
+static void summarise_idle_tasks(struct run_state *st)
+{
+    const struct task_snapshot *a = &st->tasks0, *b = &st->tasks1;
+    if (!st->want_tasks)
+        return;
+    if (!a->tasks || !b->tasks || b->t <= a->t) {
+        json_object_set_new(st->run, "idle_threads",
+                            json_pack("{s:s}", "error",
+                                      "the threads were not read at both ends of the window"));
+        return;
+    }
+    size_t n = a->n < b->n ? a->n : b->n;
+    struct idle_task {
+        double switches, cpu_s, slices, run_s;
+    } *d = calloc(n ? n : 1, sizeof *d);
+    if (!d)
+        return;
+    size_t m = 0, i = 0, j = 0;
+    long ticks = sysconf(_SC_CLK_TCK);
+    while (i < a->n && j < b->n) {
+        if (a->tasks[i].tid < b->tasks[j].tid) {
+            i++;
+        } else if (a->tasks[i].tid > b->tasks[j].tid) {
+            j++;
+        } else {
+            const struct task_counters *x = &a->tasks[i], *y = &b->tasks[j];
+            /* The lowest thread ids are the server's own, started before any connection. */
+            if ((long long)i >= (long long)st->base.threads && m < n) {
+                d[m].switches = (double)(y->ctx_voluntary + y->ctx_involuntary) -
+                                (double)(x->ctx_voluntary + x->ctx_involuntary);
+                d[m].cpu_s = (double)(y->utime_ticks + y->stime_ticks -
+                                      x->utime_ticks - x->stime_ticks) /
+                             (double)ticks;
+                d[m].slices = (double)y->timeslices - (double)x->timeslices;
+                d[m].run_s = ((double)y->run_ns - (double)x->run_ns) / 1e9;
+                m++;
+            }
+            i++;
+            j++;
+        }
+    }
+    /* Leave out the busy connections' threads: the ones that switched most. */
+    for (size_t k = 1; k < m; k++) {
+        struct idle_task x = d[k];
+        size_t q = k;
+        while (q > 0 && d[q - 1].switches < x.switches) {
+            d[q] = d[q - 1];
+            q--;
+        }
+        d[q] = x;
+    }
+    size_t busy = (size_t)st->spec.concurrency < m ? (size_t)st->spec.concurrency : m;
+    double sw = 0, cpu = 0, slices = 0, run = 0, busy_sw = 0, most = 0;
+    for (size_t k = 0; k < m; k++) {
+        if (k < busy) {
+            busy_sw += d[k].switches;
+            continue;
+        }
+        sw += d[k].switches;
+        cpu += d[k].cpu_s;
+        slices += d[k].slices;
+        run += d[k].run_s;
+        if (d[k].switches > most)
+            most = d[k].switches;
+    }
+    size_t idle = m - busy;
+    double span = b->t - a->t;
+    double per = idle > 0 ? 1.0 / ((double)idle * span) : NAN;
+    json_object_set_new(
+        st->run, "idle_threads",
+        json_pack("{s:I, s:I, s:f, s:f, s:f, s:o, s:o, s:f, s:f, s:o, s:o, s:b, s:s}", "threads",
+                  (json_int_t)idle, "busy_threads_left_out", (json_int_t)busy, "window_s", span,
+                  "switches", sw, "cpu_s", cpu,
+                  "switches_per_thread_per_s", num_or_null(sw * per),
+                  "cpu_us_per_thread_per_s", num_or_null(cpu * 1e6 * per), "most_switches_one_thread",
+                  most, "busy_switches_per_thread_per_s",
+                  busy > 0 ? busy_sw / ((double)busy * span) : 0,
+                  "timeslices_per_thread_per_s",
+                  a->has_schedstat && b->has_schedstat ? num_or_null(slices * per) : json_null(),
+                  "run_us_per_thread_per_s",
+                  a->has_schedstat && b->has_schedstat ? num_or_null(run * 1e6 * per) : json_null(),
+                  "schedstat", a->has_schedstat && b->has_schedstat, "source",
+                  "/proc/PID/task/*/status (switches), stat (CPU ticks), schedstat (time on CPU "
+                  "and timeslices)"));
+    free(d);
 }
 
 /* Server, machine and per-connection figures from the snapshots and the samples. */
@@ -853,6 +1203,8 @@ static void summarise(struct run_state *st, json_t *client)
     json_object_set_new(server, "cpu_system_s",
                         json_real(st->after.cpu_system_s - st->before.cpu_system_s));
     json_object_set_new(server, "cpu_cores", json_real(wall > 0 ? cpu / wall : 0));
+    summarise_saturation(st, wall > 0 ? cpu / wall : 0);
+    summarise_idle_tasks(st);
     json_object_set_new(server, "cpu_us_per_request",
                         reqs > 0 ? json_real(cpu * 1e6 / (double)reqs) : json_null());
     json_object_set_new(server, "ctx_voluntary", json_integer(vol));
@@ -899,9 +1251,6 @@ static void judge_conntrack(struct run_state *st)
                    peak, max, CONNTRACK_HOW);
 }
 
-static void add_note(struct run_state *st, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /* A remark about a run that is not a failure but changes how to read it. */
 static void add_note(struct run_state *st, const char *fmt, ...)
 {
@@ -938,12 +1287,33 @@ static void judge(struct run_state *st, json_t *client)
         }
     }
     double abandoned = json_number_value(json_object_get(client, "abandoned"));
-    if (requests <= 0) {
+    double timeouts = json_number_value(json_object_get(errs, "timeout"));
+    double served = json_number_value(json_object_get(server, "requests"));
+    double good = json_number_value(json_object_get(client, "good_requests"));
+    if (good <= 0 && timeouts > 0 && served > 0) {
+        /* The server worked, but every answer came after the client had given up: a result
+         * (a pool with every worker busy, a queue longer than the timeout), not a failure. */
+        char why[160] = "";
+        const char *threads = NULL;
+        for (int i = 0; i + 1 < st->spec.n_server_args; i++)
+            if (strcmp(st->spec.server_args[i], "--threads") == 0)
+                threads = st->spec.server_args[i + 1];
+        if (strcmp(st->spec.mode, "pool") == 0)
+            snprintf(why, sizeof why, "every worker%s%s%s was busy; ", threads ? " (" : "",
+                     threads ? threads : "", threads ? ")" : "");
+        set_status(st, "errors",
+                   "%srequests waited past the %.0f s timeout: the server answered %.0f requests "
+                   "(%.0f/s) in the window, each after its client had given up (client errors: "
+                   "%s)",
+                   why, st->spec.timeout_s, served,
+                   json_number_value(json_object_get(server, "requests_per_s")),
+                   used ? classes : "none");
+    } else if (requests <= 0) {
         set_status(st, "failed",
                    "no request completed in the measured time (client errors: %s; %.0f requests "
                    "in flight or due when it stopped)",
                    used ? classes : "none", abandoned);
-    } else if (json_number_value(json_object_get(client, "good_requests")) <= 0) {
+    } else if (good <= 0) {
         set_status(st, "failed", "no request succeeded in the measured time (client errors: %s)",
                    used ? classes : "none");
     } else if (total > 0 && total / tried > ERROR_SHARE_OK) {
@@ -1006,9 +1376,20 @@ static json_t *spec_json(const struct run_spec *r)
         "timeout_s", r->timeout_s);
 }
 
+/* The fields every run object has, whatever it reached. */
+static void run_defaults(json_t *run, const struct run_spec *r)
+{
+    json_object_set_new(run, "repetition", json_integer(r->repetition > 0 ? r->repetition : 1));
+    json_object_set_new(run, "saturation", json_null());
+    json_object_set_new(run, "load_bound", json_false());
+    json_object_set_new(run, "idle_threads", json_null());
+    json_object_set_new(run, "scheduler", json_null());
+}
+
 json_t *run_skipped(const struct run_spec *r, const char *status, const char *reason)
 {
     json_t *run = spec_json(r);
+    run_defaults(run, r);
     json_object_set_new(run, "notes", json_array());
     json_object_set_new(run, "status", json_string(status));
     json_object_set_new(run, "reason", json_string(reason));
@@ -1112,6 +1493,7 @@ json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r)
         return run_skipped(r, "skipped", "nginx is not installed (apt-get install nginx-light)");
 
     st.run = spec_json(&st.spec);
+    run_defaults(st.run, &st.spec);
     json_object_set_new(st.run, "server", json_object());
     json_object_set_new(st.run, "limit", json_null());
     json_object_set_new(st.run, "machine", json_null());
@@ -1168,7 +1550,11 @@ json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r)
     free(body);
     st.t_run0 = proc_now();
     sample_take(st.server.pid, 0, 1, &st.base);
-    if (sampler_start(&st.sampler, st.server.pid, st.t_run0, SAMPLE_INTERVAL_S) < 0) {
+    if (st.in_cgroup)
+        cgmem_read(&st.cg, &st.base.cg);
+    st.want_tasks = strcmp(r->scenario, "idle") == 0 && strcmp(r->mode, "thread") == 0;
+    if (sampler_start(&st.sampler, st.server.pid, st.t_run0, SAMPLE_INTERVAL_S,
+                      st.in_cgroup ? &st.cg : NULL) < 0) {
         set_status(&st, "failed", "cannot start the sampler thread");
         goto out;
     }
@@ -1236,6 +1622,9 @@ out:
             json_object_set_new(json_object_get(st.run, "server"), "log_tail",
                                 read_tail(st.server_err, LOG_TAIL_BYTES));
     }
+    cgmem_group_remove(&st.cg);
+    sample_tasks_free(&st.tasks0);
+    sample_tasks_free(&st.tasks1);
     if (proc_interrupted() && strcmp(st.status, "interrupted") != 0 && !client)
         set_status(&st, "interrupted", "interrupted");
     else

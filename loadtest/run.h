@@ -6,6 +6,7 @@
 #ifndef C10K_BENCH_RUN_H
 #define C10K_BENCH_RUN_H
 
+#include "cgmem.h"
 #include "env.h"
 #include "scenarios.h"
 
@@ -23,6 +24,8 @@ struct bench_ctx {
     const char *wrk_script;  /* the Lua script */
     double t0;               /* proc_now() at the session's start */
     double switch_cost_ns;   /* one context switch here (calibration); 0: unknown */
+    const struct cgmem_session *cg; /* a memory cgroup per server, or NULL: machine-wide */
+    const char *perf_path;   /* perf, to sample the scheduler's share; NULL: not sampled */
     /* Called about five times a second while a run waits: phase is "warm-up", "measuring"... */
     void (*tick)(void *arg, const struct run_spec *r, const char *phase, double phase_left_s);
     void *tick_arg;

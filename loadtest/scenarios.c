@@ -207,7 +207,7 @@ static int variants_for(unsigned scen, unsigned modes, int nginx, const struct b
     return n;
 }
 
-static void make_id(struct run_spec *r)
+static void make_id(struct run_spec *r, int repeat)
 {
     char model[48];
     size_t j = 0;
@@ -220,11 +220,15 @@ static void make_id(struct run_spec *r)
         }
     }
     model[j] = '\0';
-    snprintf(r->id, sizeof r->id, "%s-%s-%d", r->scenario, model, r->level);
+    if (repeat > 1)
+        snprintf(r->id, sizeof r->id, "%s-%s-%d-r%d", r->scenario, model, r->level,
+                 r->repetition);
+    else
+        snprintf(r->id, sizeof r->id, "%s-%s-%d", r->scenario, model, r->level);
 }
 
-static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen, unsigned modes,
-                        int nginx, unsigned tools, const struct bench_env *env)
+static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
+                        const struct plan_opts *o, const struct bench_env *env)
 {
     const int *levels;
     const char *name;
@@ -253,18 +257,26 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
         return 0;
     }
     struct variant vs[8];
-    int nv = variants_for(scen, modes, nginx, env, vs);
-    int have_wrk = (tools >> TOOL_WRK) & 1, have_load = (tools >> TOOL_LOAD) & 1;
+    int nv = variants_for(scen, o->modes, o->nginx, env, vs);
+    int have_wrk = (o->tools >> TOOL_WRK) & 1, have_load = (o->tools >> TOOL_LOAD) & 1;
     long long max_conns = env_max_connections(env, 0);
+    int repeat = o->repeat > 1 ? o->repeat : 1;
+    /* The closed-loop scenarios take the generator that loads a server hardest with the load
+     * CPUs: c10k-load (one thread per load CPU), unless wrk is asked for or alone. */
+    enum bench_tool closed = have_load && !(o->prefer_wrk && have_wrk) ? TOOL_LOAD : TOOL_WRK;
+    if (!have_load && !have_wrk)
+        closed = TOOL_LOAD;
 
     for (int li = 0; levels[li] != LEVEL_END; li++) {
         int level = levels[li];
         if (level == LEVEL_MAX)
             level = (int)(scen == SCEN_IDLE ? max_conns - IDLE_BUSY_CONNECTIONS : max_conns);
-        for (int v = 0; v < nv; v++) {
+        for (int k = 0; k < repeat * nv; k++) {
+            int rep = k / nv, v = (k % nv + rep) % nv;
             struct run_spec *r = plan_add(p);
             if (!r)
                 return -ENOMEM;
+            r->repetition = rep + 1;
             r->scenario = name;
             memcpy(r->model, vs[v].model, sizeof r->model);
             memcpy(r->mode, vs[v].mode, sizeof r->mode);
@@ -276,7 +288,7 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
             r->warmup_s = pr->warmup_s;
             r->duration_s = pr->duration_s;
             r->timeout_s = CLIENT_TIMEOUT_S;
-            r->tool = have_wrk ? TOOL_WRK : TOOL_LOAD;
+            r->tool = closed;
             snprintf(r->path, sizeof r->path, "/plaintext");
             switch (scen) {
             case SCEN_SCALE:
@@ -323,27 +335,28 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
                 r->new_connections = (long long)(CHURN_MAX_RATE * (r->warmup_s + r->duration_s));
             else /* wrk opens them twice: warm-up, then the measured run */
                 r->new_connections = (long long)(r->concurrency + r->idle) * 2 + 100;
-            make_id(r);
+            make_id(r, repeat);
         }
     }
     return 0;
 }
 
-int plan_build(struct plan *p, const char *profile, unsigned modes, unsigned scenarios, int nginx,
-               unsigned tools, const struct bench_env *env)
+int plan_build(struct plan *p, const char *profile, const struct plan_opts *o,
+               const struct bench_env *env)
 {
     memset(p, 0, sizeof *p);
     const struct profile *pr = profile_find(profile);
     if (!pr)
         return -EINVAL;
     p->profile = pr->name;
-    p->calibrate = (scenarios & SCEN_CTXSWITCH) != 0;
+    p->calibrate = (o->scenarios & SCEN_CTXSWITCH) != 0;
     p->calib_s = pr->calib_s;
+    p->repeat = o->repeat > 1 ? o->repeat : 1;
     static const unsigned order[] = {SCEN_SCALE, SCEN_IDLE, SCEN_CPU, SCEN_BLOCKING, SCEN_CHURN};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        if (!(scenarios & order[i]))
+        if (!(o->scenarios & order[i]))
             continue;
-        int rc = add_scenario(p, pr, order[i], modes, nginx, tools, env);
+        int rc = add_scenario(p, pr, order[i], o, env);
         if (rc < 0) {
             plan_free(p);
             return rc;

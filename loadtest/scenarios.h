@@ -38,6 +38,7 @@ struct run_spec {
     int server_all_cpus;       /* the server may use every CPU (the cpu scenario) */
     double timeout_s;          /* a request slower than this is a client error */
     long long new_connections; /* how many connections the run may open (an estimate) */
+    int repetition;            /* 1..plan_opts.repeat */
 };
 
 struct plan {
@@ -46,6 +47,7 @@ struct plan {
     int calibrate; /* the ctxswitch scenario: calibrate this machine */
     const char *profile;
     double calib_s; /* its estimated time */
+    int repeat;     /* repetitions of every run */
 };
 
 /* Bits for the models and scenarios. */
@@ -69,10 +71,20 @@ int plan_parse_scenarios(const char *list, unsigned *bits, char *bad, size_t bad
 /* 1 for quick, default, full. */
 int plan_profile_known(const char *name);
 
-/* Builds the runs. tools: which load generators exist (bit 1 << TOOL_WRK, 1 << TOOL_LOAD).
- * Returns 0 or -ENOMEM. */
-int plan_build(struct plan *p, const char *profile, unsigned modes, unsigned scenarios, int nginx,
-               unsigned tools, const struct bench_env *env);
+/* What to plan besides the profile. */
+struct plan_opts {
+    unsigned modes, scenarios; /* MODE_* and SCEN_* bits */
+    int nginx;                 /* nginx beside the models in scale and idle */
+    unsigned tools;            /* load generators that exist: 1 << TOOL_WRK, 1 << TOOL_LOAD */
+    int repeat;                /* every run this many times (0 or 1: once) */
+    int prefer_wrk;            /* drive scale and cpu with wrk where c10k-load would */
+};
+
+/* Builds the runs: levels are the outer loop, then the repetitions, then the models (in an
+ * order that rotates from one repetition to the next). Returns 0, -EINVAL (unknown profile)
+ * or -ENOMEM. */
+int plan_build(struct plan *p, const char *profile, const struct plan_opts *o,
+               const struct bench_env *env);
 void plan_free(struct plan *p);
 
 /* Estimated seconds for one run, start and stop included. */
