@@ -5,16 +5,24 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Thresholds of the verdicts. */
-#define FALL_HOLDS 0.30 /* throughput below peak by this much: the fall is real */
-#define FALL_PARTLY 0.10
-#define SWITCH_HOLDS 0.20 /* share of the server's CPU spent in switches */
-#define SWITCH_PARTLY 0.05
-#define CORES_ONE_LOOP 1.25 /* one loop using at most this many cores is "one core" */
-#define RESIDENT_SHARE 0.10 /* resident part of a stack below this share: "reserved only" */
-#define THOUSANDS 1000
+/* Thresholds of the verdicts; each claim states its own in words too ("thresholds"). */
+#define RESERVED_SHARE 0.5   /* a thread's virtual size grows by this share of its stack: reserved */
+#define MEMORY_RATIO 2.0     /* thread/loop memory per connection: "costs more" */
+#define COST_RATIO 1.25      /* thread/loop CPU per request or p99: "costs more" */
+#define FALL_HOLDS 0.20      /* capacity past 5,000 threads below the best before by this much */
+#define FALL_PARTLY 0.05
+#define SWITCH_GROWTH 1.5    /* total cost per switch grows this much from the fewest threads */
+#define SCHED_GROWTH 0.10    /* or the scheduler's share of CPU grows by 10 points */
+#define MANY_THREADS 5000    /* the claim's "about 5,000 threads" */
+#define IDLE_SCHEDULED 1.0   /* switches per idle thread per second: scheduled */
+#define IDLE_NOTICED 0.01    /* ... noticeably (once every 100 s) */
+#define PARALLEL_SHARE 0.8   /* threads busy on this share of the CPUs: every core */
+#define CORES_OVER_LOOP 1.5  /* and this many times one loop's cores */
+#define LEVEL_LOW 1000       /* claim 5's two levels */
+#define LEVEL_HIGH 10000
 
 void claims_format_bytes(char *buf, size_t len, double bytes)
 {
@@ -35,6 +43,8 @@ static void format_us(char *buf, size_t len, double us)
 {
     if (!isfinite(us))
         snprintf(buf, len, "n/a");
+    else if (us < 10)
+        snprintf(buf, len, "%.2f µs", us);
     else if (us < 1000)
         snprintf(buf, len, "%.0f µs", us);
     else if (us < 1e6)
@@ -43,11 +53,18 @@ static void format_us(char *buf, size_t len, double us)
         snprintf(buf, len, "%.2f s", us / 1e6);
 }
 
+/* ---- Finding runs ---- */
+
 static int usable(const json_t *run)
 {
     const char *st = json_string_value(json_object_get(run, "status"));
     return st && (strcmp(st, "ok") == 0 || strcmp(st, "errors") == 0) &&
            json_is_object(json_object_get(run, "client"));
+}
+
+static int load_bound(const json_t *run)
+{
+    return json_is_true(json_object_get(run, "load_bound"));
 }
 
 static int is(const json_t *run, const char *scenario, const char *model)
@@ -62,20 +79,6 @@ static double level(const json_t *run)
     return results_num(run, "level");
 }
 
-/* The usable run of a model with the highest level. */
-static const json_t *top_run(const json_t *runs, const char *scenario, const char *model)
-{
-    const json_t *best = NULL;
-    size_t i;
-    json_t *r;
-    json_array_foreach(runs, i, r)
-    {
-        if (is(r, scenario, model) && usable(r) && (!best || level(r) > level(best)))
-            best = r;
-    }
-    return best;
-}
-
 static const json_t *run_at(const json_t *runs, const char *scenario, const char *model, double lvl)
 {
     size_t i;
@@ -88,8 +91,9 @@ static const json_t *run_at(const json_t *runs, const char *scenario, const char
     return NULL;
 }
 
-/* The usable run of a model with the most throughput. */
-static const json_t *peak_run(const json_t *runs, const char *scenario, const char *model)
+/* The usable run of a model with the highest level, or the lowest (lowest = 1). */
+static const json_t *end_run(const json_t *runs, const char *scenario, const char *model,
+                             int lowest)
 {
     const json_t *best = NULL;
     size_t i;
@@ -97,10 +101,15 @@ static const json_t *peak_run(const json_t *runs, const char *scenario, const ch
     json_array_foreach(runs, i, r)
     {
         if (is(r, scenario, model) && usable(r) &&
-            (!best || results_num(r, "client.good_per_s") > results_num(best, "client.good_per_s")))
+            (!best || (lowest ? level(r) < level(best) : level(r) > level(best))))
             best = r;
     }
     return best;
+}
+
+static const json_t *top_run(const json_t *runs, const char *scenario, const char *model)
+{
+    return end_run(runs, scenario, model, 0);
 }
 
 /* Throughput: successful responses per second. */
@@ -109,13 +118,35 @@ static double rps(const json_t *run)
     return run ? results_num(run, "client.good_per_s") : NAN;
 }
 
+static double cpu_us(const json_t *run)
+{
+    return run ? results_num(run, "server.cpu_us_per_request") : NAN;
+}
+
+/* Requests per second the server could serve on its CPUs: what it served where its CPUs were
+ * the limit, else what its CPU time per request allows (a load-bound run says nothing about
+ * its throughput, but its CPU per request is its own). */
+static double capacity(const json_t *run, int *estimated)
+{
+    const char *b = json_string_value(results_get(run, "saturation.bottleneck"));
+    *estimated = 0;
+    if (b && strcmp(b, "server") == 0)
+        return rps(run);
+    double cpus = results_num(run, "saturation.server_cpus");
+    *estimated = 1;
+    return isfinite(cpu_us(run)) && cpu_us(run) > 0 ? (isfinite(cpus) ? cpus : 1) * 1e6 / cpu_us(run)
+                                                      : NAN;
+}
+
 static const char *id(const json_t *run)
 {
     return run ? json_string_value(json_object_get(run, "id")) : NULL;
 }
 
+/* ---- Building one claim ---- */
+
 struct text {
-    char s[1536];
+    char s[2048];
     size_t len;
 };
 
@@ -123,7 +154,7 @@ static void add(struct text *t, const char *fmt, ...) __attribute__((format(prin
 
 static void add(struct text *t, const char *fmt, ...)
 {
-    if (t->len >= sizeof t->s)
+    if (t->len >= sizeof t->s - 1)
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -135,337 +166,684 @@ static void add(struct text *t, const char *fmt, ...)
         t->len = sizeof t->s - 1;
 }
 
-static json_t *evidence(const json_t *a, const json_t *b, const json_t *c)
+/* One claim as it is judged from one set of runs. */
+struct claim {
+    const char *id, *claim, *folklore, *thresholds;
+    struct text measured, note;
+    const char *verdict;
+    int surprising;
+    json_t *figures;  /* name -> number: what decides the verdict */
+    json_t *evidence; /* run ids */
+    json_t *sources;  /* what each figure comes from */
+};
+
+static void claim_init(struct claim *c, const char *cid, const char *text, const char *folklore,
+                       const char *thresholds)
 {
-    json_t *arr = json_array();
-    const json_t *all[] = {a, b, c};
-    for (int i = 0; i < 3; i++)
-        if (all[i])
-            json_array_append_new(arr, json_string(id(all[i])));
-    return arr;
+    memset(c, 0, sizeof *c);
+    c->id = cid;
+    c->claim = text;
+    c->folklore = folklore;
+    c->thresholds = thresholds;
+    c->verdict = "not measured";
+    c->figures = json_object();
+    c->evidence = json_array();
+    c->sources = json_array();
 }
 
-static void claim(json_t *claims, const char *cid, const char *text, const char *folklore,
-                  const struct text *measured, const char *verdict, int surprising,
-                  const char *note, json_t *ev)
+static void figure(struct claim *c, const char *name, double v)
 {
-    json_array_append_new(claims, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o}", "id", cid,
-                                            "claim", text, "folklore", folklore, "measured",
-                                            measured->len ? measured->s : "not measured", "verdict",
-                                            verdict, "surprising", surprising, "note",
-                                            note ? note : "", "evidence", ev ? ev : json_array()));
+    json_object_set_new(c->figures, name, isfinite(v) ? json_real(v) : json_null());
 }
 
-static void claim_stack(json_t *claims, const json_t *root)
+static void cite(struct claim *c, const json_t *run)
 {
+    if (!run)
+        return;
+    size_t i;
+    json_t *e;
+    json_array_foreach(c->evidence, i, e)
+    {
+        if (strcmp(json_string_value(e), id(run)) == 0)
+            return;
+    }
+    json_array_append_new(c->evidence, json_string(id(run)));
+}
+
+static void source(struct claim *c, const char *text)
+{
+    json_array_append_new(c->sources, json_string(text));
+}
+
+static json_t *claim_json(struct claim *c)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o}", "id", c->id,
+                          "claim", c->claim, "folklore", c->folklore, "measured",
+                          c->measured.len ? c->measured.s : "not measured", "verdict", c->verdict,
+                          "surprising", c->surprising, "note", c->note.s, "thresholds",
+                          c->thresholds, "figures", c->figures, "evidence", c->evidence,
+                          "sources", c->sources);
+    return o;
+}
+
+/* ---- The seven claims ---- */
+
+/* 1. Threads reserve their stack up front. */
+static json_t *claim_stack(const json_t *root)
+{
+    struct claim c;
+    claim_init(&c, "stack",
+               "Threads reserve their stack up front: every thread takes preallocated stack "
+               "space out of the process's virtual memory when it is created.",
+               "Threads cost 8 MiB each.",
+               "holds when an idle thread's creation grows the virtual size by at least half "
+               "its stack size; does not hold below that");
     const json_t *runs = json_object_get(root, "runs");
     json_t *it = results_get(root, "calibration.idle_thread");
-    struct text m = {0};
-    const char *verdict = "not measured";
-    int surprising = 0;
     double vsz = results_num(it, "vsize_bytes"), rss = results_num(it, "rss_bytes");
-    double ks = results_num(it, "kernel_stack_bytes"), pt = results_num(it, "page_tables_bytes");
-    char a[32], b[32], c[32], d[32];
+    double stack = results_num(it, "stack_size_bytes");
+    char a[32], b[32], d[32];
     if (isfinite(vsz) && isfinite(rss)) {
+        source(&c, "calibration: VmSize and VmRSS of this process around creating idle threads");
         claims_format_bytes(a, sizeof a, vsz);
         claims_format_bytes(b, sizeof b, rss);
-        claims_format_bytes(c, sizeof c, ks);
-        claims_format_bytes(d, sizeof d, pt);
-        add(&m,
-            "An idle thread here reserves %s of address space but only %s of it becomes "
-            "resident; the kernel adds %s of kernel stack and %s of page tables.",
-            a, b, c, d);
-        verdict = rss < RESIDENT_SHARE * vsz ? "partly" : "holds";
+        claims_format_bytes(d, sizeof d, stack);
+        add(&c.measured,
+            "Each idle thread created here grew the virtual size by %s (its stack is %s) and "
+            "the resident memory by %s.",
+            a, d, b);
+        figure(&c, "reserved_bytes_per_thread", vsz);
+        figure(&c, "resident_bytes_per_thread", rss);
+        if (!isfinite(stack) || stack <= 0)
+            stack = 8.0 * 1024 * 1024;
+        c.verdict = vsz >= RESERVED_SHARE * stack ? "holds" : "does not hold";
+        c.surprising = vsz < RESERVED_SHARE * stack;
     }
     const json_t *t = top_run(runs, "idle", "thread");
-    if (!t)
+    if (!t || !json_is_object(json_object_get(t, "per_connection")))
         t = top_run(runs, "scale", "thread");
     if (t && json_is_object(json_object_get(t, "per_connection"))) {
-        claims_format_bytes(a, sizeof a, results_num(t, "per_connection.vsize_bytes"));
-        claims_format_bytes(b, sizeof b, results_num(t, "per_connection.rss_bytes"));
-        claims_format_bytes(c, sizeof c, results_num(t, "per_connection.kernel_bytes"));
-        add(&m,
-            " With %.0f connections (%s), thread-per-connection grew by %s of virtual size, "
-            "%s resident and %s of kernel memory per connection.",
-            level(t), id(t), a, b, c);
+        source(&c, "the thread server under load: /proc/PID/status VmSize and VmRSS per "
+                   "connection");
+        double v = results_num(t, "per_connection.vsize_bytes");
+        double r = results_num(t, "per_connection.rss_bytes");
+        claims_format_bytes(a, sizeof a, v);
+        claims_format_bytes(b, sizeof b, r);
+        add(&c.measured, " The thread server with %.0f connections (%s): %s of virtual size and %s "
+                         "resident per connection.",
+            level(t), id(t), a, isfinite(r) ? b : "too little to measure");
+        figure(&c, "run_vsize_bytes_per_connection", v);
+        cite(&c, t);
     }
-    claim(claims, "stack", "Each thread reserves its whole stack (8 MiB by default) up front.",
-          "Threads cost 8 MiB each, so a few thousand of them exhaust memory.", &m, verdict,
-          surprising,
-          "The reservation is address space, not memory: pages of the stack become resident "
-          "only when touched. It still counts against vm.overcommit_memory=2, a cgroup's "
-          "memory limit only as far as it is touched, and vm.max_map_count (two mappings per "
-          "thread).",
-          evidence(t, NULL, NULL));
+    json_t *as = results_get(root, "calibration.address_space");
+    if (json_is_object(as)) {
+        source(&c, "calibration: threads created under RLIMIT_AS until pthread_create fails");
+        double lim = results_num(as, "limit_bytes");
+        double nd = results_num(as, "threads_default_stack"),
+               ns = results_num(as, "threads_small_stack");
+        claims_format_bytes(a, sizeof a, lim);
+        claims_format_bytes(b, sizeof b, results_num(as, "default_stack_bytes"));
+        claims_format_bytes(d, sizeof d, results_num(as, "small_stack_bytes"));
+        add(&c.measured,
+            " Where it binds: under an address-space limit (RLIMIT_AS) of %s, %.0f threads fit "
+            "with %s stacks and %.0f%s with %s stacks.",
+            a, nd, b, ns,
+            json_is_null(json_object_get(as, "small_stack_error")) ? " (the cap)" : "", d);
+        figure(&c, "threads_under_rlimit_as_default_stack", nd);
+        figure(&c, "threads_under_rlimit_as_small_stack", ns);
+    }
+    add(&c.note,
+        "The reservation is address space, not memory: a stack's pages become resident only "
+        "when touched. It binds where address space is limited (RLIMIT_AS, a 32-bit process), "
+        "under vm.overcommit_memory=2 (the commit limit counts it) and through "
+        "vm.max_map_count (two mappings per thread); --stack-size shrinks it.");
+    return claim_json(&c);
 }
 
-static void claim_throughput(json_t *claims, const json_t *runs)
+/* 2. Threads are resource-intensive. */
+static json_t *claim_resources(const json_t *root)
 {
-    struct text m = {0};
-    const char *verdict = "not measured";
-    int surprising = 0;
-    const json_t *top = top_run(runs, "scale", "thread");
-    const json_t *peak = peak_run(runs, "scale", "thread");
-    const json_t *loop = top ? run_at(runs, "scale", "loop", level(top)) : NULL;
-    const char *note = "";
-    if (top && peak && level(top) >= THOUSANDS) {
-        double fall = 1 - rps(top) / rps(peak);
-        add(&m,
-            "Thread-per-connection peaked at %.0f req/s with %.0f connections and gave "
-            "%.0f req/s with %.0f",
-            rps(peak), level(peak), rps(top), level(top));
-        char p99[32];
-        format_us(p99, sizeof p99, results_num(top, "client.latency_us.p99"));
-        add(&m, " (p99 %s)", p99);
-        double held = results_num(top, "server.connections_held_peak");
-        if (isfinite(held) && held < 0.9 * level(top))
-            add(&m, ", holding at most %.0f of them at once (the rest waited to be accepted)",
-                held);
-        if (loop) {
-            format_us(p99, sizeof p99, results_num(loop, "client.latency_us.p99"));
-            add(&m, "; the loop gave %.0f req/s (p99 %s) there", rps(loop), p99);
-        }
-        add(&m, ".");
-        if (fall > FALL_HOLDS) {
-            verdict = "holds";
-        } else if (fall > FALL_PARTLY) {
-            verdict = "partly";
-        } else {
-            verdict = "does not hold";
-            surprising = 1;
-            note = "Throughput held up at thousands of threads: the threads are mostly blocked "
-                   "and the kernel's scheduler picks the runnable ones in O(log n), so their "
-                   "number matters less than the switches per request. Latency is where it "
-                   "shows, if anywhere.";
-        }
-        if (loop && rps(top) > rps(loop)) {
-            surprising = 1;
-            note = "Thread-per-connection served more requests per second than one event loop "
-                   "at this concurrency: with the load on another core, blocking reads on "
-                   "many threads kept up with one loop.";
-        }
-    } else if (top) {
-        add(&m,
-            "The thread runs went up to %.0f connections only (profile too small to "
-            "judge).",
-            level(top));
-    }
-    claim(claims, "throughput", "Throughput falls once there are thousands of threads.",
-          "Past a few thousand threads the scheduler thrashes and throughput collapses.", &m,
-          verdict, surprising, note, evidence(peak, top, loop));
-}
-
-static void claim_switching(json_t *claims, const json_t *root)
-{
+    struct claim c;
+    claim_init(&c, "resources",
+               "Threads are resource-intensive: creating and keeping a thread costs "
+               "operating-system resources an event loop does not spend.",
+               "A thread is heavy; an event loop's connection is a few hundred bytes.",
+               "holds when a connection costs the thread server at least 2x the loop's memory "
+               "(user + kernel) and a new connection at least 1.25x the loop's CPU; partly when "
+               "one of the two; does not hold when neither");
     const json_t *runs = json_object_get(root, "runs");
-    struct text m = {0};
-    const char *verdict = "not measured";
-    int surprising = 0;
-    const char *note = "The share counts the direct cost of a switch as measured by the "
-                       "ping-pong; caches and TLB entries lost to the other thread come on top.";
-    double cost = results_num(root, "calibration.context_switch.switch_cost_ns");
-    const json_t *t = top_run(runs, "scale", "thread");
-    const json_t *l = t ? run_at(runs, "scale", "loop", level(t)) : NULL;
-    if (t && isfinite(cost)) {
-        double share = results_num(t, "server.switch_cpu_share");
-        add(&m,
-            "One switch costs %.2f µs here. At %.0f connections thread-per-connection made "
-            "%.0f switches/s (%.2f per request), about %.1f%% of its CPU time",
-            cost / 1000, level(t), results_num(t, "server.ctx_per_s"),
-            results_num(t, "server.ctx_per_request"), 100 * share);
-        if (l)
-            add(&m, "; the loop made %.2f per request (%.1f%%)",
-                results_num(l, "server.ctx_per_request"),
-                100 * results_num(l, "server.switch_cpu_share"));
-        add(&m, ".");
-        if (!isfinite(share))
-            verdict = "not measured";
-        else if (share > SWITCH_HOLDS)
-            verdict = "holds";
-        else if (share > SWITCH_PARTLY)
-            verdict = "partly";
-        else {
-            verdict = "does not hold";
-            surprising = 1;
-        }
-    } else if (t) {
-        add(&m,
-            "Switches were counted (%.2f per request at %.0f connections) but the "
-            "ctxswitch calibration did not run, so their cost is unknown.",
-            results_num(t, "server.ctx_per_request"), level(t));
+    char a[32], b[32], d[32];
+    json_t *tc = results_get(root, "calibration.thread_create");
+    json_t *it = results_get(root, "calibration.idle_thread");
+    if (json_is_object(tc) && json_is_object(it)) {
+        source(&c, "calibration: pthread_create and an idle thread's KernelStack, PageTables "
+                   "and VmRSS");
+        claims_format_bytes(a, sizeof a, results_num(it, "kernel_stack_bytes"));
+        claims_format_bytes(b, sizeof b, results_num(it, "page_tables_bytes"));
+        claims_format_bytes(d, sizeof d, results_num(it, "rss_bytes"));
+        add(&c.measured,
+            "Creating a thread costs %.1f µs (%.1f µs with a fresh stack); an idle thread "
+            "holds %s of kernel stack, %s of page tables and %s resident.",
+            results_num(tc, "create_join_ns") / 1000, results_num(tc, "create_alive_ns") / 1000,
+            a, b, d);
+        figure(&c, "create_us", results_num(tc, "create_join_ns") / 1000);
     }
-    claim(claims, "switching", "Threads lose much of their CPU time to context switches.",
-          "Context switches are what makes threads slow.", &m, verdict, surprising, note,
-          evidence(t, l, NULL));
-}
-
-static void claim_idle(json_t *claims, const json_t *runs)
-{
-    struct text m = {0};
-    const char *verdict = "not measured";
-    int surprising = 0;
-    const char *note = "A thread blocked in read() is not scheduled: it costs memory, a pid "
-                       "and a kernel stack, not CPU.";
+    int costlier = 0, judged = 0;
     const json_t *t = top_run(runs, "idle", "thread");
     const json_t *l = t ? run_at(runs, "idle", "loop", level(t)) : NULL;
-    const json_t *t0 = run_at(runs, "idle", "thread", 0);
-    if (t && l && level(t) > 0) {
-        double tm = results_num(t, "per_connection.total_bytes");
-        double lm = results_num(l, "per_connection.total_bytes");
-        char a[32], b[32], c[32], d[32];
-        claims_format_bytes(a, sizeof a, tm);
-        claims_format_bytes(b, sizeof b, lm);
-        format_us(c, sizeof c, results_num(t, "client.latency_us.p99"));
-        format_us(d, sizeof d, results_num(l, "client.latency_us.p99"));
-        add(&m,
-            "With %.0f idle connections, each cost %s (user and kernel memory) with a thread "
-            "each and %s in the loop; the server used %.2f and %.2f cores; the busy "
-            "connections' p99 was %s and %s.",
-            level(t), a, b, results_num(t, "server.cpu_cores"), results_num(l, "server.cpu_cores"),
-            c, d);
-        if (t0) {
-            format_us(c, sizeof c, results_num(t0, "client.latency_us.p99"));
-            add(&m, " Without idle connections the thread server's p99 was %s.", c);
-        }
-        verdict = tm > 2 * lm ? "holds" : "partly";
-        if (tm <= lm)
-            surprising = 1;
+    if (t && l && json_is_object(json_object_get(t, "per_connection")) &&
+        json_is_object(json_object_get(l, "per_connection"))) {
+        source(&c, json_string_value(results_get(t, "per_connection.kernel_source")));
+        double tt = results_num(t, "per_connection.total_bytes");
+        double lt = results_num(l, "per_connection.total_bytes");
+        double tk = results_num(t, "per_connection.kernel_bytes");
+        double lk = results_num(l, "per_connection.kernel_bytes");
+        claims_format_bytes(a, sizeof a, tt);
+        claims_format_bytes(b, sizeof b, lt);
+        add(&c.measured,
+            " With %.0f idle connections a connection cost the thread server %s (user + "
+            "kernel) and the loop %s: %.1fx",
+            level(t), a, b, tt / lt);
+        claims_format_bytes(a, sizeof a, tk);
+        claims_format_bytes(b, sizeof b, lk);
+        add(&c.measured, "; kernel memory alone %s against %s.", a, isfinite(lk) ? b : "too little to measure");
+        figure(&c, "memory_ratio", tt / lt);
+        figure(&c, "thread_kernel_bytes_per_connection", tk);
+        cite(&c, t);
+        cite(&c, l);
+        judged++;
+        costlier += tt / lt >= MEMORY_RATIO;
     }
-    claim(claims, "idle", "An idle connection still costs a thread: memory and kernel objects.",
-          "Idle threads are cheap because they are asleep.", &m, verdict, surprising, note,
-          evidence(t, l, t0));
+    const json_t *ct = top_run(runs, "churn", "thread");
+    const json_t *cl = ct ? run_at(runs, "churn", "loop", level(ct)) : NULL;
+    if (ct && cl) {
+        source(&c, "churn runs: the server's CPU time per request with a new connection each");
+        double ratio = cpu_us(ct) / cpu_us(cl);
+        add(&c.measured,
+            " A new connection per request (churn, %.0f clients): %.1f µs of server CPU per "
+            "request with a thread each against %.1f µs in the loop (%.2fx).",
+            level(ct), cpu_us(ct), cpu_us(cl), ratio);
+        figure(&c, "churn_cpu_ratio", ratio);
+        cite(&c, ct);
+        cite(&c, cl);
+        judged++;
+        costlier += ratio >= COST_RATIO;
+    }
+    if (judged == 2)
+        c.verdict = costlier == 2 ? "holds" : costlier == 1 ? "partly" : "does not hold";
+    else if (judged == 1)
+        c.verdict = costlier ? "partly" : "does not hold";
+    c.surprising = judged > 0 && costlier == 0;
+    add(&c.note, "Each thread is a task the kernel tracks (a pid, a kernel stack, a "
+                 "task_struct) besides the socket every model has.");
+    return claim_json(&c);
 }
 
-static void claim_cores(json_t *claims, const json_t *root)
+/* 3. Past about 5,000 threads, context switching hurts throughput. */
+static json_t *claim_switching(const json_t *root)
 {
+    struct claim c;
+    claim_init(&c, "switching", "Past about 5,000 threads, context switching hurts throughput.",
+               "Context switches kill throughput past a few thousand threads.",
+               "throughput falls when the thread server's capacity at 5,000 threads or more is "
+               "at least 20% below its best at fewer (5% for partly); switching is the cause "
+               "when the total cost per switch grows at least 1.5x from the fewest threads, or "
+               "the scheduler's share of the server's CPU grows by 10 points; holds when both, "
+               "partly when one, does not hold when neither");
     const json_t *runs = json_object_get(root, "runs");
-    struct text m = {0};
-    const char *verdict = "not measured";
-    int surprising = 0;
-    const char *note = "";
-    const json_t *l = top_run(runs, "cpu", "loop");
-    const json_t *t = l ? run_at(runs, "cpu", "thread", level(l)) : NULL;
-    const json_t *off = l ? run_at(runs, "cpu", "loop --offload", level(l)) : NULL;
+    double cost_ns = results_num(root, "calibration.context_switch.switch_cost_ns");
+    source(&c, "the scale runs: requests, CPU time (/proc/PID/stat) and context switches "
+               "(getrusage via /stats) of the thread and loop servers");
+    if (isfinite(cost_ns))
+        source(&c, "calibration: the direct cost of a switch (pipe ping-pong on one CPU)");
+    /* Every level where both models ran. */
+    double best_before = NAN, top_cap = NAN, top_level = NAN;
+    double low_total = NAN, top_total = NAN, low_sched = NAN, top_sched = NAN;
+    int any = 0, est_any = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(runs, i, t)
+    {
+        if (!is(t, "scale", "thread") || !usable(t))
+            continue;
+        const json_t *l = run_at(runs, "scale", "loop", level(t));
+        int est;
+        double cap = capacity(t, &est);
+        est_any |= est;
+        double spr = results_num(t, "server.ctx_per_request");
+        double total_ns = l && spr > 0 ? (cpu_us(t) - cpu_us(l)) * 1000 / spr : NAN;
+        double sched = results_num(t, "scheduler.sched_share");
+        add(&c.measured, "%s%.0f threads: %.2f switches per request", any ? "; " : "", level(t),
+            spr);
+        if (isfinite(cost_ns))
+            add(&c.measured, ", direct %.2f µs", cost_ns / 1000);
+        if (isfinite(total_ns))
+            add(&c.measured, ", total %.2f µs per switch (%.1f against the loop's %.1f µs of CPU "
+                             "per request)",
+                total_ns / 1000, cpu_us(t), cpu_us(l));
+        if (isfinite(sched))
+            add(&c.measured, ", %.0f%% of its CPU in the scheduler", 100 * sched);
+        add(&c.measured, ", %.0f req/s%s", cap, est ? " (from CPU per request)" : "");
+        char name[64];
+        snprintf(name, sizeof name, "total_switch_us_at_%.0f", level(t));
+        figure(&c, name, total_ns / 1000);
+        cite(&c, t);
+        cite(&c, l);
+        if (level(t) < MANY_THREADS) {
+            if (!isfinite(best_before) || cap > best_before)
+                best_before = cap;
+        } else if (!isfinite(top_level) || level(t) > top_level) {
+            top_level = level(t);
+            top_cap = cap;
+            top_total = total_ns;
+            top_sched = sched;
+        }
+        any = 1;
+    }
+    /* The fewest threads: the lowest level. */
+    const json_t *lo = end_run(runs, "scale", "thread", 1);
+    if (lo) {
+        const json_t *ll = run_at(runs, "scale", "loop", level(lo));
+        double spr = results_num(lo, "server.ctx_per_request");
+        low_total = ll && spr > 0 ? (cpu_us(lo) - cpu_us(ll)) * 1000 / spr : NAN;
+        low_sched = results_num(lo, "scheduler.sched_share");
+    }
+    if (any)
+        add(&c.measured, ".");
+    figure(&c, "direct_switch_us", cost_ns / 1000);
+    if (!isfinite(top_level) || !isfinite(best_before)) {
+        if (any)
+            add(&c.measured, " The profile did not reach %d threads with a level below it, so "
+                             "the claim is not judged.",
+                MANY_THREADS);
+        return claim_json(&c);
+    }
+    double fall = 1 - top_cap / best_before;
+    double growth = isfinite(low_total) && low_total > 0 ? top_total / low_total : NAN;
+    double sched_up = top_sched - low_sched;
+    figure(&c, "capacity_fall", fall);
+    figure(&c, "switch_cost_growth", growth);
+    figure(&c, "sched_share_growth", sched_up);
+    int falls = fall >= FALL_HOLDS, falls_some = fall >= FALL_PARTLY;
+    int cause = (isfinite(growth) && growth >= SWITCH_GROWTH) ||
+                (isfinite(sched_up) && sched_up >= SCHED_GROWTH);
+    add(&c.measured,
+        " At %.0f threads the thread server's capacity was %.0f%% %s its best below %d; the "
+        "total cost per switch %s %.1fx",
+        top_level, 100 * fabs(fall), fall >= 0 ? "below" : "above", MANY_THREADS,
+        isfinite(growth) && growth >= 1 ? "grew" : "changed", growth);
+    if (isfinite(sched_up))
+        add(&c.measured, " and the scheduler's share moved by %+.0f points", 100 * sched_up);
+    add(&c.measured, ".");
+    if (falls && cause)
+        c.verdict = "holds";
+    else if (falls_some || cause)
+        c.verdict = "partly";
+    else
+        c.verdict = "does not hold";
+    c.surprising = !falls_some;
+    add(&c.note, "The direct cost is what the ping-pong pays per switch; the total cost is "
+                 "what the thread server pays per switch over the loop, caches and scheduler "
+                 "work included. The loop makes almost no switches, so the difference is the "
+                 "price of one thread per connection.");
+    if (est_any)
+        add(&c.note, " Where a run was not server-bound its capacity is its CPUs divided by "
+                     "its CPU time per request.");
+    return claim_json(&c);
+}
+
+/* 4. The scheduler wastes time on threads that have nothing to do. */
+static json_t *claim_idle(const json_t *root)
+{
+    struct claim c;
+    claim_init(&c, "idle",
+               "The scheduler wastes time on threads that have nothing to do: a thread "
+               "waiting for data on a socket is switched to and from thousands of times before "
+               "it has work.",
+               "Idle threads still cost CPU: the scheduler keeps visiting them.",
+               "holds when an idle thread is switched at least once a second; partly when at "
+               "least once every 100 s; does not hold below that");
+    const json_t *runs = json_object_get(root, "runs");
+    const json_t *t = NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        if (is(r, "idle", "thread") && usable(r) &&
+            json_is_number(results_get(r, "idle_threads.switches_per_thread_per_s")) &&
+            results_num(r, "idle_threads.threads") > 0 && (!t || level(r) > level(t)))
+            t = r;
+    }
+    if (t) {
+        source(&c, "the idle threads' own counters: /proc/PID/task/*/status (switches) and "
+                   "stat (CPU ticks), the busy connections' threads left out");
+        double sw = results_num(t, "idle_threads.switches_per_thread_per_s");
+        double cpu = results_num(t, "idle_threads.cpu_us_per_thread_per_s");
+        double slices = results_num(t, "idle_threads.timeslices_per_thread_per_s");
+        add(&c.measured,
+            "With %.0f idle keep-alive connections (a thread each) over %.1f s, an idle thread "
+            "was switched %.4f times a second and used %.2f µs of CPU a second (%.0f switches "
+            "in all; the busy connections' threads %.0f a second each).",
+            results_num(t, "idle_threads.threads"), results_num(t, "idle_threads.window_s"), sw,
+            cpu, results_num(t, "idle_threads.switches"),
+            results_num(t, "idle_threads.busy_switches_per_thread_per_s"));
+        if (isfinite(slices)) {
+            source(&c, "/proc/PID/task/*/schedstat: timeslices and time on the CPU");
+            add(&c.measured, " schedstat agrees: %.4f timeslices and %.2f µs on the CPU per idle "
+                             "thread per second.",
+                slices, results_num(t, "idle_threads.run_us_per_thread_per_s"));
+        }
+        figure(&c, "idle_switches_per_thread_per_s", sw);
+        figure(&c, "idle_cpu_us_per_thread_per_s", cpu);
+        cite(&c, t);
+        c.verdict = sw >= IDLE_SCHEDULED ? "holds" : sw >= IDLE_NOTICED ? "partly" : "does not hold";
+        c.surprising = 0;
+    }
+    const json_t *tt = t ? t : top_run(runs, "idle", "thread");
+    const json_t *l = tt ? run_at(runs, "idle", "loop", level(tt)) : NULL;
+    const json_t *t0 = run_at(runs, "idle", "thread", 0);
+    add(&c.note, "A thread blocked in read() is off the run queue until data arrives: it is "
+                 "not visited.");
+    if (tt && l) {
+        char a[32], b[32], d[32], e[32];
+        claims_format_bytes(a, sizeof a, results_num(tt, "per_connection.total_bytes"));
+        claims_format_bytes(b, sizeof b, results_num(l, "per_connection.total_bytes"));
+        format_us(d, sizeof d, results_num(tt, "client.latency_us.p99"));
+        format_us(e, sizeof e, results_num(l, "client.latency_us.p99"));
+        add(&c.note, " What it does cost is memory: %s per idle connection with a thread "
+                     "each, %s in the loop; the busy connections' p99 was %s and %s",
+            a, b, d, e);
+        if (t0) {
+            format_us(d, sizeof d, results_num(t0, "client.latency_us.p99"));
+            add(&c.note, " (%s with no idle connection)", d);
+        }
+        add(&c.note, ".");
+        cite(&c, l);
+        cite(&c, t0);
+    }
+    return claim_json(&c);
+}
+
+/* 5. Threads are an inefficient model for thousands of concurrent tasks. */
+static json_t *claim_efficiency(const json_t *root)
+{
+    struct claim c;
+    claim_init(&c, "efficiency",
+               "Threads are an inefficient model for thousands of concurrent tasks.",
+               "Thread-per-connection does not scale to the C10K.",
+               "at 1,000 and 10,000 connections, thread against loop: memory per connection "
+               "(user + kernel) costs more at 2x or over, CPU per request and p99 at 1.25x or "
+               "over; holds when every figure costs more, partly when some do, does not hold "
+               "when none does; p99 only from runs that were not load-bound");
+    const json_t *runs = json_object_get(root, "runs");
+    static const double levels[] = {LEVEL_LOW, LEVEL_HIGH};
+    int judged = 0, costlier = 0;
+    source(&c, "the scale runs: memory per connection (RSS and the server's kernel memory), "
+               "CPU per request (/proc/PID/stat), p99 (the load generator's histogram)");
+    for (size_t k = 0; k < 2; k++) {
+        const json_t *t = run_at(runs, "scale", "thread", levels[k]);
+        const json_t *l = run_at(runs, "scale", "loop", levels[k]);
+        if (!t || !l)
+            continue;
+        double mem = results_num(t, "per_connection.total_bytes") /
+                     results_num(l, "per_connection.total_bytes");
+        double cpu = cpu_us(t) / cpu_us(l);
+        int p99_ok = !load_bound(t) && !load_bound(l);
+        double p99 = p99_ok ? results_num(t, "client.latency_us.p99") /
+                                  results_num(l, "client.latency_us.p99")
+                            : NAN;
+        add(&c.measured, "%sAt %.0f connections thread/loop: memory per connection %.1fx, CPU "
+                         "per request %.2fx (%.1f against %.1f µs)",
+            judged ? " " : "", levels[k], mem, cpu, cpu_us(t), cpu_us(l));
+        if (p99_ok)
+            add(&c.measured, ", p99 %.2fx", p99);
+        else
+            add(&c.measured, ", p99 not compared (a load-bound run)");
+        add(&c.measured, ".");
+        char name[48];
+        snprintf(name, sizeof name, "memory_ratio_at_%.0f", levels[k]);
+        figure(&c, name, mem);
+        snprintf(name, sizeof name, "cpu_ratio_at_%.0f", levels[k]);
+        figure(&c, name, cpu);
+        snprintf(name, sizeof name, "p99_ratio_at_%.0f", levels[k]);
+        figure(&c, name, p99);
+        cite(&c, t);
+        cite(&c, l);
+        if (isfinite(mem)) {
+            judged++;
+            costlier += mem >= MEMORY_RATIO;
+        }
+        if (isfinite(cpu)) {
+            judged++;
+            costlier += cpu >= COST_RATIO;
+        }
+        if (isfinite(p99)) {
+            judged++;
+            costlier += p99 >= COST_RATIO;
+        }
+    }
+    if (judged > 0)
+        c.verdict = costlier == judged ? "holds" : costlier > 0 ? "partly" : "does not hold";
+    c.surprising = judged > 0 && costlier == 0;
+    add(&c.note, "That it can hold ten thousand connections at all is another matter: the "
+                 "thread server does, within pid_max, threads-max, vm.max_map_count and the "
+                 "cgroup's pids.max (see the environment).");
+    return claim_json(&c);
+}
+
+/* 6. Threads give parallelism with shared memory. */
+static json_t *claim_parallelism(const json_t *root)
+{
+    struct claim c;
+    claim_init(&c, "parallelism",
+               "Threads give parallelism with shared memory: they use every core on one "
+               "address space.",
+               "The benefit of threads; event loops cannot use more than one core.",
+               "holds when the thread server kept at least 80% of the CPUs busy on CPU-bound "
+               "requests and at least 1.5x the cores of one loop; partly when more than one "
+               "loop but less; does not hold otherwise");
+    const json_t *runs = json_object_get(root, "runs");
+    const json_t *t = top_run(runs, "cpu", "thread");
+    const json_t *l = t ? run_at(runs, "cpu", "loop", level(t)) : NULL;
+    double cpus = results_num(root, "environment.cpus_allowed");
+    if (t && cpus < 2) {
+        add(&c.measured, "One CPU only: parallelism cannot be measured here.");
+        return claim_json(&c);
+    }
+    if (!t || !l)
+        return claim_json(&c);
+    source(&c, "the cpu runs: the server's CPU seconds per second (/proc/PID/stat) and "
+               "throughput with /work");
     const json_t *multi = NULL;
     size_t i;
     json_t *r;
     json_array_foreach(runs, i, r)
     {
         const char *model = json_string_value(json_object_get(r, "model"));
-        if (l && is(r, "cpu", NULL) && model && strncmp(model, "loop --loops", 12) == 0 &&
-            usable(r) && level(r) == level(l))
+        if (is(r, "cpu", NULL) && model && strncmp(model, "loop --loops", 12) == 0 && usable(r) &&
+            level(r) == level(t))
             multi = r;
     }
-    double cpus = results_num(root, "environment.cpus_allowed");
-    if (l && cpus < 2) {
-        add(&m, "One CPU only: parallelism cannot be measured here.");
-    } else if (l) {
-        add(&m, "CPU-bound requests at %.0f connections: one loop %.0f req/s on %.2f cores",
-            level(l), rps(l), results_num(l, "server.cpu_cores"));
-        if (t)
-            add(&m, ", thread-per-connection %.0f req/s on %.2f cores", rps(t),
-                results_num(t, "server.cpu_cores"));
-        if (multi)
-            add(&m, ", %s %.0f req/s on %.2f cores",
-                json_string_value(json_object_get(multi, "model")), rps(multi),
-                results_num(multi, "server.cpu_cores"));
-        if (off)
-            add(&m, ", loop --offload %.0f req/s on %.2f cores", rps(off),
-                results_num(off, "server.cpu_cores"));
-        add(&m, ".");
-        double lc = results_num(l, "server.cpu_cores");
-        if (lc <= CORES_ONE_LOOP && t && results_num(t, "server.cpu_cores") > lc * 1.5) {
-            verdict = "holds";
-            note = "For one loop. Several loops (SO_REUSEPORT) or an offload pool use the other "
-                   "cores: the limit is one loop per core, not the event-loop model.";
-        } else if (lc > CORES_ONE_LOOP) {
-            verdict = "does not hold";
-            surprising = 1;
-            note = "The single loop used more than one core: something besides the loop "
-                   "thread (libuv's pool, the kernel's network work accounted to the server) "
-                   "did work.";
-        } else {
-            verdict = "partly";
-            surprising = 1;
-            note = "The threads did not use more cores than the loop here.";
-        }
-    }
-    claim(claims, "cores", "An event loop uses one core; threads use every core.",
-          "Event loops cannot use more than one core.", &m, verdict, surprising, note,
-          evidence(l, t, multi ? multi : off));
+    double tc = results_num(t, "server.cpu_cores"), lc = results_num(l, "server.cpu_cores");
+    add(&c.measured,
+        "CPU-bound requests at %.0f connections: the thread server kept %.2f of %.0f CPUs busy "
+        "and served %.0f req/s; one loop %.2f CPUs, %.0f req/s",
+        level(t), tc, cpus, rps(t), lc, rps(l));
+    if (multi)
+        add(&c.measured, "; %s %.2f CPUs, %.0f req/s",
+            json_string_value(json_object_get(multi, "model")),
+            results_num(multi, "server.cpu_cores"), rps(multi));
+    add(&c.measured, ".");
+    figure(&c, "thread_cpu_share", tc / cpus);
+    figure(&c, "thread_over_loop_cores", tc / lc);
+    figure(&c, "thread_over_loop_throughput", rps(t) / rps(l));
+    cite(&c, t);
+    cite(&c, l);
+    cite(&c, multi);
+    if (tc >= PARALLEL_SHARE * cpus && tc >= CORES_OVER_LOOP * lc)
+        c.verdict = "holds";
+    else if (tc > lc)
+        c.verdict = "partly";
+    else
+        c.verdict = "does not hold";
+    c.surprising = strcmp(c.verdict, "does not hold") == 0;
+    add(&c.note, "So do several event loops (--loops N, one SO_REUSEPORT listener each): they "
+                 "are threads on one address space too, one per core rather than one per "
+                 "connection.");
+    return claim_json(&c);
 }
 
-static void claim_scale(json_t *claims, const json_t *runs)
+/* 7. Threads are hard to get right: not a benchmark's question. */
+static json_t *claim_correctness(const json_t *root)
 {
-    struct text m = {0};
-    const char *verdict = "not measured";
-    int surprising = 0;
-    const char *note = "";
-    double best_t = -1, best_l = -1;
-    const json_t *tr = NULL, *lr = NULL, *limit_run = NULL;
-    size_t i;
-    json_t *r;
-    json_array_foreach(runs, i, r)
-    {
-        if (!is(r, "scale", NULL) && !is(r, "idle", NULL))
-            continue;
-        const char *model = json_string_value(json_object_get(r, "model"));
-        const char *st = json_string_value(json_object_get(r, "status"));
-        double conns = results_num(r, "concurrency") + results_num(r, "idle_connections");
-        if (model && strcmp(model, "thread") == 0 && st && strcmp(st, "ok") != 0 && !limit_run)
-            limit_run = r;
-        if (!st || strcmp(st, "ok") != 0 || !model)
-            continue;
-        if (strcmp(model, "thread") == 0 && conns > best_t) {
-            best_t = conns;
-            tr = r;
-        }
-        if (strcmp(model, "loop") == 0 && conns > best_l) {
-            best_l = conns;
-            lr = r;
-        }
+    struct claim c;
+    claim_init(&c, "correctness", "Threads are hard to get right and to reason about (races).",
+               "Shared memory and locks breed races; event loops avoid them.",
+               "none: a benchmark cannot judge it");
+    json_t *code = json_object_get(root, "code_size");
+    c.verdict = "not measured";
+    if (json_is_object(code)) {
+        source(&c, "the size of each model's source file (non-blank lines, at build time)");
+        add(&c.measured,
+            "Not a benchmark's question. The one measurable fact here is the size of each "
+            "model's code: mode_thread.c %.0f lines, mode_pool.c %.0f, mode_loop.c %.0f "
+            "(blocking.c, %.0f lines, is shared by thread and pool).",
+            results_num(code, "mode_thread.c"), results_num(code, "mode_pool.c"),
+            results_num(code, "mode_loop.c"), results_num(code, "blocking.c"));
+        figure(&c, "mode_thread_lines", results_num(code, "mode_thread.c"));
+        figure(&c, "mode_pool_lines", results_num(code, "mode_pool.c"));
+        figure(&c, "mode_loop_lines", results_num(code, "mode_loop.c"));
+    } else {
+        add(&c.measured, "Not a benchmark's question.");
     }
-    if (tr || lr) {
-        char a[32], b[32];
-        if (tr) {
-            claims_format_bytes(a, sizeof a, results_num(tr, "server.rss_bytes"));
-            add(&m,
-                "Thread-per-connection served %.0f connections without errors (%s: %.0f "
-                "threads, %s resident)",
-                best_t, id(tr), results_num(tr, "server.threads_peak"), a);
-        } else {
-            add(&m, "Thread-per-connection had no run without errors");
-        }
-        if (lr) {
-            claims_format_bytes(b, sizeof b, results_num(lr, "server.rss_bytes"));
-            add(&m, "; the loop %.0f (%s resident).", best_l, b);
-        } else {
-            add(&m, ".");
-        }
-        if (limit_run)
-            add(&m, " Thread run %s: %s.", id(limit_run),
-                json_string_value(json_object_get(limit_run, "reason"))
-                    ? json_string_value(json_object_get(limit_run, "reason"))
-                    : json_string_value(json_object_get(limit_run, "status")));
-        if (best_t >= 10000) {
-            verdict = "does not hold";
-            surprising = 1;
-            note = "Ten thousand threads are within reach of a modern kernel; what bounds "
-                   "thread-per-connection is the limits (pid_max, threads-max, "
-                   "vm.max_map_count, a cgroup's pids.max) and memory, listed with the "
-                   "environment.";
-        } else if (best_l > best_t && best_t >= 0) {
-            verdict = best_t < THOUSANDS ? "holds" : "partly";
-        } else {
-            verdict = "partly";
-            note = "The session did not go far enough to separate the models.";
-        }
-    }
-    claim(claims, "scale",
-          "Thread-per-connection cannot hold ten thousand connections; an event loop can.",
-          "The C10K problem: one thread per connection does not scale to 10,000 clients.", &m,
-          verdict, surprising, note, evidence(tr, lr, limit_run));
+    add(&c.note, "The test suite runs every model under ThreadSanitizer.");
+    return claim_json(&c);
 }
+
+json_t *claims_code_size_json(void)
+{
+    json_t *o = json_object();
+    for (const struct claims_code_size *c = claims_code_size; c->file; c++)
+        json_object_set_new(o, c->file, json_integer(c->lines));
+    return o;
+}
+
+typedef json_t *(*claim_fn)(const json_t *root);
+static const claim_fn claim_fns[] = {claim_stack,      claim_resources,   claim_switching,
+                                     claim_idle,       claim_efficiency,  claim_parallelism,
+                                     claim_correctness};
+#define N_CLAIMS (sizeof claim_fns / sizeof claim_fns[0])
+
+/* ---- Repetitions ---- */
+
+/* root with only the runs of one repetition (a new object sharing everything else). */
+static json_t *repetition_view(const json_t *root, int rep)
+{
+    json_t *view = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)root, key, v)
+    {
+        if (strcmp(key, "runs") != 0)
+            json_object_set(view, key, v);
+    }
+    json_t *runs = json_array();
+    size_t i;
+    json_array_foreach(json_object_get(root, "runs"), i, v)
+    {
+        double r = results_num(v, "repetition");
+        if ((isfinite(r) ? (int)r : 1) == rep)
+            json_array_append(runs, v);
+    }
+    json_object_set_new(view, "runs", runs);
+    return view;
+}
+
+/* Merges one claim's judgements over the repetitions: the first is the one shown, every
+ * verdict is listed, figures get their min-max, and differing verdicts make it unstable. */
+static json_t *merge_repetitions(json_t **per, int reps)
+{
+    json_t *out = json_deep_copy(per[0]);
+    json_t *verdicts = json_array(), *spread = json_object();
+    int stable = 1;
+    const char *first = json_string_value(json_object_get(per[0], "verdict"));
+    for (int k = 0; k < reps; k++) {
+        const char *v = json_string_value(json_object_get(per[k], "verdict"));
+        json_array_append_new(verdicts, json_string(v));
+        stable &= strcmp(v, first) == 0;
+        const char *name;
+        json_t *f;
+        json_object_foreach(json_object_get(per[k], "figures"), name, f)
+        {
+            if (!json_is_number(f))
+                continue;
+            double x = json_number_value(f);
+            json_t *mm = json_object_get(spread, name);
+            if (!mm) {
+                json_object_set_new(spread, name, json_pack("[f, f]", x, x));
+            } else {
+                double lo = json_number_value(json_array_get(mm, 0));
+                double hi = json_number_value(json_array_get(mm, 1));
+                json_array_set_new(mm, 0, json_real(x < lo ? x : lo));
+                json_array_set_new(mm, 1, json_real(x > hi ? x : hi));
+            }
+        }
+    }
+    json_object_set_new(out, "repetitions", json_integer(reps));
+    json_object_set_new(out, "verdicts", verdicts);
+    json_object_set_new(out, "spread", spread);
+    json_object_set_new(out, "stable", json_boolean(stable));
+    if (!stable) {
+        struct text t = {0};
+        add(&t, "The verdict changed between repetitions (");
+        for (int k = 0; k < reps; k++)
+            add(&t, "%s%d: %s", k ? ", " : "", k + 1,
+                json_string_value(json_object_get(per[k], "verdict")));
+        add(&t, "); the figures that decide it ranged:");
+        const char *name;
+        json_t *mm;
+        int n = 0;
+        json_object_foreach(spread, name, mm)
+        {
+            double lo = json_number_value(json_array_get(mm, 0));
+            double hi = json_number_value(json_array_get(mm, 1));
+            if (hi != lo)
+                add(&t, "%s %s %.3g to %.3g", n++ ? "," : "", name, lo, hi);
+        }
+        add(&t, "%s.", n ? "" : " none moved (a figure was missing in one)");
+        json_object_set_new(out, "verdict", json_string("unstable"));
+        json_object_set_new(out, "unstable", json_string(t.s));
+    } else {
+        json_object_set_new(out, "unstable", json_null());
+    }
+    return out;
+}
+
+static json_t *judge_claims(const json_t *root)
+{
+    int reps = (int)results_num(root, "repeat");
+    if (reps < 1)
+        reps = 1;
+    json_t *claims = json_array();
+    json_t **per = calloc((size_t)reps * N_CLAIMS, sizeof *per);
+    if (!per)
+        return claims;
+    for (int k = 0; k < reps; k++) {
+        json_t *view = repetition_view(root, k + 1);
+        for (size_t c = 0; c < N_CLAIMS; c++)
+            per[c * (size_t)reps + (size_t)k] = claim_fns[c](view);
+        json_decref(view);
+    }
+    for (size_t c = 0; c < N_CLAIMS; c++) {
+        json_array_append_new(claims, merge_repetitions(&per[c * (size_t)reps], reps));
+        for (int k = 0; k < reps; k++)
+            json_decref(per[c * (size_t)reps + (size_t)k]);
+    }
+    free(per);
+    return claims;
+}
+
+/* ---- Surprises and headline ---- */
 
 static void surprises(json_t *root)
 {
@@ -473,7 +851,7 @@ static void surprises(json_t *root)
     const json_t *runs = json_object_get(root, "runs");
     size_t i;
     json_t *r;
-    char msg[768];
+    char msg[1024];
     json_array_foreach(runs, i, r)
     {
         const char *st = json_string_value(json_object_get(r, "status"));
@@ -502,7 +880,6 @@ static void surprises(json_t *root)
             json_array_append_new(out, json_string(msg));
         }
     }
-    /* Connection tracking on the machine. */
     json_t *ct = results_get(root, "environment.limits.nf_conntrack");
     if (json_is_object(ct)) {
         double waited = 0;
@@ -520,18 +897,19 @@ static void surprises(json_t *root)
                  results_num(ct, "max"), waited);
         json_array_append_new(out, json_string(msg));
     }
-    /* A pool with every worker busy, once. */
+    /* A pool with every worker busy, once, with what it means. */
     json_array_foreach(runs, i, r)
     {
         const char *st = json_string_value(json_object_get(r, "status"));
         const char *model = json_string_value(json_object_get(r, "model"));
+        const char *reason = json_string_value(json_object_get(r, "reason"));
         if (model && strncmp(model, "pool", 4) == 0 && st && strcmp(st, "errors") == 0) {
             snprintf(msg, sizeof msg,
-                     "The pool had client errors (%s and others): every worker was busy (a "
-                     "blocking /sleep holds one for its whole wait, as does a connection under "
-                     "--hold), so ready requests waited for a worker past the client's timeout. "
-                     "Expected for this model: a pool's size shows in its latency.",
-                     id(r));
+                     "The pool had client errors (%s: %s). Every worker was busy (a blocking "
+                     "/sleep holds one for its whole wait, as does a connection under --hold), "
+                     "so ready requests waited for a worker past the client's timeout: "
+                     "expected for this model, whose size shows in its latency.",
+                     id(r), reason ? reason : "errors");
             json_array_append_new(out, json_string(msg));
             break;
         }
@@ -545,20 +923,31 @@ static void headline(json_t *root)
     const json_t *runs = json_object_get(root, "runs");
     char line[768];
     static const char *const models[] = {"thread", "pool", "loop", "nginx"};
-    /* Scale: every model at the highest level the loop reached. */
+    /* Scale: every model at the highest level the loop reached; by CPU per request where a
+     * run there was load-bound (its throughput measured the load generator). */
     const json_t *top = top_run(runs, "scale", "loop");
     if (!top)
         top = top_run(runs, "scale", NULL);
     if (top) {
+        int bound = 0;
+        for (size_t k = 0; k < 4; k++) {
+            const json_t *r = run_at(runs, "scale", models[k], level(top));
+            bound |= r && load_bound(r);
+        }
         struct text t = {0};
-        add(&t, "scale, %.0f connections:", level(top));
+        add(&t, "scale, %.0f connections%s:", level(top),
+            bound ? " (load-bound: compared by server CPU per request)" : "");
         for (size_t k = 0; k < 4; k++) {
             const json_t *r = run_at(runs, "scale", models[k], level(top));
             if (!r)
                 continue;
             char p99[32];
             format_us(p99, sizeof p99, results_num(r, "client.latency_us.p99"));
-            add(&t, " %s %.0f req/s (p99 %s);", models[k], rps(r), p99);
+            if (bound)
+                add(&t, " %s %.2f µs;", models[k], cpu_us(r));
+            else
+                add(&t, " %s %.0f req/s (p99 %s, %.2f µs CPU per request);", models[k], rps(r),
+                    p99, cpu_us(r));
         }
         json_array_append_new(out, json_string(t.s));
     }
@@ -571,9 +960,12 @@ static void headline(json_t *root)
             if (!r || !json_is_object(json_object_get(r, "per_connection")))
                 continue;
             char a[32], b[32];
-            claims_format_bytes(a, sizeof a, results_num(r, "per_connection.rss_bytes"));
-            claims_format_bytes(b, sizeof b, results_num(r, "per_connection.kernel_bytes"));
-            add(&t, " %s %s user + %s kernel;", models[k], a, b);
+            double u = results_num(r, "per_connection.rss_bytes");
+            double kb = results_num(r, "per_connection.kernel_bytes");
+            claims_format_bytes(a, sizeof a, u);
+            claims_format_bytes(b, sizeof b, kb);
+            add(&t, " %s %s user + %s kernel;", models[k], isfinite(u) ? a : "~0",
+                isfinite(kb) ? b : "~0");
         }
         json_array_append_new(out, json_string(t.s));
     }
@@ -585,7 +977,8 @@ static void headline(json_t *root)
         json_t *r;
         json_array_foreach(runs, i, r)
         {
-            if (is(r, "cpu", NULL) && usable(r) && level(r) == level(cl))
+            if (is(r, "cpu", NULL) && usable(r) && level(r) == level(cl) &&
+                results_num(r, "repetition") <= 1)
                 add(&t, " %s %.0f req/s on %.2f cores;",
                     json_string_value(json_object_get(r, "model")), rps(r),
                     results_num(r, "server.cpu_cores"));
@@ -608,20 +1001,21 @@ static void headline(json_t *root)
                  results_num(root, "calibration.thread_create.create_join_ns") / 1000, a, b, c);
         json_array_append_new(out, json_string(line));
     }
+    json_t *claims = json_object_get(root, "claims");
+    size_t i;
+    json_t *cm;
+    struct text t = {0};
+    add(&t, "claims:");
+    json_array_foreach(claims, i, cm)
+        add(&t, " %s %s;", json_string_value(json_object_get(cm, "id")),
+            json_string_value(json_object_get(cm, "verdict")));
+    json_array_append_new(out, json_string(t.s));
     json_object_set_new(root, "headline", out);
 }
 
 void claims_build(json_t *root)
 {
-    const json_t *runs = json_object_get(root, "runs");
-    json_t *claims = json_array();
-    claim_stack(claims, root);
-    claim_throughput(claims, runs);
-    claim_switching(claims, root);
-    claim_idle(claims, runs);
-    claim_cores(claims, root);
-    claim_scale(claims, runs);
-    json_object_set_new(root, "claims", claims);
+    json_object_set_new(root, "claims", judge_claims(root));
     surprises(root);
     headline(root);
 }

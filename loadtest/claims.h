@@ -7,7 +7,18 @@
 
 #include <jansson.h>
 
-/* Sets root's "claims", "surprises" and "headline" from its "runs" and "calibration". */
+/* The size of each model's source file, counted at build time (a {NULL, 0} entry ends it). */
+struct claims_code_size {
+    const char *file;
+    int lines;
+};
+extern const struct claims_code_size claims_code_size[];
+
+/* The table above as an object {"mode_thread.c": lines, ...} (a new reference). */
+json_t *claims_code_size_json(void);
+
+/* Sets root's "claims", "surprises" and "headline" from its "runs", "calibration" and
+ * "code_size"; with "repeat" > 1 each claim is judged once per repetition. */
 void claims_build(json_t *root);
 
 /* Formats bytes as "812 B", "14.2 KiB", "8.00 MiB". */

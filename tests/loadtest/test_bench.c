@@ -67,6 +67,47 @@ TEST(sample_parses_status)
     CHECK_INT_EQ(invol, 7);
 }
 
+TEST(sample_parses_schedstat)
+{
+    uint64_t run = 0, wait = 0, slices = 0;
+    CHECK_INT_EQ(sample_parse_schedstat("123456 789 42\n", &run, &wait, &slices), 0);
+    CHECK_INT_EQ((long long)run, 123456);
+    CHECK_INT_EQ((long long)wait, 789);
+    CHECK_INT_EQ((long long)slices, 42);
+    CHECK_INT_EQ(sample_parse_schedstat("12 x\n", &run, &wait, &slices), -EINVAL);
+}
+
+TEST(sample_reads_every_thread_of_this_process)
+{
+    struct task_snapshot snap;
+    CHECK_INT_EQ(sample_tasks(getpid(), 0, &snap), 0);
+    CHECK(snap.n >= 1);
+    CHECK_INT_EQ(snap.tasks[0].tid, (int)getpid());
+    sample_tasks_free(&snap);
+}
+
+TEST(cgmem_parses_a_v2_memory_stat)
+{
+    struct cgmem_reading r;
+    const char *with_kernel = "anon 4096\nfile 0\nkernel 81920\nkernel_stack 16384\n"
+                              "pagetables 8192\nsec_pagetables 0\npercpu 0\nsock 12288\n"
+                              "slab 40960\nslab_reclaimable 1\n";
+    CHECK_INT_EQ(cgmem_parse_v2_stat(with_kernel, &r), 0);
+    CHECK(r.ok);
+    /* Socket buffers are counted beside "kernel", not in it. */
+    CHECK_INT_EQ((long long)r.kernel_bytes, 81920 + 12288);
+    CHECK_INT_EQ((long long)r.kernel_stack_bytes, 16384);
+    CHECK_INT_EQ((long long)r.page_tables_bytes, 8192);
+    CHECK_INT_EQ((long long)r.slab_bytes, 40960);
+    CHECK_INT_EQ((long long)r.sock_bytes, 12288);
+    CHECK_INT_EQ((long long)r.user_bytes, 4096);
+    /* Before Linux 5.18 there is no "kernel" line: the parts are summed. */
+    const char *without = "anon 0\nkernel_stack 100\npagetables 20\npercpu 3\nsock 7\nslab 1000\n";
+    CHECK_INT_EQ(cgmem_parse_v2_stat(without, &r), 0);
+    CHECK_INT_EQ((long long)r.kernel_bytes, 100 + 20 + 3 + 1000 + 7);
+    CHECK_INT_EQ(cgmem_parse_v2_stat("anon 1\n", &r), -EINVAL);
+}
+
 TEST(sample_reads_this_process)
 {
     struct sample s;
@@ -261,7 +302,8 @@ TEST(plan_quick_is_small_and_ids_are_unique)
     fake_env(&e);
     struct plan p;
     unsigned tools = (1u << TOOL_WRK) | (1u << TOOL_LOAD);
-    CHECK_INT_EQ(plan_build(&p, "quick", MODE_ALL, SCEN_ALL, 1, tools, &e), 0);
+    struct plan_opts o = {.modes = MODE_ALL, .scenarios = SCEN_ALL, .nginx = 1, .tools = tools};
+    CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
     CHECK(p.calibrate);
     CHECK(p.n > 10);
     CHECK(plan_total_estimate_s(&p) < 110);
@@ -279,19 +321,54 @@ TEST(plan_quick_is_small_and_ids_are_unique)
     }
     CHECK(idle_required > 0);
     CHECK(nginx > 0);
+    /* The closed-loop scale runs take c10k-load, which loads a server harder than wrk. */
+    for (size_t i = 0; i < p.n; i++)
+        if (strcmp(p.runs[i].scenario, "scale") == 0)
+            CHECK(p.runs[i].tool == TOOL_LOAD);
     plan_free(&p);
 
-    CHECK_INT_EQ(plan_build(&p, "default", MODE_LOOP, SCEN_CPU, 0, tools, &e), 0);
+    o = (struct plan_opts){.modes = MODE_LOOP, .scenarios = SCEN_CPU, .tools = tools};
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
     CHECK(!p.calibrate);
     for (size_t i = 0; i < p.n; i++) {
         CHECK(p.runs[i].server_all_cpus);
         CHECK_STR_EQ(p.runs[i].mode, "loop");
     }
     plan_free(&p);
-    CHECK_INT_EQ(plan_build(&p, "default", MODE_ALL, SCEN_ALL, 0, tools, &e), 0);
+    o = (struct plan_opts){.modes = MODE_ALL, .scenarios = SCEN_ALL, .tools = tools};
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
     CHECK(plan_total_estimate_s(&p) < 15 * 60);
     plan_free(&p);
-    CHECK_INT_EQ(plan_build(&p, "nope", MODE_ALL, SCEN_ALL, 0, tools, &e), -EINVAL);
+    CHECK_INT_EQ(plan_build(&p, "nope", &o, &e), -EINVAL);
+    /* --generator wrk: wrk drives the closed-loop scale runs. */
+    o = (struct plan_opts){.modes = MODE_LOOP, .scenarios = SCEN_SCALE, .tools = tools,
+                           .prefer_wrk = 1};
+    CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
+    for (size_t i = 0; i < p.n; i++)
+        CHECK(p.runs[i].tool == TOOL_WRK);
+    plan_free(&p);
+}
+
+TEST(plan_repeats_with_levels_outermost)
+{
+    struct bench_env e;
+    fake_env(&e);
+    struct plan p;
+    struct plan_opts o = {.modes = MODE_THREAD | MODE_LOOP, .scenarios = SCEN_SCALE,
+                          .tools = 1u << TOOL_LOAD, .repeat = 3};
+    CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
+    /* quick: 2 levels x 3 repetitions x 2 models. */
+    CHECK_INT_EQ((long long)p.n, 12);
+    for (size_t i = 0; i < p.n; i++) {
+        CHECK_INT_EQ(p.runs[i].level, i < 6 ? 10 : 1000);
+        CHECK_INT_EQ(p.runs[i].repetition, (int)(i % 6) / 2 + 1);
+        CHECK(strstr(p.runs[i].id, "-r") != NULL);
+        for (size_t j = i + 1; j < p.n; j++)
+            CHECK(strcmp(p.runs[i].id, p.runs[j].id) != 0);
+    }
+    /* The order of the models rotates, so neither always runs first. */
+    CHECK(strcmp(p.runs[0].mode, p.runs[2].mode) != 0);
+    plan_free(&p);
 }
 
 TEST(plan_parses_lists)
@@ -330,42 +407,139 @@ TEST(claims_judge_without_data)
     json_t *root = json_pack("{s:[], s:n}", "runs", "calibration");
     claims_build(root);
     json_t *claims = json_object_get(root, "claims");
-    CHECK_INT_EQ(json_array_size(claims), 6);
-    for (size_t i = 0; i < json_array_size(claims); i++)
-        CHECK_STR_EQ(json_string_value(json_object_get(json_array_get(claims, i), "verdict")),
-                     "not measured");
+    CHECK_INT_EQ(json_array_size(claims), 7);
+    for (size_t i = 0; i < json_array_size(claims); i++) {
+        json_t *c = json_array_get(claims, i);
+        CHECK_STR_EQ(json_string_value(json_object_get(c, "verdict")), "not measured");
+        CHECK(json_is_string(json_object_get(c, "thresholds")));
+        CHECK(json_is_true(json_object_get(c, "stable")));
+    }
     CHECK(json_is_array(json_object_get(root, "headline")));
     json_decref(root);
 }
 
-TEST(claims_see_a_fall_in_throughput)
+/* A scale run as run.c writes it, with what the claims read. */
+static json_t *scale_run(const char *model, int lvl, int rep, double rps, double cpu_us,
+                         double ctx_per_request, const char *bottleneck)
+{
+    char id[64];
+    snprintf(id, sizeof id, "scale-%s-%d-r%d", model, lvl, rep);
+    return json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:s, s:b, s:{s:s, s:i},"
+                     " s:{s:f, s:f, s:{s:f}}, s:{s:f, s:f}, s:{s:f}}",
+                     "id", id, "scenario", "scale", "model", model, "level", lvl, "concurrency",
+                     lvl, "idle_connections", 0, "repetition", rep, "status", "ok", "load_bound",
+                     strcmp(bottleneck, "load generator") == 0, "saturation", "bottleneck",
+                     bottleneck, "server_cpus", 1, "client", "requests_per_s", rps, "good_per_s",
+                     rps, "latency_us", "p99", 1000.0, "server", "cpu_us_per_request", cpu_us,
+                     "ctx_per_request", ctx_per_request, "per_connection", "total_bytes",
+                     strcmp(model, "thread") == 0 ? 40000.0 : 4000.0);
+}
+
+static json_t *claim_by_id(json_t *root, const char *cid)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(root, "claims"), i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "id")), cid) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+TEST(claims_blame_switching_when_its_cost_grows_with_threads)
 {
     json_t *runs = json_array();
-    static const struct {
-        const char *model;
-        int level;
-        double rps;
-    } rows[] = {{"thread", 10, 50000}, {"thread", 10000, 10000}, {"loop", 10000, 60000}};
-    for (size_t i = 0; i < 3; i++) {
-        char id[64];
-        snprintf(id, sizeof id, "scale-%s-%d", rows[i].model, rows[i].level);
-        json_array_append_new(
-            runs, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:s, s:{s:f, s:f, s:{s:f}}, s:{}}",
-                            "id", id, "scenario", "scale", "model", rows[i].model, "level",
-                            rows[i].level, "concurrency", rows[i].level, "idle_connections", 0,
-                            "status", "ok", "client", "requests_per_s", rows[i].rps, "good_per_s",
-                            rows[i].rps, "latency_us", "p99", 1000.0, "server"));
-    }
+    json_array_append_new(runs, scale_run("thread", 10, 1, 90000, 10, 1.0, "server"));
+    json_array_append_new(runs, scale_run("loop", 10, 1, 150000, 6, 0.05, "server"));
+    json_array_append_new(runs, scale_run("thread", 10000, 1, 50000, 20, 1.0, "server"));
+    json_array_append_new(runs, scale_run("loop", 10000, 1, 100000, 10, 0.05, "load generator"));
+    json_t *root = json_pack("{s:o, s:{s:{s:f}}}", "runs", runs, "calibration", "context_switch",
+                             "switch_cost_ns", 2000.0);
+    claims_build(root);
+    json_t *c = claim_by_id(root, "switching");
+    CHECK_STR_EQ(json_string_value(json_object_get(c, "verdict")), "holds");
+    json_t *f = json_object_get(c, "figures");
+    /* (10 - 6) / 1.0 and (20 - 10) / 1.0 µs per switch; the direct cost beside them. */
+    CHECK(fabs(json_number_value(json_object_get(f, "total_switch_us_at_10")) - 4.0) < 1e-9);
+    CHECK(fabs(json_number_value(json_object_get(f, "total_switch_us_at_10000")) - 10.0) < 1e-9);
+    CHECK(fabs(json_number_value(json_object_get(f, "direct_switch_us")) - 2.0) < 1e-9);
+    CHECK(strstr(json_string_value(json_object_get(c, "measured")), "direct 2.00 µs") != NULL);
+    /* The loop's run at 10,000 was load-bound: its p99 decides nothing. */
+    json_t *e = claim_by_id(root, "efficiency");
+    CHECK(json_is_null(json_object_get(json_object_get(e, "figures"), "p99_ratio_at_10000")));
+    CHECK(strstr(json_string_value(json_object_get(e, "measured")), "not compared") != NULL);
+    /* ... and the headline compares that level by CPU per request. */
+    const char *h = json_string_value(json_array_get(json_object_get(root, "headline"), 0));
+    CHECK(strstr(h, "load-bound") != NULL);
+    json_decref(root);
+}
+
+TEST(claims_see_no_harm_when_throughput_holds)
+{
+    json_t *runs = json_array();
+    json_array_append_new(runs, scale_run("thread", 10, 1, 90000, 10, 1.0, "server"));
+    json_array_append_new(runs, scale_run("loop", 10, 1, 150000, 6, 0.05, "server"));
+    json_array_append_new(runs, scale_run("thread", 10000, 1, 88000, 10.5, 1.0, "server"));
+    json_array_append_new(runs, scale_run("loop", 10000, 1, 100000, 10, 0.05, "server"));
     json_t *root = json_pack("{s:o, s:n}", "runs", runs, "calibration");
     claims_build(root);
-    json_t *claims = json_object_get(root, "claims");
-    json_t *tp = json_array_get(claims, 1);
-    CHECK_STR_EQ(json_string_value(json_object_get(tp, "id")), "throughput");
-    CHECK_STR_EQ(json_string_value(json_object_get(tp, "verdict")), "holds");
+    json_t *c = claim_by_id(root, "switching");
+    CHECK_STR_EQ(json_string_value(json_object_get(c, "verdict")), "does not hold");
+    CHECK(json_is_true(json_object_get(c, "surprising")));
+    json_decref(root);
+}
+
+TEST(claims_mark_a_verdict_that_changes_between_repetitions)
+{
+    json_t *runs = json_array();
+    /* Repetition 1: the thread server falls past 5,000; repetition 2: it does not. */
+    json_array_append_new(runs, scale_run("thread", 10, 1, 90000, 10, 1.0, "server"));
+    json_array_append_new(runs, scale_run("loop", 10, 1, 150000, 6, 0.05, "server"));
+    json_array_append_new(runs, scale_run("thread", 10000, 1, 50000, 20, 1.0, "server"));
+    json_array_append_new(runs, scale_run("loop", 10000, 1, 100000, 10, 0.05, "server"));
+    json_array_append_new(runs, scale_run("thread", 10, 2, 90000, 10, 1.0, "server"));
+    json_array_append_new(runs, scale_run("loop", 10, 2, 150000, 6, 0.05, "server"));
+    json_array_append_new(runs, scale_run("thread", 10000, 2, 88000, 10.5, 1.0, "server"));
+    json_array_append_new(runs, scale_run("loop", 10000, 2, 100000, 10, 0.05, "server"));
+    json_t *root = json_pack("{s:o, s:n, s:i}", "runs", runs, "calibration", "repeat", 2);
+    claims_build(root);
+    json_t *c = claim_by_id(root, "switching");
+    CHECK_STR_EQ(json_string_value(json_object_get(c, "verdict")), "unstable");
+    CHECK(json_is_false(json_object_get(c, "stable")));
+    json_t *v = json_object_get(c, "verdicts");
+    CHECK_STR_EQ(json_string_value(json_array_get(v, 0)), "holds");
+    CHECK_STR_EQ(json_string_value(json_array_get(v, 1)), "does not hold");
+    json_t *fall = json_object_get(json_object_get(c, "spread"), "capacity_fall");
+    CHECK(json_number_value(json_array_get(fall, 0)) < 0.05);
+    CHECK(json_number_value(json_array_get(fall, 1)) > 0.4);
+    CHECK(strstr(json_string_value(json_object_get(c, "unstable")), "capacity_fall") != NULL);
+    /* The memory claim decides the same way both times. */
+    CHECK(json_is_true(json_object_get(claim_by_id(root, "efficiency"), "stable")));
+    json_decref(root);
+}
+
+TEST(claims_judge_idle_threads_by_their_own_switches)
+{
+    json_t *runs = json_array();
+    json_array_append_new(
+        runs, json_pack("{s:s, s:s, s:s, s:i, s:s, s:{}, s:{s:f, s:f, s:f, s:f, s:f}}", "id",
+                        "idle-thread-10000", "scenario", "idle", "model", "thread", "level", 10000,
+                        "status", "ok", "client", "idle_threads", "threads", 10000.0,
+                        "switches_per_thread_per_s", 0.0002, "cpu_us_per_thread_per_s", 0.0,
+                        "window_s", 4.0, "switches", 8.0));
+    json_t *root = json_pack("{s:o, s:n}", "runs", runs, "calibration");
+    claims_build(root);
+    json_t *c = claim_by_id(root, "idle");
+    CHECK_STR_EQ(json_string_value(json_object_get(c, "verdict")), "does not hold");
+    CHECK(strstr(json_string_value(json_object_get(c, "measured")), "0.0002 times a second") !=
+          NULL);
     json_decref(root);
 }
 
 TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
+          TEST_ENTRY(sample_parses_schedstat), TEST_ENTRY(sample_reads_every_thread_of_this_process),
+          TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(plan_repeats_with_levels_outermost),
           TEST_ENTRY(sample_parses_stat_with_odd_command_names), TEST_ENTRY(sample_parses_status),
           TEST_ENTRY(sample_reads_this_process), TEST_ENTRY(run_parses_the_listening_line),
           TEST_ENTRY(run_parses_stub_status), TEST_ENTRY(loadgen_parses_wrk),
@@ -373,4 +547,7 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(report_escapes_script_ends), TEST_ENTRY(env_names_the_limit_a_run_hits),
           TEST_ENTRY(plan_quick_is_small_and_ids_are_unique), TEST_ENTRY(plan_parses_lists),
           TEST_ENTRY(results_csv_quotes_what_needs_it), TEST_ENTRY(claims_judge_without_data),
-          TEST_ENTRY(claims_see_a_fall_in_throughput))
+          TEST_ENTRY(claims_blame_switching_when_its_cost_grows_with_threads),
+          TEST_ENTRY(claims_see_no_harm_when_throughput_holds),
+          TEST_ENTRY(claims_mark_a_verdict_that_changes_between_repetitions),
+          TEST_ENTRY(claims_judge_idle_threads_by_their_own_switches))
