@@ -6,11 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,6 +27,17 @@
 #define CALIB_CREATE 5000
 #define CALIB_IDLE_QUICK 500
 #define CALIB_IDLE 2000
+
+/* While a child runs an experiment, c10k-bench looks for a Ctrl-C this often. */
+#define CALIB_CHILD_POLL_MS 100
+
+/* Where the stack reservation binds: threads created under this address-space limit. */
+#define CALIB_AS_LIMIT_BYTES (4ULL << 30)
+#define CALIB_AS_SMALL_STACK (64 * 1024)
+/* At most this many threads, and at most 1/CALIB_AS_ROOM_SHARE of what the limits leave. */
+#define CALIB_AS_CAP 10000
+#define CALIB_AS_ROOM_SHARE 2
+#define CALIB_AS_TIMEOUT_MS 30000
 
 static double now_ns(void)
 {
@@ -343,6 +357,244 @@ static json_t *idle_threads(int k)
                      (double)(maps1 - maps0) / kk, "create_alive_ns", create_ns);
 }
 
+/* ---- Experiments in a child process ---- */
+
+/* Runs fn(arg, result) in a forked child, which sends the `size` bytes of *result back through a
+ * pipe and _exits: whatever the experiment changes (a limit, thousands of threads, the memory it
+ * touches) stays in the child and goes with it. Waits up to timeout_ms. Returns 0 with *result
+ * filled, -ETIMEDOUT, -EINTR when c10k-bench was interrupted, -ECHILD when the child died
+ * without answering, or another negative errno. */
+static int calib_in_child(void (*fn)(void *arg, void *result), void *arg, void *result, size_t size,
+                          int timeout_ms)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t child = fork();
+    if (child < 0) {
+        int err = -errno;
+        close(p[0]);
+        close(p[1]);
+        return err;
+    }
+    if (child == 0) {
+        close(p[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
+        fn(arg, result);
+        /* One write of a few bytes (< PIPE_BUF): the parent reads all of it or nothing. */
+        ssize_t w = write(p[1], result, size);
+        _exit(w == (ssize_t)size ? 0 : 1);
+    }
+    close(p[1]);
+    int rc = 0;
+    size_t got = 0;
+    double deadline = proc_now() + timeout_ms / 1000.0;
+    while (got < size) {
+        if (proc_interrupted()) {
+            rc = -EINTR;
+            break;
+        }
+        double left_ms = (deadline - proc_now()) * 1000;
+        if (left_ms <= 0) {
+            rc = -ETIMEDOUT;
+            break;
+        }
+        /* Short polls, so that a Ctrl-C is seen. */
+        struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+        int n =
+            poll(&pfd, 1, left_ms < CALIB_CHILD_POLL_MS ? (int)left_ms + 1 : CALIB_CHILD_POLL_MS);
+        if (n < 0 && errno != EINTR) {
+            rc = -errno;
+            break;
+        }
+        if (n <= 0)
+            continue;
+        ssize_t r = read(p[0], (char *)result + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            rc = r < 0 ? -errno : -ECHILD;
+            break;
+        }
+        got += (size_t)r;
+    }
+    close(p[0]);
+    if (rc < 0)
+        kill(child, SIGKILL);
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    return rc;
+}
+
+static const char *calib_error_text(int rc)
+{
+    switch (rc) {
+    case -ETIMEDOUT:
+        return "the experiment's child process did not answer in time";
+    case -EINTR:
+        return "interrupted";
+    case -ECHILD:
+        return "the experiment's child process died without answering";
+    default:
+        return strerror(-rc);
+    }
+}
+
+static int calib_server_cpu(const struct bench_env *env)
+{
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &env->server_cpus))
+            return c;
+    return 0;
+}
+
+/* ---- Where the stack reservation binds ---- */
+
+struct as_job {
+    size_t stack_bytes; /* 0: pthread's default (RLIMIT_STACK) */
+    int cap;
+};
+
+struct as_result {
+    int error;        /* setting up the child: 0 or a negative errno */
+    int threads;      /* created and blocked */
+    int create_error; /* pthread_create's errno that stopped it, 0: the cap did */
+};
+
+/* Blocks until the child's _exit: nothing ever writes to the pipe. */
+static void *as_hold(void *arg)
+{
+    char c;
+    while (read((int)(intptr_t)arg, &c, 1) < 0 && errno == EINTR)
+        ;
+    return NULL;
+}
+
+static void as_child(void *arg, void *out)
+{
+    const struct as_job *job = arg;
+    struct as_result *res = out;
+    memset(res, 0, sizeof *res);
+    int hold[2];
+    if (pipe2(hold, O_CLOEXEC) < 0) {
+        res->error = -errno;
+        return;
+    }
+    struct rlimit rl = {CALIB_AS_LIMIT_BYTES, CALIB_AS_LIMIT_BYTES};
+    if (setrlimit(RLIMIT_AS, &rl) < 0) {
+        res->error = -errno;
+        return;
+    }
+    pthread_attr_t attr;
+    int e = pthread_attr_init(&attr);
+    if (e == 0 && job->stack_bytes)
+        e = pthread_attr_setstacksize(&attr, job->stack_bytes);
+    if (e != 0) {
+        res->error = -e;
+        return;
+    }
+    for (; res->threads < job->cap; res->threads++) {
+        pthread_t tid;
+        e = pthread_create(&tid, &attr, as_hold, (void *)(intptr_t)hold[0]);
+        if (e != 0) {
+            res->create_error = e;
+            break;
+        }
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* How many threads the experiment may create: cap, or half of the room the machine's limits
+ * leave, so that the benchmarks sharing the machine keep theirs. */
+static int as_room(const struct bench_env *env, int cap)
+{
+    struct bench_env e = *env;
+    env_refresh(&e);
+    long long tasks = e.tasks_now > 0 ? e.tasks_now : 0;
+    long long left[5];
+    int n = 0;
+    if (e.threads_max > 0)
+        left[n++] = e.threads_max - tasks;
+    if (e.pid_max > 0)
+        left[n++] = e.pid_max - tasks;
+    if (e.max_map_count > 0)
+        left[n++] = (e.max_map_count - count_maps()) / 2; /* a stack and its guard page */
+    if (e.cg_pids_max >= 0)
+        left[n++] = e.cg_pids_max - (e.cg_pids_current > 0 ? e.cg_pids_current : 0);
+    if (e.nproc >= 0 && geteuid() != 0)
+        left[n++] = e.nproc - tasks;
+    long long room = cap;
+    for (int i = 0; i < n; i++)
+        if (left[i] / CALIB_AS_ROOM_SHARE < room)
+            room = left[i] / CALIB_AS_ROOM_SHARE;
+    return room > 0 ? (int)room : 0;
+}
+
+static json_t *errno_name_or_null(int e)
+{
+    if (e == 0)
+        return json_null();
+    const char *name = strerrorname_np(e);
+    return name ? json_string(name) : json_sprintf("errno %d", e);
+}
+
+static void as_fail(json_t *cal, const char *why)
+{
+    json_object_set_new(cal, "address_space", json_null());
+    json_object_set_new(cal, "address_space_error", json_string(why));
+}
+
+void calib_address_space(json_t *cal, const struct bench_env *env, int cap)
+{
+    uint64_t rss = 0, vsize = 0;
+    self_status(&rss, &vsize);
+    if (vsize >= CALIB_AS_LIMIT_BYTES) {
+        char why[160];
+        snprintf(why, sizeof why,
+                 "this process already maps %llu MiB, more than the limit (a sanitizer's shadow "
+                 "memory?)",
+                 (unsigned long long)(vsize >> 20));
+        as_fail(cal, why);
+        return;
+    }
+    cap = as_room(env, cap);
+    if (cap <= 0) {
+        as_fail(cal, "the machine's thread limits leave no room");
+        return;
+    }
+    struct as_job jobs[2] = {{.stack_bytes = 0, .cap = cap},
+                             {.stack_bytes = CALIB_AS_SMALL_STACK, .cap = cap}};
+    struct as_result res[2] = {{0}};
+    for (int i = 0; i < 2; i++) {
+        int rc = calib_in_child(as_child, &jobs[i], &res[i], sizeof res[i], CALIB_AS_TIMEOUT_MS);
+        if (rc == 0)
+            rc = res[i].error;
+        if (rc < 0) {
+            as_fail(cal, calib_error_text(rc));
+            return;
+        }
+    }
+    pthread_attr_t attr;
+    size_t stack = 0;
+    if (pthread_getattr_default_np(&attr) == 0) {
+        pthread_attr_getstacksize(&attr, &stack);
+        pthread_attr_destroy(&attr);
+    }
+    json_object_set_new(cal, "address_space",
+                        json_pack("{s:I, s:I, s:i, s:o, s:I, s:i, s:o, s:i}", "limit_bytes",
+                                  (json_int_t)CALIB_AS_LIMIT_BYTES, "default_stack_bytes",
+                                  (json_int_t)stack, "threads_default_stack", res[0].threads,
+                                  "default_stack_error", errno_name_or_null(res[0].create_error),
+                                  "small_stack_bytes", (json_int_t)CALIB_AS_SMALL_STACK,
+                                  "threads_small_stack", res[1].threads, "small_stack_error",
+                                  errno_name_or_null(res[1].create_error), "cap", cap));
+}
+
 static json_t *real_or_null(double v)
 {
     return v > 0 ? json_real(v) : json_null();
@@ -350,13 +602,7 @@ static json_t *real_or_null(double v)
 
 json_t *calib_run(const struct bench_env *env, int quick)
 {
-    int cpu = 0;
-    for (int c = 0; c < CPU_SETSIZE; c++) {
-        if (CPU_ISSET(c, &env->server_cpus)) {
-            cpu = c;
-            break;
-        }
-    }
+    int cpu = calib_server_cpu(env);
     long rounds = quick ? CALIB_ROUNDS_QUICK : CALIB_ROUNDS;
     int batches = quick ? CALIB_BATCHES_QUICK : CALIB_BATCHES;
     double sw_threads = 0, sw_procs = 0;
@@ -388,8 +634,12 @@ json_t *calib_run(const struct bench_env *env, int quick)
                            ? json_object_get(idle, "create_alive_ns")
                            : json_null());
     }
-    return json_pack("{s:o, s:o, s:o}", "context_switch", cs, "thread_create", tc, "idle_thread",
-                     idle);
+    json_t *cal = json_pack("{s:o, s:o, s:o}", "context_switch", cs, "thread_create", tc,
+                            "idle_thread", idle);
+    if (!cal)
+        return NULL;
+    calib_address_space(cal, env, CALIB_AS_CAP);
+    return cal;
 }
 
 double calib_switch_cost_ns(const json_t *calibration)

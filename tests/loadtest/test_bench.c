@@ -1,5 +1,6 @@
 /* c10k-bench's parts that need no server: /proc parsers, the load generators' outputs, the
  * plan, the limits check, the CSV and the script-safe JSON of the report. */
+#include "calib.h"
 #include "claims.h"
 #include "env.h"
 #include "loadgen.h"
@@ -365,6 +366,38 @@ TEST(claims_see_a_fall_in_throughput)
     json_decref(root);
 }
 
+static uint64_t own_vsize(void)
+{
+    struct sample s;
+    return sample_take(getpid(), 0, 0, &s) == 0 ? s.vsize_bytes : 0;
+}
+
+TEST(calib_small_stacks_fit_more_threads_under_the_address_limit)
+{
+    struct bench_env e;
+    CHECK_INT_EQ(env_read(&e), 0);
+    json_t *cal = json_object();
+    calib_address_space(cal, &e, 2000);
+    json_t *as = json_object_get(cal, "address_space");
+    if (json_is_null(as)) {
+        /* Only where the process already maps more than the limit (sanitizers' shadow). */
+        CHECK(json_is_string(json_object_get(cal, "address_space_error")));
+        CHECK(own_vsize() >= 4ULL << 30);
+        json_decref(cal);
+        return;
+    }
+    CHECK_INT_EQ(results_num(as, "limit_bytes"), 4LL << 30);
+    CHECK_INT_EQ(results_num(as, "cap"), 2000);
+    /* 64 KiB stacks reach the cap; 8 MiB ones run out of address space (about 500). */
+    CHECK_INT_EQ(results_num(as, "threads_small_stack"), 2000);
+    CHECK(json_is_null(json_object_get(as, "small_stack_error")));
+    CHECK(results_num(as, "threads_default_stack") > 0);
+    CHECK(results_num(as, "threads_default_stack") < 2000);
+    const char *err = json_string_value(json_object_get(as, "default_stack_error"));
+    CHECK(err != NULL && (strcmp(err, "EAGAIN") == 0 || strcmp(err, "ENOMEM") == 0));
+    json_decref(cal);
+}
+
 TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(sample_parses_stat_with_odd_command_names), TEST_ENTRY(sample_parses_status),
           TEST_ENTRY(sample_reads_this_process), TEST_ENTRY(run_parses_the_listening_line),
@@ -373,4 +406,5 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(report_escapes_script_ends), TEST_ENTRY(env_names_the_limit_a_run_hits),
           TEST_ENTRY(plan_quick_is_small_and_ids_are_unique), TEST_ENTRY(plan_parses_lists),
           TEST_ENTRY(results_csv_quotes_what_needs_it), TEST_ENTRY(claims_judge_without_data),
-          TEST_ENTRY(claims_see_a_fall_in_throughput))
+          TEST_ENTRY(claims_see_a_fall_in_throughput),
+          TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit))
