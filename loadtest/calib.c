@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #define CALIB_BATCHES_QUICK 3
 #define CALIB_BATCHES 5
@@ -38,6 +39,26 @@
 #define CALIB_AS_CAP 10000
 #define CALIB_AS_ROOM_SHARE 2
 #define CALIB_AS_TIMEOUT_MS 30000
+
+/* The ring: tasks, laps or the time budget (whichever ends first), after a few laps of warm-up;
+ * setting up and ending the ring gets CALIB_RING_SETUP_S on top of the budget. */
+#define CALIB_RING_TASKS 500
+#define CALIB_RING_LAPS_QUICK 1000
+#define CALIB_RING_LAPS 10000
+#define CALIB_RING_BUDGET_S_QUICK 2.0
+#define CALIB_RING_BUDGET_S 10.0
+#define CALIB_RING_WARMUP_LAPS 10
+#define CALIB_RING_SETUP_S 20.0
+
+/* The published ring, from the README of jimblandy/context-switch: Rust threads (1 MiB stacks)
+ * and Tokio tasks; 9.5 KiB resident per thread, 0.4 KiB per task. */
+#define CALIB_PUBLISHED_SOURCE "jimblandy/context-switch"
+#define CALIB_PUBLISHED_MACHINE "a laptop: 4 cores, two-way hyper-threading, 32 GiB (Linux)"
+#define CALIB_PUBLISHED_THREADS_MS 2.657
+#define CALIB_PUBLISHED_PINNED_MS 1.709
+#define CALIB_PUBLISHED_ASYNC_MS 1.795
+#define CALIB_PUBLISHED_THREAD_BYTES 9728
+#define CALIB_PUBLISHED_ASYNC_BYTES 410
 
 static double now_ns(void)
 {
@@ -595,6 +616,303 @@ void calib_address_space(json_t *cal, const struct bench_env *env, int cap)
                                   errno_name_or_null(res[1].create_error), "cap", cap));
 }
 
+/* ---- A ring of tasks passing one byte (jimblandy/context-switch's "brigade") ---- */
+
+/* Task i reads pipe i and writes pipe i+1 (mod tasks); task 0 also counts the laps. */
+struct ring {
+    int tasks;
+    long laps_target;
+    double budget_ns;
+    int (*fds)[2]; /* owned by the child's main thread; -1 once closed */
+    /* Written by task 0 alone, read once it has stopped. */
+    long passes;
+    double t0;
+    long laps;
+    double elapsed_ns;
+    uint64_t rss0, vsize0, rss1, vsize1;
+    int error;
+};
+
+/* Task 0's count, each time the byte reaches it. The warm-up laps run every task once (stacks
+ * touched, the loop's watchers in epoll) before the memory is read; the ring stands still while
+ * it is, every other task waiting for the byte. Returns 1 to stop. */
+static int ring_lap(struct ring *r)
+{
+    long done = r->passes++; /* the first pass is the byte put in */
+    if (done < CALIB_RING_WARMUP_LAPS)
+        return 0;
+    if (done == CALIB_RING_WARMUP_LAPS) {
+        int rc = self_status(&r->rss1, &r->vsize1);
+        if (rc < 0) {
+            r->error = rc;
+            return 1;
+        }
+        r->t0 = now_ns();
+        return 0;
+    }
+    r->laps = done - CALIB_RING_WARMUP_LAPS;
+    r->elapsed_ns = now_ns() - r->t0;
+    return r->laps >= r->laps_target || r->elapsed_ns >= r->budget_ns || proc_interrupted();
+}
+
+struct ring_task {
+    struct ring *ring;
+    int lead;
+    int in, out; /* copied here so that the thread never reads ring->fds, which main closes */
+    pthread_t tid;
+};
+
+static void *ring_thread(void *arg)
+{
+    struct ring_task *t = arg;
+    while (xread(t->in) == 0) {
+        if (t->lead && ring_lap(t->ring))
+            break; /* the byte stops here */
+        if (xwrite(t->out) < 0)
+            break;
+    }
+    return NULL;
+}
+
+static void ring_close_writes(struct ring *r)
+{
+    for (int i = 0; i < r->tasks; i++) {
+        if (r->fds[i][1] >= 0)
+            close(r->fds[i][1]);
+        r->fds[i][1] = -1;
+    }
+}
+
+static int ring_run_threads(struct ring *r)
+{
+    int rc = self_status(&r->rss0, &r->vsize0);
+    if (rc < 0)
+        return rc;
+    struct ring_task *t = calloc((size_t)r->tasks, sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    int made = 0;
+    for (; made < r->tasks; made++) {
+        t[made] = (struct ring_task){.ring = r,
+                                     .lead = made == 0,
+                                     .in = r->fds[made][0],
+                                     .out = r->fds[(made + 1) % r->tasks][1]};
+        int e = pthread_create(&t[made].tid, NULL, ring_thread, &t[made]);
+        if (e != 0) {
+            rc = -e;
+            break;
+        }
+    }
+    int joined = 0;
+    if (rc == 0) {
+        if (xwrite(r->fds[0][1]) < 0) {
+            rc = -EPIPE;
+        } else {
+            pthread_join(t[0].tid, NULL);
+            joined = 1;
+        }
+    }
+    /* Every task left waits for the byte: the end of every pipe ends them. */
+    ring_close_writes(r);
+    for (int i = joined; i < made; i++)
+        pthread_join(t[i].tid, NULL);
+    free(t);
+    return rc ? rc : r->error;
+}
+
+struct ring_handle {
+    uv_poll_t poll; /* first: the callback's handle is the ring_handle */
+    struct ring *ring;
+    int lead;
+    int in, out;
+};
+
+static void ring_fail(struct ring_handle *h, int error)
+{
+    h->ring->error = error;
+    uv_stop(h->poll.loop);
+}
+
+static void ring_on_readable(uv_poll_t *poll, int status, int events)
+{
+    struct ring_handle *h = (struct ring_handle *)poll;
+    (void)events;
+    if (status < 0) {
+        ring_fail(h, status);
+        return;
+    }
+    char c;
+    ssize_t n = read(h->in, &c, 1);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n != 1) {
+        ring_fail(h, n < 0 ? -errno : -EPIPE);
+        return;
+    }
+    if (h->lead && ring_lap(h->ring)) {
+        uv_stop(poll->loop);
+        return;
+    }
+    /* One byte into an empty pipe: never EAGAIN. */
+    if (write(h->out, &c, 1) != 1)
+        ring_fail(h, -errno);
+}
+
+static int ring_run_loop(struct ring *r)
+{
+    uv_loop_t loop;
+    int rc = uv_loop_init(&loop);
+    if (rc < 0)
+        return rc;
+    struct ring_handle *h = NULL;
+    int inited = 0;
+    rc = self_status(&r->rss0, &r->vsize0);
+    if (rc < 0)
+        goto out;
+    h = calloc((size_t)r->tasks, sizeof *h);
+    if (!h) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (; inited < r->tasks; inited++) {
+        h[inited].ring = r;
+        h[inited].lead = inited == 0;
+        h[inited].in = r->fds[inited][0];
+        h[inited].out = r->fds[(inited + 1) % r->tasks][1];
+        rc = uv_poll_init(&loop, &h[inited].poll, h[inited].in);
+        if (rc < 0)
+            break;
+        rc = uv_poll_start(&h[inited].poll, UV_READABLE, ring_on_readable);
+        if (rc < 0) {
+            inited++;
+            break;
+        }
+    }
+    if (rc == 0) {
+        if (xwrite(r->fds[0][1]) < 0)
+            rc = -EPIPE;
+        else
+            uv_run(&loop, UV_RUN_DEFAULT); /* until ring_lap or an error stops it */
+    }
+    for (int i = 0; i < inited; i++)
+        uv_close((uv_handle_t *)&h[i].poll, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+out:
+    free(h);
+    uv_loop_close(&loop);
+    return rc ? rc : r->error;
+}
+
+struct ring_job {
+    int tasks;
+    long laps;
+    double budget_s;
+    int loop; /* libuv handles in one thread, not one thread per task */
+    cpu_set_t cpus;
+};
+
+struct ring_result {
+    int error;
+    long laps;
+    double ms_per_lap, rss_per_task, vsize_per_task;
+};
+
+static void ring_child(void *arg, void *out)
+{
+    const struct ring_job *job = arg;
+    struct ring_result *res = out;
+    memset(res, 0, sizeof *res);
+    struct ring r = {
+        .tasks = job->tasks, .laps_target = job->laps, .budget_ns = job->budget_s * 1e9};
+    int opened = 0, rc = 0;
+    if (sched_setaffinity(0, sizeof job->cpus, &job->cpus) < 0) {
+        rc = -errno;
+        goto out;
+    }
+    r.fds = malloc((size_t)r.tasks * sizeof *r.fds);
+    if (!r.fds) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (; opened < r.tasks; opened++) {
+        if (pipe2(r.fds[opened], O_CLOEXEC | (job->loop ? O_NONBLOCK : 0)) < 0) {
+            rc = -errno;
+            goto out;
+        }
+    }
+    rc = job->loop ? ring_run_loop(&r) : ring_run_threads(&r);
+    if (rc == 0 && r.laps <= 0)
+        rc = -EIO;
+    if (rc == 0) {
+        res->laps = r.laps;
+        res->ms_per_lap = r.elapsed_ns / 1e6 / (double)r.laps;
+        res->rss_per_task = ((double)r.rss1 - (double)r.rss0) / r.tasks;
+        res->vsize_per_task = ((double)r.vsize1 - (double)r.vsize0) / r.tasks;
+    }
+out:
+    for (int i = 0; i < opened; i++)
+        for (int k = 0; k < 2; k++)
+            if (r.fds[i][k] >= 0)
+                close(r.fds[i][k]);
+    free(r.fds);
+    res->error = rc;
+}
+
+/* jimblandy/context-switch's README: 500 tasks, 10,000 iterations, mean per iteration. */
+static json_t *ring_published(void)
+{
+    return json_pack("{s:s, s:s, s:f, s:f, s:f, s:i, s:i}", "source", CALIB_PUBLISHED_SOURCE,
+                     "machine", CALIB_PUBLISHED_MACHINE, "threads_ms_per_lap",
+                     CALIB_PUBLISHED_THREADS_MS, "threads_pinned_ms_per_lap",
+                     CALIB_PUBLISHED_PINNED_MS, "async_ms_per_lap", CALIB_PUBLISHED_ASYNC_MS,
+                     "thread_bytes", CALIB_PUBLISHED_THREAD_BYTES, "async_task_bytes",
+                     CALIB_PUBLISHED_ASYNC_BYTES);
+}
+
+void calib_ring(json_t *cal, const struct bench_env *env, int tasks, long laps, double budget_s)
+{
+    static const struct {
+        const char *name;
+        int pinned, loop;
+    } variants[] = {{"threads", 0, 0}, {"threads_pinned", 1, 0}, {"loop", 1, 1}};
+    json_t *ring = json_pack("{s:i, s:I, s:f}", "tasks", tasks, "laps_target", (json_int_t)laps,
+                             "time_budget_s", budget_s);
+    if (!ring)
+        return;
+    int cpu = calib_server_cpu(env);
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+        struct ring_job job = {
+            .tasks = tasks, .laps = laps, .budget_s = budget_s, .loop = variants[v].loop};
+        if (variants[v].pinned) {
+            CPU_ZERO(&job.cpus);
+            CPU_SET(cpu, &job.cpus);
+        } else {
+            job.cpus = env->allowed;
+        }
+        char cpus[64];
+        env_format_cpus(&job.cpus, cpus, sizeof cpus);
+        struct ring_result res = {0};
+        int timeout_ms = (int)((budget_s + CALIB_RING_SETUP_S) * 1000);
+        int rc = calib_in_child(ring_child, &job, &res, sizeof res, timeout_ms);
+        if (rc == 0)
+            rc = res.error;
+        if (rc < 0) {
+            char key[64];
+            snprintf(key, sizeof key, "%s_error", variants[v].name);
+            json_object_set_new(ring, variants[v].name, json_null());
+            json_object_set_new(ring, key, json_string(calib_error_text(rc)));
+            continue;
+        }
+        json_object_set_new(ring, variants[v].name,
+                            json_pack("{s:I, s:f, s:f, s:f, s:s}", "laps", (json_int_t)res.laps,
+                                      "ms_per_lap", res.ms_per_lap, "rss_per_task_bytes",
+                                      res.rss_per_task, "vsize_per_task_bytes", res.vsize_per_task,
+                                      "cpus", cpus));
+    }
+    json_object_set_new(ring, "published", ring_published());
+    json_object_set_new(cal, "ring", ring);
+}
+
 static json_t *real_or_null(double v)
 {
     return v > 0 ? json_real(v) : json_null();
@@ -639,6 +957,8 @@ json_t *calib_run(const struct bench_env *env, int quick)
     if (!cal)
         return NULL;
     calib_address_space(cal, env, CALIB_AS_CAP);
+    calib_ring(cal, env, CALIB_RING_TASKS, quick ? CALIB_RING_LAPS_QUICK : CALIB_RING_LAPS,
+               quick ? CALIB_RING_BUDGET_S_QUICK : CALIB_RING_BUDGET_S);
     return cal;
 }
 

@@ -366,6 +366,31 @@ TEST(claims_see_a_fall_in_throughput)
     json_decref(root);
 }
 
+TEST(calib_ring_goes_round_as_threads_and_on_a_loop)
+{
+    struct bench_env e;
+    CHECK_INT_EQ(env_read(&e), 0);
+    json_t *cal = json_object();
+    calib_ring(cal, &e, 16, 50, 5.0);
+    CHECK_INT_EQ(results_num(cal, "ring.tasks"), 16);
+    static const char *const variants[] = {"threads", "threads_pinned", "loop"};
+    for (size_t i = 0; i < 3; i++) {
+        char key[64];
+        json_t *v = json_object_get(json_object_get(cal, "ring"), variants[i]);
+        CHECK(json_is_object(v));
+        snprintf(key, sizeof key, "ring.%s.laps", variants[i]);
+        CHECK_INT_EQ(results_num(cal, key), 50);
+        snprintf(key, sizeof key, "ring.%s.ms_per_lap", variants[i]);
+        CHECK(results_num(cal, key) > 0);
+        CHECK(json_string_value(json_object_get(v, "cpus")) != NULL);
+    }
+    /* Pinned to one CPU: a single number. */
+    CHECK(strpbrk(json_string_value(results_get(cal, "ring.loop.cpus")), ",-") == NULL);
+    CHECK_STR_EQ(json_string_value(results_get(cal, "ring.published.source")),
+                 "jimblandy/context-switch");
+    json_decref(cal);
+}
+
 static uint64_t own_vsize(void)
 {
     struct sample s;
@@ -407,4 +432,5 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(plan_quick_is_small_and_ids_are_unique), TEST_ENTRY(plan_parses_lists),
           TEST_ENTRY(results_csv_quotes_what_needs_it), TEST_ENTRY(claims_judge_without_data),
           TEST_ENTRY(claims_see_a_fall_in_throughput),
+          TEST_ENTRY(calib_ring_goes_round_as_threads_and_on_a_loop),
           TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit))
