@@ -56,7 +56,7 @@ static const struct profile profiles[] = {
         .churn = {8, LEVEL_END},
         .work_us = 500,
         .sleep_ms = 50,
-        .calib_s = 2.0,
+        .calib_s = 14.0,
     },
     {
         .name = "default",
@@ -69,7 +69,7 @@ static const struct profile profiles[] = {
         .churn = {1, 8, 64, LEVEL_END},
         .work_us = 500,
         .sleep_ms = 50,
-        .calib_s = 5.0,
+        .calib_s = 44.0,
     },
     {
         .name = "full",
@@ -82,7 +82,7 @@ static const struct profile profiles[] = {
         .churn = {1, 8, 64, 256, LEVEL_END},
         .work_us = 500,
         .sleep_ms = 50,
-        .calib_s = 8.0,
+        .calib_s = 47.0,
     },
 };
 

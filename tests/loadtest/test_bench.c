@@ -1,5 +1,6 @@
 /* c10k-bench's parts that need no server: /proc parsers, the load generators' outputs, the
  * plan, the limits check, the CSV and the script-safe JSON of the report. */
+#include "calib.h"
 #include "claims.h"
 #include "env.h"
 #include "loadgen.h"
@@ -537,6 +538,63 @@ TEST(claims_judge_idle_threads_by_their_own_switches)
     json_decref(root);
 }
 
+TEST(calib_ring_goes_round_as_threads_and_on_a_loop)
+{
+    struct bench_env e;
+    CHECK_INT_EQ(env_read(&e), 0);
+    json_t *cal = json_object();
+    calib_ring(cal, &e, 16, 50, 5.0);
+    CHECK_INT_EQ(results_num(cal, "ring.tasks"), 16);
+    static const char *const variants[] = {"threads", "threads_pinned", "loop"};
+    for (size_t i = 0; i < 3; i++) {
+        char key[64];
+        json_t *v = json_object_get(json_object_get(cal, "ring"), variants[i]);
+        CHECK(json_is_object(v));
+        snprintf(key, sizeof key, "ring.%s.laps", variants[i]);
+        CHECK_INT_EQ(results_num(cal, key), 50);
+        snprintf(key, sizeof key, "ring.%s.ms_per_lap", variants[i]);
+        CHECK(results_num(cal, key) > 0);
+        CHECK(json_string_value(json_object_get(v, "cpus")) != NULL);
+    }
+    /* Pinned to one CPU: a single number. */
+    CHECK(strpbrk(json_string_value(results_get(cal, "ring.loop.cpus")), ",-") == NULL);
+    CHECK_STR_EQ(json_string_value(results_get(cal, "ring.published.source")),
+                 "jimblandy/context-switch");
+    json_decref(cal);
+}
+
+static uint64_t own_vsize(void)
+{
+    struct sample s;
+    return sample_take(getpid(), 0, 0, &s) == 0 ? s.vsize_bytes : 0;
+}
+
+TEST(calib_small_stacks_fit_more_threads_under_the_address_limit)
+{
+    struct bench_env e;
+    CHECK_INT_EQ(env_read(&e), 0);
+    json_t *cal = json_object();
+    calib_address_space(cal, &e, 2000);
+    json_t *as = json_object_get(cal, "address_space");
+    if (json_is_null(as)) {
+        /* Only where the process already maps more than the limit (sanitizers' shadow). */
+        CHECK(json_is_string(json_object_get(cal, "address_space_error")));
+        CHECK(own_vsize() >= 4ULL << 30);
+        json_decref(cal);
+        return;
+    }
+    CHECK_INT_EQ(results_num(as, "limit_bytes"), 4LL << 30);
+    CHECK_INT_EQ(results_num(as, "cap"), 2000);
+    /* 64 KiB stacks reach the cap; 8 MiB ones run out of address space (about 500). */
+    CHECK_INT_EQ(results_num(as, "threads_small_stack"), 2000);
+    CHECK(json_is_null(json_object_get(as, "small_stack_error")));
+    CHECK(results_num(as, "threads_default_stack") > 0);
+    CHECK(results_num(as, "threads_default_stack") < 2000);
+    const char *err = json_string_value(json_object_get(as, "default_stack_error"));
+    CHECK(err != NULL && (strcmp(err, "EAGAIN") == 0 || strcmp(err, "ENOMEM") == 0));
+    json_decref(cal);
+}
+
 TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(sample_parses_schedstat), TEST_ENTRY(sample_reads_every_thread_of_this_process),
           TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(plan_repeats_with_levels_outermost),
@@ -550,4 +608,6 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(claims_blame_switching_when_its_cost_grows_with_threads),
           TEST_ENTRY(claims_see_no_harm_when_throughput_holds),
           TEST_ENTRY(claims_mark_a_verdict_that_changes_between_repetitions),
-          TEST_ENTRY(claims_judge_idle_threads_by_their_own_switches))
+          TEST_ENTRY(claims_judge_idle_threads_by_their_own_switches),
+          TEST_ENTRY(calib_ring_goes_round_as_threads_and_on_a_loop),
+          TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit))
