@@ -640,7 +640,8 @@ static void session_run(struct session *s)
     };
     if (s->plan.calibrate) {
         if (pg->tty)
-            fprintf(stderr, "calibrating: context switches, thread creation, idle threads...");
+            fprintf(stderr, "calibrating: context switches, thread creation, idle threads, "
+                            "RLIMIT_AS, a ring of 500 tasks...");
         json_t *cal = calib_run(&s->env, strcmp(s->plan.profile, "quick") == 0);
         json_object_set_new(s->root, "calibration", cal);
         ctx.switch_cost_ns = calib_switch_cost_ns(cal);

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages c10k-lab needs, when they are missing.
-# usage: scripts/deps.sh [build|test|all]
+# usage: scripts/deps.sh [build|bench|test|all]
 set -euo pipefail
 
 build_packages=(gcc make cmake pkg-config libuv1-dev libjansson-dev libjs-chart.js wrk jq)
-test_packages=(clang libclang-rt-14-dev nginx-light chromium procps valgrind)
+# The benchmark's baseline (nginx) and the scheduler's share of a server's CPU (perf).
+bench_packages=(nginx-light linux-perf)
+test_packages=(clang libclang-rt-14-dev chromium procps valgrind)
 
 case "${1:-build}" in
 build) wanted=("${build_packages[@]}") ;;
-test | all) wanted=("${build_packages[@]}" "${test_packages[@]}") ;;
+bench) wanted=("${build_packages[@]}" "${bench_packages[@]}") ;;
+test | all) wanted=("${build_packages[@]}" "${bench_packages[@]}" "${test_packages[@]}") ;;
 *)
-    echo "usage: scripts/deps.sh [build|test|all]" >&2
+    echo "usage: scripts/deps.sh [build|bench|test|all]" >&2
     exit 2
     ;;
 esac

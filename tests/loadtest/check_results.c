@@ -435,6 +435,38 @@ int main(int argc, char **argv)
                                             {"create_join_ns", "nz"},
                                             {"create_alive_ns", "nz"},
                                             {NULL, NULL}});
+        /* Under a sanitizer the address-space experiment cannot run: null with a reason. */
+        json_t *as = json_object_get(cal, "address_space");
+        if (json_is_object(as))
+            check_fields(as, "calibration.address_space",
+                         (const struct field[]){{"limit_bytes", "n"},
+                                                {"threads_default_stack", "n"},
+                                                {"threads_small_stack", "n"},
+                                                {"default_stack_bytes", "n"},
+                                                {"small_stack_bytes", "n"},
+                                                {"cap", "n"},
+                                                {NULL, NULL}});
+        else if (!json_is_string(json_object_get(cal, "address_space_error")))
+            fail("calibration.address_space is null without address_space_error");
+        json_t *ring = json_object_get(cal, "ring");
+        if (!json_is_object(ring)) {
+            fail("calibration.ring is missing");
+        } else {
+            check_fields(ring, "calibration.ring",
+                         (const struct field[]){{"tasks", "i"},
+                                                {"laps_target", "n"},
+                                                {"threads", "oz"},
+                                                {"threads_pinned", "oz"},
+                                                {"loop", "oz"},
+                                                {"published", "o"},
+                                                {NULL, NULL}});
+            static const char *const variants[] = {"threads", "threads_pinned", "loop"};
+            for (size_t k = 0; k < 3; k++) {
+                json_t *rv = json_object_get(ring, variants[k]);
+                if (json_is_object(rv) && !(json_number_value(json_object_get(rv, "ms_per_lap")) > 0))
+                    fail("calibration.ring.%s.ms_per_lap is not above zero", variants[k]);
+            }
+        }
     }
     json_t *runs = json_object_get(root, "runs");
     int ok_runs = 0;
