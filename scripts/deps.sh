@@ -3,7 +3,7 @@
 # usage: scripts/deps.sh [build|test|all]
 set -euo pipefail
 
-build_packages=(gcc make cmake pkg-config libuv1-dev libjansson-dev libjs-chart.js wrk jq)
+build_packages=(gcc make cmake pkg-config libuv1-dev libjansson-dev libjs-chart.js wrk jq linux-perf)
 test_packages=(clang libclang-rt-14-dev nginx-light chromium procps valgrind)
 
 case "${1:-build}" in
