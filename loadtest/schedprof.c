@@ -354,7 +354,7 @@ static void describe_failure(const struct proc *pr, const char *log_path, char *
 static int perf_run(struct proc *pr, const char *name, char *const argv[], const cpu_set_t *cpus,
                     const char *out_path, const char *err_path, int timeout_ms)
 {
-    struct proc_opts o = {cpus, out_path, err_path};
+    struct proc_opts o = {.cpus = cpus, .stdout_path = out_path, .stderr_path = err_path};
     int rc = proc_spawn(pr, name, argv, &o);
     if (rc < 0)
         return rc;
@@ -396,7 +396,7 @@ static int start_recording(struct schedprof *p, const char *perf_path, const cpu
      * a second, for samples that never land in them. */
     char *argv[] = {p->perf_path, "record", "-e", "cpu-clock",      "-F", freq,         "-a",
                     "-C",         cpus,     "-g", "--no-bpf-event", "-o", p->data_path, NULL};
-    struct proc_opts o = {load_cpus, log_path, log_path};
+    struct proc_opts o = {.cpus = load_cpus, .stdout_path = log_path, .stderr_path = log_path};
     int rc = proc_spawn(&p->perf, "perf record", argv, &o);
     if (rc < 0)
         return rc;

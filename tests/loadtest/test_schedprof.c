@@ -155,6 +155,16 @@ TEST(schedprof_without_server_samples_has_no_shares)
     json_decref(j);
 }
 
+/* What a recording leaves: perf's file, its log and perf script's errors. */
+static void remove_outputs(const char *data, const char *log)
+{
+    char script_log[256];
+    snprintf(script_log, sizeof script_log, "%s.script", log);
+    unlink(data);
+    unlink(log);
+    unlink(script_log);
+}
+
 TEST(schedprof_start_says_when_perf_is_missing)
 {
     cpu_set_t cpus;
@@ -172,7 +182,7 @@ TEST(schedprof_start_says_when_perf_is_missing)
     char why[256];
     CHECK_INT_EQ(schedprof_available("/nonexistent/perf", why, sizeof why), 0);
     CHECK(strstr(why, "linux-perf") != NULL);
-    unlink(log);
+    remove_outputs(data, log);
 }
 
 /* The highest CPU this process may use: the busy child's and the recording's. */
@@ -198,7 +208,7 @@ TEST(schedprof_samples_a_busy_child)
     snprintf(log, sizeof log, "/tmp/test_schedprof-%d.log", (int)getpid());
     struct proc busy;
     char *argv[] = {"sh", "-c", "while :; do :; done", NULL};
-    struct proc_opts o = {&cpus, NULL, NULL};
+    struct proc_opts o = {.cpus = &cpus};
     CHECK_INT_EQ(proc_spawn(&busy, "busy", argv, &o), 0);
     struct schedprof p;
     int rc = schedprof_start(&p, "perf", &cpus, NULL, data, log);
@@ -206,8 +216,7 @@ TEST(schedprof_samples_a_busy_child)
         proc_sleep_ms(1000);
     json_t *j = schedprof_finish(&p, busy.pid);
     proc_stop(&busy, 1000);
-    unlink(data);
-    unlink(log);
+    remove_outputs(data, log);
     CHECK_INT_EQ(rc, 0);
     const json_t *err = json_object_get(j, "error");
     if (!json_is_null(err))
