@@ -1,0 +1,252 @@
+/* schedprof: the parser of perf script's callchains on a captured excerpt, starting a perf that
+ * is not there, and (run with --perf, skipped with status 77 where perf cannot sample the
+ * kernel) a recording of a busy child. */
+#include "proc.h"
+#include "schedprof.h"
+#include "testlib.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SKIP_STATUS 77
+
+/* perf script -F pid,tid,ip,sym --no-demangle of c10k-server (pid 9908) in thread mode, cut
+ * down: seven samples of the server, one of another process, one of the idle task. */
+static const char script_text[] =
+    /* A switch, seen through the paravirtual irq-enable thunks. */
+    " 9908/9964  \n"
+    "\tffffffff8225f759 pvm_irq_enable\n"
+    "\tffffffff8225f681 __raw_callee_save_pvm_irq_enable\n"
+    "\tffffffff813ae452 finish_task_switch.isra.0\n"
+    "\tffffffff822656c4 __schedule\n"
+    "\tffffffff82266273 schedule\n"
+    "\tffffffff8226d586 schedule_timeout\n"
+    "\tffffffff81e7f380 __x64_sys_recvfrom\n"
+    "\t          10a974 __libc_recv\n"
+    "\n"
+    /* Another thread of the server, the same switch. */
+    " 9908/10034 \n"
+    "\tffffffff813ae452 finish_task_switch.isra.0\n"
+    "\tffffffff822656c4 __schedule\n"
+    "\tffffffff82266273 schedule\n"
+    "\tffffffff81423941 exit_to_user_mode_loop\n"
+    "\t          10aba4 __send\n"
+    "\n"
+    /* A wake-up of a reader, charged to the unlock after it. */
+    " 9908/9979  \n"
+    "\tffffffff8225f759 pvm_irq_enable\n"
+    "\tffffffff8225f681 __raw_callee_save_pvm_irq_enable\n"
+    "\tffffffff8226e078 _raw_spin_unlock_irqrestore\n"
+    "\tffffffff81e82f7e sock_def_readable\n"
+    "\tffffffff8207f299 tcp_rcv_established\n"
+    "\tffffffff81e7f080 __x64_sys_sendto\n"
+    "\t          10aba4 __send\n"
+    "\n"
+    /* Both a wake-up and a switch: one sample of the scheduler, not two. */
+    " 9908/9990  \n"
+    "\tffffffff813c0001 try_to_wake_up\n"
+    "\tffffffff813c0002 wake_up_q\n"
+    "\tffffffff822656c4 __schedule\n"
+    "\tffffffff82266273 schedule\n"
+    "\tffffffff81400000 futex_wait\n"
+    "\n"
+    /* Not the scheduler: the unlock of a timer, and sending. */
+    " 9908/9964  \n"
+    "\tffffffff8226e078 _raw_spin_unlock_irqrestore\n"
+    "\tffffffff81400100 timer_delete_sync\n"
+    "\tffffffff8226d586 schedule_timeout\n"
+    "\n"
+    " 9908/9964  \n"
+    "\tffffffff8206cba0 tcp_sendmsg_locked\n"
+    "\tffffffff8206d66b tcp_sendmsg\n"
+    "\t          10aba4 __send\n"
+    "\n"
+    /* A user-space function named like the kernel's does not count. */
+    " 9908/9964  \n"
+    "\t          401000 schedule\n"
+    "\t          401100 blocking_serve\n"
+    "\n"
+    /* Not the server: the load generator and the idle task. */
+    " 99081/99081\n"
+    "\tffffffff813ae452 finish_task_switch.isra.0\n"
+    "\tffffffff822656c4 __schedule\n"
+    "\n"
+    "     0/0     \n"
+    "\tffffffff82265000 pvm_safe_halt\n"
+    "\tffffffff82265100 default_idle\n";
+
+static json_t *parse_text(const char *text, pid_t pid)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    if (!f)
+        return NULL;
+    char err[256];
+    json_t *j = schedprof_parse(f, pid, err, sizeof err);
+    fclose(f);
+    return j;
+}
+
+static double num(const json_t *j, const char *key)
+{
+    return json_number_value(json_object_get(j, key));
+}
+
+#define CHECK_NEAR(a, b) CHECK(fabs((a) - (b)) < 1e-9)
+
+TEST(schedprof_counts_the_server_process_only)
+{
+    json_t *j = parse_text(script_text, 9908);
+    CHECK(j != NULL);
+    CHECK_INT_EQ(num(j, "samples"), 9);
+    CHECK_INT_EQ(num(j, "server_samples"), 7);
+    CHECK_NEAR(num(j, "server_share_of_cpus"), 7.0 / 9);
+    CHECK(json_is_null(json_object_get(j, "error")));
+    json_decref(j);
+}
+
+TEST(schedprof_counts_a_sample_once_in_the_scheduler)
+{
+    json_t *j = parse_text(script_text, 9908);
+    CHECK(j != NULL);
+    /* Two switches, one wake-up, one sample with both. */
+    CHECK_NEAR(num(j, "sched_share"), 4.0 / 7);
+    CHECK_NEAR(num(j, "switch_share"), 3.0 / 7);
+    CHECK_NEAR(num(j, "wakeup_share"), 2.0 / 7);
+    json_decref(j);
+}
+
+TEST(schedprof_tops_by_self_share_past_irq_enable_thunks)
+{
+    json_t *j = parse_text(script_text, 9908);
+    CHECK(j != NULL);
+    json_t *top = json_object_get(j, "top");
+    CHECK_INT_EQ(json_array_size(top), 5);
+    /* Equal shares in name order. */
+    CHECK_STR_EQ(json_string_value(json_array_get(json_array_get(top, 0), 0)),
+                 "_raw_spin_unlock_irqrestore");
+    CHECK_NEAR(json_number_value(json_array_get(json_array_get(top, 0), 1)), 2.0 / 7);
+    CHECK_STR_EQ(json_string_value(json_array_get(json_array_get(top, 1), 0)),
+                 "finish_task_switch.isra.0");
+    CHECK_NEAR(json_number_value(json_array_get(json_array_get(top, 1), 1)), 2.0 / 7);
+    CHECK_STR_EQ(json_string_value(json_array_get(json_array_get(top, 2), 0)), "schedule");
+    CHECK_NEAR(json_number_value(json_array_get(json_array_get(top, 2), 1)), 1.0 / 7);
+    for (size_t i = 0; i < json_array_size(top); i++)
+        CHECK(strstr(json_string_value(json_array_get(json_array_get(top, i), 0)), "irq_enable") ==
+              NULL);
+    json_decref(j);
+}
+
+TEST(schedprof_without_server_samples_has_no_shares)
+{
+    json_t *j = parse_text(script_text, 4242);
+    CHECK(j != NULL);
+    CHECK_INT_EQ(num(j, "samples"), 9);
+    CHECK_INT_EQ(num(j, "server_samples"), 0);
+    CHECK(json_is_null(json_object_get(j, "sched_share")));
+    CHECK_INT_EQ(json_array_size(json_object_get(j, "top")), 0);
+    json_decref(j);
+    j = parse_text("", 1);
+    CHECK(j != NULL);
+    CHECK_INT_EQ(num(j, "samples"), 0);
+    json_decref(j);
+}
+
+/* What a recording leaves: perf's file, its log and perf script's errors. */
+static void remove_outputs(const char *data, const char *log)
+{
+    char script_log[256];
+    snprintf(script_log, sizeof script_log, "%s.script", log);
+    unlink(data);
+    unlink(log);
+    unlink(script_log);
+}
+
+TEST(schedprof_start_says_when_perf_is_missing)
+{
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(0, &cpus);
+    char data[128], log[128];
+    snprintf(data, sizeof data, "/tmp/test_schedprof-%d.data", (int)getpid());
+    snprintf(log, sizeof log, "/tmp/test_schedprof-%d.log", (int)getpid());
+    struct schedprof p;
+    CHECK_INT_EQ(schedprof_start(&p, "/nonexistent/perf", &cpus, NULL, data, log), -ENOENT);
+    json_t *j = schedprof_finish(&p, 1);
+    CHECK(strstr(json_string_value(json_object_get(j, "error")), "not found") != NULL);
+    CHECK(json_is_null(json_object_get(j, "sched_share")));
+    json_decref(j);
+    char why[256];
+    CHECK_INT_EQ(schedprof_available("/nonexistent/perf", why, sizeof why), 0);
+    CHECK(strstr(why, "linux-perf") != NULL);
+    remove_outputs(data, log);
+}
+
+/* The highest CPU this process may use: the busy child's and the recording's. */
+static int last_cpu(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) < 0)
+        return 0;
+    int last = 0;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set))
+            last = c;
+    return last;
+}
+
+TEST(schedprof_samples_a_busy_child)
+{
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    CPU_SET(last_cpu(), &cpus);
+    char data[128], log[128];
+    snprintf(data, sizeof data, "/tmp/test_schedprof-%d.data", (int)getpid());
+    snprintf(log, sizeof log, "/tmp/test_schedprof-%d.log", (int)getpid());
+    struct proc busy;
+    char *argv[] = {"sh", "-c", "while :; do :; done", NULL};
+    struct proc_opts o = {.cpus = &cpus};
+    CHECK_INT_EQ(proc_spawn(&busy, "busy", argv, &o), 0);
+    struct schedprof p;
+    int rc = schedprof_start(&p, "perf", &cpus, NULL, data, log);
+    if (rc == 0)
+        proc_sleep_ms(1000);
+    json_t *j = schedprof_finish(&p, busy.pid);
+    proc_stop(&busy, 1000);
+    remove_outputs(data, log);
+    CHECK_INT_EQ(rc, 0);
+    const json_t *err = json_object_get(j, "error");
+    if (!json_is_null(err))
+        fprintf(stderr, "  schedprof: %s\n", json_string_value(err));
+    CHECK(json_is_null(err));
+    CHECK(num(j, "server_samples") > 0);
+    CHECK(num(j, "samples") >= num(j, "server_samples"));
+    CHECK(strstr(json_string_value(json_object_get(j, "tool")), "-e cpu-clock") != NULL);
+    json_decref(j);
+}
+
+int testlib_failed;
+
+int main(int argc, char **argv)
+{
+    static const struct testlib_case units[] = {
+        TEST_ENTRY(schedprof_counts_the_server_process_only),
+        TEST_ENTRY(schedprof_counts_a_sample_once_in_the_scheduler),
+        TEST_ENTRY(schedprof_tops_by_self_share_past_irq_enable_thunks),
+        TEST_ENTRY(schedprof_without_server_samples_has_no_shares),
+        TEST_ENTRY(schedprof_start_says_when_perf_is_missing),
+    };
+    static const struct testlib_case with_perf[] = {TEST_ENTRY(schedprof_samples_a_busy_child)};
+    if (argc > 1 && strcmp(argv[1], "--perf") == 0) {
+        char why[512];
+        if (!schedprof_available("perf", why, sizeof why)) {
+            printf("skipped: %s\n", why);
+            return SKIP_STATUS;
+        }
+        return testlib_run(with_perf, 1, 1, argv);
+    }
+    return testlib_run(units, sizeof units / sizeof units[0], argc, argv);
+}
