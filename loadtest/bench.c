@@ -12,6 +12,7 @@
 #include "results.h"
 #include "run.h"
 #include "scenarios.h"
+#include "schedprof.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -485,6 +486,8 @@ struct session {
     char chartjs[PATH_MAX];
     struct bench_env env;
     char *server, *load, *wrk, *nginx; /* owned paths; NULL when not found */
+    char *perf;                        /* perf, where it can sample the kernel; else NULL */
+    char perf_why[512];
     struct plan plan;
     struct cgmem_session cg;
     char out[PATH_MAX], logs[PATH_MAX + 8], tmp[32], script[64];
@@ -503,6 +506,7 @@ static void session_free(struct session *s)
     free(s->load);
     free(s->wrk);
     free(s->nginx);
+    free(s->perf);
 }
 
 /* Finds the programs and builds the plan. Returns 0 or 1 after saying why not. */
@@ -606,6 +610,10 @@ static json_t *session_document(struct session *s, int argc, char **argv)
         return NULL;
     json_object_set_new(doc, "repeat", json_integer(s->plan.repeat));
     json_object_set_new(doc, "code_size", claims_code_size_json());
+    json_object_set_new(doc, "scheduler_profile",
+                        s->perf ? json_pack("{s:b, s:s}", "available", 1, "perf", s->perf)
+                                : json_pack("{s:b, s:s}", "available", 0, "why",
+                                            s->perf_why[0] ? s->perf_why : "scale did not run"));
     json_object_set_new(doc, "generator",
                         json_string(o->prefer_wrk && s->wrk ? "wrk" : s->load ? "c10k-load" : "wrk"));
     /* Where the server's kernel memory is read from. */
@@ -634,6 +642,7 @@ static void session_run(struct session *s)
         .tmp_dir = s->tmp,
         .wrk_script = s->script,
         .cg = s->cg.version ? &s->cg : NULL,
+        .perf_path = s->perf,
         .t0 = pg->session_start,
         .tick = on_tick,
         .tick_arg = pg,
@@ -728,6 +737,20 @@ int main(int argc, char **argv)
         rc = session_dirs(&s);
     if (rc == 0 && cgmem_open(&s.cg) < 0)
         fprintf(stderr, "c10k-bench: kernel memory is read machine-wide: %s\n", s.cg.why);
+    if (rc == 0 && (s.o.scenarios & SCEN_SCALE)) {
+        /* perf, to say what share of a server's CPU the scheduler took. */
+        s.perf = find_program(NULL, "perf", 0);
+        if (!s.perf)
+            snprintf(s.perf_why, sizeof s.perf_why,
+                     "perf is not installed (apt-get install linux-perf)");
+        else if (!schedprof_available(s.perf, s.perf_why, sizeof s.perf_why)) {
+            free(s.perf);
+            s.perf = NULL;
+        }
+        if (!s.perf)
+            fprintf(stderr, "c10k-bench: the scheduler's share is not measured: %s\n",
+                    s.perf_why);
+    }
     if (rc == 0 && !(s.root = session_document(&s, argc, argv))) {
         fprintf(stderr, "c10k-bench: cannot build the results document\n");
         rc = 1;

@@ -5,6 +5,7 @@
 #include "loadgen.h"
 #include "proc.h"
 #include "sample.h"
+#include "schedprof.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -89,6 +90,10 @@ struct run_state {
     /* Per-thread counters at both ends of the measured window (idle runs of thread mode). */
     int want_tasks;
     struct task_snapshot tasks0, tasks1;
+    /* The scheduler's share of the server's CPU over the same window (scale runs, with perf). */
+    int want_sched;
+    struct schedprof sched;
+    json_t *sched_result;
     struct snapshot before, after;
     char server_out[1024], server_err[1024], client_out[1024], client_err[1024];
     char client_json[1024], warm_out[1024];
@@ -462,18 +467,33 @@ static int start_server(struct run_state *st)
 }
 
 /* Runs the client and waits for it, ticking the progress line and watching the server. */
-/* The server's threads near both ends of the measured window, for the idle threads' own
- * context switches and CPU time. */
-static void take_idle_tasks(struct run_state *st, double now)
+/* Inside the measured window, a margin from either end: the server's threads (for the idle
+ * threads' own context switches and CPU time) and perf's samples of its CPUs (for the
+ * scheduler's share). */
+static void window_tick(struct run_state *st, double now)
 {
-    if (!st->want_tasks || st->t_measure <= 0)
+    if (st->t_measure <= 0)
         return;
     double from = st->t_measure + IDLE_TASKS_MARGIN_S;
     double to = st->t_measure + st->spec.duration_s - IDLE_TASKS_MARGIN_S;
-    if (!st->tasks0.tasks && now >= from)
-        sample_tasks(st->server.pid, now - st->t_run0, &st->tasks0);
-    else if (st->tasks0.tasks && !st->tasks1.tasks && now >= to)
-        sample_tasks(st->server.pid, now - st->t_run0, &st->tasks1);
+    if (st->want_tasks) {
+        if (!st->tasks0.tasks && now >= from)
+            sample_tasks(st->server.pid, now - st->t_run0, &st->tasks0);
+        else if (st->tasks0.tasks && !st->tasks1.tasks && now >= to)
+            sample_tasks(st->server.pid, now - st->t_run0, &st->tasks1);
+    }
+    /* perf runs until the client has ended and the server's counters are read; turning its
+     * samples into figures costs seconds of CPU, so that waits for the end of the run. */
+    if (st->want_sched && !st->sched.started && !st->sched_result && now >= from && now < to) {
+        char data[700], log[700];
+        snprintf(data, sizeof data, "%s/%s.perf.data", st->ctx->tmp_dir, st->r->id);
+        snprintf(log, sizeof log, "%s/%s.perf.log", st->ctx->log_dir, st->r->id);
+        const struct bench_env *env = st->ctx->env;
+        if (schedprof_start(&st->sched, st->ctx->perf_path,
+                            st->spec.server_all_cpus ? &env->allowed : &env->server_cpus,
+                            env->pinned ? &env->load_cpus : NULL, data, log) < 0)
+            st->sched_result = schedprof_finish(&st->sched, st->server.pid);
+    }
 }
 
 static int wait_client(struct run_state *st, struct proc *p, double budget_s, const char *phase,
@@ -493,7 +513,7 @@ static int wait_client(struct run_state *st, struct proc *p, double budget_s, co
         double now = proc_now();
         if (now > end)
             return -ETIMEDOUT;
-        take_idle_tasks(st, now);
+        window_tick(st, now);
         if (st->ctx->tick) {
             double left = phase_s - (now - start);
             const char *ph = phase;
@@ -1553,6 +1573,7 @@ json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r)
     if (st.in_cgroup)
         cgmem_read(&st.cg, &st.base.cg);
     st.want_tasks = strcmp(r->scenario, "idle") == 0 && strcmp(r->mode, "thread") == 0;
+    st.want_sched = ctx->perf_path && strcmp(r->scenario, "scale") == 0;
     if (sampler_start(&st.sampler, st.server.pid, st.t_run0, SAMPLE_INTERVAL_S,
                       st.in_cgroup ? &st.cg : NULL) < 0) {
         set_status(&st, "failed", "cannot start the sampler thread");
@@ -1592,6 +1613,8 @@ json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r)
                    st.after.error);
     }
     sampler_stop(&st.sampler);
+    if (st.sched.started && !st.sched_result && !proc_poll(&st.server))
+        st.sched_result = schedprof_finish(&st.sched, st.server.pid);
     if (!st.client.running && st.t_client_end > 0 && !proc_failed(&st.client) &&
         strcmp(st.status, "interrupted") != 0) {
         /* A client stopped early (the server died) may still have written partial results;
@@ -1623,6 +1646,10 @@ out:
                                 read_tail(st.server_err, LOG_TAIL_BYTES));
     }
     cgmem_group_remove(&st.cg);
+    if (st.sched.started && !st.sched_result)
+        st.sched_result = schedprof_finish(&st.sched, 0);
+    if (st.sched_result)
+        json_object_set_new(st.run, "scheduler", st.sched_result);
     sample_tasks_free(&st.tasks0);
     sample_tasks_free(&st.tasks1);
     if (proc_interrupted() && strcmp(st.status, "interrupted") != 0 && !client)

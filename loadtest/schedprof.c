@@ -395,7 +395,10 @@ static int start_recording(struct schedprof *p, const char *perf_path, const cpu
     /* --no-bpf-event: describing the loaded BPF programs would delay the first sample by about
      * a second, for samples that never land in them. */
     char *argv[] = {p->perf_path, "record", "-e", "cpu-clock",      "-F", freq,         "-a",
-                    "-C",         cpus,     "-g", "--no-bpf-event", "-o", p->data_path, NULL};
+                    "-C",         cpus,     "-g", "--no-bpf-event",
+                    /* no build-id pass over the data when it stops: perf script reads the
+                     * binaries where they are */
+                    "--no-buildid", "-o", p->data_path, NULL};
     struct proc_opts o = {.cpus = load_cpus, .stdout_path = log_path, .stderr_path = log_path};
     int rc = proc_spawn(&p->perf, "perf record", argv, &o);
     if (rc < 0)
