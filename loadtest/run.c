@@ -1646,8 +1646,8 @@ out:
                                 read_tail(st.server_err, LOG_TAIL_BYTES));
     }
     cgmem_group_remove(&st.cg);
-    if (st.sched.started && !st.sched_result)
-        st.sched_result = schedprof_finish(&st.sched, 0);
+    if (st.sched.started && !st.sched_result) /* the run ended early: no figures */
+        proc_stop(&st.sched.perf, 1000);
     if (st.sched_result)
         json_object_set_new(st.run, "scheduler", st.sched_result);
     sample_tasks_free(&st.tasks0);

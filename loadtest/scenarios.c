@@ -32,6 +32,8 @@
 #define CHURN_WARMUP_S 1.0
 #define CHURN_DURATION_S 3.0
 #define CHURN_MAX_RATE 20000.0
+/* Turning a scale run's perf samples into the scheduler's share, where perf is there. */
+#define SCHED_PROFILE_S 0.8
 /* Time to start and stop the server and the tools around a run. */
 #define RUN_OVERHEAD_S 0.7
 
@@ -377,6 +379,8 @@ double plan_estimate_s(const struct run_spec *r)
     double t = RUN_OVERHEAD_S + r->duration_s + r->warmup_s;
     if (r->tool == TOOL_WRK)
         t += 0.2; /* a separate warm-up process */
+    if (strcmp(r->scenario, "scale") == 0)
+        t += SCHED_PROFILE_S;
     return t;
 }
 
