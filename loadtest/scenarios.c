@@ -407,7 +407,8 @@ static const struct scenario_text texts[] = {
      "Where does each model's throughput and latency bend as connections grow, and why?",
      "concurrent connections",
      "GET /plaintext over keep-alive connections, closed loop (each connection sends its next "
-     "request when the previous answer arrives)."},
+     "request when the previous answer arrives), from the load generator that loads a server "
+     "hardest here (c10k-load, one thread per load CPU, unless --generator wrk)."},
     {SCEN_IDLE, "idle", "Idle: many silent keep-alive connections beside a few busy ones",
      "What does a connection cost while it does nothing, in user and kernel memory, and what do "
      "the busy connections feel?",
