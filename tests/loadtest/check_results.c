@@ -487,6 +487,10 @@ int main(int argc, char **argv)
     json_array_foreach(claims, i, v)
     {
         check_fields(v, "claims[]", claim_fields);
+        /* A figure the claim quotes but could not compute must not read as a number. */
+        const char *measured = json_string_value(json_object_get(v, "measured"));
+        if (measured && (strstr(measured, " nan") || strstr(measured, "-nan") || strstr(measured, " inf ")))
+            fail("claims[%zu].measured quotes a figure that is not a number: %.200s", i, measured);
         const char *verdict = json_string_value(json_object_get(v, "verdict"));
         static const char *const verdicts[] = {"holds", "partly", "does not hold", "not measured",
                                                "unstable"};
