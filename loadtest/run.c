@@ -1043,6 +1043,17 @@ static double client_cores(const struct run_state *st)
     return (last->client_cpu_s - first->client_cpu_s) / (last->t - first->t);
 }
 
+const char *run_bottleneck(double server_busy, double client_busy, int open_loop)
+{
+    if (open_loop)
+        return "fixed rate";
+    if (server_busy >= SATURATED_SHARE)
+        return "server";
+    if (!isfinite(client_busy))
+        return "unknown";
+    return client_busy >= SATURATED_SHARE ? "load generator" : "neither";
+}
+
 /* Which side set the pace: a throughput figure measures the server only when its CPUs were
  * saturated; when they were not and the load generator's were, the run is load-bound. */
 static void summarise_saturation(struct run_state *st, double server_cores)
@@ -1056,17 +1067,7 @@ static void summarise_saturation(struct run_state *st, double server_cores)
     int threads = r->concurrency < load_cpus ? (r->concurrency > 0 ? r->concurrency : 1) : load_cpus;
     double ccores = client_cores(st);
     double sbusy = server_cores / server_cpus, cbusy = ccores / threads;
-    const char *bottleneck;
-    if (r->rate > 0)
-        bottleneck = "fixed rate";
-    else if (sbusy >= SATURATED_SHARE)
-        bottleneck = "server";
-    else if (!isfinite(cbusy))
-        bottleneck = "unknown";
-    else if (cbusy >= SATURATED_SHARE)
-        bottleneck = "load generator";
-    else
-        bottleneck = "neither";
+    const char *bottleneck = run_bottleneck(sbusy, cbusy, r->rate > 0);
     int load_bound = strcmp(bottleneck, "load generator") == 0;
     json_object_set_new(
         st->run, "saturation",

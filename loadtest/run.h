@@ -40,6 +40,11 @@ json_t *run_skipped(const struct run_spec *r, const char *status, const char *re
 
 /* Parses "listening on HOST:PORT mode=MODE". Returns the port or -EINVAL. Exposed for tests. */
 int run_parse_listening(const char *line);
+/* What limited a run, from how busy the server's CPUs and the load generator's threads were
+ * (shares of 1; client_busy NaN when unknown): "server" (its CPUs at 90% or more), "load
+ * generator" (the run is load-bound), "neither", "unknown", or "fixed rate" (open loop).
+ * Exposed for tests. */
+const char *run_bottleneck(double server_busy, double client_busy, int open_loop);
 /* Parses nginx's stub_status page; returns the requests counter or -EINVAL. */
 long long run_parse_stub_status(const char *text);
 

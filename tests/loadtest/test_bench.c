@@ -130,6 +130,16 @@ TEST(run_parses_the_listening_line)
     CHECK_INT_EQ(run_parse_listening("hello"), -EINVAL);
 }
 
+TEST(run_names_what_limited_a_run)
+{
+    CHECK_STR_EQ(run_bottleneck(0.97, 0.99, 0), "server");
+    CHECK_STR_EQ(run_bottleneck(0.90, 0.50, 0), "server");
+    CHECK_STR_EQ(run_bottleneck(0.75, 0.95, 0), "load generator");
+    CHECK_STR_EQ(run_bottleneck(0.60, 0.40, 0), "neither");
+    CHECK_STR_EQ(run_bottleneck(0.60, NAN, 0), "unknown");
+    CHECK_STR_EQ(run_bottleneck(0.10, 0.10, 1), "fixed rate");
+}
+
 TEST(run_parses_stub_status)
 {
     const char *text = "Active connections: 1 \nserver accepts handled requests\n 5 5 17 \n"
@@ -597,7 +607,7 @@ TEST(calib_small_stacks_fit_more_threads_under_the_address_limit)
 
 TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(sample_parses_schedstat), TEST_ENTRY(sample_reads_every_thread_of_this_process),
-          TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(plan_repeats_with_levels_outermost),
+          TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(run_names_what_limited_a_run), TEST_ENTRY(plan_repeats_with_levels_outermost),
           TEST_ENTRY(sample_parses_stat_with_odd_command_names), TEST_ENTRY(sample_parses_status),
           TEST_ENTRY(sample_reads_this_process), TEST_ENTRY(run_parses_the_listening_line),
           TEST_ENTRY(run_parses_stub_status), TEST_ENTRY(loadgen_parses_wrk),
