@@ -980,11 +980,11 @@ static void summarise_memory(struct run_state *st)
     json_t *mach = json_object();
     json_object_set_new(mach, "kernel_bytes", per_conn(st, w0, w1, f_machine_kernel, c, g,
                                                        "machine.kernel_bytes", below, &mk));
-    json_object_set_new(mach, "kernel_stack_bytes", per_conn(st, w0, w1, f_kstack, c, page,
+    json_object_set_new(mach, "kernel_stack_bytes", per_conn(st, w0, w1, f_kstack, c, g,
                                                              "machine.kernel_stack_bytes", below, &v));
-    json_object_set_new(mach, "page_tables_bytes", per_conn(st, w0, w1, f_ptables, c, page,
+    json_object_set_new(mach, "page_tables_bytes", per_conn(st, w0, w1, f_ptables, c, g,
                                                             "machine.page_tables_bytes", below, &v));
-    json_object_set_new(mach, "tcp_mem_bytes", per_conn(st, w0, w1, f_tcp, c, page,
+    json_object_set_new(mach, "tcp_mem_bytes", per_conn(st, w0, w1, f_tcp, c, g,
                                                         "machine.tcp_mem_bytes", below, &v));
     json_object_set_new(mach, "slab_bytes", per_conn(st, w0, w1, f_slab, c, g,
                                                      "machine.slab_bytes", below, &v));
