@@ -467,6 +467,24 @@ static int start_server(struct run_state *st)
 }
 
 /* Runs the client and waits for it, ticking the progress line and watching the server. */
+/* The process that serves: c10k-server itself, nginx's worker (the master's first child). */
+static pid_t serving_pid(const struct run_state *st)
+{
+    if (strcmp(st->spec.mode, "nginx") != 0)
+        return st->server.pid;
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)st->server.pid,
+             (int)st->server.pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return st->server.pid;
+    int child = 0;
+    if (!fgets(buf, sizeof buf, f) || sscanf(buf, "%d", &child) != 1)
+        child = 0;
+    fclose(f);
+    return child > 0 ? (pid_t)child : st->server.pid;
+}
+
 /* Inside the measured window, a margin from either end: the server's threads (for the idle
  * threads' own context switches and CPU time) and perf's samples of its CPUs (for the
  * scheduler's share). */
@@ -1615,7 +1633,7 @@ json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r)
     }
     sampler_stop(&st.sampler);
     if (st.sched.started && !st.sched_result && !proc_poll(&st.server))
-        st.sched_result = schedprof_finish(&st.sched, st.server.pid);
+        st.sched_result = schedprof_finish(&st.sched, serving_pid(&st));
     if (!st.client.running && st.t_client_end > 0 && !proc_failed(&st.client) &&
         strcmp(st.status, "interrupted") != 0) {
         /* A client stopped early (the server died) may still have written partial results;
