@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_packages=(gcc make cmake pkg-config libuv1-dev libjansson-dev libjs-chart.js wrk jq)
-test_packages=(clang libclang-rt-14-dev nginx-light chromium procps valgrind)
+test_packages=(clang libclang-rt-14-dev nginx-light haproxy libhttp-parser-dev chromium procps valgrind)
 
 case "${1:-build}" in
 build) wanted=("${build_packages[@]}") ;;
