@@ -22,6 +22,7 @@
  * - absolute-form "http://host/p?q" (http or https, any case): path "/p", query "q"; without a
  *   path, path is "/". Host and the authority are not compared (section 3.2.2 says the target's
  *   authority wins); Host is still required in HTTP/1.1.
+ * - A CONNECT request with a body (Content-Length other than 0, or Transfer-Encoding) is 400.
  * - asterisk-form "*": OPTIONS only (else 400); path is "*".
  * - authority-form "host:port": CONNECT only (else 400); path is "" (path_len 0).
  */
@@ -547,6 +548,11 @@ static int http_apply_semantics(struct http_request *req, const struct http_fiel
             return -501;
         req->chunked = 1;
     }
+    /* RFC 9110 section 9.3.6: a CONNECT request has no content. A parser that starts a tunnel
+     * after the head (as http_parser and proxies do) reads the bytes after it as the tunnel's,
+     * where a Content-Length would make them a body here. */
+    if (req->method == HTTP_CONNECT && (req->chunked || f->content_length > 0))
+        return -400;
     req->content_length = f->content_length;
     if (req->minor_version >= 1)
         req->keep_alive = !f->conn_close;

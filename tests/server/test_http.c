@@ -237,6 +237,17 @@ TEST(parser_accepts_authority_form_for_connect_only)
     CHECK_INT_EQ(PARSE_STATUS("GET example.com:443 HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
 }
 
+TEST(parser_rejects_connect_with_a_body)
+{
+    CHECK_INT_EQ(PARSE_STATUS("CONNECT a:443 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"),
+                 -400);
+    CHECK_INT_EQ(
+        PARSE_STATUS("CONNECT a:443 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        -400);
+    CHECK(PARSE_STATUS("CONNECT a:443 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n") > 0);
+    CHECK(PARSE_STATUS("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n") > 0);
+}
+
 TEST(parser_rejects_invalid_target_bytes)
 {
     CHECK_INT_EQ(PARSE_STATUS("GET /a\x01z HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
@@ -1154,7 +1165,7 @@ TEST_MAIN(
     TEST_ENTRY(parser_accepts_asterisk_form_for_options),
     TEST_ENTRY(parser_rejects_asterisk_form_for_other_methods),
     TEST_ENTRY(parser_accepts_authority_form_for_connect_only),
-    TEST_ENTRY(parser_rejects_invalid_target_bytes),
+    TEST_ENTRY(parser_rejects_connect_with_a_body), TEST_ENTRY(parser_rejects_invalid_target_bytes),
     TEST_ENTRY(parser_needs_more_at_every_split_point),
     TEST_ENTRY(parser_parses_byte_at_a_time_with_scanned),
     TEST_ENTRY(parser_finds_end_split_inside_crlfcrlf),
