@@ -219,6 +219,21 @@ static void exec_child(const char *const *argv, int out_w, int err_w, pid_t pare
     _exit(127);
 }
 
+/* Starts argv in a child (see exec_child) with stdout to out_w and stderr to err_w (-1: ours).
+ * Returns its pid, or a negative errno. The caller closes its copies of out_w and err_w. */
+static pid_t spawn_child(const char *const *argv, int out_w, int err_w)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid == 0)
+        exec_child(argv, out_w, err_w, parent);
+    return pid;
+}
+
 static int reap(struct it_server *s, int options)
 {
     if (s->reaped)
@@ -389,19 +404,13 @@ static struct it_server *server_spawn(const char *const *extra)
         it_log("pipe: %s", strerror(errno));
         return NULL;
     }
-    fflush(stdout);
-    fflush(stderr);
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = spawn_child(argv, p[1], -1);
+    close(p[1]);
     if (pid < 0) {
-        it_log("fork: %s", strerror(errno));
+        it_log("fork: %s", strerror((int)-pid));
         close(p[0]);
-        close(p[1]);
         return NULL;
     }
-    if (pid == 0)
-        exec_child(argv, p[1], -1, parent);
-    close(p[1]);
 
     struct it_server *s = xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
@@ -452,22 +461,14 @@ int it_run(const char *const *args, int timeout_ms, int *exit_code, char **out, 
         close(po[1]);
         return -errno;
     }
-    fflush(stdout);
-    fflush(stderr);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = -errno;
-        close(po[0]);
-        close(po[1]);
-        close(pe[0]);
-        close(pe[1]);
-        return e;
-    }
-    if (pid == 0)
-        exec_child(argv, po[1], pe[1], parent);
+    pid_t pid = spawn_child(argv, po[1], pe[1]);
     close(po[1]);
     close(pe[1]);
+    if (pid < 0) {
+        close(po[0]);
+        close(pe[0]);
+        return (int)pid;
+    }
 
     struct {
         int fd;
@@ -1345,18 +1346,12 @@ struct it_server *it_process_startv(const char *const *argv, const char *log_pat
         it_log("%s: %s", log_path, strerror(errno));
         return NULL;
     }
-    fflush(stdout);
-    fflush(stderr);
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = spawn_child(argv, log_fd, log_fd);
+    close(log_fd);
     if (pid < 0) {
-        it_log("fork: %s", strerror(errno));
-        close(log_fd);
+        it_log("fork: %s", strerror((int)-pid));
         return NULL;
     }
-    if (pid == 0)
-        exec_child(argv, log_fd, log_fd, parent);
-    close(log_fd);
     struct it_server *s = xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
     s->pid = pid;
