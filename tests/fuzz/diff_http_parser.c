@@ -7,7 +7,6 @@
 #include <string.h>
 
 struct diff_hp {
-    struct diff_reading *out;
     struct diff_message cur;
     int in_message;
     const char *end;     /* of the whole input */
@@ -71,7 +70,7 @@ void diff_read_http_parser(const char *data, size_t len, struct diff_reading *ou
     settings.on_body = diff_hp_body;
     settings.on_message_complete = diff_hp_complete;
 
-    struct diff_hp h = {.out = out, .end = data + len, .framing = data};
+    struct diff_hp h = {.end = data + len, .framing = data};
     http_parser p;
     http_parser_init(&p, HTTP_REQUEST);
     p.data = &h;
