@@ -6,7 +6,8 @@ set -euo pipefail
 build_packages=(gcc make cmake pkg-config libuv1-dev libjansson-dev libjs-chart.js wrk jq)
 # The benchmark's baseline (nginx) and the scheduler's share of a server's CPU (perf).
 bench_packages=(nginx-light linux-perf)
-test_packages=(clang libclang-rt-14-dev chromium procps valgrind)
+# The proxies of the smuggling test and the second parser of the differential fuzzer.
+test_packages=(clang libclang-rt-14-dev haproxy libhttp-parser-dev chromium procps valgrind)
 
 case "${1:-build}" in
 build) wanted=("${build_packages[@]}") ;;

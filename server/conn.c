@@ -130,7 +130,7 @@ static enum conn_next conn_start_body(struct conn *c, const struct http_request 
         buf_append(out, continue_line, sizeof continue_line - 1);
     c->body_seen = 0;
     if (req->chunked) {
-        c->chunked = (struct http_chunked){0};
+        c->chunked = (struct http_chunked){.bare_lf = req->bare_lf};
         c->state = CS_BODY_CHUNKED;
     } else {
         c->body_left = (uint64_t)req->content_length;

@@ -2,8 +2,12 @@
  *
  * Where the RFCs leave a choice, we take the strict one, because a parser that is more lenient
  * than a proxy in front of it is how request smuggling works:
- * - A bare LF ends a line as CRLF does (RFC 9112 section 2.2 MAY, common in hand-typed requests);
- *   a CR not followed by LF is rejected with 400, never replaced with SP.
+ * - A bare LF ends a line as CRLF does (RFC 9112 section 2.2 MAY, common in hand-typed requests),
+ *   but only in a message that uses it throughout: the request line's end sets the style, and a
+ *   field, an empty line, a chunk line or a trailer that ends the other way is 400. A CRLF-only
+ *   proxy reads "X: a\nContent-Length: 5\r\n" as one field where a lenient parser reads two,
+ *   which is request smuggling; a head of bare LFs alone means the same to both.
+ * - A CR not followed by LF is rejected with 400, never replaced with SP.
  * - obs-fold (a field line starting with SP or HTAB) is rejected with 400 (section 5.2).
  * - Transfer-Encoding with Content-Length is rejected with 400 (section 6.3 allows it).
  * - HTTP/1.x with x > 1 is served as HTTP/1.1: minor versions are compatible (RFC 9110 section
@@ -18,6 +22,7 @@
  * - absolute-form "http://host/p?q" (http or https, any case): path "/p", query "q"; without a
  *   path, path is "/". Host and the authority are not compared (section 3.2.2 says the target's
  *   authority wins); Host is still required in HTTP/1.1.
+ * - A CONNECT request with a body (Content-Length other than 0, or Transfer-Encoding) is 400.
  * - asterisk-form "*": OPTIONS only (else 400); path is "*".
  * - authority-form "host:port": CONNECT only (else 400); path is "" (path_len 0).
  */
@@ -100,6 +105,30 @@ struct http_fields {
     int conn_keep_alive;
     int expect_continue;
 };
+
+/* ---- line ends ---- */
+
+/* The length of the line end at p in the message's style (2 for CRLF, 1 for a bare LF), or 0 when
+ * p holds something else, the other style included. p[0] must be readable, and p[1] too when
+ * p[0] is a CR (every head ends with an LF). */
+static size_t http_eol_len(const char *p, int bare_lf)
+{
+    if (bare_lf)
+        return p[0] == '\n';
+    return p[0] == '\r' && p[1] == '\n' ? 2 : 0;
+}
+
+/* True when buf[0..n) is empty lines of the given style only. */
+static int http_empty_lines_in_style(const char *buf, size_t n, int bare_lf)
+{
+    for (size_t i = 0; i < n;) {
+        size_t e = http_eol_len(buf + i, bare_lf);
+        if (e == 0)
+            return 0;
+        i += e;
+    }
+    return 1;
+}
 
 /* ---- the end of the head ---- */
 
@@ -289,13 +318,13 @@ static int http_parse_request_line(const char *p, const char *end, const struct 
     if (end - p < 9 || memcmp(p, "HTTP/", 5) != 0 || p[5] < '0' || p[5] > '9' || p[6] != '.' ||
         p[7] < '0' || p[7] > '9')
         return -400;
+    /* this line end sets the style of every line after it (see the top of this file) */
     const char *eol = p + 8;
-    if (eol[0] == '\r' && eol[1] == '\n')
-        eol += 2;
-    else if (eol[0] == '\n')
-        eol += 1;
-    else
+    req->bare_lf = eol[0] == '\n';
+    size_t eol_len = http_eol_len(eol, req->bare_lf);
+    if (eol_len == 0)
         return -400;
+    eol += eol_len;
     if (p[5] != '1')
         return -505;
     req->minor_version = p[7] == '0' ? 0 : 1;
@@ -481,12 +510,10 @@ static int http_parse_fields(const char *p, const char *end, const struct http_l
         while (http_is(*p, CT_VALUE))
             p++;
         const char *value_end = p;
-        if (p[0] == '\r' && p[1] == '\n')
-            p += 2;
-        else if (p[0] == '\n')
-            p += 1;
-        else
-            return -400; /* a control character, or a CR not followed by LF */
+        size_t eol_len = http_eol_len(p, req->bare_lf);
+        if (eol_len == 0)
+            return -400; /* a control character, a bare CR, or the other line end */
+        p += eol_len;
         while (value_end > value && http_is_ows(value_end[-1]))
             value_end--;
         if (++req->n_headers > lim->max_headers)
@@ -496,10 +523,11 @@ static int http_parse_fields(const char *p, const char *end, const struct http_l
             return r;
     }
     /* The empty line, which http_find_head_end made the last line (after a bare CR, the caller
-     * ends the head before that line, and this is the 400). */
-    if (p < end && *p == '\r')
-        p++;
-    return (p + 1 == end && *p == '\n') ? 0 : -400;
+     * ends the head before that line, and this is the 400); it too ends in the head's style. */
+    if (p == end)
+        return -400;
+    size_t eol_len = http_eol_len(p, req->bare_lf);
+    return (eol_len > 0 && p + eol_len == end) ? 0 : -400;
 }
 
 /* Judges what the fields said together and fills in the derived members. */
@@ -520,6 +548,11 @@ static int http_apply_semantics(struct http_request *req, const struct http_fiel
             return -501;
         req->chunked = 1;
     }
+    /* RFC 9110 section 9.3.6: a CONNECT request has no content. A parser that starts a tunnel
+     * after the head (as http_parser and proxies do) reads the bytes after it as the tunnel's,
+     * where a Content-Length would make them a body here. */
+    if (req->method == HTTP_CONNECT && (req->chunked || f->content_length > 0))
+        return -400;
     req->content_length = f->content_length;
     if (req->minor_version >= 1)
         req->keep_alive = !f->conn_close;
@@ -540,6 +573,9 @@ static int http_parse_head(const char *buf, size_t start, size_t head_len,
     int r = http_parse_request_line(buf + start, end, lim, req, &p);
     if (r < 0)
         return r;
+    /* the empty lines skipped before the request line are part of the head, so of its style */
+    if (!http_empty_lines_in_style(buf, start, req->bare_lf))
+        return -400;
     struct http_fields f = {.content_length = -1};
     r = http_parse_fields(p, end, lim, req, &f);
     if (r < 0)
@@ -587,18 +623,32 @@ int http_parse_request(const char *buf, size_t len, size_t *scanned, const struc
 
 /* ---- chunked bodies ---- */
 
+/* Chunk lines, trailer lines and the CRLF after chunk data end as the head's lines did (see the
+ * top of this file). Chunk extensions (RFC 9112 section 7.1.1) are parsed, not skipped:
+ *   chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )
+ * so an empty name, a bare "=", an unclosed quote or whitespace before the line end is 400: a
+ * proxy that reads the line another way (where a quoted string ends, say) would frame the body
+ * differently. Trailer lines are field lines (a token, ":", a field value); they are discarded. */
 enum {
-    CH_SIZE = 0,     /* chunk-size digits (the zeroed state) */
-    CH_SIZE_WS,      /* BWS after the size; only ";" or more BWS may follow */
-    CH_EXT,          /* chunk extensions, skipped up to the line end */
-    CH_SIZE_LF,      /* CR seen at the end of the size line */
-    CH_DATA,         /* chunk_left data bytes to go */
-    CH_DATA_END,     /* the CRLF after chunk data */
-    CH_DATA_LF,      /* CR seen after chunk data */
-    CH_TRAILER,      /* at the start of a trailer line, or of the final empty line */
-    CH_TRAILER_LINE, /* inside a trailer field line */
-    CH_TRAILER_LF,   /* CR seen at the end of a trailer field line */
-    CH_END_LF,       /* CR seen on the final empty line */
+    CH_SIZE = 0,      /* chunk-size digits (the zeroed state) */
+    CH_SIZE_WS,       /* BWS after the size or an extension value: only ";" or BWS may follow */
+    CH_EXT_NAME_WS,   /* after ";": BWS, then an extension name */
+    CH_EXT_NAME,      /* inside an extension name */
+    CH_EXT_NAME_END,  /* BWS after a name: "=" or ";" may follow */
+    CH_EXT_VALUE_WS,  /* after "=": BWS, then a token or a quoted string */
+    CH_EXT_TOKEN,     /* inside a token value */
+    CH_EXT_QUOTED,    /* inside a quoted-string value */
+    CH_EXT_ESCAPE,    /* after a backslash in a quoted string */
+    CH_EXT_QUOTE_END, /* just after the closing quote */
+    CH_SIZE_LF,       /* CR seen at the end of the size line */
+    CH_DATA,          /* chunk_left data bytes to go */
+    CH_DATA_END,      /* the line end after chunk data */
+    CH_DATA_LF,       /* CR seen after chunk data */
+    CH_TRAILER,       /* at the start of a trailer line, or of the final empty line */
+    CH_TRAILER_NAME,  /* inside a trailer field's name */
+    CH_TRAILER_VALUE, /* after a trailer field's colon */
+    CH_TRAILER_LF,    /* CR seen at the end of a trailer field line */
+    CH_END_LF,        /* CR seen on the final empty line */
     CH_DONE,
 };
 
@@ -612,9 +662,17 @@ static int http_hex_value(unsigned char c)
     return -1;
 }
 
-static int http_is_ctl(unsigned char c)
+/* c (a CR or an LF) ends a body line in the head's style. Returns 1 when the line has ended (a
+ * bare LF in a bare-LF message), 0 when a CR was taken and lf_state now waits for its LF, or -400
+ * for the other style. */
+static int http_chunk_eol(struct http_chunked *d, unsigned char c, int lf_state)
 {
-    return (c < 0x20 && c != '\t') || c == 0x7f;
+    if (d->bare_lf)
+        return c == '\n' ? 1 : -400;
+    if (c != '\r')
+        return -400;
+    d->state = lf_state;
+    return 0;
 }
 
 /* The size line ended: data follows, or the trailer section after the last chunk. */
@@ -624,68 +682,131 @@ static void http_chunk_line_done(struct http_chunked *d)
     d->state = d->chunk_left > 0 ? CH_DATA : CH_TRAILER;
 }
 
+static void http_chunk_finish(struct http_chunked *d)
+{
+    d->state = CH_DONE;
+    d->done = 1;
+}
+
+/* After the size or an extension value: BWS, or ";" and the next extension. */
+static int http_chunk_after_value(unsigned char c)
+{
+    if (c == ';')
+        return CH_EXT_NAME_WS;
+    return http_is_ows((char)c) ? CH_SIZE_WS : -400;
+}
+
+/* After an extension name: BWS, "=" and a value, or ";" and the next extension. */
+static int http_chunk_after_name(unsigned char c)
+{
+    if (c == '=')
+        return CH_EXT_VALUE_WS;
+    if (c == ';')
+        return CH_EXT_NAME_WS;
+    return http_is_ows((char)c) ? CH_EXT_NAME_END : -400;
+}
+
+/* The state after byte c (not a CR or LF) of the size line, or -400. */
+static int http_chunk_line_next(struct http_chunked *d, unsigned char c)
+{
+    switch (d->state) {
+    case CH_SIZE: {
+        int h = http_hex_value(c);
+        if (h < 0)
+            return d->line_bytes == 1 ? -400 : http_chunk_after_value(c); /* no digits: 400 */
+        if (d->chunk_left > (uint64_t)(INT64_MAX >> 4))
+            return -400;
+        d->chunk_left = (d->chunk_left << 4) | (uint64_t)h;
+        return CH_SIZE;
+    }
+    case CH_SIZE_WS:
+    case CH_EXT_QUOTE_END:
+        return http_chunk_after_value(c);
+    case CH_EXT_NAME_WS:
+        if (http_is_ows((char)c))
+            return CH_EXT_NAME_WS;
+        return http_is((char)c, CT_TCHAR) ? CH_EXT_NAME : -400;
+    case CH_EXT_NAME:
+        return http_is((char)c, CT_TCHAR) ? CH_EXT_NAME : http_chunk_after_name(c);
+    case CH_EXT_NAME_END:
+        return http_chunk_after_name(c);
+    case CH_EXT_VALUE_WS:
+        if (http_is_ows((char)c))
+            return CH_EXT_VALUE_WS;
+        if (c == '"')
+            return CH_EXT_QUOTED;
+        return http_is((char)c, CT_TCHAR) ? CH_EXT_TOKEN : -400;
+    case CH_EXT_TOKEN:
+        return http_is((char)c, CT_TCHAR) ? CH_EXT_TOKEN : http_chunk_after_value(c);
+    case CH_EXT_QUOTED:
+        /* qdtext is a field value's bytes but DQUOTE and backslash (RFC 9110 section 5.6.4) */
+        if (c == '"')
+            return CH_EXT_QUOTE_END;
+        if (c == '\\')
+            return CH_EXT_ESCAPE;
+        return http_is((char)c, CT_VALUE) ? CH_EXT_QUOTED : -400;
+    case CH_EXT_ESCAPE:
+        return http_is((char)c, CT_VALUE) ? CH_EXT_QUOTED : -400;
+    }
+    return -400;
+}
+
 /* Takes one byte of the size line (not in CH_SIZE_LF); returns -400 when it cannot be there. */
 static int http_chunk_size_byte(struct http_chunked *d, unsigned char c)
 {
     if (++d->line_bytes > HTTP_MAX_CHUNK_LINE_BYTES)
         return -400;
-    if (d->state == CH_SIZE) {
-        int h = http_hex_value(c);
-        if (h >= 0) {
-            if (d->chunk_left > (uint64_t)(INT64_MAX >> 4))
-                return -400;
-            d->chunk_left = (d->chunk_left << 4) | (uint64_t)h;
-            return 0;
-        }
-        if (d->line_bytes == 1)
-            return -400; /* no digits */
-    }
-    if (d->state == CH_SIZE_WS || (d->state == CH_SIZE && http_is_ows((char)c))) {
-        /* BWS is allowed before ";" only (RFC 9112 section 7.1.1): "1 \r\n" is refused */
-        if (c == ';')
-            d->state = CH_EXT;
-        else if (http_is_ows((char)c))
-            d->state = CH_SIZE_WS;
-        else
+    if (c == '\r' || c == '\n') {
+        /* the line ends after the size, a name or a value; not after BWS, ";" or "=" ("1 \r\n"
+         * and "1;\r\n" are refused), nor inside a quoted string */
+        int s = d->state;
+        if (!((s == CH_SIZE && d->line_bytes > 1) || s == CH_EXT_NAME || s == CH_EXT_TOKEN ||
+              s == CH_EXT_QUOTE_END))
             return -400;
-    } else if (c == '\r') {
-        d->state = CH_SIZE_LF;
-    } else if (c == '\n') {
-        http_chunk_line_done(d);
-    } else if (d->state == CH_EXT) {
-        if (http_is_ctl(c))
-            return -400;
-    } else if (c == ';') {
-        d->state = CH_EXT;
-    } else {
-        return -400;
+        int r = http_chunk_eol(d, c, CH_SIZE_LF);
+        if (r > 0)
+            http_chunk_line_done(d);
+        return r < 0 ? r : 0;
     }
+    int next = http_chunk_line_next(d, c);
+    if (next < 0)
+        return next;
+    d->state = next;
     return 0;
 }
 
 /* Takes one byte of the trailer section (the trailer states only). */
 static int http_chunk_trailer_byte(struct http_chunked *d, unsigned char c, size_t max_trailer)
 {
+    int r;
     switch (d->state) {
     case CH_TRAILER:
-        if (c == '\r') {
-            d->state = CH_END_LF;
-            return 0;
+        if (c == '\r' || c == '\n') {
+            r = http_chunk_eol(d, c, CH_END_LF);
+            if (r > 0)
+                http_chunk_finish(d);
+            return r < 0 ? r : 0; /* the final empty line does not count */
         }
-        if (c == '\n') {
-            d->state = CH_DONE;
-            d->done = 1;
-            return 0;
-        }
-        if (http_is_ows((char)c))
-            return -400; /* obs-fold, as in the head */
-        d->state = CH_TRAILER_LINE;
+        if (!http_is((char)c, CT_TCHAR))
+            return -400; /* obs-fold (SP, HTAB) included, as in the head */
+        d->state = CH_TRAILER_NAME;
         break;
-    case CH_TRAILER_LINE:
-        if (c == '\r')
-            d->state = CH_TRAILER_LF;
-        else if (c == '\n')
-            d->state = CH_TRAILER;
+    case CH_TRAILER_NAME:
+        if (c == ':')
+            d->state = CH_TRAILER_VALUE;
+        else if (!http_is((char)c, CT_TCHAR))
+            return -400;
+        break;
+    case CH_TRAILER_VALUE:
+        if (c == '\r' || c == '\n') {
+            r = http_chunk_eol(d, c, CH_TRAILER_LF);
+            if (r < 0)
+                return r;
+            if (r > 0)
+                d->state = CH_TRAILER;
+        } else if (!http_is((char)c, CT_VALUE)) {
+            return -400;
+        }
         break;
     case CH_TRAILER_LF:
         if (c != '\n')
@@ -695,12 +816,9 @@ static int http_chunk_trailer_byte(struct http_chunked *d, unsigned char c, size
     case CH_END_LF:
         if (c != '\n')
             return -400;
-        d->state = CH_DONE;
-        d->done = 1;
+        http_chunk_finish(d);
         return 0;
     }
-    if (c != '\r' && c != '\n' && http_is_ctl(c))
-        return -400;
     if (++d->trailer_bytes > max_trailer)
         return -400;
     return 0;
@@ -729,7 +847,14 @@ ssize_t http_chunked_decode(struct http_chunked *d, const char *buf, size_t len,
         switch (d->state) {
         case CH_SIZE:
         case CH_SIZE_WS:
-        case CH_EXT:
+        case CH_EXT_NAME_WS:
+        case CH_EXT_NAME:
+        case CH_EXT_NAME_END:
+        case CH_EXT_VALUE_WS:
+        case CH_EXT_TOKEN:
+        case CH_EXT_QUOTED:
+        case CH_EXT_ESCAPE:
+        case CH_EXT_QUOTE_END:
             r = http_chunk_size_byte(d, c);
             break;
         case CH_SIZE_LF:
@@ -738,13 +863,12 @@ ssize_t http_chunked_decode(struct http_chunked *d, const char *buf, size_t len,
             http_chunk_line_done(d);
             break;
         case CH_DATA_END:
-            /* exactly CRLF (or a bare LF, as in the head) after chunk data */
-            if (c == '\r')
-                d->state = CH_DATA_LF;
-            else if (c == '\n')
+            /* exactly a line end after chunk data, in the head's style */
+            r = (c == '\r' || c == '\n') ? http_chunk_eol(d, c, CH_DATA_LF) : -400;
+            if (r > 0) {
                 d->state = CH_SIZE;
-            else
-                return -400;
+                r = 0;
+            }
             break;
         case CH_DATA_LF:
             if (c != '\n')

@@ -48,6 +48,7 @@ struct http_request {
     unsigned chunked : 1;            /* Transfer-Encoding ends in chunked */
     unsigned keep_alive : 1;         /* from the version and the Connection header */
     unsigned expect_continue : 1;    /* Expect: 100-continue */
+    unsigned bare_lf : 1;            /* the head's lines end in a bare LF, not CRLF */
     unsigned n_headers;
 };
 
@@ -61,9 +62,11 @@ struct http_request {
 int http_parse_request(const char *buf, size_t len, size_t *scanned, const struct http_limits *lim,
                        struct http_request *req);
 
-/* Incremental decoder of a chunked request body (RFC 9112 section 7.1). Zero it before use. */
+/* Incremental decoder of a chunked request body (RFC 9112 section 7.1). Zero it before use, then
+ * set bare_lf from the request (struct http_request's bare_lf). */
 struct http_chunked {
     uint64_t chunk_left;  /* data bytes left in the current chunk */
+    int bare_lf;          /* lines end in a bare LF, as the head's did; else in CRLF */
     size_t line_bytes;    /* bytes of the current chunk-size or trailer line seen so far */
     size_t trailer_bytes; /* bytes of trailer section seen so far */
     int state;
@@ -71,8 +74,8 @@ struct http_chunked {
 };
 
 /* Decodes from buf[0..len). Returns the number of bytes consumed (>= 0), or -400 on a malformed
- * body (bad or overflowing chunk size, missing CRLF after chunk data, over-long chunk or trailer
- * lines). When the bytes consumed end with chunk data, that data is reported as
+ * body (bad or overflowing chunk size, a malformed chunk extension, missing CRLF after chunk data,
+ * a line that ends otherwise than the head's did, over-long chunk or trailer lines). When the bytes consumed end with chunk data, that data is reported as
  * (*data, *data_len), a span inside buf; otherwise *data_len is 0. Call again with the remaining
  * bytes until it consumes nothing (more input needed) or d->done is set. The trailer section is
  * consumed and discarded; its size counts against max_trailer_bytes (400 when over). */

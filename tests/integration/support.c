@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -90,7 +92,7 @@ static void pause_ms(int ms)
 
 /* ---- what a test owns: released when it ends ---- */
 
-enum res_kind { RES_MEMORY, RES_CONN, RES_SERVER };
+enum res_kind { RES_MEMORY, RES_CONN, RES_SERVER, RES_DIR };
 
 struct res {
     enum res_kind kind;
@@ -212,9 +214,24 @@ static void exec_child(const char *const *argv, int out_w, int err_w, pid_t pare
         _exit(127);
     if (err_w >= 0 && dup2(err_w, 2) < 0)
         _exit(127);
-    execv(argv[0], (char *const *)argv);
+    execvp(argv[0], (char *const *)argv);
     fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
     _exit(127);
+}
+
+/* Starts argv in a child (see exec_child) with stdout to out_w and stderr to err_w (-1: ours).
+ * Returns its pid, or a negative errno. The caller closes its copies of out_w and err_w. */
+static pid_t spawn_child(const char *const *argv, int out_w, int err_w)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid == 0)
+        exec_child(argv, out_w, err_w, parent);
+    return pid;
 }
 
 static int reap(struct it_server *s, int options)
@@ -387,19 +404,13 @@ static struct it_server *server_spawn(const char *const *extra)
         it_log("pipe: %s", strerror(errno));
         return NULL;
     }
-    fflush(stdout);
-    fflush(stderr);
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = spawn_child(argv, p[1], -1);
+    close(p[1]);
     if (pid < 0) {
-        it_log("fork: %s", strerror(errno));
+        it_log("fork: %s", strerror((int)-pid));
         close(p[0]);
-        close(p[1]);
         return NULL;
     }
-    if (pid == 0)
-        exec_child(argv, p[1], -1, parent);
-    close(p[1]);
 
     struct it_server *s = xmalloc(sizeof *s);
     memset(s, 0, sizeof *s);
@@ -450,22 +461,14 @@ int it_run(const char *const *args, int timeout_ms, int *exit_code, char **out, 
         close(po[1]);
         return -errno;
     }
-    fflush(stdout);
-    fflush(stderr);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = -errno;
-        close(po[0]);
-        close(po[1]);
-        close(pe[0]);
-        close(pe[1]);
-        return e;
-    }
-    if (pid == 0)
-        exec_child(argv, po[1], pe[1], parent);
+    pid_t pid = spawn_child(argv, po[1], pe[1]);
     close(po[1]);
     close(pe[1]);
+    if (pid < 0) {
+        close(po[0]);
+        close(pe[0]);
+        return (int)pid;
+    }
 
     struct {
         int fd;
@@ -1035,6 +1038,27 @@ int it_wait_closed(struct it_conn *c, int timeout_ms)
     return 0;
 }
 
+int it_count_responses_until_eof(struct it_conn *c, int timeout_ms)
+{
+    long long deadline = it_now_ms() + timeout_ms;
+    int n = 0;
+    for (;;) {
+        struct it_response *r;
+        int rc;
+        while ((rc = it_conn_take_response(c, 0, &r)) == 1)
+            n += r->status >= 200; /* 1xx are interim */
+        if (rc < 0)
+            return rc;
+        if (c->eof)
+            return n;
+        if (wait_fd(c->fd, POLLIN, deadline) == 0) {
+            it_log("the peer did not close within %d ms (%d responses)", timeout_ms, n);
+            return -ETIMEDOUT;
+        }
+        it_conn_fill(c);
+    }
+}
+
 int it_conn_is_quiet(struct it_conn *c)
 {
     if (c->eof || c->len)
@@ -1277,6 +1301,172 @@ int it_wait_server_read_all(struct it_server *s, int timeout_ms)
     }
 }
 
+/* ---- other processes, ports and files ---- */
+
+int it_free_port(void)
+{
+    /* as scripts/bench-lib.sh's bench_free_port: below the ephemeral range, so that no client
+     * connection holds it as its local port when the process binds it */
+    int low = 32768, high = 60999;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d %d", &low, &high) != 2)
+            low = 32768;
+        fclose(f);
+    }
+    int base = 10000, span = low - 10000;
+    if (span < 1000) {
+        base = low > 1024 ? low : 1024;
+        span = 20000;
+    }
+    static unsigned seed;
+    if (seed == 0)
+        seed = (unsigned)getpid() * 2654435761u ^ (unsigned)it_now_ms();
+    for (int i = 0; i < 100; i++) {
+        int port = base + (int)(rand_r(&seed) % (unsigned)span);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            break;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int bound = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        close(fd);
+        if (bound)
+            return port;
+    }
+    it_log("no free port below %d", low);
+    return -1;
+}
+
+struct it_server *it_process_startv(const char *const *argv, const char *log_path, const char *host,
+                                    int port)
+{
+    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0) {
+        it_log("%s: %s", log_path, strerror(errno));
+        return NULL;
+    }
+    pid_t pid = spawn_child(argv, log_fd, log_fd);
+    close(log_fd);
+    if (pid < 0) {
+        it_log("fork: %s", strerror((int)-pid));
+        return NULL;
+    }
+    struct it_server *s = xmalloc(sizeof *s);
+    memset(s, 0, sizeof *s);
+    s->pid = pid;
+    s->out_fd = -1;
+    snprintf(s->host, sizeof s->host, "%s", host);
+    s->port = port;
+    snprintf(s->mode, sizeof s->mode, "process");
+    own(RES_SERVER, s);
+    return s;
+}
+
+int it_process_wait_listening(struct it_server *s, int timeout_ms)
+{
+    long long deadline = it_now_ms() + timeout_ms;
+    for (;;) {
+        int err;
+        struct it_conn *c = it_try_connect(s, &err);
+        if (c) {
+            it_close(c);
+            return 0;
+        }
+        if (reap(s, WNOHANG)) {
+            it_log("process %d exited before listening on %s:%d (%s)", (int)s->pid, s->host,
+                   s->port, it_wait_status_str(s->status));
+            return -ECHILD;
+        }
+        if (it_now_ms() >= deadline) {
+            it_log("nothing listens on %s:%d after %d ms: %s", s->host, s->port, timeout_ms,
+                   strerror(-err));
+            return -ETIMEDOUT;
+        }
+        pause_ms(10); /* between polls of a condition, not a wait for it */
+    }
+}
+
+const char *it_find_program(const char *name)
+{
+    const char *path = getenv("PATH");
+    /* daemons live in sbin, which a non-root PATH may lack */
+    char *dirs = it_printf("%s:/usr/local/sbin:/usr/sbin:/sbin", path ? path : "/usr/bin:/bin");
+    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char *candidate = it_printf("%s/%s", d, name);
+        if (access(candidate, X_OK) == 0)
+            return candidate;
+    }
+    return NULL;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    if (remove(path) < 0)
+        fprintf(stderr, "  remove %s: %s\n", path, strerror(errno));
+    return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *it_temp_dir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *tmpl = xmalloc(PATH_MAX);
+    snprintf(tmpl, PATH_MAX, "%s/c10k-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(tmpl) == NULL) {
+        it_log("mkdtemp %s: %s", tmpl, strerror(errno));
+        free(tmpl);
+        return NULL;
+    }
+    own(RES_DIR, tmpl);
+    return tmpl;
+}
+
+int it_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        it_log("%s: %s", path, strerror(errno));
+        return -errno;
+    }
+    size_t n = strlen(text);
+    int ok = fwrite(text, 1, n, f) == n;
+    ok = fclose(f) == 0 && ok;
+    if (!ok) {
+        it_log("writing %s failed", path);
+        return -EIO;
+    }
+    return 0;
+}
+
+char *it_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        it_log("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t len = 0, cap = 4096;
+    char *data = xmalloc(cap);
+    size_t n;
+    while ((n = fread(data + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len < 1024)
+            data = xrealloc(data, cap *= 2);
+    }
+    fclose(f);
+    data[len] = '\0';
+    char *out = it_alloc(len + 1);
+    memcpy(out, data, len + 1);
+    free(data);
+    return out;
+}
+
 /* ---- the runner ---- */
 
 /* Releases what the test owned. Returns -1 when a server the test started ended badly. */
@@ -1288,8 +1478,9 @@ static int release_test_resources(void)
         struct res **pp = &test_resources;
         while (*pp) {
             struct res *r = *pp;
+            /* directories last: a process may write into one until it is stopped */
             int now = (pass == 0 && r->kind == RES_CONN) || (pass == 1 && r->kind == RES_SERVER) ||
-                      (pass == 2 && r->kind == RES_MEMORY);
+                      (pass == 2 && (r->kind == RES_MEMORY || r->kind == RES_DIR));
             if (!now) {
                 pp = &r->next;
                 continue;
@@ -1306,6 +1497,8 @@ static int release_test_resources(void)
                     bad = -1;
                 free(s);
             } else {
+                if (r->kind == RES_DIR)
+                    remove_tree(r->p);
                 free(r->p);
             }
             free(r);

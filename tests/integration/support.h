@@ -152,6 +152,10 @@ int it_conn_take_response(struct it_conn *c, int flags, struct it_response **out
 int it_read_until_eof(struct it_conn *c, int timeout_ms, char **data, size_t *len);
 /* Waits for the peer to close, discarding anything it sends: 0, or -ETIMEDOUT. */
 int it_wait_closed(struct it_conn *c, int timeout_ms);
+/* Takes responses until the peer closes: the number of final (non-1xx) responses, -EPROTO when
+ * one is malformed (printed), -ETIMEDOUT. Bytes of an unfinished response at the close are
+ * ignored. */
+int it_count_responses_until_eof(struct it_conn *c, int timeout_ms);
 /* True when the peer has not closed the connection and sent nothing unread (a non-blocking look).
  */
 int it_conn_is_quiet(struct it_conn *c);
@@ -166,6 +170,29 @@ const char *it_header(const struct it_response *r, const char *name);
 int it_header_count(const struct it_response *r, const char *name);
 /* True when the comma-separated header value lists `token` (case-insensitive). */
 int it_header_has_token(const struct it_response *r, const char *name, const char *token);
+
+/* ---- other processes (the proxies in front of the server), ports and files ---- */
+
+/* A port nothing is bound to on 127.0.0.1, below the ephemeral range (as scripts/bench-lib.sh
+ * picks one), or -1 (printed). Another process may take it before it is used: a caller whose
+ * process then fails to bind it picks again. */
+int it_free_port(void);
+/* Starts argv (argv[0] looked up in PATH) with stdout and stderr appended to log_path. It is
+ * owned like a server: stopped (SIGTERM, then SIGKILL) when the test ends, killed if the test
+ * program dies, and it_connect reaches it at host:port. NULL on failure (printed). */
+struct it_server *it_process_startv(const char *const *argv, const char *log_path, const char *host,
+                                    int port);
+/* Waits until the process accepts connections: 0, -ECHILD when it exited first, -ETIMEDOUT. */
+int it_process_wait_listening(struct it_server *s, int timeout_ms);
+/* The path of a program in PATH or in an sbin directory, or NULL; in test memory. */
+const char *it_find_program(const char *name);
+/* A new empty directory, removed with everything in it when the test ends (after the processes
+ * it started are stopped). NULL on failure (printed). */
+char *it_temp_dir(void);
+/* 0, or a negative errno (printed). */
+int it_write_file(const char *path, const char *text);
+/* The whole file, NUL-terminated, in test memory; NULL when it cannot be read (printed). */
+char *it_read_file(const char *path);
 
 /* ---- JSON and /stats ---- */
 

@@ -193,6 +193,27 @@ static char *build_hundred_requests(size_t *len)
       400, CLOSES, PARSE, 1, SEND_ONCE)                                                            \
     X(bare_lf_line_endings_are_accepted, RAW("GET /plaintext HTTP/1.1\nHost: t\n\n"), 200,         \
       KEEPS_OPEN, "requests.by_endpoint.plaintext", 1, SEND_ONCE)                                  \
+    /* a head that mixes CRLF and bare LF (issue 15): a CRLF-only proxy in front reads each     \
+     * bare LF as part of a field value, so the hidden fields must not frame anything */          \
+    X(bare_lf_in_crlf_head_hiding_content_length_is_400,                                           \
+      RAW("GET / HTTP/1.1\r\nHost: localhost\r\nDummy: x\nContent-Length: 23\r\n\r\n"             \
+          "GET / HTTP/1.1\r\nDummy: GET /admin HTTP/1.1\r\nHost: localhost\r\n\r\n"),             \
+      400, CLOSES, PARSE, 1, SEND_ONCE)                                                            \
+    X(bare_lf_in_crlf_head_hiding_transfer_encoding_is_400,                                        \
+      RAW("POST / HTTP/1.1\r\nHost: localhost:5000\r\nx:x\nTransfer-Encoding: chunked\r\n\r\n"     \
+          "1\r\nA\r\n0\r\n"),                                                                      \
+      400, CLOSES, PARSE, 1, SEND_ONCE)                                                            \
+    X(bare_lf_after_empty_value_hiding_transfer_encoding_is_400,                                   \
+      RAW("POST / HTTP/1.1\r\nHost: localhost:5000\r\nx:\nTransfer-Encoding: chunked\r\n\r\n"      \
+          "1\r\nA\r\n0\r\n"),                                                                      \
+      400, CLOSES, PARSE, 1, SEND_ONCE)                                                            \
+    X(crlf_empty_line_after_bare_lf_head_is_400, RAW("GET /plaintext HTTP/1.1\nHost: t\n\r\n"),    \
+      400, CLOSES, PARSE, 1, SEND_ONCE)                                                            \
+    X(bare_lf_chunk_line_after_crlf_head_is_400, RAW(CHUNKED_HEAD "5\nhello\r\n0\r\n\r\n"), 400,  \
+      CLOSES, PARSE, 1, SEND_ONCE)                                                                 \
+    X(bare_lf_chunked_body_after_bare_lf_head_is_served,                                           \
+      RAW("POST /echo HTTP/1.1\nHost: t\nTransfer-Encoding: chunked\n\n5;a=b\nhello\n0\nX: y\n\n"), \
+      200, KEEPS_OPEN, "requests.by_endpoint.echo", 1, SEND_ONCE)                                  \
     X(head_over_8k_is_431, BUILT(build_long_head), 431, CLOSES, PARSE, 1, SEND_ONCE)               \
     X(sixty_five_fields_are_431, BUILT(build_many_headers), 431, CLOSES, PARSE, 1, SEND_ONCE)      \
     /* body framing */                                                                            \
@@ -247,6 +268,15 @@ static char *build_hundred_requests(size_t *len)
       PARSE, 1, SEND_ONCE)                                                                         \
     X(chunk_data_ended_by_bare_cr_is_400, RAW(CHUNKED_HEAD "5\r\nhello\r0\r\n\r\n"), 400, CLOSES,  \
       PARSE, 1, SEND_ONCE)                                                                         \
+    X(empty_chunk_extension_is_400, RAW(CHUNKED_HEAD "2;\r\naa\r\n0\r\n\r\n"), 400, CLOSES,     \
+      PARSE, 1, SEND_ONCE)                                                                         \
+    X(unbalanced_quote_in_chunk_extension_is_400,                                                  \
+      RAW(CHUNKED_HEAD "5;ilovew3=\"abc\";somuchlove=\"def; ghi\r\nhello\r\n"                     \
+                       "6;blahblah;blah\r\n world\r\n0\r\n\r\n"),                                   \
+      400, CLOSES, PARSE, 1, SEND_ONCE)                                                            \
+    X(quoted_chunk_extension_is_accepted,                                                          \
+      RAW(CHUNKED_HEAD "5;a=\"b; c\";d\r\nhello\r\n0\r\n\r\n"), 200, KEEPS_OPEN,                   \
+      "requests.by_endpoint.echo", 1, SEND_ONCE)                                                   \
     X(chunked_body_over_1m_is_413, BUILT(build_chunked_over_1m), 413, CLOSES, PARSE, 1, SEND_ONCE) \
     X(content_length_over_1m_is_413, RAW(ECHO_HEAD "Content-Length: 1048577\r\n\r\n"), 413,        \
       CLOSES, PARSE, 1, SEND_ONCE)                                                                 \

@@ -237,6 +237,17 @@ TEST(parser_accepts_authority_form_for_connect_only)
     CHECK_INT_EQ(PARSE_STATUS("GET example.com:443 HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
 }
 
+TEST(parser_rejects_connect_with_a_body)
+{
+    CHECK_INT_EQ(PARSE_STATUS("CONNECT a:443 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"),
+                 -400);
+    CHECK_INT_EQ(
+        PARSE_STATUS("CONNECT a:443 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        -400);
+    CHECK(PARSE_STATUS("CONNECT a:443 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n") > 0);
+    CHECK(PARSE_STATUS("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n") > 0);
+}
+
 TEST(parser_rejects_invalid_target_bytes)
 {
     CHECK_INT_EQ(PARSE_STATUS("GET /a\x01z HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
@@ -256,7 +267,8 @@ static const char *const split_requests[] = {
      "Connection: keep-alive\r\n\r\n"),
     "POST /echo?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
     "GET / HTTP/1.0\n\n",
-    "\r\nGET /a HTTP/1.1\nHost: h\r\nX: \t y \t\n\r\n",
+    "\r\nGET /a HTTP/1.1\r\nHost: h\r\nX: \t y \t\r\n\r\n",
+    "\nGET /a HTTP/1.1\nHost: h\nX: \t y \t\n\n",
 };
 
 TEST(parser_needs_more_at_every_split_point)
@@ -350,8 +362,8 @@ TEST(parser_returns_head_length_without_body)
 
 TEST(parser_skips_leading_empty_lines)
 {
-    struct parsed p = PARSE("\r\n\nGET /a HTTP/1.1\r\nHost: a\r\n\r\n");
-    CHECK_INT_EQ(p.r, LEN("\r\n\nGET /a HTTP/1.1\r\nHost: a\r\n\r\n"));
+    struct parsed p = PARSE("\r\n\r\nGET /a HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK_INT_EQ(p.r, LEN("\r\n\r\nGET /a HTTP/1.1\r\nHost: a\r\n\r\n"));
     CHECK_STR_EQ(p.path, "/a");
     CHECK_INT_EQ(PARSE_STATUS("\r\n"), 0);
     CHECK_INT_EQ(PARSE_STATUS("\r\n\r\n\r\n\r\n\r\nGET /a HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
@@ -365,8 +377,36 @@ TEST(parser_accepts_bare_lf_line_endings)
     CHECK_INT_EQ(p.r, LEN("GET /a HTTP/1.1\nHost: a\nContent-Length: 0\n\n"));
     CHECK_INT_EQ(p.req.content_length, 0);
     CHECK_INT_EQ(p.req.n_headers, 2);
-    p = PARSE("GET /a HTTP/1.1\r\nHost: a\n\r\n");
-    CHECK_INT_EQ(p.r, LEN("GET /a HTTP/1.1\r\nHost: a\n\r\n"));
+    CHECK_INT_EQ(p.req.bare_lf, 1);
+    p = PARSE("\n\nGET /a HTTP/1.1\nHost: a\n\n");
+    CHECK_INT_EQ(p.r, LEN("\n\nGET /a HTTP/1.1\nHost: a\n\n"));
+    p = PARSE("GET /a HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK(p.r > 0);
+    CHECK_INT_EQ(p.req.bare_lf, 0);
+}
+
+/* The requests of issue 15: a CRLF-only proxy reads each bare LF as part of a field value. */
+TEST(parser_rejects_mixed_line_endings)
+{
+    CHECK_INT_EQ(PARSE_STATUS("GET / HTTP/1.1\r\nHost: localhost\r\nDummy: x\nContent-Length: 23"
+                              "\r\n\r\nGET / HTTP/1.1\r\nDummy: GET /admin HTTP/1.1\r\n"
+                              "Host: localhost\r\n\r\n"),
+                 -400);
+    CHECK_INT_EQ(PARSE_STATUS("POST / HTTP/1.1\r\nHost: localhost:5000\r\nx:x\nTransfer-Encoding: "
+                              "chunked\r\n\r\n1\r\nA\r\n0\r\n"),
+                 -400);
+    CHECK_INT_EQ(PARSE_STATUS("POST / HTTP/1.1\r\nHost: localhost:5000\r\nx:\nTransfer-Encoding: "
+                              "chunked\r\n\r\n1\r\nA\r\n0\r\n"),
+                 -400);
+    /* the request line sets the style; every later line, the empty one too, must follow it */
+    CHECK_INT_EQ(PARSE_STATUS("GET /a HTTP/1.1\nHost: a\r\n\r\n"), -400);
+    CHECK_INT_EQ(PARSE_STATUS("GET /a HTTP/1.1\nHost: a\n\r\n"), -400);
+    CHECK_INT_EQ(PARSE_STATUS("GET /a HTTP/1.1\r\nHost: a\n\n"), -400);
+    CHECK_INT_EQ(PARSE_STATUS("GET /a HTTP/1.1\r\nHost: a\n\r\n"), -400);
+    CHECK_INT_EQ(PARSE_STATUS("GET /a HTTP/1.1\r\nHost: a\r\n\n"), -400);
+    /* and so must the empty lines skipped before it */
+    CHECK_INT_EQ(PARSE_STATUS("\nGET /a HTTP/1.1\r\nHost: a\r\n\r\n"), -400);
+    CHECK_INT_EQ(PARSE_STATUS("\r\nGET /a HTTP/1.1\nHost: a\n\n"), -400);
 }
 
 TEST(parser_rejects_bare_cr)
@@ -783,11 +823,11 @@ struct chunked_result {
 /* Feeds body[0..n) to a fresh decoder in pieces ending at cuts[0..ncuts) and then n, as a
  * connection would: unconsumed bytes are carried into the next call, and every call gets an
  * exact-size copy. */
-static struct chunked_result chunked_feed(const char *body, size_t n, const size_t *cuts,
-                                          size_t ncuts, size_t max_trailer)
+static struct chunked_result chunked_feed_style(const char *body, size_t n, const size_t *cuts,
+                                                size_t ncuts, size_t max_trailer, int bare_lf)
 {
     struct chunked_result res;
-    struct http_chunked d = {0};
+    struct http_chunked d = {.bare_lf = bare_lf};
     size_t pos = 0;
     memset(&res, 0, sizeof res);
     for (size_t c = 0; c <= ncuts && !d.done; c++) {
@@ -822,7 +862,16 @@ static struct chunked_result chunked_feed(const char *body, size_t n, const size
     return res;
 }
 
+/* A body after a head whose lines ended in CRLF. */
+static struct chunked_result chunked_feed(const char *body, size_t n, const size_t *cuts,
+                                          size_t ncuts, size_t max_trailer)
+{
+    return chunked_feed_style(body, n, cuts, ncuts, max_trailer, 0);
+}
+
 #define CHUNKED(lit) chunked_feed((lit), sizeof(lit) - 1, NULL, 0, 1024)
+/* A body after a head whose lines ended in a bare LF. */
+#define CHUNKED_LF(lit) chunked_feed_style((lit), sizeof(lit) - 1, NULL, 0, 1024, 1)
 
 static const char chunked_body[] = "5;name=value\r\nHello\r\n"
                                    "7 ; a ;b=\"q;x\"\r\n, World\r\n"
@@ -884,12 +933,74 @@ TEST(chunked_needs_more_input_returns_zero)
     CHECK(!d.done);
 }
 
-TEST(chunked_accepts_bare_lf)
+TEST(chunked_accepts_bare_lf_after_a_bare_lf_head)
 {
-    struct chunked_result res = CHUNKED("5\nHello\n0\nX: y\n\n");
+    struct chunked_result res = CHUNKED_LF("5;a=\"b\"\nHello\n0\nX: y\n\n");
     CHECK_INT_EQ(res.r, 0);
     CHECK(res.done);
     CHECK_MEM_EQ(res.data, res.data_len, "Hello", (size_t)5);
+}
+
+/* A chunk line must end the way the head did: a bare LF after a CRLF head, or a CR after a bare-LF
+ * head, is 400 wherever it is. */
+TEST(chunked_rejects_line_ends_unlike_the_head)
+{
+    CHECK_INT_EQ(CHUNKED("5\nHello\r\n0\r\n\r\n").r, -400);
+    CHECK_INT_EQ(CHUNKED("5;a=b\nHello\r\n0\r\n\r\n").r, -400);
+    CHECK_INT_EQ(CHUNKED("5\r\nHello\n0\r\n\r\n").r, -400);
+    CHECK_INT_EQ(CHUNKED("0\r\nX: y\n\r\n").r, -400);
+    CHECK_INT_EQ(CHUNKED("0\r\n\n").r, -400);
+    CHECK_INT_EQ(CHUNKED_LF("5\r\nHello\n0\n\n").r, -400);
+    CHECK_INT_EQ(CHUNKED_LF("5\nHello\r\n0\n\n").r, -400);
+    CHECK_INT_EQ(CHUNKED_LF("0\nX: y\r\n\n").r, -400);
+    CHECK_INT_EQ(CHUNKED_LF("0\n\r\n").r, -400);
+}
+
+TEST(chunked_accepts_well_formed_extensions)
+{
+    static const char *const ok[] = {
+        "1;a\r\nx\r\n0\r\n\r\n",
+        "1;a=b\r\nx\r\n0\r\n\r\n",
+        "1;a=\"\"\r\nx\r\n0\r\n\r\n",
+        "1;a=\"b c;d\"\r\nx\r\n0\r\n\r\n",
+        "1;a=\"q\\\"x\\\\\"\r\nx\r\n0\r\n\r\n",
+        "1 ; a = \"v\" ; b\t;c=d\r\nx\r\n0\r\n\r\n",
+        "1;a;b;c\r\nx\r\n0;last=\"\x80\"\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct chunked_result res = chunked_feed(ok[i], strlen(ok[i]), NULL, 0, 1024);
+        if (res.r != 0 || !res.done)
+            CHECK_FAIL_("case %zu (%s): r %zd done %d", i, ok[i], res.r, res.done);
+    }
+}
+
+/* RFC 9112 section 7.1.1; the first two are from issue 15 */
+TEST(chunked_rejects_malformed_extensions)
+{
+    static const char *const bad[] = {
+        "2;\r\naa\r\n0\r\n\r\n",
+        ("5;ilovew3=\"abc\";somuchlove=\"def; ghi\r\nhello\r\n"
+         "6;blahblah;blah\r\n world\r\n0\r\n\r\n"),
+        "1;=a\r\nx\r\n0\r\n\r\n",
+        "1;a=\r\nx\r\n0\r\n\r\n",
+        "1;a \r\nx\r\n0\r\n\r\n",
+        "1;a=b \r\nx\r\n0\r\n\r\n",
+        "1;a=\"b\" \r\nx\r\n0\r\n\r\n",
+        "1; \r\nx\r\n0\r\n\r\n",
+        "1;;a\r\nx\r\n0\r\n\r\n",
+        "1;a=b=c\r\nx\r\n0\r\n\r\n",
+        "1;a=b\"c\"\r\nx\r\n0\r\n\r\n",
+        "1;a=\"b\"c\r\nx\r\n0\r\n\r\n",
+        "1;a,b\r\nx\r\n0\r\n\r\n",
+        "1;a=\"\\\x01\"\r\nx\r\n0\r\n\r\n",
+        "1;a=\"b\nc\"\r\nx\r\n0\r\n\r\n",
+        "1 a\r\nx\r\n0\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct chunked_result res = chunked_feed(bad[i], strlen(bad[i]), NULL, 0, 1024);
+        if (res.r != -400)
+            CHECK_FAIL_("case %zu (%s): r %zd done %d", i, bad[i], res.r, res.done);
+    }
 }
 
 TEST(chunked_accepts_uppercase_hex_and_leading_zeros)
@@ -999,6 +1110,9 @@ TEST(chunked_rejects_malformed_trailer_lines)
     CHECK_INT_EQ(CHUNKED("0\r\nX: 1\r\n folded\r\n\r\n").r, -400);
     CHECK_INT_EQ(CHUNKED("0\r\nX: a\x01\r\n\r\n").r, -400);
     CHECK_INT_EQ(CHUNKED("0\r\n\rX").r, -400);
+    CHECK_INT_EQ(CHUNKED("0\r\nNoColon\r\n\r\n").r, -400);
+    CHECK_INT_EQ(CHUNKED("0\r\n: v\r\n\r\n").r, -400);
+    CHECK_INT_EQ(CHUNKED("0\r\nX : v\r\n\r\n").r, -400);
 }
 
 TEST(chunked_stops_after_the_last_chunk)
@@ -1051,14 +1165,15 @@ TEST_MAIN(
     TEST_ENTRY(parser_accepts_asterisk_form_for_options),
     TEST_ENTRY(parser_rejects_asterisk_form_for_other_methods),
     TEST_ENTRY(parser_accepts_authority_form_for_connect_only),
-    TEST_ENTRY(parser_rejects_invalid_target_bytes),
+    TEST_ENTRY(parser_rejects_connect_with_a_body), TEST_ENTRY(parser_rejects_invalid_target_bytes),
     TEST_ENTRY(parser_needs_more_at_every_split_point),
     TEST_ENTRY(parser_parses_byte_at_a_time_with_scanned),
     TEST_ENTRY(parser_finds_end_split_inside_crlfcrlf),
     TEST_ENTRY(parser_parses_pipelined_requests),
     TEST_ENTRY(parser_returns_head_length_without_body),
     TEST_ENTRY(parser_skips_leading_empty_lines), TEST_ENTRY(parser_accepts_bare_lf_line_endings),
-    TEST_ENTRY(parser_rejects_bare_cr), TEST_ENTRY(parser_rejects_bare_cr_before_head_is_complete),
+    TEST_ENTRY(parser_rejects_mixed_line_endings), TEST_ENTRY(parser_rejects_bare_cr),
+    TEST_ENTRY(parser_rejects_bare_cr_before_head_is_complete),
     TEST_ENTRY(parser_reports_earlier_errors_before_bare_cr),
     TEST_ENTRY(parser_counts_header_fields), TEST_ENTRY(parser_rejects_whitespace_before_colon),
     TEST_ENTRY(parser_rejects_obs_fold), TEST_ENTRY(parser_rejects_invalid_field_names),
@@ -1093,7 +1208,11 @@ TEST_MAIN(
     TEST_ENTRY(chunked_decodes_body_at_every_split_point),
     TEST_ENTRY(chunked_decodes_body_a_byte_at_a_time),
     TEST_ENTRY(chunked_reports_partial_chunk_data),
-    TEST_ENTRY(chunked_needs_more_input_returns_zero), TEST_ENTRY(chunked_accepts_bare_lf),
+    TEST_ENTRY(chunked_needs_more_input_returns_zero),
+    TEST_ENTRY(chunked_accepts_bare_lf_after_a_bare_lf_head),
+    TEST_ENTRY(chunked_rejects_line_ends_unlike_the_head),
+    TEST_ENTRY(chunked_accepts_well_formed_extensions),
+    TEST_ENTRY(chunked_rejects_malformed_extensions),
     TEST_ENTRY(chunked_accepts_uppercase_hex_and_leading_zeros),
     TEST_ENTRY(chunked_accepts_largest_size), TEST_ENTRY(chunked_rejects_empty_size),
     TEST_ENTRY(chunked_rejects_non_hex_size),
