@@ -144,6 +144,13 @@ int proc_spawn(struct proc *p, const char *name, char *const argv[], const struc
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
     pid_t parent = getpid();
+    /* Empty the output file before the child exists: a reader waiting for its first line
+     * (proc_wait_first_line) must not find an earlier run's output in a reused directory. */
+    if (o && o->stdout_path) {
+        int fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0)
+            close(fd);
+    }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
