@@ -44,6 +44,7 @@ struct options {
     int nginx;      /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
     int repeat;     /* --repeat */
     int prefer_wrk; /* --generator wrk */
+    int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == -1: the profile's */
     const char *server, *load, *wrk, *nginx_path;
     const char *report_only;
     int list;
@@ -72,6 +73,8 @@ static void usage(FILE *f)
             "                      judge every claim per repetition (default 1)\n"
             "  --generator NAME    c10k-load (default) or wrk for the closed-loop scale and\n"
             "                      cpu runs\n"
+            "  --levels LIST       the levels of every chosen scenario instead of the\n"
+            "                      profile's, e.g. 100,1000,10000\n"
             "  --server PATH       c10k-server (default: next to c10k-bench, then PATH)\n"
             "  --load PATH         c10k-load (default: next to c10k-bench, then PATH)\n"
             "  --wrk PATH          wrk (default: from PATH)\n"
@@ -367,6 +370,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         {"no-baseline", no_argument, NULL, 7},
         {"repeat", required_argument, NULL, 8},
         {"generator", required_argument, NULL, 9},
+        {"levels", required_argument, NULL, 10},
         {"server", required_argument, NULL, 1},
         {"load", required_argument, NULL, 2},
         {"wrk", required_argument, NULL, 3},
@@ -383,6 +387,7 @@ static int parse_options(struct options *o, int argc, char **argv)
     o->scenarios = SCEN_ALL;
     o->nginx = -1;
     o->repeat = 1;
+    o->levels[0] = -1;
     int c;
     char bad[64];
     opterr = 0;
@@ -442,6 +447,15 @@ static int parse_options(struct options *o, int argc, char **argv)
                 return EXIT_USAGE;
             }
             o->prefer_wrk = strcmp(optarg, "wrk") == 0;
+            break;
+        case 10:
+            if (plan_parse_levels(optarg, o->levels, PLAN_LEVELS_MAX) < 0) {
+                fprintf(stderr,
+                        "c10k-bench: --levels: '%s' is not a list of up to %d levels from 0 to "
+                        "%d, such as 100,1000\n",
+                        optarg, PLAN_LEVELS_MAX - 1, PLAN_LEVEL_MAX);
+                return EXIT_USAGE;
+            }
             break;
         case 1:
             o->server = optarg;
@@ -540,6 +554,7 @@ static int session_plan(struct session *s)
         .tools = (s->wrk ? 1u << TOOL_WRK : 0) | (s->load ? 1u << TOOL_LOAD : 0),
         .repeat = o->repeat,
         .prefer_wrk = o->prefer_wrk,
+        .levels = o->levels[0] >= 0 ? o->levels : NULL,
     };
     if (plan_build(&s->plan, o->profile, &po, &s->env) < 0) {
         fprintf(stderr, "c10k-bench: out of memory\n");

@@ -836,6 +836,12 @@ static double f_fds(const struct sample *s, const struct sample *b)
     return (double)s->fds;
 }
 
+/* Descriptors over the baseline: the connections the server holds. */
+static double f_fds_delta(const struct sample *s, const struct sample *b)
+{
+    return (double)s->fds - (double)b->fds;
+}
+
 static double f_conntrack(const struct sample *s, const struct sample *b)
 {
     (void)b;
@@ -988,11 +994,17 @@ static void summarise_memory(struct run_state *st)
         json_object_set_new(st->run, "per_connection", json_null());
         return;
     }
-    double c = (double)conns, g = cgmem_resolution_bytes(), page = (double)sysconf(_SC_PAGESIZE);
+    /* Per connection the server held: a thread server that could not keep up with the
+     * connects left the rest in the listen queue, and they cost it nothing yet. */
+    double holding = window_median(st, w0, w1, f_fds_delta);
+    double c = isfinite(holding) && holding >= 1 && holding < (double)conns ? round(holding)
+                                                                            : (double)conns;
+    double g = cgmem_resolution_bytes(), page = (double)sysconf(_SC_PAGESIZE);
     json_t *below = json_array();
     double user, kernel, mk, v;
     json_t *pc = json_object();
-    json_object_set_new(pc, "connections", json_integer((json_int_t)conns));
+    json_object_set_new(pc, "connections", json_integer((json_int_t)c));
+    json_object_set_new(pc, "connections_opened", json_integer((json_int_t)conns));
     json_object_set_new(pc, "rss_bytes", per_conn(st, w0, w1, f_rss_delta, c, page, "rss_bytes",
                                                   below, &user));
     json_t *mach = json_object();

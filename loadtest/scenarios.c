@@ -143,6 +143,26 @@ int plan_parse_scenarios(const char *list, unsigned *bits, char *bad, size_t bad
     return parse_list(list, scenario_names, 6, bits, bad, bad_len);
 }
 
+int plan_parse_levels(const char *list, int *levels, size_t max)
+{
+    size_t n = 0;
+    const char *p = list;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v > PLAN_LEVEL_MAX || (*end && *end != ',') || n + 1 >= max)
+            return -EINVAL;
+        levels[n++] = (int)v;
+        if (*end == ',' && end[1] == '\0')
+            return -EINVAL; /* a trailing comma: a level is missing */
+        p = *end ? end + 1 : end;
+    }
+    if (n == 0)
+        return -EINVAL;
+    levels[n] = LEVEL_END;
+    return 0;
+}
+
 static struct run_spec *plan_add(struct plan *p)
 {
     if (p->n == p->cap) {
@@ -258,6 +278,8 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
     default:
         return 0;
     }
+    if (o->levels && o->levels[0] != LEVEL_END)
+        levels = o->levels;
     struct variant vs[8];
     int nv = variants_for(scen, o->modes, o->nginx, env, vs);
     int have_wrk = (o->tools >> TOOL_WRK) & 1, have_load = (o->tools >> TOOL_LOAD) & 1;

@@ -68,6 +68,12 @@ struct plan {
  * in bad, if given). */
 int plan_parse_modes(const char *list, unsigned *bits, char *bad, size_t bad_len);
 int plan_parse_scenarios(const char *list, unsigned *bits, char *bad, size_t bad_len);
+/* The largest level --levels takes, and how many. */
+#define PLAN_LEVEL_MAX 1000000
+#define PLAN_LEVELS_MAX 12
+/* Parses "100,1000" into levels[] (at most max - 1 of them, ended by -1). Returns 0 or
+ * -EINVAL. */
+int plan_parse_levels(const char *list, int *levels, size_t max);
 /* 1 for quick, default, full. */
 int plan_profile_known(const char *name);
 
@@ -78,6 +84,8 @@ struct plan_opts {
     unsigned tools;            /* load generators that exist: 1 << TOOL_WRK, 1 << TOOL_LOAD */
     int repeat;                /* every run this many times (0 or 1: once) */
     int prefer_wrk;            /* drive scale and cpu with wrk where c10k-load would */
+    const int *levels;         /* NULL, or the levels of every scenario instead of the
+                                * profile's (ended by -1, as plan_parse_levels writes them) */
 };
 
 /* Builds the runs: levels are the outer loop, then the repetitions, then the models (in an

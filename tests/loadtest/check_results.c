@@ -248,7 +248,7 @@ static const struct field machine_fields[] = {{"kernel_stack_delta_bytes", "nz"}
                                               {NULL, NULL}};
 
 static const struct field per_conn_fields[] = {
-    {"connections", "i"},  {"rss_bytes", "nz"},    {"kernel_bytes", "nz"},
+    {"connections", "i"},  {"connections_opened", "i"}, {"rss_bytes", "nz"}, {"kernel_bytes", "nz"},
     {"total_bytes", "nz"}, {"vsize_bytes", "nz"},  {"kernel_source", "s"},
     {"machine", "o"},      {"cgroup", "oz"},       {"below_resolution", "a"},
     {NULL, NULL}};

@@ -382,6 +382,30 @@ TEST(plan_repeats_with_levels_outermost)
     plan_free(&p);
 }
 
+TEST(plan_takes_the_levels_asked_for)
+{
+    int levels[PLAN_LEVELS_MAX];
+    CHECK_INT_EQ(plan_parse_levels("100,1000,10000", levels, PLAN_LEVELS_MAX), 0);
+    CHECK_INT_EQ(levels[0], 100);
+    CHECK_INT_EQ(levels[2], 10000);
+    CHECK_INT_EQ(levels[3], -1);
+    CHECK_INT_EQ(plan_parse_levels("100,", levels, PLAN_LEVELS_MAX), -EINVAL);
+    CHECK_INT_EQ(plan_parse_levels("ten", levels, PLAN_LEVELS_MAX), -EINVAL);
+    CHECK_INT_EQ(plan_parse_levels("-5", levels, PLAN_LEVELS_MAX), -EINVAL);
+    CHECK_INT_EQ(plan_parse_levels("1,2,3,4,5,6,7,8,9,10,11,12", levels, PLAN_LEVELS_MAX), -EINVAL);
+    struct bench_env e;
+    fake_env(&e);
+    CHECK_INT_EQ(plan_parse_levels("100,1000", levels, PLAN_LEVELS_MAX), 0);
+    struct plan p;
+    struct plan_opts o = {.modes = MODE_LOOP, .scenarios = SCEN_SCALE, .tools = 1u << TOOL_LOAD,
+                          .levels = levels};
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
+    CHECK_INT_EQ((long long)p.n, 2);
+    CHECK_INT_EQ(p.runs[0].level, 100);
+    CHECK_INT_EQ(p.runs[1].level, 1000);
+    plan_free(&p);
+}
+
 TEST(plan_parses_lists)
 {
     unsigned bits;
@@ -607,7 +631,8 @@ TEST(calib_small_stacks_fit_more_threads_under_the_address_limit)
 
 TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(sample_parses_schedstat), TEST_ENTRY(sample_reads_every_thread_of_this_process),
-          TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(run_names_what_limited_a_run), TEST_ENTRY(plan_repeats_with_levels_outermost),
+          TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(run_names_what_limited_a_run),
+          TEST_ENTRY(plan_takes_the_levels_asked_for), TEST_ENTRY(plan_repeats_with_levels_outermost),
           TEST_ENTRY(sample_parses_stat_with_odd_command_names), TEST_ENTRY(sample_parses_status),
           TEST_ENTRY(sample_reads_this_process), TEST_ENTRY(run_parses_the_listening_line),
           TEST_ENTRY(run_parses_stub_status), TEST_ENTRY(loadgen_parses_wrk),
