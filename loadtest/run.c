@@ -470,19 +470,10 @@ static int start_server(struct run_state *st)
 /* The process that serves: c10k-server itself, nginx's worker (the master's first child). */
 static pid_t serving_pid(const struct run_state *st)
 {
-    if (strcmp(st->spec.mode, "nginx") != 0)
-        return st->server.pid;
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)st->server.pid,
-             (int)st->server.pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return st->server.pid;
-    int child = 0;
-    if (!fgets(buf, sizeof buf, f) || sscanf(buf, "%d", &child) != 1)
-        child = 0;
-    fclose(f);
-    return child > 0 ? (pid_t)child : st->server.pid;
+    pid_t worker;
+    if (strcmp(st->spec.mode, "nginx") == 0 && sample_children(st->server.pid, &worker, 1) == 1)
+        return worker;
+    return st->server.pid;
 }
 
 /* Inside the measured window, a margin from either end: the server's threads (for the idle

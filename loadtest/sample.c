@@ -258,11 +258,32 @@ static void sum_tasks(pid_t pid, uint64_t *vol, uint64_t *invol)
     closedir(d);
 }
 
+/* A process's user and system CPU seconds (every thread, ended ones too). Returns 0 or a
+ * negative errno. */
+static int process_cpu(pid_t pid, double *user_s, double *system_s)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    uint64_t ut = 0, st = 0;
+    if (read_text(path, buf, sizeof buf) <= 0 || sample_parse_stat_times(buf, &ut, &st) < 0)
+        return -ESRCH;
+    double ticks = (double)sysconf(_SC_CLK_TCK);
+    *user_s = (double)ut / ticks;
+    *system_s = (double)st / ticks;
+    return 0;
+}
+
+/* User + system CPU seconds of a process, or -1. */
+static double sample_cpu_s(pid_t pid)
+{
+    double u, sy;
+    return process_cpu(pid, &u, &sy) == 0 ? u + sy : -1;
+}
+
 /* Adds one process's figures to s. Returns 0 or -ESRCH. */
 static int add_process(pid_t pid, int with_tasks, struct sample *s)
 {
     char path[64], buf[4096];
-    long ticks = sysconf(_SC_CLK_TCK);
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     if (read_text(path, buf, sizeof buf) <= 0)
         return -ESRCH;
@@ -272,13 +293,10 @@ static int add_process(pid_t pid, int with_tasks, struct sample *s)
     s->rss_bytes += rss;
     s->vsize_bytes += vsize;
     s->threads += threads;
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    if (read_text(path, buf, sizeof buf) > 0) {
-        uint64_t ut = 0, st = 0;
-        if (sample_parse_stat_times(buf, &ut, &st) == 0) {
-            s->cpu_user_s += (double)ut / (double)ticks;
-            s->cpu_system_s += (double)st / (double)ticks;
-        }
+    double user, sys;
+    if (process_cpu(pid, &user, &sys) == 0) {
+        s->cpu_user_s += user;
+        s->cpu_system_s += sys;
     }
     snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
     int64_t fds = count_dir(path);
@@ -287,17 +305,6 @@ static int add_process(pid_t pid, int with_tasks, struct sample *s)
     if (with_tasks)
         sum_tasks(pid, &s->ctx_voluntary, &s->ctx_involuntary);
     return 0;
-}
-
-/* User + system CPU seconds of a process (every thread, ended ones too), or -1. */
-static double sample_cpu_s(pid_t pid)
-{
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    uint64_t ut = 0, st = 0;
-    if (read_text(path, buf, sizeof buf) <= 0 || sample_parse_stat_times(buf, &ut, &st) < 0)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 int sample_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns,
@@ -381,16 +388,25 @@ int sample_take(pid_t pid, double t, int with_tasks, struct sample *s)
     if (add_process(pid, with_tasks, s) < 0)
         return -ESRCH;
     s->alive = 1;
+    pid_t children[SAMPLE_MAX_CHILDREN];
+    int n = sample_children(pid, children, SAMPLE_MAX_CHILDREN);
+    for (int i = 0; i < n; i++)
+        add_process(children[i], with_tasks, s);
+    return 0;
+}
+
+int sample_children(pid_t pid, pid_t *out, int max)
+{
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
-    if (read_text(path, buf, sizeof buf) > 0) {
-        char *save = NULL;
-        int n = 0;
-        for (char *tok = strtok_r(buf, " \n", &save); tok && n < SAMPLE_MAX_CHILDREN;
-             tok = strtok_r(NULL, " \n", &save), n++)
-            add_process((pid_t)atoi(tok), with_tasks, s);
-    }
-    return 0;
+    if (read_text(path, buf, sizeof buf) <= 0)
+        return 0;
+    char *save = NULL;
+    int n = 0;
+    for (char *tok = strtok_r(buf, " \n", &save); tok && n < max;
+         tok = strtok_r(NULL, " \n", &save))
+        out[n++] = (pid_t)atoi(tok);
+    return n;
 }
 
 static void *sampler_main(void *arg)

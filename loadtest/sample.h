@@ -61,6 +61,9 @@ int sample_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns
  * process is gone (the machine part is still filled). */
 int sample_take(pid_t pid, double t, int with_tasks, struct sample *s);
 
+/* The direct children of pid (its main thread's), at most max of them. Returns how many. */
+int sample_children(pid_t pid, pid_t *out, int max);
+
 /* Only the machine part. */
 void sample_machine(struct sample *s);
 
