@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <uv.h>
 
 #define LOOP_READ_BUFFER 65536
@@ -33,9 +34,12 @@ struct tnode {
 
 struct loop_ctx {
     uv_loop_t loop;
-    uv_tcp_t listener;
+    uv_poll_t listener;   /* readable when a connection is pending on listen_fd */
+    uv_timer_t accept_pause; /* out of descriptors: accepting resumes when it fires */
     uv_async_t stop_async;
     uv_timer_t sweep;
+    int listen_fd;
+    int spare_fd;         /* see server_accept */
     uv_thread_t thread;
     struct server *srv;
     struct stats_shard shard;
@@ -126,14 +130,19 @@ static struct lconn *node_conn(struct tnode *n)
 
 /* ---- closing ---- */
 
-/* A draining loop ends once its last connection has closed. */
-static void loop_conn_gone(struct loop_ctx *lc)
+/* A draining loop ends once its last connection has closed: its remaining handles close. */
+static void loop_end_if_drained(struct loop_ctx *lc)
 {
-    lc->n_conns--;
     if (lc->stopping && lc->n_conns == 0) {
         uv_close((uv_handle_t *)&lc->sweep, NULL);
         uv_close((uv_handle_t *)&lc->stop_async, NULL);
     }
+}
+
+static void loop_conn_gone(struct loop_ctx *lc)
+{
+    lc->n_conns--;
+    loop_end_if_drained(lc);
 }
 
 static void on_conn_closed(uv_handle_t *h)
@@ -381,32 +390,27 @@ static void lconn_continue(struct lconn *l, enum conn_next next)
     }
 }
 
-static void on_connection(uv_stream_t *listener, int status)
+static void serve_accepted(struct loop_ctx *lc, int fd)
 {
-    struct loop_ctx *lc = listener->data;
-    if (status < 0) {
-        stats_inc(&lc->shard, STAT_ERR_ACCEPT);
-        if (status == UV_EMFILE || status == UV_ENFILE)
-            stats_inc(&lc->shard, STAT_ERR_EMFILE); /* libuv accepted and closed it */
-        return;
-    }
     struct lconn *l = calloc(1, sizeof *l);
     if (l == NULL || uv_tcp_init(&lc->loop, &l->tcp) < 0) {
         free(l);
         stats_inc(&lc->shard, STAT_ERR_ACCEPT);
+        close(fd);
+        return;
+    }
+    if (uv_tcp_open(&l->tcp, fd) < 0) {
+        stats_inc(&lc->shard, STAT_ERR_ACCEPT);
+        close(fd); /* the handle did not take it */
+        l->tcp.data = l;
+        lc->n_conns++;
+        l->closing = 1;
+        uv_close((uv_handle_t *)&l->tcp, on_unserved_closed);
         return;
     }
     l->tcp.data = l;
     l->list = TL_NONE;
     lc->n_conns++;
-    uv_os_fd_t fd;
-    if (uv_accept(listener, (uv_stream_t *)&l->tcp) < 0) {
-        stats_inc(&lc->shard, STAT_ERR_ACCEPT);
-        l->closing = 1;
-        uv_close((uv_handle_t *)&l->tcp, on_unserved_closed);
-        return;
-    }
-    uv_fileno((uv_handle_t *)&l->tcp, &fd);
     if (server_admit(lc->srv, fd, &lc->shard) < 0) {
         l->closing = 1;
         uv_close((uv_handle_t *)&l->tcp, on_unserved_closed);
@@ -415,6 +419,44 @@ static void on_connection(uv_stream_t *listener, int status)
     conn_init(&l->conn, lc->srv, &lc->shard, lc->srv->cfg->offload);
     server_tune_socket(fd);
     lconn_read(l);
+}
+
+static void on_accept_resume(uv_timer_t *t);
+
+/* At most this many connections are taken per wakeup, so that a flood of connects cannot keep
+ * the loop from the connections it already has. */
+#define LOOP_ACCEPT_BATCH 64
+
+static void on_listener_ready(uv_poll_t *p, int status, int events)
+{
+    struct loop_ctx *lc = p->data;
+    (void)events;
+    if (status < 0) {
+        stats_inc(&lc->shard, STAT_ERR_ACCEPT);
+        return;
+    }
+    for (int i = 0; i < LOOP_ACCEPT_BATCH && !lc->stopping; i++) {
+        int fd = server_accept(lc->listen_fd, &lc->spare_fd, &lc->shard);
+        if (fd == -EAGAIN)
+            return;
+        if (fd < 0) {
+            /* No descriptor and no spare, or ENOBUFS, ENOMEM and the like: the listener stays
+             * ready, so stop watching it for a moment rather than spin. */
+            if (fd != -EMFILE)
+                server_log(lc->srv, "accept: %s", strerror(-fd));
+            uv_poll_stop(&lc->listener);
+            uv_timer_start(&lc->accept_pause, on_accept_resume, SERVER_ACCEPT_PAUSE_MS, 0);
+            return;
+        }
+        serve_accepted(lc, fd);
+    }
+}
+
+static void on_accept_resume(uv_timer_t *t)
+{
+    struct loop_ctx *lc = t->data;
+    if (!lc->stopping)
+        uv_poll_start(&lc->listener, UV_READABLE, on_listener_ready);
 }
 
 /* ---- per-loop housekeeping ---- */
@@ -453,6 +495,8 @@ static void on_stop(uv_async_t *a)
         return;
     lc->stopping = 1;
     uv_close((uv_handle_t *)&lc->listener, NULL);
+    uv_close((uv_handle_t *)&lc->accept_pause, NULL);
+    close(lc->listen_fd); /* no longer polled; connections still queued on it are reset */
     struct tnode *head = &lc->lists[TL_IDLE];
     struct tnode *n = head->next;
     while (n != head) {
@@ -465,10 +509,7 @@ static void on_stop(uv_async_t *a)
             lconn_close(l);
         n = next;
     }
-    if (lc->n_conns == 0) {
-        uv_close((uv_handle_t *)&lc->sweep, NULL);
-        uv_close((uv_handle_t *)&lc->stop_async, NULL);
-    }
+    loop_end_if_drained(lc);
 }
 
 static uint64_t sweep_interval(const struct config *cfg)
@@ -500,17 +541,25 @@ static int loop_ctx_init(struct loop_ctx *lc, struct server *srv, int index)
     if (rc < 0)
         return rc;
     stats_shard_register(&lc->shard);
-    if ((rc = uv_tcp_init(&lc->loop, &lc->listener)) < 0 ||
-        (rc = uv_tcp_open(&lc->listener, srv->listen_fds[index])) < 0 ||
+    /* The loop accepts for itself rather than through uv_listen: out of descriptors, libuv closes
+     * pending connections without an answer, and once its spare descriptor is gone it calls back
+     * with EMFILE in a loop that holds a core. Here the client gets a 503, as in the other
+     * models, and without a spare the loop stops watching the listener for a moment. */
+    lc->listen_fd = srv->listen_fds[index];
+    lc->spare_fd = -1;
+    server_spare_open(&lc->spare_fd);
+    if ((rc = uv_poll_init(&lc->loop, &lc->listener, lc->listen_fd)) < 0 ||
+        (rc = uv_timer_init(&lc->loop, &lc->accept_pause)) < 0 ||
         (rc = uv_async_init(&lc->loop, &lc->stop_async, on_stop)) < 0 ||
         (rc = uv_timer_init(&lc->loop, &lc->sweep)) < 0)
         return rc;
     lc->listener.data = lc;
+    lc->accept_pause.data = lc;
     lc->stop_async.data = lc;
     lc->sweep.data = lc;
     uint64_t every = sweep_interval(cfg);
     if ((rc = uv_timer_start(&lc->sweep, on_sweep, every, every)) < 0 ||
-        (rc = uv_listen((uv_stream_t *)&lc->listener, cfg->backlog, on_connection)) < 0)
+        (rc = uv_poll_start(&lc->listener, UV_READABLE, on_listener_ready)) < 0)
         return rc;
     return 0;
 }

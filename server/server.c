@@ -170,19 +170,66 @@ void server_release(struct server *srv, struct stats_shard *shard)
     atomic_fetch_sub(&srv->active, 1);
 }
 
+int server_spare_open(int *spare)
+{
+    if (*spare < 0)
+        *spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return *spare;
+}
+
+/* Out of descriptors: give the spare up to take the pending connection, answer it 503 so its
+ * client knows, and take the spare back. Linux reserves the descriptor before it looks at the
+ * queue, so accept fails with EMFILE whether or not a connection is pending. Returns 1 when one
+ * was turned away, 0 when none was pending (EAGAIN on a non-blocking listener), or -1 when there
+ * is no spare (another thread took the descriptor it freed) and the caller has to wait before
+ * accepting again. */
+static int turn_away(int lfd, int *spare, struct stats_shard *shard)
+{
+    if (server_spare_open(spare) < 0)
+        return -1;
+    close(*spare);
+    *spare = -1;
+    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    int err = errno;
+    if (fd >= 0) {
+        stats_inc(shard, STAT_ACCEPTED);
+        server_reject(fd, shard, STAT_ERR_EMFILE);
+        close(fd);
+    }
+    if (server_spare_open(spare) < 0)
+        return -1;
+    return fd >= 0 || (err != EAGAIN && err != EWOULDBLOCK);
+}
+
+int server_accept(int lfd, int *spare, struct stats_shard *shard)
+{
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd >= 0)
+            return fd;
+        int err = errno;
+        if (err == EAGAIN || err == EWOULDBLOCK)
+            return -EAGAIN;
+        if (err == EINTR || err == ECONNABORTED)
+            continue;
+        stats_inc(shard, STAT_ERR_ACCEPT);
+        if (err == EMFILE || err == ENFILE) {
+            int rc = turn_away(lfd, spare, shard);
+            if (rc > 0)
+                continue;
+            return rc == 0 ? -EAGAIN : -EMFILE;
+        }
+        return -err;
+    }
+}
+
 /* The spare descriptor of the thread models' accept loop (used by one thread only). */
 static int spare_fd = -1;
-
-static void spare_open(void)
-{
-    if (spare_fd < 0)
-        spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-}
 
 int server_accept_blocking(struct server *srv)
 {
     int lfd = srv->listen_fds[0];
-    spare_open();
+    server_spare_open(&spare_fd);
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
@@ -200,22 +247,8 @@ int server_accept_blocking(struct server *srv)
             continue;
         stats_inc(&srv->main_shard, STAT_ERR_ACCEPT);
         if (err == EMFILE || err == ENFILE) {
-            /* Out of descriptors: give the spare up to take the pending connection, answer it
-             * 503 so its client knows, and take the spare back. Without a spare (another thread
-             * took it), wait a little rather than spin. */
-            if (spare_fd >= 0) {
-                close(spare_fd);
-                spare_fd = -1;
-                fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-                if (fd >= 0) {
-                    stats_inc(&srv->main_shard, STAT_ACCEPTED);
-                    server_reject(fd, &srv->main_shard, STAT_ERR_EMFILE);
-                    close(fd);
-                }
-                spare_open();
-            }
-            if (spare_fd < 0) {
-                struct timespec ts = {0, 50 * 1000 * 1000};
+            if (turn_away(lfd, &spare_fd, &srv->main_shard) < 0) {
+                struct timespec ts = {0, SERVER_ACCEPT_PAUSE_MS * 1000 * 1000};
                 nanosleep(&ts, NULL);
             }
             continue;

@@ -68,6 +68,21 @@ void server_release(struct server *srv, struct stats_shard *shard);
  * given up to accept and close the pending connection, so that accept never spins). */
 int server_accept_blocking(struct server *srv);
 
+/* How long an accept loop waits when it is out of descriptors and has no spare to turn the
+ * pending connection away with: it stops accepting rather than spin. */
+#define SERVER_ACCEPT_PAUSE_MS 50
+
+/* Opens *spare (a descriptor kept for accepting when there are none left) if it is not open.
+ * Returns it, or -1. */
+int server_spare_open(int *spare);
+/* Non-blocking accept for the event models, on the non-blocking listener lfd with the caller's
+ * own spare descriptor. Returns a connected, non-blocking descriptor; -EAGAIN when none is
+ * pending; -EMFILE when out of descriptors with no spare to turn the pending connection away
+ * with (the caller stops watching lfd for SERVER_ACCEPT_PAUSE_MS); or another negative errno.
+ * Out of descriptors with a spare, the pending connection is answered 503 and counted under
+ * errors.emfile, as in the thread models. */
+int server_accept(int lfd, int *spare, struct stats_shard *shard);
+
 /* Sets the per-connection socket options every model uses (TCP_NODELAY). */
 void server_tune_socket(int fd);
 
