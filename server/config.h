@@ -49,7 +49,8 @@ struct config {
 };
 
 /* Fills cfg from argv. Returns 0 to run, 1 when --help or --version was printed, or -1 after
- * printing a one-line error to stderr (the caller exits 2). */
-int config_parse(struct config *cfg, int argc, char **argv);
+ * printing a one-line error to stderr (the caller exits 2). cfg->mode is not checked: the caller
+ * looks it up in its model table, whose names (for --help) are `mode_names`. */
+int config_parse(struct config *cfg, int argc, char **argv, const char *mode_names);
 
 #endif

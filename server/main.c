@@ -14,7 +14,31 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-static const struct server_mode *const modes[] = {&mode_thread, &mode_pool, &mode_loop};
+/* The model table: a model is its file and one line here. */
+static const struct server_mode *const modes[] = {
+    &mode_thread,
+    &mode_pool,
+    &mode_loop,
+};
+#define N_MODES (sizeof modes / sizeof modes[0])
+
+const struct server_mode *server_mode_find(const char *name)
+{
+    for (size_t i = 0; i < N_MODES; i++)
+        if (strcmp(modes[i]->name, name) == 0)
+            return modes[i];
+    return NULL;
+}
+
+const char *server_mode_names(void)
+{
+    static char names[128];
+    if (names[0] == '\0')
+        for (size_t i = 0; i < N_MODES; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     i == 0 ? "" : i + 1 < N_MODES ? ", " : " or ", modes[i]->name);
+    return names;
+}
 
 static struct server server;
 
@@ -58,16 +82,19 @@ int main(int argc, char **argv)
 {
     struct config cfg;
     raise_fd_limit();
-    int rc = config_parse(&cfg, argc, argv);
+    int rc = config_parse(&cfg, argc, argv, server_mode_names());
     if (rc != 0)
         return rc > 0 ? 0 : 2;
+    server.mode = server_mode_find(cfg.mode);
+    if (server.mode == NULL) {
+        fprintf(stderr, "c10k-server: --mode: invalid value '%s': must be %s\n", cfg.mode,
+                server_mode_names());
+        return 2;
+    }
 
     server.cfg = &cfg;
     server.limits = (struct http_limits){cfg.max_head_bytes, cfg.max_target_bytes,
                                          cfg.max_headers};
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-        if (strcmp(modes[i]->name, cfg.mode) == 0)
-            server.mode = modes[i];
     server.start_time = server_now();
     rc = router_init(&cfg);
     if (rc < 0)
@@ -83,8 +110,9 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int n_listen = strcmp(cfg.mode, "loop") == 0 ? cfg.loops : 1;
-    rc = server_listen(&server, n_listen);
+    if ((rc = server.mode->init(&server)) < 0)
+        return 2; /* the model said why */
+    rc = server_listen(&server, server.mode->listeners(&cfg));
     if (rc < 0) {
         fprintf(stderr, "c10k-server: cannot listen on %s:%d: %s\n", cfg.host, cfg.port,
                 strerror(-rc));

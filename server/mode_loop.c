@@ -629,8 +629,21 @@ static void loop_stats_json(struct server *srv, struct buf *out)
     buf_append(out, "]", 1);
 }
 
+static int loop_listeners(const struct config *cfg)
+{
+    return cfg->loops;
+}
+
+static int loop_init(struct server *srv)
+{
+    srv->mode_state = &model;
+    return 0;
+}
+
 const struct server_mode mode_loop = {
     .name = "loop",
+    .listeners = loop_listeners,
+    .init = loop_init,
     .run = loop_run,
     .stop = loop_stop,
     .stats_json = loop_stats_json,

@@ -351,8 +351,22 @@ static void pool_stats_json(struct server *srv, struct buf *out)
     buf_append(out, tmp, (size_t)n);
 }
 
+static int pool_listeners(const struct config *cfg)
+{
+    (void)cfg;
+    return 1;
+}
+
+static int pool_init(struct server *srv)
+{
+    srv->mode_state = &pool;
+    return 0;
+}
+
 const struct server_mode mode_pool = {
     .name = "pool",
+    .listeners = pool_listeners,
+    .init = pool_init,
     .run = pool_run,
     .stop = pool_stop,
     .stats_json = pool_stats_json,

@@ -134,8 +134,22 @@ static void thread_stats_json(struct server *srv, struct buf *out)
     buf_append(out, tmp, (size_t)n);
 }
 
+static int thread_listeners(const struct config *cfg)
+{
+    (void)cfg;
+    return 1;
+}
+
+static int thread_init(struct server *srv)
+{
+    srv->mode_state = &model;
+    return 0;
+}
+
 const struct server_mode mode_thread = {
     .name = "thread",
+    .listeners = thread_listeners,
+    .init = thread_init,
     .run = thread_run,
     .stop = thread_stop,
     .stats_json = thread_stats_json,

@@ -12,9 +12,16 @@
 struct buf;
 struct server;
 
-/* A concurrency model: one file each (mode_thread.c, mode_pool.c, mode_loop.c). */
+/* A concurrency model: one file each (mode_thread.c, mode_pool.c, mode_loop.c), and one line of
+ * the model table in main.c. */
 struct server_mode {
     const char *name;
+    /* How many listeners the model serves: one, or one per event loop (SO_REUSEPORT). */
+    int (*listeners)(const struct config *cfg);
+    /* Prepares the model before the listeners open, keeping its state in srv->mode_state.
+     * Returns 0, or a negative errno after printing one line that says why the model cannot run
+     * here (the server then exits with status 2). */
+    int (*init)(struct server *srv);
     /* Serves until a stop has been asked for and the connections have drained. Returns 0, or a
      * negative errno when the model could not start. */
     int (*run)(struct server *srv);
@@ -27,6 +34,11 @@ struct server_mode {
 extern const struct server_mode mode_thread;
 extern const struct server_mode mode_pool;
 extern const struct server_mode mode_loop;
+
+/* The model called `name` in the model table, or NULL. */
+const struct server_mode *server_mode_find(const char *name);
+/* The models' names, "thread, pool or loop", for messages. */
+const char *server_mode_names(void);
 
 #define SERVER_MAX_LISTENERS 256
 
@@ -42,7 +54,7 @@ struct server {
     atomic_int stopping;         /* set once a stop was asked for */
     atomic_long active;          /* open connections, for --max-conns */
     struct stats_shard main_shard; /* the accepting thread's counters */
-    void *mode_state;
+    void *mode_state;            /* the model's own, from its init hook */
 };
 
 /* Creates n listeners on cfg->host:cfg->port (SO_REUSEPORT when n > 1; the first one's port

@@ -13,7 +13,7 @@ static const struct server_mode test_mode = {.name = "test"};
 static void setup(void)
 {
     char *argv[] = {"test", NULL};
-    config_parse(&cfg, 1, argv);
+    config_parse(&cfg, 1, argv, "");
     srv = (struct server){.cfg = &cfg, .mode = &test_mode};
     srv.limits = (struct http_limits){cfg.max_head_bytes, cfg.max_target_bytes, cfg.max_headers};
     stats_shard_register(&shard);
