@@ -32,6 +32,7 @@ struct stub_conn {
     char *in;
     size_t in_len;
     unsigned served;
+    int closing; /* answered with Connection: close; reads are discarded until the client's EOF */
 };
 
 static struct {
@@ -290,10 +291,16 @@ int main(int argc, char **argv)
                 close_conn(ep, c);
                 continue;
             }
+            if (c->closing)
+                continue;
             memcpy(c->in + c->in_len, buf, (size_t)r);
             c->in_len += (size_t)r;
-            if (serve(c) < 0)
-                close_conn(ep, c);
+            if (serve(c) < 0) {
+                /* A lingering close: closing with pipelined requests unread would send a reset,
+                 * and the client's kernel would drop the responses it has not read yet. */
+                shutdown(c->fd, SHUT_WR);
+                c->closing = 1;
+            }
         }
     }
     free(buf);
