@@ -626,9 +626,9 @@ int http_parse_request(const char *buf, size_t len, size_t *scanned, const struc
 /* Chunk lines, trailer lines and the CRLF after chunk data end as the head's lines did (see the
  * top of this file). Chunk extensions (RFC 9112 section 7.1.1) are parsed, not skipped:
  *   chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )
- * so an empty name, a bare "=", an unclosed quote or whitespace before the line end is 400: a
- * proxy that reads the line another way (where a quoted string ends, say) would frame the body
- * differently. Trailer lines are field lines (a token, ":", a field value); they are discarded. */
+ * so an empty name, a bare "=", an unclosed quote, whitespace before the line end or an
+ * extension in a bare-LF body is 400: a proxy that reads the line another way (where a quoted
+ * string ends, or where the line ends) would frame the body differently. Trailer lines are field lines (a token, ":", a field value); they are discarded. */
 enum {
     CH_SIZE = 0,      /* chunk-size digits (the zeroed state) */
     CH_SIZE_WS,       /* BWS after the size or an extension value: only ";" or BWS may follow */
@@ -762,6 +762,10 @@ static int http_chunk_size_byte(struct http_chunked *d, unsigned char c)
         int s = d->state;
         if (!((s == CH_SIZE && d->line_bytes > 1) || s == CH_EXT_NAME || s == CH_EXT_TOKEN ||
               s == CH_EXT_QUOTE_END))
+            return -400;
+        /* An extension line ended by a bare LF is 400: parsers that skip extensions to the line's
+         * end look for its CR and read the chunk data, and whatever follows, as extension. */
+        if (s != CH_SIZE && c == '\n')
             return -400;
         int r = http_chunk_eol(d, c, CH_SIZE_LF);
         if (r > 0)

@@ -935,10 +935,20 @@ TEST(chunked_needs_more_input_returns_zero)
 
 TEST(chunked_accepts_bare_lf_after_a_bare_lf_head)
 {
-    struct chunked_result res = CHUNKED_LF("5;a=\"b\"\nHello\n0\nX: y\n\n");
+    struct chunked_result res = CHUNKED_LF("5\nHello\n0\nX: y\n\n");
     CHECK_INT_EQ(res.r, 0);
     CHECK(res.done);
     CHECK_MEM_EQ(res.data, res.data_len, "Hello", (size_t)5);
+}
+
+/* Parsers that skip extensions (Debian's http_parser) end them only at a CR: after a bare LF they
+ * would read "Hello\n0\n..." as extension, so an extension needs the CRLF line end. */
+TEST(chunked_rejects_extensions_on_bare_lf_lines)
+{
+    CHECK_INT_EQ(CHUNKED_LF("5;a=\"b\"\nHello\n0\n\n").r, -400);
+    CHECK_INT_EQ(CHUNKED_LF("5;a=b\nHello\n0\n\n").r, -400);
+    CHECK_INT_EQ(CHUNKED_LF("5;a\nHello\n0\n\n").r, -400);
+    CHECK_INT_EQ(CHUNKED_LF("5\nHello\n0;a=b\n\n").r, -400);
 }
 
 /* A chunk line must end the way the head did: a bare LF after a CRLF head, or a CR after a bare-LF
@@ -1210,6 +1220,7 @@ TEST_MAIN(
     TEST_ENTRY(chunked_reports_partial_chunk_data),
     TEST_ENTRY(chunked_needs_more_input_returns_zero),
     TEST_ENTRY(chunked_accepts_bare_lf_after_a_bare_lf_head),
+    TEST_ENTRY(chunked_rejects_extensions_on_bare_lf_lines),
     TEST_ENTRY(chunked_rejects_line_ends_unlike_the_head),
     TEST_ENTRY(chunked_accepts_well_formed_extensions),
     TEST_ENTRY(chunked_rejects_malformed_extensions),
