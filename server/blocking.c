@@ -127,7 +127,7 @@ void blocking_conn_init(struct blocking_conn *bc, struct server *srv, int fd,
     bc->last_phase = CONN_IDLE;
     bc->slot = (struct blocking_slot){.fd = fd};
     atomic_init(&bc->slot.state, SLOT_BUSY);
-    conn_init(&bc->c, srv, shard, 0);
+    conn_init(&bc->c, &srv->env, shard, 0);
     set_timeout(fd, SO_SNDTIMEO, srv->cfg->write_timeout_ms);
 }
 
@@ -183,7 +183,7 @@ enum blocking_result blocking_serve(struct server *srv, struct blocking_conn *bc
              * already sent is still answered; no new one is waited for. */
             if (registered)
                 atomic_store(&bc->slot.state, SLOT_IDLE);
-            if (atomic_load(&srv->stopping))
+            if (server_stopping(srv))
                 flags = MSG_DONTWAIT;
         } else if (phase == CONN_HEAD && bc->last_phase != CONN_HEAD) {
             bc->head_deadline = blocking_now_ms() + cfg->header_timeout_ms;

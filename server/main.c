@@ -59,7 +59,7 @@ static void *signal_thread(void *arg)
     if (sigwait(set, &sig) != 0)
         return NULL;
     server_log(&server, "%s: draining (up to %d ms)", strsignal(sig), server.cfg->drain_timeout_ms);
-    atomic_store(&server.stopping, 1);
+    atomic_store(&server.env.stopping, 1);
     server.mode->stop(&server);
 
     int ms = server.cfg->drain_timeout_ms;
@@ -85,17 +85,14 @@ int main(int argc, char **argv)
     int rc = config_parse(&cfg, argc, argv, server_mode_names());
     if (rc != 0)
         return rc > 0 ? 0 : 2;
-    server.mode = server_mode_find(cfg.mode);
-    if (server.mode == NULL) {
+    const struct server_mode *mode = server_mode_find(cfg.mode);
+    if (mode == NULL) {
         fprintf(stderr, "c10k-server: --mode: invalid value '%s': must be %s\n", cfg.mode,
                 server_mode_names());
         return 2;
     }
 
-    server.cfg = &cfg;
-    server.limits = (struct http_limits){cfg.max_head_bytes, cfg.max_target_bytes,
-                                         cfg.max_headers};
-    server.start_time = server_now();
+    server_init(&server, &cfg, mode);
     rc = router_init(&cfg);
     if (rc < 0)
         server_log(&server, "/dashboard has no chart library: %s: %s (install libjs-chart.js)",

@@ -416,7 +416,7 @@ static void serve_accepted(struct loop_ctx *lc, int fd)
         uv_close((uv_handle_t *)&l->tcp, on_unserved_closed);
         return;
     }
-    conn_init(&l->conn, lc->srv, &lc->shard, lc->srv->cfg->offload);
+    conn_init(&l->conn, &lc->srv->env, &lc->shard, lc->srv->cfg->offload);
     server_tune_socket(fd);
     lconn_read(l);
 }
@@ -585,7 +585,7 @@ static int loop_run(struct server *srv)
         }
     }
     atomic_store(&model.ready, 1);
-    if (atomic_load(&srv->stopping))
+    if (server_stopping(srv))
         srv->mode->stop(srv);
     int started = 1;
     for (int i = 1; i < n; i++) {

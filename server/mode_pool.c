@@ -138,8 +138,8 @@ static int pool_park(struct pool_conn *pc, int op)
     atomic_store(&pc->state, PC_SERVED);
     pthread_mutex_unlock(&pc->handoff);
     atomic_fetch_sub(&pool.parked, 1);
-    server_log(pc->bc.c.srv, "epoll_ctl: %s: closing the connection (fs.epoll.max_user_watches?)",
-               strerror(err));
+    server_log(server_of(pc->bc.c.env),
+               "epoll_ctl: %s: closing the connection (fs.epoll.max_user_watches?)", strerror(err));
     return -1;
 }
 
@@ -213,7 +213,7 @@ static void *pool_timer_main(void *p)
             ts.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&pool.tick, &pool.lock, &ts);
-        int draining = atomic_load(&srv->stopping);
+        int draining = server_stopping(srv);
         int64_t now = blocking_now_ms();
         for (struct pool_conn *pc = pool.conns; pc; pc = pc->next) {
             if (atomic_load(&pc->state) != PC_PARKED)

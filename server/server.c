@@ -24,6 +24,18 @@ double server_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+void server_init(struct server *srv, const struct config *cfg, const struct server_mode *mode)
+{
+    *srv = (struct server){
+        .env = {.cfg = cfg,
+                .limits = {cfg->max_head_bytes, cfg->max_target_bytes, cfg->max_headers},
+                .report = server_report},
+        .cfg = cfg,
+        .mode = mode,
+        .start_time = server_now(),
+    };
+}
+
 void server_log(const struct server *srv, const char *fmt, ...)
 {
     if (srv->cfg->quiet)
@@ -233,7 +245,7 @@ int server_accept_blocking(struct server *srv)
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
-            if (atomic_load(&srv->stopping)) {
+            if (server_stopping(srv)) {
                 close(fd);
                 return -1;
             }
@@ -241,7 +253,7 @@ int server_accept_blocking(struct server *srv)
             return fd;
         }
         int err = errno;
-        if (atomic_load(&srv->stopping))
+        if (server_stopping(srv))
             return -1;
         if (err == EINTR || err == ECONNABORTED)
             continue;

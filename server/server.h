@@ -4,6 +4,7 @@
 #define C10K_SERVER_H
 
 #include "config.h"
+#include "conn.h"
 #include "http.h"
 #include "stats.h"
 
@@ -43,19 +44,38 @@ const char *server_mode_names(void);
 #define SERVER_MAX_LISTENERS 256
 
 struct server {
-    const struct config *cfg;
+    struct conn_env env;         /* what connections see of the server: first, see server_of */
+    const struct config *cfg;    /* the same as env.cfg */
     const struct server_mode *mode;
-    struct http_limits limits;   /* from cfg, in the parser's terms */
     int listen_fds[SERVER_MAX_LISTENERS]; /* one, or one per loop with SO_REUSEPORT */
     int n_listen;
     char host[64];
     int port;                    /* the bound port */
     double start_time;           /* CLOCK_MONOTONIC seconds */
-    atomic_int stopping;         /* set once a stop was asked for */
     atomic_long active;          /* open connections, for --max-conns */
     struct stats_shard main_shard; /* the accepting thread's counters */
     void *mode_state;            /* the model's own, from its init hook */
 };
+
+/* Fills in a server that runs `mode` with cfg, before its listeners open: its connections'
+ * environment (env.report renders /stats and /metrics with server_report) and start time. */
+void server_init(struct server *srv, const struct config *cfg, const struct server_mode *mode);
+
+/* The server whose connections' environment is env. */
+static inline struct server *server_of(const struct conn_env *env)
+{
+    return (struct server *)env; /* env is its first member */
+}
+
+/* Whether a stop has been asked for. */
+static inline int server_stopping(const struct server *srv)
+{
+    return atomic_load(&srv->env.stopping);
+}
+
+/* Renders /stats (ROUTE_STATS: JSON) or /metrics (ROUTE_METRICS: Prometheus text) of the server
+ * env belongs to, from the counter table STATS_COUNTERS. Returns 0 or -ENOMEM. */
+int server_report(const struct conn_env *env, enum route route, struct buf *out);
 
 /* Creates n listeners on cfg->host:cfg->port (SO_REUSEPORT when n > 1; the first one's port
  * decides the others' when the port is 0). Returns 0 or a negative errno. */
