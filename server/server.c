@@ -235,13 +235,10 @@ int server_accept(int lfd, int *spare, struct stats_shard *shard)
     }
 }
 
-/* The spare descriptor of the thread models' accept loop (used by one thread only). */
-static int spare_fd = -1;
-
-int server_accept_blocking(struct server *srv)
+int server_accept_blocking(struct server *srv, int *spare)
 {
     int lfd = srv->listen_fds[0];
-    server_spare_open(&spare_fd);
+    server_spare_open(spare);
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
@@ -259,7 +256,7 @@ int server_accept_blocking(struct server *srv)
             continue;
         stats_inc(&srv->main_shard, STAT_ERR_ACCEPT);
         if (err == EMFILE || err == ENFILE) {
-            if (turn_away(lfd, &spare_fd, &srv->main_shard) < 0) {
+            if (turn_away(lfd, spare, &srv->main_shard) < 0) {
                 struct timespec ts = {0, SERVER_ACCEPT_PAUSE_MS * 1000 * 1000};
                 nanosleep(&ts, NULL);
             }

@@ -19,9 +19,9 @@ struct server_mode {
     const char *name;
     /* How many listeners the model serves: one, or one per event loop (SO_REUSEPORT). */
     int (*listeners)(const struct config *cfg);
-    /* Prepares the model before the listeners open, keeping its state in srv->mode_state.
-     * Returns 0, or a negative errno after printing one line that says why the model cannot run
-     * here (the server then exits with status 2). */
+    /* Prepares the model before the listeners open: allocates its state and keeps it in
+     * srv->mode_state. Returns 0, or a negative errno after printing one line that says why the
+     * model cannot run here (the server then exits with status 2). */
     int (*init)(struct server *srv);
     /* Serves until a stop has been asked for and the connections have drained. Returns 0, or a
      * negative errno when the model could not start. */
@@ -30,6 +30,9 @@ struct server_mode {
     void (*stop)(struct server *srv);
     /* Appends the model's own section of /stats (a JSON member, with its leading comma). */
     void (*stats_json)(struct server *srv, struct buf *out);
+    /* Frees srv->mode_state. Called once run() has returned 0 and stop() can no longer be
+     * called nor be running, so nothing else touches the state. */
+    void (*fini)(struct server *srv);
 };
 
 extern const struct server_mode mode_thread;
@@ -95,10 +98,11 @@ enum stat_id server_send_error(int err);
 /* The connection admitted by server_admit has closed. */
 void server_release(struct server *srv, struct stats_shard *shard);
 
-/* Blocking accept for the thread models: returns a connected, blocking descriptor, or -1 once the
- * listener has been shut down. Handles EINTR, ECONNABORTED and EMFILE (a spare descriptor is
- * given up to accept and close the pending connection, so that accept never spins). */
-int server_accept_blocking(struct server *srv);
+/* Blocking accept for the thread models, from the accepting thread: returns a connected, blocking
+ * descriptor, or -1 once the listener has been shut down. Handles EINTR, ECONNABORTED and EMFILE
+ * (the caller's spare descriptor *spare, see server_spare_open, is given up to accept and close
+ * the pending connection, so that accept never spins). */
+int server_accept_blocking(struct server *srv, int *spare);
 
 /* How long an accept loop waits when it is out of descriptors and has no spare to turn the
  * pending connection away with: it stops accepting rather than spin. */
