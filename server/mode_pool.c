@@ -343,8 +343,8 @@ static void pool_stats_json(struct server *srv, struct buf *out)
     int n = snprintf(tmp, sizeof tmp,
                      ",\"pool\":{\"workers\":%d,\"busy\":%d,\"idle\":%d,\"parked\":%ld,"
                      "\"hold_ms\":%d}",
-                     srv->cfg->threads, busy, srv->cfg->threads - busy,
-                     atomic_load(&pool->parked), srv->cfg->hold_ms);
+                     srv->cfg->threads, busy, srv->cfg->threads - busy, atomic_load(&pool->parked),
+                     srv->cfg->hold_ms);
     buf_append(out, tmp, (size_t)n);
 }
 

@@ -200,9 +200,8 @@ static int render_prometheus(struct server *srv, struct buf *out)
             "c10k_context_switches_total{kind=\"voluntary\"} %llu\n"
             "c10k_context_switches_total{kind=\"involuntary\"} %llu\n",
             server_now() - srv->start_time, (unsigned long long)p.rss_bytes,
-            (unsigned long long)p.vsize_bytes, p.open_fds, p.cpu_user_s + p.cpu_system_s,
-            p.threads, (unsigned long long)p.ctx_voluntary,
-            (unsigned long long)p.ctx_involuntary);
+            (unsigned long long)p.vsize_bytes, p.open_fds, p.cpu_user_s + p.cpu_system_s, p.threads,
+            (unsigned long long)p.ctx_voluntary, (unsigned long long)p.ctx_involuntary);
     return out->data ? 0 : -ENOMEM;
 }
 

@@ -29,7 +29,7 @@ enum route {
  * signed: they are sums of +1 and -1 over every shard. Adding a counter is adding a row. */
 #define STATS_COUNTERS(X)                                                                          \
     X(ACTIVE, "connections", "active", "c10k_connections", "state", GAUGE,                         \
-      "Open connections by state.") /* not in shards: the server's admissions, see STAT_ACTIVE */ \
+      "Open connections by state.") /* not counted in shards: see STAT_ACTIVE */                   \
     X(ACCEPTED, "connections", "accepted", "c10k_connections_accepted_total", NULL, COUNTER,       \
       "Connections accepted.")                                                                     \
     X(HANDLED, "connections", "handled", "c10k_connections_handled_total", NULL, COUNTER,          \
@@ -62,7 +62,7 @@ enum route {
     /* malformed requests (400, 411, 413, 414, 431, 501, 505) */                                   \
     X(ERR_PARSE, "errors", "parse", "c10k_parse_errors_total", NULL, COUNTER,                      \
       "Malformed requests.")                                                                       \
-    /* well-formed requests with an invalid /work or /sleep parameter */                          \
+    /* well-formed requests with an invalid /work or /sleep parameter */                           \
     X(ERR_PARAM, "errors", "bad_param", "c10k_bad_param_errors_total", NULL, COUNTER,              \
       "Requests with an invalid parameter.")                                                       \
     /* connections closed by a header, body or write timeout */                                    \
@@ -84,16 +84,15 @@ enum route {
     X(ERR_CLIENT_ABORT, "errors", "client_abort", "c10k_client_aborts_total", NULL, COUNTER,       \
       "Connections the client closed or reset amid a request or its response.")                    \
     X(BYTES_IN, "bytes", "in", "c10k_received_bytes_total", NULL, COUNTER, "Bytes received.")      \
-    X(BYTES_OUT, "bytes", "out", "c10k_sent_bytes_total", NULL, COUNTER,                           \
-      "Response bytes produced.")
+    X(BYTES_OUT, "bytes", "out", "c10k_sent_bytes_total", NULL, COUNTER, "Response bytes produced.")
 
 /* Requests answered per route, in the order of enum route. */
 #define STATS_ROUTE_COUNTER(X, r, name)                                                            \
-    X(ROUTE_##r, "requests.by_endpoint", name, "c10k_endpoint_requests_total", "endpoint",        \
+    X(ROUTE_##r, "requests.by_endpoint", name, "c10k_endpoint_requests_total", "endpoint",         \
       COUNTER, "Requests answered per endpoint.")
 /* Responses per status class. */
 #define STATS_RESPONSE_COUNTER(X, k, name)                                                         \
-    X(RESP_##k, "responses", name, "c10k_responses_total", "class", COUNTER,                      \
+    X(RESP_##k, "responses", name, "c10k_responses_total", "class", COUNTER,                       \
       "Responses per status class.")
 
 #define STATS_ENUM(id, group, name, metric, label, type, help) STAT_##id,
