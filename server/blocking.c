@@ -12,48 +12,54 @@
 
 enum slot_state { SLOT_BUSY, SLOT_IDLE, SLOT_CLOSING };
 
-/* The connections whose threads may block waiting for a next request, so that a drain can find
- * the idle ones. */
-static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct blocking_slot *slots_head;
-
-static void slot_add(struct blocking_slot *s)
+void blocking_slots_init(struct blocking_slots *slots)
 {
-    pthread_mutex_lock(&slots_lock);
-    s->prev = NULL;
-    s->next = slots_head;
-    if (slots_head)
-        slots_head->prev = s;
-    slots_head = s;
-    pthread_mutex_unlock(&slots_lock);
+    pthread_mutex_init(&slots->lock, NULL);
+    slots->head = NULL;
 }
 
-static void slot_remove(struct blocking_slot *s)
+void blocking_slots_destroy(struct blocking_slots *slots)
 {
-    pthread_mutex_lock(&slots_lock);
+    pthread_mutex_destroy(&slots->lock);
+}
+
+static void slot_add(struct blocking_slots *slots, struct blocking_slot *s)
+{
+    pthread_mutex_lock(&slots->lock);
+    s->prev = NULL;
+    s->next = slots->head;
+    if (slots->head)
+        slots->head->prev = s;
+    slots->head = s;
+    pthread_mutex_unlock(&slots->lock);
+}
+
+static void slot_remove(struct blocking_slots *slots, struct blocking_slot *s)
+{
+    pthread_mutex_lock(&slots->lock);
     if (s->prev)
         s->prev->next = s->next;
     else
-        slots_head = s->next;
+        slots->head = s->next;
     if (s->next)
         s->next->prev = s->prev;
-    pthread_mutex_unlock(&slots_lock);
+    pthread_mutex_unlock(&slots->lock);
 }
 
-void blocking_wake_idle(void)
+void blocking_wake_idle(struct blocking_slots *slots)
 {
-    pthread_mutex_lock(&slots_lock);
-    for (struct blocking_slot *s = slots_head; s; s = s->next) {
+    pthread_mutex_lock(&slots->lock);
+    for (struct blocking_slot *s = slots->head; s; s = s->next) {
         int expected = SLOT_IDLE;
         if (atomic_compare_exchange_strong(&s->state, &expected, SLOT_CLOSING))
             shutdown(s->fd, SHUT_RD);
     }
-    pthread_mutex_unlock(&slots_lock);
+    pthread_mutex_unlock(&slots->lock);
 }
 
-int blocking_ctx_init(struct blocking_ctx *ctx)
+int blocking_ctx_init(struct blocking_ctx *ctx, struct blocking_slots *slots)
 {
-    *ctx = (struct blocking_ctx){0};
+    *ctx = (struct blocking_ctx){.slots = slots};
     ctx->rbuf = malloc(BLOCKING_READ_BUFFER);
     return ctx->rbuf ? 0 : -ENOMEM;
 }
@@ -127,7 +133,7 @@ void blocking_conn_init(struct blocking_conn *bc, struct server *srv, int fd,
     bc->last_phase = CONN_IDLE;
     bc->slot = (struct blocking_slot){.fd = fd};
     atomic_init(&bc->slot.state, SLOT_BUSY);
-    conn_init(&bc->c, srv, shard, 0);
+    conn_init(&bc->c, &srv->env, shard, 0);
     set_timeout(fd, SO_SNDTIMEO, srv->cfg->write_timeout_ms);
 }
 
@@ -150,7 +156,7 @@ enum blocking_result blocking_serve(struct server *srv, struct blocking_conn *bc
     int registered = hold_ms != 0;
     if (registered) {
         atomic_store(&bc->slot.state, SLOT_BUSY);
-        slot_add(&bc->slot);
+        slot_add(ctx->slots, &bc->slot);
     }
     enum blocking_result result = BLOCKING_CLOSED;
     enum conn_next next = CONN_READ;
@@ -183,7 +189,7 @@ enum blocking_result blocking_serve(struct server *srv, struct blocking_conn *bc
              * already sent is still answered; no new one is waited for. */
             if (registered)
                 atomic_store(&bc->slot.state, SLOT_IDLE);
-            if (atomic_load(&srv->stopping))
+            if (server_stopping(srv))
                 flags = MSG_DONTWAIT;
         } else if (phase == CONN_HEAD && bc->last_phase != CONN_HEAD) {
             bc->head_deadline = blocking_now_ms() + cfg->header_timeout_ms;
@@ -246,7 +252,7 @@ enum blocking_result blocking_serve(struct server *srv, struct blocking_conn *bc
         break;
     }
     if (registered)
-        slot_remove(&bc->slot);
+        slot_remove(ctx->slots, &bc->slot);
     if (result == BLOCKING_PARKED) {
         /* The phase's timeout runs from when the wait began, the hold included. */
         enum conn_phase phase = conn_phase(c);

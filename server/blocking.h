@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "conn.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,21 +20,32 @@ struct stats_shard;
 
 #define BLOCKING_READ_BUFFER 16384
 
-/* What one serving thread reuses from one connection to the next. */
-struct blocking_ctx {
-    char *rbuf;
-    struct buf out;
-};
-
-int blocking_ctx_init(struct blocking_ctx *ctx);
-void blocking_ctx_free(struct blocking_ctx *ctx);
-
 /* Registry entry of a connection whose thread may block waiting for its next request. */
 struct blocking_slot {
     int fd;
     atomic_int state;
     struct blocking_slot *prev, *next;
 };
+
+/* The connections whose threads may block waiting for a next request, so that a drain can find
+ * the idle ones. One per model, in the model's state; shared by its serving threads. */
+struct blocking_slots {
+    pthread_mutex_t lock;
+    struct blocking_slot *head;
+};
+
+void blocking_slots_init(struct blocking_slots *slots);
+void blocking_slots_destroy(struct blocking_slots *slots);
+
+/* What one serving thread reuses from one connection to the next. */
+struct blocking_ctx {
+    char *rbuf;
+    struct buf out;
+    struct blocking_slots *slots; /* the model's, where its connections are registered */
+};
+
+int blocking_ctx_init(struct blocking_ctx *ctx, struct blocking_slots *slots);
+void blocking_ctx_free(struct blocking_ctx *ctx);
 
 /* One admitted connection and where its reading stands, kept between two turns of service. */
 struct blocking_conn {
@@ -69,8 +81,8 @@ void blocking_expire(struct server *srv, struct blocking_conn *bc, struct stats_
 /* Closes bc without another word and releases its admission. */
 void blocking_close(struct server *srv, struct blocking_conn *bc, struct stats_shard *shard);
 
-/* Wakes every connection blocked waiting for a next request, so that it closes. */
-void blocking_wake_idle(void);
+/* Wakes every connection of `slots` blocked waiting for a next request, so that it closes. */
+void blocking_wake_idle(struct blocking_slots *slots);
 
 int64_t blocking_now_ms(void);
 

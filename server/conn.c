@@ -2,17 +2,17 @@
 
 #include "config.h"
 #include "router.h"
-#include "server.h"
 
 #include <errno.h>
 #include <string.h>
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-void conn_init(struct conn *c, struct server *srv, struct stats_shard *shard, int defer_work)
+void conn_init(struct conn *c, const struct conn_env *env, struct stats_shard *shard,
+               int defer_work)
 {
     *c = (struct conn){
-        .srv = srv,
+        .env = env,
         .shard = shard,
         .state = CS_HEAD,
         .gauge = STAT_WAITING,
@@ -58,13 +58,13 @@ static int status_is_malformed(int status)
 /* Answers the current request and decides whether the connection goes on. */
 static enum conn_next conn_answer(struct conn *c, struct buf *out)
 {
-    const struct config *cfg = c->srv->cfg;
+    const struct config *cfg = c->env->cfg;
     struct conn_request *r = &c->req;
 
     c->requests++;
     if (cfg->keepalive_requests > 0 && c->requests >= cfg->keepalive_requests)
         r->keep_alive = 0;
-    if (atomic_load_explicit(&c->srv->stopping, memory_order_relaxed))
+    if (atomic_load_explicit(&c->env->stopping, memory_order_relaxed))
         r->keep_alive = 0;
 
     size_t before = out->len;
@@ -117,7 +117,7 @@ static enum conn_next conn_complete(struct conn *c, struct buf *out)
 static enum conn_next conn_start_body(struct conn *c, const struct http_request *req, int more,
                                       struct buf *out)
 {
-    const struct config *cfg = c->srv->cfg;
+    const struct config *cfg = c->env->cfg;
     int expects_body = req->chunked || req->content_length > 0;
 
     if (req->content_length > 0 && (uint64_t)req->content_length > cfg->max_body_bytes)
@@ -148,7 +148,7 @@ static int conn_keeps_body(const struct conn *c)
 static int conn_take_body(struct conn *c, const char *data, size_t n)
 {
     c->body_seen += n;
-    if (c->body_seen > c->srv->cfg->max_body_bytes) {
+    if (c->body_seen > c->env->cfg->max_body_bytes) {
         c->req.status = 413;
         return -1;
     }
@@ -163,7 +163,7 @@ static int conn_take_body(struct conn *c, const char *data, size_t n)
 static enum conn_next conn_process(struct conn *c, const char *p, size_t len, size_t *used,
                                    struct buf *out)
 {
-    const struct config *cfg = c->srv->cfg;
+    const struct config *cfg = c->env->cfg;
     enum conn_next next = CONN_READ;
     size_t pos = 0;
 
@@ -176,7 +176,7 @@ static enum conn_next conn_process(struct conn *c, const char *p, size_t len, si
             if (pos == len)
                 break;
             struct http_request req;
-            int r = http_parse_request(p + pos, len - pos, &c->scanned, &c->srv->limits, &req);
+            int r = http_parse_request(p + pos, len - pos, &c->scanned, &c->env->limits, &req);
             if (r == 0)
                 break;
             if (r < 0) {

@@ -10,9 +10,22 @@
 #include "http.h"
 #include "stats.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 
-struct server;
+struct config;
+
+/* What the state machine needs of the server that runs it: the limits, the configuration, the
+ * stop flag and the renderer of /stats and /metrics. The server owns it; it outlives every
+ * connection. */
+struct conn_env {
+    const struct config *cfg;
+    struct http_limits limits; /* from cfg, in the parser's terms */
+    atomic_int stopping;       /* set once a stop was asked for: no more keep-alive */
+    /* Appends the body of /stats (route ROUTE_STATS) or /metrics (ROUTE_METRICS). Returns 0 or
+     * -ENOMEM. */
+    int (*report)(const struct conn_env *env, enum route route, struct buf *out);
+};
 
 /* What the model should do next. Output appended to `out` is always to be sent first. */
 enum conn_next {
@@ -49,7 +62,7 @@ struct conn_request {
 };
 
 struct conn {
-    struct server *srv;
+    const struct conn_env *env;
     struct stats_shard *shard;
     struct buf in;       /* received bytes not yet processed (freed when empty) */
     struct buf body;     /* the body of a POST /echo being received */
@@ -65,7 +78,8 @@ struct conn {
     uint8_t defer_work;  /* /work is deferred (loop --offload) rather than run inline */
 };
 
-void conn_init(struct conn *c, struct server *srv, struct stats_shard *shard, int defer_work);
+void conn_init(struct conn *c, const struct conn_env *env, struct stats_shard *shard,
+               int defer_work);
 /* Releases the connection's memory and counts it closed. */
 void conn_free(struct conn *c);
 

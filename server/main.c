@@ -42,6 +42,11 @@ const char *server_mode_names(void)
 
 static struct server server;
 
+/* stop() is called from the signal thread and the model's state is freed by main once run() has
+ * returned: the lock keeps the two apart. */
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static int finished; /* run() has returned: no stop() any more; under stop_lock */
+
 /* Lets the process use every descriptor its hard limit allows. */
 static void raise_fd_limit(void)
 {
@@ -59,8 +64,12 @@ static void *signal_thread(void *arg)
     if (sigwait(set, &sig) != 0)
         return NULL;
     server_log(&server, "%s: draining (up to %d ms)", strsignal(sig), server.cfg->drain_timeout_ms);
-    atomic_store(&server.stopping, 1);
-    server.mode->stop(&server);
+    pthread_mutex_lock(&stop_lock);
+    if (!finished) {
+        atomic_store(&server.env.stopping, 1);
+        server.mode->stop(&server);
+    }
+    pthread_mutex_unlock(&stop_lock);
 
     int ms = server.cfg->drain_timeout_ms;
     struct timespec timeout = {ms / 1000, (ms % 1000) * 1000000L};
@@ -85,17 +94,14 @@ int main(int argc, char **argv)
     int rc = config_parse(&cfg, argc, argv, server_mode_names());
     if (rc != 0)
         return rc > 0 ? 0 : 2;
-    server.mode = server_mode_find(cfg.mode);
-    if (server.mode == NULL) {
+    const struct server_mode *mode = server_mode_find(cfg.mode);
+    if (mode == NULL) {
         fprintf(stderr, "c10k-server: --mode: invalid value '%s': must be %s\n", cfg.mode,
                 server_mode_names());
         return 2;
     }
 
-    server.cfg = &cfg;
-    server.limits = (struct http_limits){cfg.max_head_bytes, cfg.max_target_bytes,
-                                         cfg.max_headers};
-    server.start_time = server_now();
+    server_init(&server, &cfg, mode);
     rc = router_init(&cfg);
     if (rc < 0)
         server_log(&server, "/dashboard has no chart library: %s: %s (install libjs-chart.js)",
@@ -128,10 +134,15 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     rc = server.mode->run(&server);
+    pthread_mutex_lock(&stop_lock);
+    finished = 1;
+    pthread_mutex_unlock(&stop_lock);
     if (rc < 0) {
         fprintf(stderr, "c10k-server: mode %s failed: %s\n", server.mode->name, strerror(-rc));
         return 1;
     }
+    if (server.mode->fini)
+        server.mode->fini(&server);
     server_log(&server, "drained, exiting");
     return 0;
 }

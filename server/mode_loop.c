@@ -81,13 +81,12 @@ struct ldefer {
     long amount;
 };
 
+/* The model's state, srv->mode_state: allocated by loop_init, freed by loop_fini. */
 struct loop_model {
     struct loop_ctx *loops;
     int n;
-    atomic_int ready;
+    atomic_int ready; /* the loops are initialised: stop() and /stats may look at them */
 };
-
-static struct loop_model model;
 
 static void lconn_continue(struct lconn *l, enum conn_next next);
 
@@ -416,7 +415,7 @@ static void serve_accepted(struct loop_ctx *lc, int fd)
         uv_close((uv_handle_t *)&l->tcp, on_unserved_closed);
         return;
     }
-    conn_init(&l->conn, lc->srv, &lc->shard, lc->srv->cfg->offload);
+    conn_init(&l->conn, &lc->srv->env, &lc->shard, lc->srv->cfg->offload);
     server_tune_socket(fd);
     lconn_read(l);
 }
@@ -572,24 +571,25 @@ static void loop_thread(void *arg)
 
 static int loop_run(struct server *srv)
 {
+    struct loop_model *model = srv->mode_state;
     int n = srv->n_listen;
-    model.loops = calloc((size_t)n, sizeof *model.loops);
-    if (model.loops == NULL)
+    model->loops = calloc((size_t)n, sizeof *model->loops);
+    if (model->loops == NULL)
         return -ENOMEM;
-    model.n = n;
+    model->n = n;
     for (int i = 0; i < n; i++) {
-        int rc = loop_ctx_init(&model.loops[i], srv, i);
+        int rc = loop_ctx_init(&model->loops[i], srv, i);
         if (rc < 0) {
             fprintf(stderr, "c10k-server: loop %d: %s\n", i, uv_strerror(rc));
             return -EINVAL;
         }
     }
-    atomic_store(&model.ready, 1);
-    if (atomic_load(&srv->stopping))
+    atomic_store(&model->ready, 1);
+    if (server_stopping(srv))
         srv->mode->stop(srv);
     int started = 1;
     for (int i = 1; i < n; i++) {
-        int rc = uv_thread_create(&model.loops[i].thread, loop_thread, &model.loops[i]);
+        int rc = uv_thread_create(&model->loops[i].thread, loop_thread, &model->loops[i]);
         if (rc < 0) {
             fprintf(stderr, "c10k-server: cannot start loop %d: %s\n", i, uv_strerror(rc));
             srv->mode->stop(srv);
@@ -597,29 +597,28 @@ static int loop_run(struct server *srv)
         }
         started++;
     }
-    loop_thread(&model.loops[0]);
+    loop_thread(&model->loops[0]);
     for (int i = 1; i < started; i++)
-        uv_thread_join(&model.loops[i].thread);
-    /* The loops are left to process exit: other threads may still read their counters. */
+        uv_thread_join(&model->loops[i].thread);
     return 0;
 }
 
 static void loop_stop(struct server *srv)
 {
-    (void)srv;
-    if (!atomic_load(&model.ready))
+    struct loop_model *model = srv->mode_state;
+    if (!atomic_load(&model->ready))
         return; /* loop_run sees the stop flag once the loops are ready */
-    for (int i = 0; i < model.n; i++)
-        uv_async_send(&model.loops[i].stop_async);
+    for (int i = 0; i < model->n; i++)
+        uv_async_send(&model->loops[i].stop_async);
 }
 
 static void loop_stats_json(struct server *srv, struct buf *out)
 {
-    (void)srv;
+    struct loop_model *model = srv->mode_state;
     char tmp[128];
     buf_append(out, ",\"loops\":[", 10);
-    for (int i = 0; atomic_load(&model.ready) && i < model.n; i++) {
-        struct stats_shard *s = &model.loops[i].shard;
+    for (int i = 0; atomic_load(&model->ready) && i < model->n; i++) {
+        struct stats_shard *s = &model->loops[i].shard;
         uint64_t handled = stats_read(s, STAT_HANDLED), closed = stats_read(s, STAT_CLOSED);
         int n = snprintf(tmp, sizeof tmp, "%s{\"loop\":%d,\"accepted\":%llu,\"active\":%lld}",
                          i ? "," : "", i, (unsigned long long)stats_read(s, STAT_ACCEPTED),
@@ -636,8 +635,33 @@ static int loop_listeners(const struct config *cfg)
 
 static int loop_init(struct server *srv)
 {
-    srv->mode_state = &model;
+    struct loop_model *model = calloc(1, sizeof *model);
+    if (model == NULL) {
+        fprintf(stderr, "c10k-server: loop: out of memory\n");
+        return -ENOMEM;
+    }
+    srv->mode_state = model;
     return 0;
+}
+
+/* Every loop thread has been joined, so no one reads a loop's counters any more. A loop that
+ * cannot be closed (it never ran: a thread could not be started) is left to process exit. */
+static void loop_fini(struct server *srv)
+{
+    struct loop_model *model = srv->mode_state;
+    for (int i = 0; i < model->n; i++) {
+        struct loop_ctx *lc = &model->loops[i];
+        if (uv_loop_close(&lc->loop) < 0)
+            return;
+        stats_shard_release(&lc->shard);
+        if (lc->spare_fd >= 0)
+            close(lc->spare_fd);
+        free(lc->rbuf);
+        buf_free(&lc->out);
+    }
+    free(model->loops);
+    free(model);
+    srv->mode_state = NULL;
 }
 
 const struct server_mode mode_loop = {
@@ -647,4 +671,5 @@ const struct server_mode mode_loop = {
     .run = loop_run,
     .stop = loop_stop,
     .stats_json = loop_stats_json,
+    .fini = loop_fini,
 };

@@ -44,15 +44,19 @@ struct pool_conn {
     atomic_int state;           /* enum pool_conn_state */
     _Atomic int64_t deadline;   /* while parked: when its timeout ends */
     atomic_int idle;            /* while parked: no request under way */
-    struct pool_conn *prev, *next; /* every open connection, under pool.lock */
+    struct pool_conn *prev, *next; /* every open connection, under pool->lock */
 };
+
+struct pool_model;
 
 struct pool_worker {
     pthread_t thread;
     struct server *srv;
+    struct pool_model *pool;
     struct stats_shard shard;
 };
 
+/* The model's state, srv->mode_state: allocated by pool_init, freed by pool_fini. */
 struct pool_model {
     pthread_mutex_t lock; /* guards the connection list, n_conns and the timer's wait */
     pthread_cond_t tick;  /* cuts the timer's wait short when a drain begins */
@@ -67,51 +71,47 @@ struct pool_model {
     struct pool_worker *workers;
     pthread_t timer;
     int timer_started;
+    int spare_fd;         /* the accepting thread's, see server_accept_blocking */
+    struct blocking_slots slots;
 };
 
-static struct pool_model pool = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .epfd = -1,
-    .exit_fd = -1,
-};
-
-/* Under pool.lock: once no connection is left and none can come, the workers and the timer end. */
-static void pool_end_if_done(void)
+/* Under pool->lock: once no connection is left and none can come, the workers and the timer end. */
+static void pool_end_if_done(struct pool_model *pool)
 {
-    if (pool.accepting || pool.n_conns > 0)
+    if (pool->accepting || pool->n_conns > 0)
         return;
     uint64_t one = 1;
-    if (pool.exit_fd >= 0 && write(pool.exit_fd, &one, sizeof one) < 0)
+    if (pool->exit_fd >= 0 && write(pool->exit_fd, &one, sizeof one) < 0)
         perror("c10k-server: pool: eventfd");
-    pthread_cond_broadcast(&pool.tick);
+    pthread_cond_broadcast(&pool->tick);
 }
 
-static void pool_link(struct pool_conn *pc)
+static void pool_link(struct pool_model *pool, struct pool_conn *pc)
 {
-    pthread_mutex_lock(&pool.lock);
+    pthread_mutex_lock(&pool->lock);
     pc->prev = NULL;
-    pc->next = pool.conns;
-    if (pool.conns)
-        pool.conns->prev = pc;
-    pool.conns = pc;
-    pool.n_conns++;
-    pthread_mutex_unlock(&pool.lock);
+    pc->next = pool->conns;
+    if (pool->conns)
+        pool->conns->prev = pc;
+    pool->conns = pc;
+    pool->n_conns++;
+    pthread_mutex_unlock(&pool->lock);
 }
 
 /* Takes the connection off the list. Taking the lock also waits out a shutdown() the timer may be
  * making on its descriptor, so the caller may close it afterwards. */
-static void pool_unlink(struct pool_conn *pc)
+static void pool_unlink(struct pool_model *pool, struct pool_conn *pc)
 {
-    pthread_mutex_lock(&pool.lock);
+    pthread_mutex_lock(&pool->lock);
     if (pc->prev)
         pc->prev->next = pc->next;
     else
-        pool.conns = pc->next;
+        pool->conns = pc->next;
     if (pc->next)
         pc->next->prev = pc->prev;
-    pool.n_conns--;
-    pool_end_if_done();
-    pthread_mutex_unlock(&pool.lock);
+    pool->n_conns--;
+    pool_end_if_done(pool);
+    pthread_mutex_unlock(&pool->lock);
 }
 
 static void pool_conn_free(struct pool_conn *pc)
@@ -122,24 +122,24 @@ static void pool_conn_free(struct pool_conn *pc)
 
 /* Hands the connection to epoll until its next bytes arrive (op: EPOLL_CTL_ADD for a new one).
  * Returns 0, or -1 when epoll could not take it: the caller has it back and closes it. */
-static int pool_park(struct pool_conn *pc, int op)
+static int pool_park(struct pool_model *pool, struct pool_conn *pc, int op)
 {
     atomic_store(&pc->deadline, pc->bc.deadline);
     atomic_store(&pc->idle, conn_is_idle(&pc->bc.c));
-    atomic_fetch_add(&pool.parked, 1);
+    atomic_fetch_add(&pool->parked, 1);
     pthread_mutex_lock(&pc->handoff);
     atomic_store(&pc->state, PC_PARKED);
     struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.ptr = pc};
-    if (epoll_ctl(pool.epfd, op, pc->bc.fd, &ev) == 0) {
+    if (epoll_ctl(pool->epfd, op, pc->bc.fd, &ev) == 0) {
         pthread_mutex_unlock(&pc->handoff); /* from here on, pc is another worker's */
         return 0;
     }
     int err = errno;
     atomic_store(&pc->state, PC_SERVED);
     pthread_mutex_unlock(&pc->handoff);
-    atomic_fetch_sub(&pool.parked, 1);
-    server_log(pc->bc.c.srv, "epoll_ctl: %s: closing the connection (fs.epoll.max_user_watches?)",
-               strerror(err));
+    atomic_fetch_sub(&pool->parked, 1);
+    server_log(server_of(pc->bc.c.env),
+               "epoll_ctl: %s: closing the connection (fs.epoll.max_user_watches?)", strerror(err));
     return -1;
 }
 
@@ -147,21 +147,22 @@ static int pool_park(struct pool_conn *pc, int op)
 static void pool_serve(struct pool_worker *w, struct pool_conn *pc, struct blocking_ctx *ctx)
 {
     struct server *srv = w->srv;
-    atomic_fetch_sub(&pool.parked, 1);
+    struct pool_model *pool = w->pool;
+    atomic_fetch_sub(&pool->parked, 1);
     pthread_mutex_lock(&pc->handoff);
     int st = atomic_exchange(&pc->state, PC_SERVED);
     pthread_mutex_unlock(&pc->handoff);
     if (st == PC_PARKED) {
         if (blocking_serve(srv, &pc->bc, &w->shard, ctx, srv->cfg->hold_ms) == BLOCKING_CLOSED) {
-            pool_unlink(pc);
+            pool_unlink(pool, pc);
             pool_conn_free(pc);
             return;
         }
-        if (pool_park(pc, EPOLL_CTL_MOD) == 0)
+        if (pool_park(pool, pc, EPOLL_CTL_MOD) == 0)
             return;
         stats_inc(&w->shard, STAT_ERR_IO);
     }
-    pool_unlink(pc);
+    pool_unlink(pool, pc);
     if (st == PC_EXPIRED)
         blocking_expire(srv, &pc->bc, &w->shard, ctx);
     else
@@ -172,14 +173,15 @@ static void pool_serve(struct pool_worker *w, struct pool_conn *pc, struct block
 static void *pool_worker_main(void *p)
 {
     struct pool_worker *w = p;
+    struct pool_model *pool = w->pool;
     struct blocking_ctx ctx;
-    if (blocking_ctx_init(&ctx) < 0) {
+    if (blocking_ctx_init(&ctx, &pool->slots) < 0) {
         fprintf(stderr, "c10k-server: pool worker: out of memory\n");
         return NULL;
     }
     for (;;) {
         struct epoll_event ev;
-        int n = epoll_wait(pool.epfd, &ev, 1, -1);
+        int n = epoll_wait(pool->epfd, &ev, 1, -1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -190,9 +192,9 @@ static void *pool_worker_main(void *p)
             continue;
         if (ev.data.ptr == NULL) /* exit_fd */
             break;
-        atomic_fetch_add(&pool.busy, 1);
+        atomic_fetch_add(&pool->busy, 1);
         pool_serve(w, ev.data.ptr, &ctx);
-        atomic_fetch_sub(&pool.busy, 1);
+        atomic_fetch_sub(&pool->busy, 1);
     }
     blocking_ctx_free(&ctx);
     return NULL;
@@ -203,8 +205,9 @@ static void *pool_worker_main(void *p)
 static void *pool_timer_main(void *p)
 {
     struct server *srv = p;
-    pthread_mutex_lock(&pool.lock);
-    while (pool.accepting || pool.n_conns > 0) {
+    struct pool_model *pool = srv->mode_state;
+    pthread_mutex_lock(&pool->lock);
+    while (pool->accepting || pool->n_conns > 0) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_nsec += POOL_TICK_MS * 1000000L;
@@ -212,10 +215,10 @@ static void *pool_timer_main(void *p)
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;
         }
-        pthread_cond_timedwait(&pool.tick, &pool.lock, &ts);
-        int draining = atomic_load(&srv->stopping);
+        pthread_cond_timedwait(&pool->tick, &pool->lock, &ts);
+        int draining = server_stopping(srv);
         int64_t now = blocking_now_ms();
-        for (struct pool_conn *pc = pool.conns; pc; pc = pc->next) {
+        for (struct pool_conn *pc = pool->conns; pc; pc = pc->next) {
             if (atomic_load(&pc->state) != PC_PARKED)
                 continue;
             int to;
@@ -230,54 +233,50 @@ static void *pool_timer_main(void *p)
                 shutdown(pc->bc.fd, SHUT_RD);
         }
     }
-    pthread_mutex_unlock(&pool.lock);
+    pthread_mutex_unlock(&pool->lock);
     return NULL;
 }
 
-static int pool_start(struct server *srv)
+static int pool_start(struct server *srv, struct pool_model *pool)
 {
     const struct config *cfg = srv->cfg;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&pool.tick, &ca);
-    pthread_condattr_destroy(&ca);
-    pool.accepting = 1;
-    pool.epfd = epoll_create1(EPOLL_CLOEXEC);
-    pool.exit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    pool.workers = calloc((size_t)cfg->threads, sizeof *pool.workers);
-    if (pool.epfd < 0 || pool.exit_fd < 0 || pool.workers == NULL)
-        return pool.workers == NULL ? -ENOMEM : -errno;
+    pool->accepting = 1;
+    pool->epfd = epoll_create1(EPOLL_CLOEXEC);
+    pool->exit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    pool->workers = calloc((size_t)cfg->threads, sizeof *pool->workers);
+    if (pool->epfd < 0 || pool->exit_fd < 0 || pool->workers == NULL)
+        return pool->workers == NULL ? -ENOMEM : -errno;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-    if (epoll_ctl(pool.epfd, EPOLL_CTL_ADD, pool.exit_fd, &ev) < 0)
+    if (epoll_ctl(pool->epfd, EPOLL_CTL_ADD, pool->exit_fd, &ev) < 0)
         return -errno;
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     int rc = cfg->stack_size ? pthread_attr_setstacksize(&attr, cfg->stack_size) : 0;
     for (int i = 0; rc == 0 && i < cfg->threads; i++) {
-        struct pool_worker *w = &pool.workers[i];
+        struct pool_worker *w = &pool->workers[i];
         w->srv = srv;
+        w->pool = pool;
         stats_shard_register(&w->shard);
         rc = pthread_create(&w->thread, &attr, pool_worker_main, w);
         if (rc != 0)
             stats_shard_release(&w->shard);
         else
-            pool.n_workers++;
+            pool->n_workers++;
     }
     if (rc == 0) {
-        rc = pthread_create(&pool.timer, &attr, pool_timer_main, srv);
-        pool.timer_started = rc == 0;
+        rc = pthread_create(&pool->timer, &attr, pool_timer_main, srv);
+        pool->timer_started = rc == 0;
     }
     pthread_attr_destroy(&attr);
     if (rc != 0)
         fprintf(stderr, "c10k-server: cannot start %d pool workers and a timer (%d started): %s\n",
-                cfg->threads, pool.n_workers, strerror(rc));
+                cfg->threads, pool->n_workers, strerror(rc));
     return -rc;
 }
 
 /* Admits and parks one accepted connection. */
-static void pool_add(struct server *srv, int fd)
+static void pool_add(struct server *srv, struct pool_model *pool, int fd)
 {
     if (server_admit(srv, fd, &srv->main_shard) < 0) {
         close(fd);
@@ -295,10 +294,10 @@ static void pool_add(struct server *srv, int fd)
     atomic_init(&pc->state, PC_SERVED);
     atomic_init(&pc->deadline, 0);
     atomic_init(&pc->idle, 1);
-    pool_link(pc);
-    if (pool_park(pc, EPOLL_CTL_ADD) < 0) {
+    pool_link(pool, pc);
+    if (pool_park(pool, pc, EPOLL_CTL_ADD) < 0) {
         stats_inc(&srv->main_shard, STAT_ERR_IO);
-        pool_unlink(pc);
+        pool_unlink(pool, pc);
         blocking_close(srv, &pc->bc, &srv->main_shard);
         pool_conn_free(pc);
     }
@@ -306,48 +305,46 @@ static void pool_add(struct server *srv, int fd)
 
 static int pool_run(struct server *srv)
 {
-    int rc = pool_start(srv);
+    struct pool_model *pool = srv->mode_state;
+    int rc = pool_start(srv, pool);
     if (rc == 0) {
         int fd;
-        while ((fd = server_accept_blocking(srv)) >= 0)
-            pool_add(srv, fd);
+        while ((fd = server_accept_blocking(srv, &pool->spare_fd)) >= 0)
+            pool_add(srv, pool, fd);
     }
-    pthread_mutex_lock(&pool.lock);
-    pool.accepting = 0;
-    pool_end_if_done(); /* now, or when the last connection closes */
-    pthread_mutex_unlock(&pool.lock);
-    for (int i = 0; i < pool.n_workers; i++) {
-        pthread_join(pool.workers[i].thread, NULL);
-        stats_shard_release(&pool.workers[i].shard);
+    pthread_mutex_lock(&pool->lock);
+    pool->accepting = 0;
+    pool_end_if_done(pool); /* now, or when the last connection closes */
+    pthread_mutex_unlock(&pool->lock);
+    for (int i = 0; i < pool->n_workers; i++) {
+        pthread_join(pool->workers[i].thread, NULL);
+        stats_shard_release(&pool->workers[i].shard);
     }
-    if (pool.timer_started)
-        pthread_join(pool.timer, NULL);
-    free(pool.workers);
-    if (pool.epfd >= 0)
-        close(pool.epfd);
-    if (pool.exit_fd >= 0)
-        close(pool.exit_fd);
+    if (pool->timer_started)
+        pthread_join(pool->timer, NULL);
     return rc;
 }
 
 static void pool_stop(struct server *srv)
 {
+    struct pool_model *pool = srv->mode_state;
     shutdown(srv->listen_fds[0], SHUT_RD);
-    blocking_wake_idle();
-    pthread_mutex_lock(&pool.lock);
-    pthread_cond_broadcast(&pool.tick);
-    pthread_mutex_unlock(&pool.lock);
+    blocking_wake_idle(&pool->slots);
+    pthread_mutex_lock(&pool->lock);
+    pthread_cond_broadcast(&pool->tick);
+    pthread_mutex_unlock(&pool->lock);
 }
 
 static void pool_stats_json(struct server *srv, struct buf *out)
 {
-    int busy = atomic_load(&pool.busy);
+    struct pool_model *pool = srv->mode_state;
+    int busy = atomic_load(&pool->busy);
     char tmp[160];
     int n = snprintf(tmp, sizeof tmp,
                      ",\"pool\":{\"workers\":%d,\"busy\":%d,\"idle\":%d,\"parked\":%ld,"
                      "\"hold_ms\":%d}",
-                     srv->cfg->threads, busy, srv->cfg->threads - busy,
-                     atomic_load(&pool.parked), srv->cfg->hold_ms);
+                     srv->cfg->threads, busy, srv->cfg->threads - busy, atomic_load(&pool->parked),
+                     srv->cfg->hold_ms);
     buf_append(out, tmp, (size_t)n);
 }
 
@@ -359,8 +356,41 @@ static int pool_listeners(const struct config *cfg)
 
 static int pool_init(struct server *srv)
 {
-    srv->mode_state = &pool;
+    struct pool_model *pool = calloc(1, sizeof *pool);
+    if (pool == NULL) {
+        fprintf(stderr, "c10k-server: pool: out of memory\n");
+        return -ENOMEM;
+    }
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&pool->tick, &ca);
+    pthread_condattr_destroy(&ca);
+    pool->epfd = -1;
+    pool->exit_fd = -1;
+    pool->spare_fd = -1;
+    blocking_slots_init(&pool->slots);
+    srv->mode_state = pool;
     return 0;
+}
+
+/* The workers and the timer have been joined; every connection is closed. */
+static void pool_fini(struct server *srv)
+{
+    struct pool_model *pool = srv->mode_state;
+    free(pool->workers);
+    if (pool->epfd >= 0)
+        close(pool->epfd);
+    if (pool->exit_fd >= 0)
+        close(pool->exit_fd);
+    if (pool->spare_fd >= 0)
+        close(pool->spare_fd);
+    blocking_slots_destroy(&pool->slots);
+    pthread_cond_destroy(&pool->tick);
+    pthread_mutex_destroy(&pool->lock);
+    free(pool);
+    srv->mode_state = NULL;
 }
 
 const struct server_mode mode_pool = {
@@ -370,4 +400,5 @@ const struct server_mode mode_pool = {
     .run = pool_run,
     .stop = pool_stop,
     .stats_json = pool_stats_json,
+    .fini = pool_fini,
 };

@@ -148,12 +148,11 @@ static int respond_error(const struct conn_request *r, struct buf *out)
     return r->status;
 }
 
-static int respond_rendered(const struct conn *c, struct buf *out, const char *type,
-                            int (*render)(struct server *, struct buf *))
+static int respond_report(const struct conn *c, struct buf *out, const char *type)
 {
     const struct conn_request *r = &c->req;
     struct buf body = {0};
-    int rc = render(c->srv, &body);
+    int rc = c->env->report(c->env, r->route, &body);
     if (rc == 0 && resp_full(out, 200, type, body.data, body.len, r->keep_alive,
                              r->minor_version, r->method == HTTP_HEAD, NULL) < 0)
         rc = -ENOMEM;
@@ -198,7 +197,7 @@ static int respond_dashboard(const struct conn *c, struct buf *out)
         int n = snprintf(body, sizeof body,
                          "404 Not Found: no chart library at %s (install Debian's libjs-chart.js "
                          "or pass --chartjs PATH)\n",
-                         c->srv->cfg->chartjs);
+                         c->env->cfg->chartjs);
         return resp_full(out, 404, "text/plain", body, (size_t)n, r->keep_alive,
                          r->minor_version, head_only, NULL) < 0
                    ? -ENOMEM
@@ -244,10 +243,9 @@ int router_respond(struct conn *c, struct buf *out)
         type = "application/octet-stream";
         break;
     case ROUTE_STATS:
-        return respond_rendered(c, out, "application/json", stats_render_json);
+        return respond_report(c, out, "application/json");
     case ROUTE_METRICS:
-        return respond_rendered(c, out, "text/plain; version=0.0.4; charset=utf-8",
-                                stats_render_prometheus);
+        return respond_report(c, out, "text/plain; version=0.0.4; charset=utf-8");
     case ROUTE_DASHBOARD:
         return respond_dashboard(c, out);
     case ROUTE_OTHER:

@@ -24,6 +24,18 @@ double server_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+void server_init(struct server *srv, const struct config *cfg, const struct server_mode *mode)
+{
+    *srv = (struct server){
+        .env = {.cfg = cfg,
+                .limits = {cfg->max_head_bytes, cfg->max_target_bytes, cfg->max_headers},
+                .report = server_report},
+        .cfg = cfg,
+        .mode = mode,
+        .start_time = server_now(),
+    };
+}
+
 void server_log(const struct server *srv, const char *fmt, ...)
 {
     if (srv->cfg->quiet)
@@ -223,17 +235,14 @@ int server_accept(int lfd, int *spare, struct stats_shard *shard)
     }
 }
 
-/* The spare descriptor of the thread models' accept loop (used by one thread only). */
-static int spare_fd = -1;
-
-int server_accept_blocking(struct server *srv)
+int server_accept_blocking(struct server *srv, int *spare)
 {
     int lfd = srv->listen_fds[0];
-    server_spare_open(&spare_fd);
+    server_spare_open(spare);
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
-            if (atomic_load(&srv->stopping)) {
+            if (server_stopping(srv)) {
                 close(fd);
                 return -1;
             }
@@ -241,13 +250,13 @@ int server_accept_blocking(struct server *srv)
             return fd;
         }
         int err = errno;
-        if (atomic_load(&srv->stopping))
+        if (server_stopping(srv))
             return -1;
         if (err == EINTR || err == ECONNABORTED)
             continue;
         stats_inc(&srv->main_shard, STAT_ERR_ACCEPT);
         if (err == EMFILE || err == ENFILE) {
-            if (turn_away(lfd, &spare_fd, &srv->main_shard) < 0) {
+            if (turn_away(lfd, spare, &srv->main_shard) < 0) {
                 struct timespec ts = {0, SERVER_ACCEPT_PAUSE_MS * 1000 * 1000};
                 nanosleep(&ts, NULL);
             }

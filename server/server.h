@@ -4,6 +4,7 @@
 #define C10K_SERVER_H
 
 #include "config.h"
+#include "conn.h"
 #include "http.h"
 #include "stats.h"
 
@@ -18,9 +19,9 @@ struct server_mode {
     const char *name;
     /* How many listeners the model serves: one, or one per event loop (SO_REUSEPORT). */
     int (*listeners)(const struct config *cfg);
-    /* Prepares the model before the listeners open, keeping its state in srv->mode_state.
-     * Returns 0, or a negative errno after printing one line that says why the model cannot run
-     * here (the server then exits with status 2). */
+    /* Prepares the model before the listeners open: allocates its state and keeps it in
+     * srv->mode_state. Returns 0, or a negative errno after printing one line that says why the
+     * model cannot run here (the server then exits with status 2). */
     int (*init)(struct server *srv);
     /* Serves until a stop has been asked for and the connections have drained. Returns 0, or a
      * negative errno when the model could not start. */
@@ -29,6 +30,9 @@ struct server_mode {
     void (*stop)(struct server *srv);
     /* Appends the model's own section of /stats (a JSON member, with its leading comma). */
     void (*stats_json)(struct server *srv, struct buf *out);
+    /* Frees srv->mode_state. Called once run() has returned 0 and stop() can no longer be
+     * called nor be running, so nothing else touches the state. */
+    void (*fini)(struct server *srv);
 };
 
 extern const struct server_mode mode_thread;
@@ -43,19 +47,38 @@ const char *server_mode_names(void);
 #define SERVER_MAX_LISTENERS 256
 
 struct server {
-    const struct config *cfg;
+    struct conn_env env;         /* what connections see of the server: first, see server_of */
+    const struct config *cfg;    /* the same as env.cfg */
     const struct server_mode *mode;
-    struct http_limits limits;   /* from cfg, in the parser's terms */
     int listen_fds[SERVER_MAX_LISTENERS]; /* one, or one per loop with SO_REUSEPORT */
     int n_listen;
     char host[64];
     int port;                    /* the bound port */
     double start_time;           /* CLOCK_MONOTONIC seconds */
-    atomic_int stopping;         /* set once a stop was asked for */
     atomic_long active;          /* open connections, for --max-conns */
     struct stats_shard main_shard; /* the accepting thread's counters */
     void *mode_state;            /* the model's own, from its init hook */
 };
+
+/* Fills in a server that runs `mode` with cfg, before its listeners open: its connections'
+ * environment (env.report renders /stats and /metrics with server_report) and start time. */
+void server_init(struct server *srv, const struct config *cfg, const struct server_mode *mode);
+
+/* The server whose connections' environment is env. */
+static inline struct server *server_of(const struct conn_env *env)
+{
+    return (struct server *)env; /* env is its first member */
+}
+
+/* Whether a stop has been asked for. */
+static inline int server_stopping(const struct server *srv)
+{
+    return atomic_load(&srv->env.stopping);
+}
+
+/* Renders /stats (ROUTE_STATS: JSON) or /metrics (ROUTE_METRICS: Prometheus text) of the server
+ * env belongs to, from the counter table STATS_COUNTERS. Returns 0 or -ENOMEM. */
+int server_report(const struct conn_env *env, enum route route, struct buf *out);
 
 /* Creates n listeners on cfg->host:cfg->port (SO_REUSEPORT when n > 1; the first one's port
  * decides the others' when the port is 0). Returns 0 or a negative errno. */
@@ -75,10 +98,11 @@ enum stat_id server_send_error(int err);
 /* The connection admitted by server_admit has closed. */
 void server_release(struct server *srv, struct stats_shard *shard);
 
-/* Blocking accept for the thread models: returns a connected, blocking descriptor, or -1 once the
- * listener has been shut down. Handles EINTR, ECONNABORTED and EMFILE (a spare descriptor is
- * given up to accept and close the pending connection, so that accept never spins). */
-int server_accept_blocking(struct server *srv);
+/* Blocking accept for the thread models, from the accepting thread: returns a connected, blocking
+ * descriptor, or -1 once the listener has been shut down. Handles EINTR, ECONNABORTED and EMFILE
+ * (the caller's spare descriptor *spare, see server_spare_open, is given up to accept and close
+ * the pending connection, so that accept never spins). */
+int server_accept_blocking(struct server *srv, int *spare);
 
 /* How long an accept loop waits when it is out of descriptors and has no spare to turn the
  * pending connection away with: it stops accepting rather than spin. */

@@ -8,9 +8,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-struct buf;
-struct server;
-
 enum route {
     ROUTE_PLAINTEXT,
     ROUTE_JSON,
@@ -24,35 +21,99 @@ enum route {
     ROUTE_COUNT
 };
 
-enum stat_id {
-    STAT_ACCEPTED,       /* connections accepted from the listener */
-    STAT_HANDLED,        /* ... and served (accepted minus rejected) */
-    STAT_REJECTED,       /* ... and turned away with 503 (max-conns, no thread, no memory) */
-    STAT_CLOSED,         /* handled connections that have closed */
-    STAT_READING,        /* gauges, kept as sums of +1/-1 over all shards */
-    STAT_WRITING,
-    STAT_WAITING,
-    STAT_REQUESTS,       /* requests answered */
-    STAT_ROUTE_FIRST,    /* requests answered per route: STAT_ROUTE_FIRST + enum route */
-    STAT_RESP_1XX = STAT_ROUTE_FIRST + ROUTE_COUNT,
-    STAT_RESP_2XX,
-    STAT_RESP_3XX,
-    STAT_RESP_4XX,
-    STAT_RESP_5XX,
-    STAT_ERR_PARSE,      /* malformed requests (400, 411, 413, 414, 431, 501, 505) */
-    STAT_ERR_PARAM,      /* well-formed requests with an invalid /work or /sleep parameter */
-    STAT_ERR_TIMEOUT,    /* connections closed by a header, body or write timeout */
-    STAT_ERR_IO,         /* read or write errors other than a peer's orderly close */
-    STAT_ERR_ACCEPT,     /* accept() failures */
-    STAT_ERR_EMFILE,     /* connections turned away for want of descriptors */
-    STAT_ERR_THREAD,     /* connections refused because no thread could be created */
-    STAT_ERR_MAX_CONNS,  /* connections refused at --max-conns */
-    STAT_ERR_CLIENT_ABORT, /* the client closed or reset amid a request or its response */
-    STAT_KEEPALIVE_CLOSED, /* idle keep-alive connections closed by their timeout */
-    STAT_BYTES_IN,
-    STAT_BYTES_OUT,
-    STAT_COUNT
+/* Every counter, once: X(id, group, name, metric, label, type, help).
+ * /stats renders each as "name":value in the JSON object `group` ("a.b" nests b inside a), in
+ * this order. /metrics renders those with a metric name: the unlabelled ones each as a family of
+ * their own, then the labelled ones, a family per metric with `label`="name" told apart, in
+ * order of first appearance (a family's HELP and TYPE are its first row's). Gauges are printed
+ * signed: they are sums of +1 and -1 over every shard. Adding a counter is adding a row. */
+#define STATS_COUNTERS(X)                                                                          \
+    X(ACTIVE, "connections", "active", "c10k_connections", "state", GAUGE,                         \
+      "Open connections by state.") /* not counted in shards: see STAT_ACTIVE */                   \
+    X(ACCEPTED, "connections", "accepted", "c10k_connections_accepted_total", NULL, COUNTER,       \
+      "Connections accepted.")                                                                     \
+    X(HANDLED, "connections", "handled", "c10k_connections_handled_total", NULL, COUNTER,          \
+      "Connections served.")                                                                       \
+    X(REJECTED, "connections", "rejected", "c10k_connections_rejected_total", NULL, COUNTER,       \
+      "Connections refused with 503.")                                                             \
+    X(CLOSED, "connections", "closed", "c10k_connections_closed_total", NULL, COUNTER,             \
+      "Served connections closed.")                                                                \
+    X(READING, "connections", "reading", "c10k_connections", "state", GAUGE,                       \
+      "Open connections by state.")                                                                \
+    X(WRITING, "connections", "writing", "c10k_connections", "state", GAUGE,                       \
+      "Open connections by state.")                                                                \
+    X(WAITING, "connections", "waiting", "c10k_connections", "state", GAUGE,                       \
+      "Open connections by state.")                                                                \
+    X(REQUESTS, "requests", "total", "c10k_requests_total", NULL, COUNTER, "Requests answered.")   \
+    STATS_ROUTE_COUNTER(X, PLAINTEXT, "plaintext")                                                 \
+    STATS_ROUTE_COUNTER(X, JSON, "json")                                                           \
+    STATS_ROUTE_COUNTER(X, WORK, "work")                                                           \
+    STATS_ROUTE_COUNTER(X, SLEEP, "sleep")                                                         \
+    STATS_ROUTE_COUNTER(X, ECHO, "echo")                                                           \
+    STATS_ROUTE_COUNTER(X, STATS, "stats")                                                         \
+    STATS_ROUTE_COUNTER(X, METRICS, "metrics")                                                     \
+    STATS_ROUTE_COUNTER(X, DASHBOARD, "dashboard")                                                 \
+    STATS_ROUTE_COUNTER(X, OTHER, "other")                                                         \
+    STATS_RESPONSE_COUNTER(X, 1XX, "1xx")                                                          \
+    STATS_RESPONSE_COUNTER(X, 2XX, "2xx")                                                          \
+    STATS_RESPONSE_COUNTER(X, 3XX, "3xx")                                                          \
+    STATS_RESPONSE_COUNTER(X, 4XX, "4xx")                                                          \
+    STATS_RESPONSE_COUNTER(X, 5XX, "5xx")                                                          \
+    /* malformed requests (400, 411, 413, 414, 431, 501, 505) */                                   \
+    X(ERR_PARSE, "errors", "parse", "c10k_parse_errors_total", NULL, COUNTER,                      \
+      "Malformed requests.")                                                                       \
+    /* well-formed requests with an invalid /work or /sleep parameter */                           \
+    X(ERR_PARAM, "errors", "bad_param", "c10k_bad_param_errors_total", NULL, COUNTER,              \
+      "Requests with an invalid parameter.")                                                       \
+    /* connections closed by a header, body or write timeout */                                    \
+    X(ERR_TIMEOUT, "errors", "timeout", "c10k_timeouts_total", NULL, COUNTER,                      \
+      "Connections closed by a timeout.")                                                          \
+    /* read or write errors other than a peer's orderly close */                                   \
+    X(ERR_IO, "errors", "io", "c10k_io_errors_total", NULL, COUNTER, "Read and write errors.")     \
+    X(ERR_ACCEPT, "errors", "accept", "c10k_accept_errors_total", NULL, COUNTER,                   \
+      "accept() failures.")                                                                        \
+    /* connections turned away for want of descriptors */                                          \
+    X(ERR_EMFILE, "errors", "emfile", NULL, NULL, COUNTER, NULL)                                   \
+    /* connections refused because no thread could be created */                                   \
+    X(ERR_THREAD, "errors", "thread_create", NULL, NULL, COUNTER, NULL)                            \
+    /* connections refused at --max-conns */                                                       \
+    X(ERR_MAX_CONNS, "errors", "max_conns", NULL, NULL, COUNTER, NULL)                             \
+    /* idle keep-alive connections closed by their timeout */                                      \
+    X(KEEPALIVE_CLOSED, "errors", "keepalive_closed", NULL, NULL, COUNTER, NULL)                   \
+    /* the client closed or reset amid a request or its response */                                \
+    X(ERR_CLIENT_ABORT, "errors", "client_abort", "c10k_client_aborts_total", NULL, COUNTER,       \
+      "Connections the client closed or reset amid a request or its response.")                    \
+    X(BYTES_IN, "bytes", "in", "c10k_received_bytes_total", NULL, COUNTER, "Bytes received.")      \
+    X(BYTES_OUT, "bytes", "out", "c10k_sent_bytes_total", NULL, COUNTER, "Response bytes produced.")
+
+/* Requests answered per route, in the order of enum route. */
+#define STATS_ROUTE_COUNTER(X, r, name)                                                            \
+    X(ROUTE_##r, "requests.by_endpoint", name, "c10k_endpoint_requests_total", "endpoint",         \
+      COUNTER, "Requests answered per endpoint.")
+/* Responses per status class. */
+#define STATS_RESPONSE_COUNTER(X, k, name)                                                         \
+    X(RESP_##k, "responses", name, "c10k_responses_total", "class", COUNTER,                       \
+      "Responses per status class.")
+
+#define STATS_ENUM(id, group, name, metric, label, type, help) STAT_##id,
+/* STAT_ACTIVE is not counted in shards: admission against --max-conns needs one shared count
+ * (struct server's `active`), which the renderers put in its place. */
+enum stat_id { STATS_COUNTERS(STATS_ENUM) STAT_COUNT };
+#undef STATS_ENUM
+
+#define STAT_ROUTE_FIRST STAT_ROUTE_PLAINTEXT /* + enum route */
+_Static_assert(STAT_ROUTE_OTHER - STAT_ROUTE_FIRST == ROUTE_OTHER &&
+                   STAT_RESP_1XX - STAT_ROUTE_FIRST == ROUTE_COUNT,
+               "one route counter per enum route, in its order");
+
+enum stats_type { STATS_COUNTER, STATS_GAUGE };
+
+/* One row of STATS_COUNTERS, for the renderers. */
+struct stats_counter {
+    const char *group, *name, *metric, *label, *help;
+    enum stats_type type;
 };
+extern const struct stats_counter stats_counters[STAT_COUNT];
 
 struct stats_shard {
     _Atomic uint64_t v[STAT_COUNT];
@@ -80,8 +141,6 @@ void stats_sum(uint64_t out[STAT_COUNT]);
 /* Reads one counter of one shard (from any thread). */
 uint64_t stats_read(struct stats_shard *s, enum stat_id id);
 
-const char *stats_route_name(enum route r);
-
 /* What the process costs, from /proc/self and getrusage. */
 struct process_stats {
     uint64_t rss_bytes, peak_rss_bytes, vsize_bytes;
@@ -91,9 +150,5 @@ struct process_stats {
     long open_fds;
 };
 void stats_process(struct process_stats *p);
-
-/* Renders /stats (JSON) and /metrics (Prometheus text) bodies. Return 0 or -ENOMEM. */
-int stats_render_json(struct server *srv, struct buf *out);
-int stats_render_prometheus(struct server *srv, struct buf *out);
 
 #endif

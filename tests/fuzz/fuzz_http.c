@@ -66,9 +66,7 @@ static void fuzz_setup(struct fuzz_run *run, const uint8_t *opt)
     run->cfg.max_body_bytes = body_limits[(opt[0] >> 5) & 3];
     run->timeout_at_end = (opt[0] & 128) != 0;
     run->sizes = opt + 1;
-    run->srv = (struct server){.cfg = &run->cfg, .mode = &fuzz_mode};
-    run->srv.limits = (struct http_limits){run->cfg.max_head_bytes, run->cfg.max_target_bytes,
-                                           run->cfg.max_headers};
+    server_init(&run->srv, &run->cfg, &fuzz_mode);
 }
 
 /* After each call: bounded buffers, then the output moves to `all` as a model would send it. */
@@ -95,7 +93,7 @@ static int fuzz_feed(struct fuzz_run *run, const uint8_t *data, size_t size, int
 {
     struct conn c;
     struct buf out = {0};
-    conn_init(&c, &run->srv, &shard, run->cfg.offload);
+    conn_init(&c, &run->srv.env, &shard, run->cfg.offload);
     enum conn_next next = CONN_READ;
     size_t pos = 0;
     unsigned turn = 0;

@@ -14,8 +14,7 @@ static void setup(void)
 {
     char *argv[] = {"test", NULL};
     config_parse(&cfg, 1, argv, "");
-    srv = (struct server){.cfg = &cfg, .mode = &test_mode};
-    srv.limits = (struct http_limits){cfg.max_head_bytes, cfg.max_target_bytes, cfg.max_headers};
+    server_init(&srv, &cfg, &test_mode);
     stats_shard_register(&shard);
 }
 
@@ -30,7 +29,7 @@ static enum conn_next run(const char *in, size_t len, size_t step, struct buf *o
                           int defer_work)
 {
     struct conn c;
-    conn_init(&c, &srv, &shard, defer_work);
+    conn_init(&c, &srv.env, &shard, defer_work);
     enum conn_next next = CONN_READ;
     size_t pos = 0;
     while (next != CONN_CLOSE) {
@@ -130,7 +129,7 @@ TEST(conn_stops_at_output_limit_and_resumes)
     for (int i = 0; i < 50; i++)
         len += (size_t)snprintf(req + len, sizeof req - len, "%s", GET("/plaintext"));
     struct conn c;
-    conn_init(&c, &srv, &shard, 0);
+    conn_init(&c, &srv.env, &shard, 0);
     struct buf out = {0};
     int writes = 0, answered = 0;
     enum conn_next next = conn_feed(&c, req, len, &out);
@@ -155,7 +154,7 @@ TEST(conn_defers_sleep_and_keeps_the_rest)
     setup();
     const char req[] = GET("/sleep?ms=5") GET("/plaintext");
     struct conn c;
-    conn_init(&c, &srv, &shard, 0);
+    conn_init(&c, &srv.env, &shard, 0);
     struct buf out = {0};
     CHECK_INT_EQ(conn_feed(&c, req, sizeof req - 1, &out), CONN_DEFER);
     CHECK_INT_EQ(c.defer.kind, DEFER_SLEEP);
@@ -175,11 +174,11 @@ TEST(conn_defers_work_only_when_offloading)
     const char req[] = GET("/work?cpu_us=10");
     struct conn c;
     struct buf out = {0};
-    conn_init(&c, &srv, &shard, 1);
+    conn_init(&c, &srv.env, &shard, 1);
     CHECK_INT_EQ(conn_feed(&c, req, sizeof req - 1, &out), CONN_DEFER);
     CHECK_INT_EQ(c.defer.kind, DEFER_WORK);
     conn_free(&c);
-    conn_init(&c, &srv, &shard, 0);
+    conn_init(&c, &srv.env, &shard, 0);
     CHECK_INT_EQ(conn_feed(&c, req, sizeof req - 1, &out), CONN_READ);
     CHECK(starts_with(&out, "HTTP/1.1 200 OK"));
     conn_free(&c);
@@ -193,7 +192,7 @@ TEST(conn_sends_100_continue_before_the_body)
     const char head[] = "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                         "Content-Length: 3\r\n\r\n";
     struct conn c;
-    conn_init(&c, &srv, &shard, 0);
+    conn_init(&c, &srv.env, &shard, 0);
     struct buf out = {0};
     CHECK_INT_EQ(conn_feed(&c, head, sizeof head - 1, &out), CONN_READ);
     CHECK(starts_with(&out, "HTTP/1.1 100 Continue\r\n\r\n"));
@@ -315,7 +314,7 @@ TEST(conn_reports_phase_for_timeouts)
 {
     setup();
     struct conn c;
-    conn_init(&c, &srv, &shard, 0);
+    conn_init(&c, &srv.env, &shard, 0);
     struct buf out = {0};
     CHECK_INT_EQ(conn_phase(&c), CONN_IDLE);
     conn_feed(&c, "GET /plain", 10, &out);
@@ -323,7 +322,7 @@ TEST(conn_reports_phase_for_timeouts)
     conn_timeout(&c, &out);
     CHECK(starts_with(&out, "HTTP/1.1 408 "));
     conn_free(&c);
-    conn_init(&c, &srv, &shard, 0);
+    conn_init(&c, &srv.env, &shard, 0);
     out.len = 0;
     const char head[] = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\nab";
     conn_feed(&c, head, sizeof head - 1, &out);
