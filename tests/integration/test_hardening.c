@@ -212,8 +212,12 @@ static char *build_hundred_requests(size_t *len)
     X(bare_lf_chunk_line_after_crlf_head_is_400, RAW(CHUNKED_HEAD "5\nhello\r\n0\r\n\r\n"), 400,  \
       CLOSES, PARSE, 1, SEND_ONCE)                                                                 \
     X(bare_lf_chunked_body_after_bare_lf_head_is_served,                                           \
-      RAW("POST /echo HTTP/1.1\nHost: t\nTransfer-Encoding: chunked\n\n5;a=b\nhello\n0\nX: y\n\n"), \
+      RAW("POST /echo HTTP/1.1\nHost: t\nTransfer-Encoding: chunked\n\n5\nhello\n0\nX: y\n\n"),     \
       200, KEEPS_OPEN, "requests.by_endpoint.echo", 1, SEND_ONCE)                                  \
+    X(chunk_extension_on_a_bare_lf_line_is_400,                                                    \
+      RAW("POST /echo HTTP/1.1\nHost: t\nTransfer-Encoding: chunked\n\n5;a=b\nhello\n0\n\n"       \
+          "GET /json HTTP/1.1\nHost: t\n\n"),                                                     \
+      400, CLOSES, PARSE, 1, SEND_ONCE)                                                            \
     X(head_over_8k_is_431, BUILT(build_long_head), 431, CLOSES, PARSE, 1, SEND_ONCE)               \
     X(sixty_five_fields_are_431, BUILT(build_many_headers), 431, CLOSES, PARSE, 1, SEND_ONCE)      \
     /* body framing */                                                                            \
