@@ -405,7 +405,8 @@ static int parse_options(struct options *o, int argc, char **argv)
             break;
         case 'm':
             if (plan_parse_modes(optarg, &o->modes, bad, sizeof bad) < 0) {
-                fprintf(stderr, "c10k-bench: --modes: '%s' is not thread, pool, loop or uring\n", bad);
+                fprintf(stderr, "c10k-bench: --modes: '%s' is not thread, pool, loop or uring\n",
+                        bad);
                 return EXIT_USAGE;
             }
             break;
