@@ -596,6 +596,28 @@ TEST(claims_see_no_harm_when_throughput_holds)
     json_decref(root);
 }
 
+/* The loop decides the verdict; uring at the same level is quoted beside it, and changes
+ * nothing. */
+TEST(claims_quote_uring_beside_the_loop)
+{
+    json_t *runs = json_array();
+    json_array_append_new(runs, scale_run("thread", 1000, 1, 90000, 20, 1.0, "server"));
+    json_array_append_new(runs, scale_run("loop", 1000, 1, 150000, 6, 0.05, "server"));
+    json_t *without = json_pack("{s:o, s:n}", "runs", json_deep_copy(runs), "calibration");
+    json_array_append_new(runs, scale_run("uring", 1000, 1, 170000, 4.5, 0.02, "server"));
+    json_t *with = json_pack("{s:o, s:n}", "runs", runs, "calibration");
+    claims_build(without);
+    claims_build(with);
+    json_t *e0 = claim_by_id(without, "efficiency"), *e1 = claim_by_id(with, "efficiency");
+    CHECK_STR_EQ(json_string_value(json_object_get(e1, "verdict")),
+                 json_string_value(json_object_get(e0, "verdict")));
+    CHECK(strstr(json_string_value(json_object_get(e1, "measured")),
+                 "Beside the loop, uring at 1000: 4.5 µs of CPU per request") != NULL);
+    CHECK(strstr(json_string_value(json_object_get(e0, "measured")), "uring") == NULL);
+    json_decref(without);
+    json_decref(with);
+}
+
 TEST(claims_mark_a_verdict_that_changes_between_repetitions)
 {
     json_t *runs = json_array();
@@ -712,6 +734,7 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(plan_quick_is_small_and_ids_are_unique), TEST_ENTRY(plan_parses_lists),
           TEST_ENTRY(run_skips_a_model_the_server_refuses),
           TEST_ENTRY(plan_runs_uring_as_the_loop_runs),
+          TEST_ENTRY(claims_quote_uring_beside_the_loop),
           TEST_ENTRY(results_csv_quotes_what_needs_it), TEST_ENTRY(claims_judge_without_data),
           TEST_ENTRY(claims_blame_switching_when_its_cost_grows_with_threads),
           TEST_ENTRY(claims_see_no_harm_when_throughput_holds),
