@@ -24,10 +24,17 @@ bench_pids=$(pids_of C10K_BENCH_PIDS "${C10K_BENCH_PIDS:-16384}")
 
 override=$(mktemp /tmp/c10k-compose-pids.XXXXXX.yml)
 trap 'rm -f "$override"' EXIT
+# C10K_SERVER_SECCOMP: a seccomp profile for the server container alone (Docker's default
+# otherwise; see docker/README.md for uring).
+server_security=""
+if [ -n "${C10K_SERVER_SECCOMP:-}" ]; then
+    server_security="    security_opt: [\"seccomp=$C10K_SERVER_SECCOMP\"]"
+fi
 cat >"$override" <<EOF
 services:
   server:
     pids_limit: $server_pids
+$server_security
   load:
     pids_limit: $load_pids
   bench:

@@ -151,7 +151,21 @@ def samples_of($stats):
     | columns($pts; ["t", "rss_bytes", "threads", "connections", "ctx_per_s", "cpu_cores"])
     end;
 
-def run_of:
+# A run not made because the server refused its model (exit 2 and one line: no such model,
+# or io_uring forbidden by the container's seccomp profile).
+def skipped_run_of:
+    . as $in
+    | {
+        id: $in.spec.id, scenario: $in.spec.scenario, model: $in.spec.model,
+        mode: $in.spec.mode, level: $in.spec.level,
+        concurrency: $in.spec.concurrency, idle_connections: $in.spec.idle_connections,
+        path: "/plaintext", tool: "c10k-load", keepalive: true,
+        status: "skipped", reason: $in.spec.skipped_reason, limit: null,
+        held_connections: null, established_peak: null, client: null, server: null,
+        per_connection: null, samples: null, docker: null
+    };
+
+def measured_run_of:
     . as $in
     | client_of($in.load) as $client
     | server_of($in.before; $in.after; $in.stats; $client) as $server
@@ -240,12 +254,14 @@ def run_of:
         }
     };
 
+def run_of: if .spec.skipped_reason then skipped_run_of else measured_run_of end;
+
 def by_model($runs; $scenario):
     [$runs[] | select(.scenario == $scenario)] | group_by(.model) | map({key: .[0].model, value: .})
     | from_entries;
 
 def scale_headline($runs):
-    by_model($runs; "scale") as $m
+    by_model([$runs[] | select(.status != "skipped")]; "scale") as $m
     | if ($m | length) == 0 then empty else
       ([$runs[] | select(.scenario == "scale") | .level] | max) as $top
       | "Scale (bridge network, server " + ($docker[0].limits.server_cpus) + " CPU): at "
@@ -413,6 +429,7 @@ map(run_of) as $runs
     surprises: [
         "Containers talk over a bridge (a veth pair each and the bridge): expect less throughput and more latency than loopback on the same machine.",
         "CPU limits are CFS quotas (cpus=N), not pinned cores: a server that uses its quota early in a 100 ms period waits for the next one, which shows in the tail latency.",
+        ("The server container ran under " + (if $d.limits.server_seccomp then "the seccomp profile " + $d.limits.server_seccomp else "Docker's default seccomp profile (which, since Docker 25, forbids io_uring: a uring server then reports it and its runs are skipped)" end) + "."),
         "Memory per connection is the growth of the server container's cgroup memory, which includes kernel memory charged to it (thread kernel stacks, page tables; socket buffers only under cgroup v2), divided by the connections the server held."
     ],
     claims: claims_of($runs),

@@ -9,7 +9,9 @@
 # report.html. Everything it starts is removed at the end, also on failure or Ctrl-C.
 #
 #   --quick            CI size: scale at 50 connections and constrained at 800, per model
-#   --models LIST      thread,pool,loop (default: all three)
+#   --models LIST      thread,pool,loop,uring (default: all four; a model the server refuses
+#                      to start, as uring where the seccomp profile forbids io_uring, is
+#                      recorded as skipped with the server's one line)
 #   --scenarios LIST   scale,constrained,memory (default: all three; --quick: scale,constrained)
 #   --out DIR          results directory (default: results/docker-<time>)
 #   --no-setup         do not run docker/setup.sh (Docker and the base image are ready)
@@ -32,7 +34,7 @@ since() {
 }
 
 quick=0
-models=thread,pool,loop
+models=thread,pool,loop,uring
 scenarios=
 out=
 setup=1
@@ -52,7 +54,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 for m in ${models//,/ }; do
-    case "$m" in thread | pool | loop) ;; *) echo "docker/run.sh: unknown model '$m'" >&2; exit 2 ;; esac
+    case "$m" in thread | pool | loop | uring) ;; *) echo "docker/run.sh: unknown model '$m'" >&2; exit 2 ;; esac
 done
 for s in ${scenarios//,/ }; do
     case "$s" in scale | constrained | memory) ;; *) echo "docker/run.sh: unknown scenario '$s'" >&2; exit 2 ;; esac
@@ -263,12 +265,35 @@ wait_healthy() {
 
 n_runs=0
 n_load_failed=0
+declare -A refused=() # model -> the line with which its server refused to start (exit 2)
+
+# A run not made: the server refused the model. Its spec says why; report.jq marks it skipped.
+write_skipped_spec() { # host id scenario model level busy idle reason
+    printf '{"id":%s,"scenario":%s,"model":%s,"mode":%s,"level":%s,"concurrency":%s,"idle_connections":%s,"skipped_reason":%s}\n' \
+        "$(json_str "$2")" "$(json_str "$3")" "$(json_str "$4")" "$(json_str "$4")" "$5" "$6" \
+        "$7" "$(json_str "$8")" >"$1/spec.json"
+}
+
+# The server container exited with status 2 after one line: the model cannot run here.
+server_refusal() { # container -> prints that line
+    local code lines
+    code=$(docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$1" 2>/dev/null || true)
+    [ "$code" = "exited 2" ] || return 0
+    lines=$(docker logs "$1" 2>&1 || true)
+    [ -n "$lines" ] && [ "$(wc -l <<<"$lines")" = 1 ] && echo "$lines"
+}
+
 run_one() {
     local scenario=$1 model=$2 level=$3 busy=$4 idle=$5 memory=$6 pids=$7 warmup=$8 duration=$9
     local timeout=${10}
     local id=$scenario-$model-$level
     local host=$out/host/$id
     mkdir -p "$host"
+    if [ -n "${refused[$model]:-}" ]; then
+        say "$id: skipped: ${refused[$model]}"
+        write_skipped_spec "$host" "$id" "$scenario" "$model" "$level" "$busy" "$idle" "${refused[$model]}"
+        return 0
+    fi
     say "$id: $model, $busy busy + $idle idle connections, server limits $memory, $pids pids"
     export C10K_MODE=$model C10K_SERVER_MEMORY=$memory C10K_SERVER_PIDS=$pids
     export C10K_RUN=$id C10K_CONNECTIONS=$busy C10K_IDLE=$idle C10K_WARMUP=$warmup
@@ -285,6 +310,16 @@ run_one() {
     fi
     local healthy=true
     wait_healthy "$server" || healthy=false
+    local refusal
+    refusal=$(server_refusal "$server")
+    if [ -n "$refusal" ]; then
+        refused[$model]=$refusal
+        say "$id: skipped: $refusal"
+        docker logs "$server" >"$host/server.log" 2>&1 || true
+        docker rm -f "$server" >/dev/null 2>&1 || true
+        write_skipped_spec "$host" "$id" "$scenario" "$model" "$level" "$busy" "$idle" "$refusal"
+        return 0
+    fi
     local pid
     pid=$(docker inspect --format '{{.State.Pid}}' "$server")
     if [ "$pid" -gt 0 ]; then
@@ -372,7 +407,12 @@ cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
         "$(json_str "$C10K_LOAD_CPUS")" "$(json_str "$C10K_LOAD_MEMORY")" "$C10K_LOAD_PIDS"
     printf '"constrained_memory":%s,"constrained_pids":%s,' \
         "$(json_str "$constrained_memory")" "$constrained_pids"
-    printf '"memory_memory":%s,"memory_pids":%s},' "$(json_str "$memory_memory")" "$memory_pids"
+    printf '"memory_memory":%s,"memory_pids":%s,' "$(json_str "$memory_memory")" "$memory_pids"
+    if [ -n "${C10K_SERVER_SECCOMP:-}" ]; then
+        printf '"server_seccomp":%s},' "$(json_str "$C10K_SERVER_SECCOMP")"
+    else
+        printf '"server_seccomp":null},'
+    fi
     printf '"engine":'
     docker info --format '{"server_version":{{json .ServerVersion}},"storage_driver":{{json .Driver}},"cgroup_driver":{{json .CgroupDriver}},"cgroup_version":{{json .CgroupVersion}},"kernel":{{json .KernelVersion}},"os":{{json .OperatingSystem}},"cpus":{{json .NCPU}},"mem_total_bytes":{{json .MemTotal}}}'
     printf ',"network":'

@@ -14,6 +14,7 @@
 #include "scenarios.h"
 #include "schedprof.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
@@ -63,7 +64,8 @@ static void usage(FILE *f)
             "\n"
             "  --profile NAME      quick (under 2 minutes), default (under 15 minutes on 2\n"
             "                      cores) or full (up to the open-file limit)\n"
-            "  --modes LIST        models to compare: thread,pool,loop (default: all)\n"
+            "  --modes LIST        models to compare: thread,pool,loop,uring (default: all\n"
+            "                      the server has)\n"
             "  --scenarios LIST    scale,idle,cpu,blocking,churn,ctxswitch (default: all)\n"
             "  --out DIR           write the results there (default: results/<time>)\n"
             "  --no-baseline       leave nginx out (by default scale and idle also run\n"
@@ -383,7 +385,7 @@ static int parse_options(struct options *o, int argc, char **argv)
     };
     memset(o, 0, sizeof *o);
     o->profile = "default";
-    o->modes = MODE_ALL;
+    o->modes = 0; /* every model the server has (session_plan asks it) */
     o->scenarios = SCEN_ALL;
     o->nginx = -1;
     o->repeat = 1;
@@ -403,7 +405,8 @@ static int parse_options(struct options *o, int argc, char **argv)
             break;
         case 'm':
             if (plan_parse_modes(optarg, &o->modes, bad, sizeof bad) < 0) {
-                fprintf(stderr, "c10k-bench: --modes: '%s' is not thread, pool or loop\n", bad);
+                fprintf(stderr, "c10k-bench: --modes: '%s' is not thread, pool, loop or uring\n",
+                        bad);
                 return EXIT_USAGE;
             }
             break;
@@ -523,6 +526,24 @@ static void session_free(struct session *s)
     free(s->perf);
 }
 
+/* 1 when the server's --help lists mode among its concurrency models ("concurrency model:
+ * thread, pool, loop or uring"). */
+static int server_has_mode(const char *server, const char *mode)
+{
+    char help[8192];
+    char *argv[] = {(char *)server, "--help", NULL};
+    if (proc_capture(argv, help, sizeof help, 3000) < 0)
+        return 0;
+    const char *line = strstr(help, "concurrency model:");
+    if (!line)
+        return 0;
+    size_t n = strcspn(line, "\n"), len = strlen(mode);
+    for (const char *p = line; (p = strstr(p, mode)) && p + len <= line + n; p += len)
+        if (!isalnum((unsigned char)p[-1]) && !isalnum((unsigned char)p[len]))
+            return 1;
+    return 0;
+}
+
 /* Finds the programs and builds the plan. Returns 0 or 1 after saying why not. */
 static int session_plan(struct session *s)
 {
@@ -540,6 +561,11 @@ static int session_plan(struct session *s)
                 "or give --server PATH)\n",
                 o->server ? " at " : "", o->server ? o->server : "");
         return 1;
+    }
+    if (!o->modes) {
+        s->o.modes = MODE_THREAD | MODE_POOL | MODE_LOOP;
+        if (server_has_mode(s->server, "uring"))
+            s->o.modes |= MODE_URING;
     }
     if (o->load && !s->load)
         fprintf(stderr, "c10k-bench: warning: --load %s is not executable\n", o->load);
@@ -596,6 +622,15 @@ static int session_dirs(struct session *s)
     return 0;
 }
 
+static json_t *modes_json(unsigned modes)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < MODE_COUNT; i++)
+        if (modes & (1u << i))
+            json_array_append_new(a, json_string(plan_mode_name(1u << i)));
+    return a;
+}
+
 /* The results document before any run: what runs, where, with what. */
 static json_t *session_document(struct session *s, int argc, char **argv)
 {
@@ -614,8 +649,7 @@ static json_t *session_document(struct session *s, int argc, char **argv)
         "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:o, s:f, s:o, s:o, s:o, s:[], s:n}",
         "schema", RESULTS_SCHEMA, "tool", "c10k-bench", "version", C10K_VERSION, "profile",
         s->plan.profile, "command", command_line(argc, argv), "started_at", started, "modes",
-        json_pack("[s?, s?, s?]", o->modes & MODE_THREAD ? "thread" : NULL,
-                  o->modes & MODE_POOL ? "pool" : NULL, o->modes & MODE_LOOP ? "loop" : NULL),
+        modes_json(o->modes),
         "scenarios", plan_scenarios_json(&s->plan, o->scenarios), "baseline_nginx",
         s->nginx != NULL && o->nginx != 0,
         "environment", env_json(&s->env, versions), "estimate_s", plan_total_estimate_s(&s->plan),

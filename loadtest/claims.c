@@ -300,6 +300,25 @@ static json_t *claim_stack(const json_t *root)
     return claim_json(&c);
 }
 
+
+/* The loop stands for the event models in every verdict; the uring run at the same scenario
+ * and level, where there is one, is quoted beside it (not judged). */
+static void uring_beside(struct claim *c, const json_t *runs, const char *scenario, double lvl)
+{
+    const json_t *u = run_at(runs, scenario, "uring", lvl);
+    if (!u)
+        return;
+    char mem[32];
+    claims_format_bytes(mem, sizeof mem, results_num(u, "per_connection.total_bytes"));
+    add(&c->measured, " Beside the loop, uring at %.0f: %.1f µs of CPU per request", lvl,
+        cpu_us(u));
+    if (json_is_object(json_object_get(u, "per_connection")))
+        add(&c->measured, ", %s per connection", mem);
+    if (!load_bound(u) && json_is_number(results_get(u, "client.latency_us.p99")))
+        add(&c->measured, ", p99 %.0f µs", results_num(u, "client.latency_us.p99"));
+    add(&c->measured, ".");
+    cite(c, u);
+}
 /* 2. Threads are resource-intensive. */
 static json_t *claim_resources(const json_t *root)
 {
@@ -354,6 +373,8 @@ static json_t *claim_resources(const json_t *root)
         judged++;
         costlier += tt / lt >= MEMORY_RATIO;
     }
+    if (t)
+        uring_beside(&c, runs, "idle", level(t));
     const json_t *ct = top_run(runs, "churn", "thread");
     const json_t *cl = ct ? run_at(runs, "churn", "loop", level(ct)) : NULL;
     if (ct && cl) {
@@ -369,6 +390,8 @@ static json_t *claim_resources(const json_t *root)
         judged++;
         costlier += ratio >= COST_RATIO;
     }
+    if (ct)
+        uring_beside(&c, runs, "churn", level(ct));
     if (judged == 2)
         c.verdict = costlier == 2 ? "holds" : costlier == 1 ? "partly" : "does not hold";
     else if (judged == 1)
@@ -621,6 +644,7 @@ static json_t *claim_efficiency(const json_t *root)
             judged++;
             costlier += p99 >= COST_RATIO;
         }
+        uring_beside(&c, runs, "scale", levels[k]);
     }
     if (judged > 0)
         c.verdict = costlier == judged ? "holds" : costlier > 0 ? "partly" : "does not hold";
@@ -654,15 +678,19 @@ static json_t *claim_parallelism(const json_t *root)
         return claim_json(&c);
     source(&c, "the cpu runs: the server's CPU seconds per second (/proc/PID/stat) and "
                "throughput with /work");
-    const json_t *multi = NULL;
+    const json_t *multi = NULL, *rings = NULL;
+    const json_t *u = run_at(runs, "cpu", "uring", level(t));
     size_t i;
     json_t *r;
     json_array_foreach(runs, i, r)
     {
         const char *model = json_string_value(json_object_get(r, "model"));
-        if (is(r, "cpu", NULL) && model && strncmp(model, "loop --loops", 12) == 0 && usable(r) &&
-            level(r) == level(t))
+        if (!is(r, "cpu", NULL) || !model || !usable(r) || level(r) != level(t))
+            continue;
+        if (strncmp(model, "loop --loops", 12) == 0)
             multi = r;
+        else if (strncmp(model, "uring --rings", 13) == 0)
+            rings = r;
     }
     double tc = results_num(t, "server.cpu_cores"), lc = results_num(l, "server.cpu_cores");
     add(&c.measured,
@@ -673,6 +701,13 @@ static json_t *claim_parallelism(const json_t *root)
         add(&c.measured, "; %s %.2f CPUs, %.0f req/s",
             json_string_value(json_object_get(multi, "model")),
             results_num(multi, "server.cpu_cores"), rps(multi));
+    /* The other event model beside the loop: quoted, not judged. */
+    const json_t *beside[] = {u, rings};
+    for (size_t k = 0; k < 2; k++)
+        if (beside[k])
+            add(&c.measured, "; %s %.2f CPUs, %.0f req/s",
+                json_string_value(json_object_get(beside[k], "model")),
+                results_num(beside[k], "server.cpu_cores"), rps(beside[k]));
     add(&c.measured, ".");
     figure(&c, "thread_cpu_share", tc / cpus);
     figure(&c, "thread_over_loop_cores", tc / lc);
@@ -680,6 +715,8 @@ static json_t *claim_parallelism(const json_t *root)
     cite(&c, t);
     cite(&c, l);
     cite(&c, multi);
+    cite(&c, u);
+    cite(&c, rings);
     if (tc >= PARALLEL_SHARE * cpus && tc >= CORES_OVER_LOOP * lc)
         c.verdict = "holds";
     else if (tc > lc)
@@ -720,6 +757,10 @@ static json_t *claim_correctness(const json_t *root)
         figure(&c, "mode_thread_lines", lines_of(code, "mode_thread.c"));
         figure(&c, "mode_pool_lines", lines_of(code, "mode_pool.c"));
         figure(&c, "mode_loop_lines", lines_of(code, "mode_loop.c"));
+        if (isfinite(lines_of(code, "mode_uring.c"))) {
+            add(&c.measured, " mode_uring.c has %.0f lines.", lines_of(code, "mode_uring.c"));
+            figure(&c, "mode_uring_lines", lines_of(code, "mode_uring.c"));
+        }
     } else {
         add(&c.measured, "Not a benchmark's question.");
     }

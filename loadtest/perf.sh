@@ -13,7 +13,7 @@ duration=10
 warmup=2
 runs=3
 conns="100 1000 10000"
-modes="thread pool loop"
+modes="" # default: thread pool loop, and uring where the server has it
 with_nginx=1
 idle_conns=10000
 pipeline_depth=16
@@ -33,7 +33,8 @@ usage: loadtest/perf.sh [options]
   --warmup SECONDS     c10k-load's warm-up, plus a second per 5,000 connections (default 2)
   --runs N             runs per cell; the median is reported (default 3)
   --conns "LIST"       connection counts (default "100 1000 10000")
-  --modes "LIST"       c10k-server models among thread pool loop (default all three)
+  --modes "LIST"       c10k-server models among thread pool loop uring (default: the first
+                       three, and uring where c10k-server --help lists it)
   --no-nginx           leave nginx out
   --idle N             idle keep-alive connections for the memory test (default 10000)
   --only LIST          any of scale,idle,syscalls,pipeline,instructions (default: all)
@@ -91,6 +92,45 @@ needed="jq taskset ss"
 for tool in $needed; do
     command -v "$tool" >/dev/null || { echo "perf.sh: $tool is needed (scripts/deps.sh installs it)" >&2; exit 1; }
 done
+if [ -z "$modes" ]; then
+    modes="thread pool loop"
+    "$server_bin" --help 2>/dev/null | grep 'concurrency model:' | grep -qw uring &&
+        modes+=" uring"
+fi
+
+# A model the server cannot run here (not built in, io_uring forbidden) makes it exit 2 after
+# one line saying why: that model is skipped with that line, and the others go on.
+skipped_json="[]"
+model_refusal() { # mode -> prints the server's line when it refuses the model
+    local out="${TMPDIR:-/tmp}/c10k-perf-probe.$$" pid rc=0
+    "$server_bin" --mode "$1" --port 0 --quiet >"$out.out" 2>"$out.err" &
+    pid=$!
+    for _ in $(seq 100); do
+        grep -q '^listening on ' "$out.out" 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    else
+        wait "$pid" 2>/dev/null || rc=$?
+        [ "$rc" = 2 ] && [ "$(wc -l <"$out.err")" = 1 ] && cat "$out.err"
+    fi
+    rm -f "$out.out" "$out.err"
+}
+runnable=""
+for m in $modes; do
+    reason=$(model_refusal "$m")
+    if [ -n "$reason" ]; then
+        echo "perf.sh: $m skipped: $reason"
+        skipped_json=$(jq -c --arg t "$m" --arg r "$reason" '. + [{target: $t, status: "skipped", reason: $r}]' <<<"$skipped_json")
+    else
+        runnable+=" $m"
+    fi
+done
+modes=${runnable# }
+
 nginx_bin=$(command -v nginx || true)
 [ -z "$nginx_bin" ] && [ -x /usr/sbin/nginx ] && nginx_bin=/usr/sbin/nginx
 if [ "$with_nginx" = 1 ] && [ -z "$nginx_bin" ]; then
@@ -351,7 +391,7 @@ idle() {
     local run target before after held lpid
     for run in $(seq "$runs"); do
         for target in $targets; do
-            [ "$target" = loop ] || [ "$target" = nginx ] || continue
+            case "$target" in loop | uring | nginx) ;; *) continue ;; esac
             start_server "$target"
             # one request on a few connections first, so that one-time start-up allocations
             # (first request, first buffers) are not counted as per-connection cost
@@ -390,6 +430,12 @@ for s in read write recvfrom sendto readv writev epoll_wait epoll_pwait epoll_ct
     clock_gettime setsockopt accept4; do
     syscall_events+=",syscalls:sys_enter_$s"
 done
+# uring's submissions and waits, named beside the others where the kernel has the tracepoint
+# (raw_syscalls:sys_enter, the total, counts them either way; so does strace -c).
+if command -v perf >/dev/null &&
+    perf stat -e syscalls:sys_enter_io_uring_enter -- true >/dev/null 2>&1; then
+    syscall_events+=",syscalls:sys_enter_io_uring_enter"
+fi
 
 # System calls and context switches per request at 100 keep-alive connections, one request in
 # flight on each:
@@ -495,6 +541,7 @@ machine="$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'),
 echo "c10k-lab perf: $machine; server on CPU $server_cpu, load on CPU $load_cpu"
 echo "  $runs run(s) of ${duration}s per cell, medians; targets: $targets; server $server_bin"
 echo "  results in $outdir"
+[ "$skipped_json" = "[]" ] || jq -r '.[] | "  skipped: \(.target): \(.reason)"' <<<"$skipped_json"
 [ "$do_scale" = 1 ] && scale
 [ "$do_pipeline" = 1 ] && pipeline
 [ "$do_idle" = 1 ] && idle
@@ -581,10 +628,16 @@ add_ratio() { # name value
 }
 if [ "$do_scale" = 1 ]; then
     for n in $conns; do
-        if [ "$with_nginx" = 1 ] && [[ " $modes " == *" loop "* ]]; then
-            add_ratio "loop/nginx req/s at $n" "$(ratio "$(cell scale loop "$n" 5)" "$(cell scale nginx "$n" 5)")"
-            add_ratio "loop/nginx p99 at $n" "$(ratio "$(cell scale loop "$n" 6)" "$(cell scale nginx "$n" 6)")"
-            add_ratio "loop/nginx CPU per request at $n" "$(ratio "$(cell scale loop "$n" 9)" "$(cell scale nginx "$n" 9)")"
+        for m in loop uring; do
+            if [ "$with_nginx" = 1 ] && [[ " $modes " == *" $m "* ]]; then
+                add_ratio "$m/nginx req/s at $n" "$(ratio "$(cell scale "$m" "$n" 5)" "$(cell scale nginx "$n" 5)")"
+                add_ratio "$m/nginx p99 at $n" "$(ratio "$(cell scale "$m" "$n" 6)" "$(cell scale nginx "$n" 6)")"
+                add_ratio "$m/nginx CPU per request at $n" "$(ratio "$(cell scale "$m" "$n" 9)" "$(cell scale nginx "$n" 9)")"
+            fi
+        done
+        if [[ " $modes " == *" uring "* ]] && [[ " $modes " == *" loop "* ]]; then
+            add_ratio "uring/loop req/s at $n" "$(ratio "$(cell scale uring "$n" 5)" "$(cell scale loop "$n" 5)")"
+            add_ratio "uring/loop CPU per request at $n" "$(ratio "$(cell scale uring "$n" 9)" "$(cell scale loop "$n" 9)")"
         fi
     done
     first=${conns%% *}
@@ -594,21 +647,26 @@ if [ "$do_scale" = 1 ]; then
         fi
     done
 fi
-if [ "$do_instructions" = 1 ] && [ "$with_nginx" = 1 ]; then
-    l=$(awk -F, 'NR > 1 && $2 == "instructions" && $3 == "loop" {print $8}' "$csv")
-    g=$(awk -F, 'NR > 1 && $2 == "instructions" && $3 == "nginx" {print $8}' "$csv")
-    add_ratio "loop/nginx instructions per request" "$(ratio "$l" "$g")"
-fi
-if [ "$do_idle" = 1 ] && [ "$with_nginx" = 1 ]; then
-    l=$(awk -F, 'NR > 1 && $2 == "idle" && $3 == "loop" {print $8}' "$csv" | median)
-    g=$(awk -F, 'NR > 1 && $2 == "idle" && $3 == "nginx" {print $8}' "$csv" | median)
-    add_ratio "loop/nginx idle bytes per conn" "$(ratio "$l" "$g")"
-fi
+for m in loop uring; do
+    [[ " $modes " == *" $m "* ]] || continue
+    [ "$with_nginx" = 1 ] || continue
+    if [ "$do_instructions" = 1 ]; then
+        l=$(awk -F, -v m="$m" 'NR > 1 && $2 == "instructions" && $3 == m {print $8}' "$csv")
+        g=$(awk -F, 'NR > 1 && $2 == "instructions" && $3 == "nginx" {print $8}' "$csv")
+        add_ratio "$m/nginx instructions per request" "$(ratio "$l" "$g")"
+    fi
+    if [ "$do_idle" = 1 ]; then
+        l=$(awk -F, -v m="$m" 'NR > 1 && $2 == "idle" && $3 == m {print $8}' "$csv" | median)
+        g=$(awk -F, 'NR > 1 && $2 == "idle" && $3 == "nginx" {print $8}' "$csv" | median)
+        add_ratio "$m/nginx idle bytes per conn" "$(ratio "$l" "$g")"
+    fi
+done
 
 jq -n --arg machine "$machine" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --argjson runs "$runs" --argjson duration "$duration" --argjson ratios "$json_ratios" \
+    --argjson skipped "$skipped_json" \
     --rawfile csv "$csv" '{machine: $machine, date: $date, runs: $runs, duration_s: $duration,
-      ratios: $ratios,
+      ratios: $ratios, skipped: $skipped,
       rows: ($csv | split("\n") | .[1:] | map(select(length > 0) | split(",")) |
              map({run: .[0] | tonumber, test: .[1], target: .[2], connections: (.[3] | tonumber),
                   requests_per_s: (.[4] | tonumber? // null), p99_us: (.[5] | tonumber? // null),

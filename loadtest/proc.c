@@ -274,7 +274,7 @@ int proc_failed(const struct proc *p)
     return WIFSIGNALED(p->status) || (WIFEXITED(p->status) && WEXITSTATUS(p->status) != 0);
 }
 
-int proc_capture_line(char *const argv[], char *buf, size_t len, int timeout_ms)
+int proc_capture(char *const argv[], char *buf, size_t len, int timeout_ms)
 {
     int fds[2];
     if (len == 0)
@@ -325,7 +325,6 @@ int proc_capture_line(char *const argv[], char *buf, size_t len, int timeout_ms)
     }
     close(fds[0]);
     buf[used] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
     kill(pid, SIGKILL);
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -333,4 +332,13 @@ int proc_capture_line(char *const argv[], char *buf, size_t len, int timeout_ms)
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         return -ENOENT;
     return 0;
+}
+
+int proc_capture_line(char *const argv[], char *buf, size_t len, int timeout_ms)
+{
+    if (len == 0)
+        return -EINVAL;
+    int rc = proc_capture(argv, buf, len, timeout_ms);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return rc;
 }

@@ -54,8 +54,10 @@ void proc_describe_exit(const struct proc *p, char *buf, size_t len);
 /* 1 when the process ended on its own with a signal or a non-zero status. */
 int proc_failed(const struct proc *p);
 
-/* Runs argv to completion (at most timeout_ms) and returns the first line of its stdout and
- * stderr (merged) in buf. Returns 0 or a negative errno. For --version queries. */
+/* Runs argv to completion (at most timeout_ms) and returns its stdout and stderr (merged, cut
+ * at len - 1 bytes) in buf. Returns 0 or a negative errno (-ENOENT: not executable). */
+int proc_capture(char *const argv[], char *buf, size_t len, int timeout_ms);
+/* The same, but only the first line. For --version queries. */
 int proc_capture_line(char *const argv[], char *buf, size_t len, int timeout_ms);
 
 /* Sleeps ms milliseconds unless interrupted. Returns 0 or -EINTR. */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SERVER_READY_MS 5000
@@ -373,6 +374,40 @@ static int take_snapshot(struct run_state *st, struct snapshot *s, int timeout_m
     return 0;
 }
 
+/* A server that cannot run a model here (not built in, or the kernel forbids what it needs)
+ * exits with status 2 after one line saying why: copies that line into line and returns 1. */
+static int server_refused(const struct proc *p, const char *err_path, char *line, size_t len)
+{
+    if (p->running || !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 2)
+        return 0;
+    FILE *f = fopen(err_path, "re");
+    if (!f)
+        return 0;
+    char extra[8];
+    int one = fgets(line, (int)len, f) && strchr(line, '\n') && !fgets(extra, sizeof extra, f);
+    fclose(f);
+    if (!one)
+        return 0;
+    line[strcspn(line, "\r\n")] = '\0';
+    return line[0] != '\0';
+}
+
+/* The model index of a --mode name, or -1 (nginx). */
+static int mode_index(const char *mode)
+{
+    for (int i = 0; i < MODE_COUNT; i++)
+        if (strcmp(plan_mode_name(1u << i), mode) == 0)
+            return i;
+    return -1;
+}
+
+static void remember_refusal(struct bench_ctx *ctx, const char *mode, const char *line)
+{
+    int i = mode_index(mode);
+    if (i >= 0)
+        snprintf(ctx->refused[i], sizeof ctx->refused[i], "%s", line);
+}
+
 static int start_server(struct run_state *st)
 {
     struct bench_ctx *ctx = st->ctx;
@@ -448,6 +483,11 @@ static int start_server(struct run_state *st)
     int rc = proc_wait_first_line(&st->server, st->server_out, line, sizeof line, SERVER_READY_MS);
     if (rc == -EINTR) {
         set_status(st, "interrupted", "interrupted while the server started");
+        return -1;
+    }
+    if (rc == -ECHILD && server_refused(&st->server, st->server_err, line, sizeof line)) {
+        set_status(st, "skipped", "%s", line);
+        remember_refusal(ctx, r->mode, line);
         return -1;
     }
     if (rc < 0) {
@@ -1533,6 +1573,9 @@ json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r)
         return run_skipped(r, "skipped", why);
     if (strcmp(r->mode, "nginx") == 0 && !ctx->nginx_path)
         return run_skipped(r, "skipped", "nginx is not installed (apt-get install nginx-light)");
+    int mi = mode_index(r->mode);
+    if (mi >= 0 && ctx->refused[mi][0])
+        return run_skipped(r, "skipped", ctx->refused[mi]);
 
     st.run = spec_json(&st.spec);
     run_defaults(st.run, &st.spec);

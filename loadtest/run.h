@@ -29,10 +29,16 @@ struct bench_ctx {
     /* Called about five times a second while a run waits: phase is "warm-up", "measuring"... */
     void (*tick)(void *arg, const struct run_spec *r, const char *phase, double phase_left_s);
     void *tick_arg;
+    /* Filled by run_execute: per model (MODE_* bit order), the line with which the server
+     * refused to start it (exit status 2), so that the model's later runs are skipped with it
+     * without starting it again. Empty: not refused. */
+    char refused[MODE_COUNT][256];
 };
 
 /* Executes one run and returns its object (a new reference; never NULL unless out of memory).
- * Its "status" is "ok", "errors", "failed", "skipped" or "interrupted". */
+ * Its "status" is "ok", "errors", "failed", "skipped" or "interrupted"; a server that exits
+ * with status 2 and one line (a model it lacks, or io_uring forbidden here) makes the run, and
+ * every later run of that model, "skipped" with that line as the reason. */
 json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r);
 
 /* Describes a run that did not start (another run's interruption, a missing tool). */

@@ -129,13 +129,21 @@ static int parse_list(const char *list, const char *const *names, size_t n, unsi
     return rc;
 }
 
-static const char *const mode_names[] = {"thread", "pool", "loop"};
+static const char *const mode_names[MODE_COUNT] = {"thread", "pool", "loop", "uring"};
 static const char *const scenario_names[] = {"scale",    "idle",  "cpu",
                                              "blocking", "churn", "ctxswitch"};
 
 int plan_parse_modes(const char *list, unsigned *bits, char *bad, size_t bad_len)
 {
-    return parse_list(list, mode_names, 3, bits, bad, bad_len);
+    return parse_list(list, mode_names, MODE_COUNT, bits, bad, bad_len);
+}
+
+const char *plan_mode_name(unsigned bit)
+{
+    for (int i = 0; i < MODE_COUNT; i++)
+        if (bit == 1u << i)
+            return mode_names[i];
+    return NULL;
 }
 
 int plan_parse_scenarios(const char *list, unsigned *bits, char *bad, size_t bad_len)
@@ -212,16 +220,23 @@ static int variants_for(unsigned scen, unsigned modes, int nginx, const struct b
         else
             variant_set(&out[n++], "pool", NULL, NULL);
     }
-    if (modes & MODE_LOOP) {
-        variant_set(&out[n++], "loop", NULL, NULL);
+    /* The event models: one loop (or ring); in cpu also one per core and the offload pool. */
+    static const struct {
+        unsigned bit;
+        const char *mode, *per_core;
+    } events[] = {{MODE_LOOP, "loop", "--loops"}, {MODE_URING, "uring", "--rings"}};
+    for (size_t e = 0; e < sizeof events / sizeof events[0]; e++) {
+        if (!(modes & events[e].bit))
+            continue;
+        variant_set(&out[n++], events[e].mode, NULL, NULL);
         if (scen == SCEN_CPU) {
             int cores = env->n_server_cpus > 1 ? env->n_server_cpus : env->cpus_allowed;
             if (cores > 1) {
-                char loops[16];
-                snprintf(loops, sizeof loops, "%d", cores);
-                variant_set(&out[n++], "loop", "--loops", loops);
+                char count[16];
+                snprintf(count, sizeof count, "%d", cores);
+                variant_set(&out[n++], events[e].mode, events[e].per_core, count);
             }
-            variant_set(&out[n++], "loop", "--offload", NULL);
+            variant_set(&out[n++], events[e].mode, "--offload", NULL);
         }
     }
     if (nginx && (scen == SCEN_SCALE || scen == SCEN_IDLE))
@@ -280,7 +295,7 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
     }
     if (o->levels && o->levels[0] != LEVEL_END)
         levels = o->levels;
-    struct variant vs[8];
+    struct variant vs[12];
     int nv = variants_for(scen, o->modes, o->nginx, env, vs);
     int have_wrk = (o->tools >> TOOL_WRK) & 1, have_load = (o->tools >> TOOL_LOAD) & 1;
     long long max_conns = env_max_connections(env, 0);

@@ -54,7 +54,9 @@ struct plan {
 #define MODE_THREAD 1u
 #define MODE_POOL 2u
 #define MODE_LOOP 4u
-#define MODE_ALL 7u
+#define MODE_URING 8u /* io_uring: an event model like the loop, where the server has it */
+#define MODE_ALL 15u
+#define MODE_COUNT 4
 
 #define SCEN_SCALE 1u
 #define SCEN_IDLE 2u
@@ -68,6 +70,8 @@ struct plan {
  * in bad, if given). */
 int plan_parse_modes(const char *list, unsigned *bits, char *bad, size_t bad_len);
 int plan_parse_scenarios(const char *list, unsigned *bits, char *bad, size_t bad_len);
+/* The --mode name of one MODE_* bit ("thread", ..., "uring"), or NULL. */
+const char *plan_mode_name(unsigned bit);
 /* The largest level --levels takes, and how many. */
 #define PLAN_LEVEL_MAX 1000000
 #define PLAN_LEVELS_MAX 12

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 TEST(sample_parses_meminfo)
@@ -313,7 +314,8 @@ TEST(plan_quick_is_small_and_ids_are_unique)
     fake_env(&e);
     struct plan p;
     unsigned tools = (1u << TOOL_WRK) | (1u << TOOL_LOAD);
-    struct plan_opts o = {.modes = MODE_ALL, .scenarios = SCEN_ALL, .nginx = 1, .tools = tools};
+    struct plan_opts o = {.modes = MODE_THREAD | MODE_POOL | MODE_LOOP, .scenarios = SCEN_ALL,
+                          .nginx = 1, .tools = tools};
     CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
     CHECK(p.calibrate);
     CHECK(p.n > 10);
@@ -406,12 +408,81 @@ TEST(plan_takes_the_levels_asked_for)
     plan_free(&p);
 }
 
+/* A server that lacks a model, or may not use io_uring here, exits 2 after one line: the run
+ * is skipped with that line, and the model's later runs are skipped without starting it. */
+TEST(run_skips_a_model_the_server_refuses)
+{
+    char dir[] = "/tmp/c10k-test-refuse.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char server[64], cmd[128];
+    snprintf(server, sizeof server, "%s/server", dir);
+    FILE *f = fopen(server, "w");
+    CHECK(f != NULL);
+    fprintf(f, "#!/bin/sh\n"
+               "echo 'c10k-server: --mode uring: io_uring is disabled by "
+               "kernel.io_uring_disabled=2' >&2\n"
+               "exit 2\n");
+    fclose(f);
+    CHECK_INT_EQ(chmod(server, 0755), 0);
+
+    struct bench_env e;
+    CHECK_INT_EQ(env_read(&e), 0);
+    struct bench_ctx ctx = {.env = &e, .server_path = server, .load_path = "/bin/false",
+                            .out_dir = dir, .log_dir = dir, .tmp_dir = dir};
+    struct plan p;
+    int ten[] = {10, -1};
+    struct plan_opts o = {.modes = MODE_URING, .scenarios = SCEN_SCALE, .tools = 1u << TOOL_LOAD,
+                          .levels = ten, .repeat = 2};
+    CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
+    CHECK_INT_EQ((long long)p.n, 2);
+    for (size_t i = 0; i < p.n; i++) {
+        json_t *run = run_execute(&ctx, &p.runs[i]);
+        CHECK_STR_EQ(json_string_value(json_object_get(run, "status")), "skipped");
+        CHECK_STR_EQ(json_string_value(json_object_get(run, "reason")),
+                     "c10k-server: --mode uring: io_uring is disabled by "
+                     "kernel.io_uring_disabled=2");
+        CHECK_STR_EQ(json_string_value(json_object_get(run, "model")), "uring");
+        json_decref(run);
+    }
+    /* Another exit is a failure, not a skip. */
+    f = fopen(server, "w");
+    CHECK(f != NULL);
+    fprintf(f, "#!/bin/sh\necho 'one' >&2\necho 'two' >&2\nexit 2\n");
+    fclose(f);
+    memset(ctx.refused, 0, sizeof ctx.refused);
+    json_t *run = run_execute(&ctx, &p.runs[0]);
+    CHECK_STR_EQ(json_string_value(json_object_get(run, "status")), "failed");
+    json_decref(run);
+    plan_free(&p);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT_EQ(system(cmd), 0);
+}
+
+TEST(plan_runs_uring_as_the_loop_runs)
+{
+    struct bench_env e;
+    fake_env(&e);
+    struct plan p;
+    int eight[] = {8, -1};
+    struct plan_opts o = {.modes = MODE_LOOP | MODE_URING, .scenarios = SCEN_CPU,
+                          .tools = 1u << TOOL_LOAD, .levels = eight};
+    CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
+    CHECK_INT_EQ((long long)p.n, 6);
+    CHECK_STR_EQ(p.runs[3].model, "uring");
+    CHECK_STR_EQ(p.runs[4].model, "uring --rings 2");
+    CHECK_STR_EQ(p.runs[5].model, "uring --offload");
+    plan_free(&p);
+}
+
 TEST(plan_parses_lists)
 {
     unsigned bits;
     char bad[32];
     CHECK_INT_EQ(plan_parse_modes("thread,loop", &bits, bad, sizeof bad), 0);
     CHECK_INT_EQ(bits, MODE_THREAD | MODE_LOOP);
+    CHECK_INT_EQ(plan_parse_modes("uring", &bits, bad, sizeof bad), 0);
+    CHECK_INT_EQ(bits, MODE_URING);
+    CHECK_STR_EQ(plan_mode_name(MODE_URING), "uring");
     CHECK_INT_EQ(plan_parse_modes("thread,fork", &bits, bad, sizeof bad), -EINVAL);
     CHECK_STR_EQ(bad, "fork");
     CHECK_INT_EQ(plan_parse_scenarios("ctxswitch", &bits, bad, sizeof bad), 0);
@@ -523,6 +594,28 @@ TEST(claims_see_no_harm_when_throughput_holds)
     CHECK_STR_EQ(json_string_value(json_object_get(c, "verdict")), "does not hold");
     CHECK(json_is_true(json_object_get(c, "surprising")));
     json_decref(root);
+}
+
+/* The loop decides the verdict; uring at the same level is quoted beside it, and changes
+ * nothing. */
+TEST(claims_quote_uring_beside_the_loop)
+{
+    json_t *runs = json_array();
+    json_array_append_new(runs, scale_run("thread", 1000, 1, 90000, 20, 1.0, "server"));
+    json_array_append_new(runs, scale_run("loop", 1000, 1, 150000, 6, 0.05, "server"));
+    json_t *without = json_pack("{s:o, s:n}", "runs", json_deep_copy(runs), "calibration");
+    json_array_append_new(runs, scale_run("uring", 1000, 1, 170000, 4.5, 0.02, "server"));
+    json_t *with = json_pack("{s:o, s:n}", "runs", runs, "calibration");
+    claims_build(without);
+    claims_build(with);
+    json_t *e0 = claim_by_id(without, "efficiency"), *e1 = claim_by_id(with, "efficiency");
+    CHECK_STR_EQ(json_string_value(json_object_get(e1, "verdict")),
+                 json_string_value(json_object_get(e0, "verdict")));
+    CHECK(strstr(json_string_value(json_object_get(e1, "measured")),
+                 "Beside the loop, uring at 1000: 4.5 µs of CPU per request") != NULL);
+    CHECK(strstr(json_string_value(json_object_get(e0, "measured")), "uring") == NULL);
+    json_decref(without);
+    json_decref(with);
 }
 
 TEST(claims_mark_a_verdict_that_changes_between_repetitions)
@@ -639,6 +732,9 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(loadgen_parses_c10k_load), TEST_ENTRY(loadgen_builds_command_lines),
           TEST_ENTRY(report_escapes_script_ends), TEST_ENTRY(env_names_the_limit_a_run_hits),
           TEST_ENTRY(plan_quick_is_small_and_ids_are_unique), TEST_ENTRY(plan_parses_lists),
+          TEST_ENTRY(run_skips_a_model_the_server_refuses),
+          TEST_ENTRY(plan_runs_uring_as_the_loop_runs),
+          TEST_ENTRY(claims_quote_uring_beside_the_loop),
           TEST_ENTRY(results_csv_quotes_what_needs_it), TEST_ENTRY(claims_judge_without_data),
           TEST_ENTRY(claims_blame_switching_when_its_cost_grows_with_threads),
           TEST_ENTRY(claims_see_no_harm_when_throughput_holds),
