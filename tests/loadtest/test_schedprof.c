@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SKIP_STATUS 77
@@ -185,6 +186,12 @@ TEST(schedprof_start_says_when_perf_is_missing)
     remove_outputs(data, log);
 }
 
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
 /* The highest CPU this process may use: the busy child's and the recording's. */
 static int last_cpu(void)
 {
@@ -212,8 +219,12 @@ TEST(schedprof_samples_a_busy_child)
     CHECK_INT_EQ(proc_spawn(&busy, "busy", argv, &o), 0);
     struct schedprof p;
     int rc = schedprof_start(&p, "perf", &cpus, NULL, data, log);
+    /* perf writes its samples into `data` as it records: wait until some have arrived (perf
+     * takes a while to start on a busy machine), then record a little longer */
+    for (int waited = 0; rc == 0 && waited < 15000 && file_size(data) < 16384; waited += 100)
+        proc_sleep_ms(100);
     if (rc == 0)
-        proc_sleep_ms(1000);
+        proc_sleep_ms(500);
     json_t *j = schedprof_finish(&p, busy.pid);
     proc_stop(&busy, 1000);
     remove_outputs(data, log);
