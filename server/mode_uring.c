@@ -1,5 +1,5 @@
 /* uring: io_uring rings. One ring by default; --rings N runs N rings on N threads, each with its
- * own SO_REUSEPORT listener, as --loops does. Accepts (multishot), receives and sends go through
+ * own SO_REUSEPORT listener, as --loops does. Accepts, receives and sends go through
  * the ring; each turn submits what the turn queued and waits in one io_uring_enter. /sleep is a
  * ring timeout; /work runs on the ring's thread, or with --offload on a small pool of threads
  * that hand the result back through the ring's eventfd, which also carries stop().
@@ -98,7 +98,6 @@ struct uring_ctx {
     int stopping;
     int accept_armed;
     int pause_armed;
-    int multishot;        /* multishot accept works here; else one accept per connection */
     long n_conns;
     uint64_t now;         /* ms, read once per turn */
     uint64_t next_sweep;
@@ -529,10 +528,9 @@ static void accept_arm(struct uring_ctx *rc)
     struct io_uring_sqe *sqe = ring_sqe(rc);
     if (sqe == NULL)
         return;
-    if (rc->multishot)
-        io_uring_prep_multishot_accept(sqe, rc->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    else
-        io_uring_prep_accept(sqe, rc->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    /* One accept per connection, not multishot: the kernel reads RLIMIT_NOFILE when an accept
+     * is prepared, so a multishot accept would go on past a limit lowered after it started. */
+    io_uring_prep_accept(sqe, rc->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     io_uring_sqe_set_data64(sqe, ud_make(rc, UOP_ACCEPT));
     rc->accept_armed = 1;
 }
@@ -570,10 +568,9 @@ static void accept_failed(struct uring_ctx *rc, int err)
     accept_pause(rc);
 }
 
-static void on_accept(struct uring_ctx *rc, int res, unsigned flags)
+static void on_accept(struct uring_ctx *rc, int res)
 {
-    if (!(flags & IORING_CQE_F_MORE))
-        rc->accept_armed = 0;
+    rc->accept_armed = 0;
     if (rc->stopping) {
         if (res >= 0)
             close(res);
@@ -585,28 +582,12 @@ static void on_accept(struct uring_ctx *rc, int res, unsigned flags)
     }
     if (res >= 0) {
         serve_accepted(rc, res);
-        if (!rc->accept_armed)
-            accept_arm(rc);
-        return;
-    }
-    if (res == -EINVAL && rc->multishot) {
-        rc->multishot = 0; /* a kernel without multishot accept */
         accept_arm(rc);
         return;
     }
     if (res == -EINTR || res == -ECONNABORTED || res == -EAGAIN) {
-        if (!rc->accept_armed)
-            accept_arm(rc);
+        accept_arm(rc);
         return;
-    }
-    if (rc->accept_armed) { /* a multishot accept that goes on after an error: stop it */
-        struct io_uring_sqe *sqe = ring_sqe(rc);
-        if (sqe != NULL) {
-            io_uring_prep_cancel64(sqe, ud_make(rc, UOP_ACCEPT), 0);
-            io_uring_sqe_set_data64(sqe, ud_make(NULL, UOP_IGNORE));
-        }
-        if (rc->pause_armed)
-            return;
     }
     accept_failed(rc, res);
 }
@@ -717,7 +698,7 @@ static void dispatch(struct uring_ctx *rc, const struct io_uring_cqe *cqe)
         defer_resume(p);
         break;
     case UOP_ACCEPT:
-        on_accept(rc, cqe->res, cqe->flags);
+        on_accept(rc, cqe->res);
         break;
     case UOP_PAUSE:
         on_pause_done(rc);
@@ -1017,7 +998,6 @@ static int uring_init(struct server *srv)
         struct uring_ctx *rc_ = &model.rings[i];
         rc_->srv = srv;
         rc_->index = i;
-        rc_->multishot = 1;
         rc_->listen_fd = -1;
         for (int k = 0; k < TL_COUNT; k++)
             rc_->lists[k].prev = rc_->lists[k].next = &rc_->lists[k];
