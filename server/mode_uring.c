@@ -757,7 +757,9 @@ static int ring_open(struct uring_ctx *rc, unsigned flags)
     if (r < 0)
         return r;
     rc->ring_ready = 1;
-    rc->buf_mem = malloc((size_t)URING_BUF_COUNT * URING_BUF_SIZE);
+    /* calloc: the kernel fills these behind the back of memory checkers, which would otherwise
+     * take received bytes for uninitialised ones */
+    rc->buf_mem = calloc(URING_BUF_COUNT, URING_BUF_SIZE);
     if (rc->buf_mem == NULL)
         return -ENOMEM;
     size_t ring_bytes = URING_BUF_COUNT * sizeof(struct io_uring_buf);
