@@ -13,6 +13,7 @@
  * Timeouts use the loop's scheme: one list per kind, sorted by deadline, swept by the turn. */
 #include "conn.h"
 #include "server.h"
+#include "tlist.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,12 +47,6 @@ enum uop {
 };
 #define UOP_MASK 7u
 
-enum tlist { TL_NONE = -1, TL_IDLE, TL_HEAD, TL_BODY, TL_WRITE, TL_COUNT };
-
-struct tnode {
-    struct tnode *prev, *next;
-};
-
 /* Output in flight: a send request's own copy. */
 struct upending {
     struct upending *next_free;
@@ -64,11 +59,9 @@ struct uring_ctx;
 struct uconn {
     struct conn conn;
     struct uring_ctx *rc;
-    struct tnode node;    /* timeout list links */
-    uint64_t deadline;    /* ms, CLOCK_MONOTONIC */
+    struct tlist_node node; /* timeout list links; deadline in CLOCK_MONOTONIC ms */
     struct upending *pending;
     int fd;
-    int8_t list;          /* enum tlist */
     uint8_t inflight;     /* a receive or send is in flight */
     uint8_t closing;
     uint8_t after_write;  /* enum conn_next to carry on with once the output is sent */
@@ -108,8 +101,7 @@ struct uring_ctx {
     int n_send_cache;
     pthread_mutex_t done_lock; /* the offload pool's finished jobs, handed to the ring */
     struct udefer *done;
-    struct tnode lists[TL_COUNT];
-    uint64_t timeout_ms[TL_COUNT];
+    struct tlists timeouts;
 };
 
 /* The offload pool: shared by every ring; jobs are udefers, answered to their connection's ring. */
@@ -159,29 +151,12 @@ static struct io_uring_sqe *ring_sqe(struct uring_ctx *rc)
 
 /* ---- timeout lists (the loop's) ---- */
 
-static void tlist_unlink(struct uconn *u)
+static void uconn_arm(struct uconn *u, enum tlist which)
 {
-    if (u->list == TL_NONE)
-        return;
-    u->node.prev->next = u->node.next;
-    u->node.next->prev = u->node.prev;
-    u->list = TL_NONE;
+    tlist_arm(&u->rc->timeouts, &u->node, which, u->rc->now);
 }
 
-static void tlist_arm(struct uconn *u, enum tlist which)
-{
-    struct uring_ctx *rc = u->rc;
-    tlist_unlink(u);
-    struct tnode *head = &rc->lists[which];
-    u->node.prev = head->prev;
-    u->node.next = head;
-    head->prev->next = &u->node;
-    head->prev = &u->node;
-    u->list = (int8_t)which;
-    u->deadline = rc->now + rc->timeout_ms[which];
-}
-
-static struct uconn *node_conn(struct tnode *n)
+static struct uconn *node_conn(struct tlist_node *n)
 {
     return (struct uconn *)((char *)n - offsetof(struct uconn, node));
 }
@@ -238,7 +213,7 @@ static void uconn_close(struct uconn *u)
 {
     if (!u->closing) {
         u->closing = 1;
-        tlist_unlink(u);
+        tlist_unlink(&u->node);
         if (u->inflight) {
             struct io_uring_sqe *sqe = ring_sqe(u->rc);
             if (sqe != NULL) {
@@ -285,7 +260,7 @@ static int uconn_flush(struct uconn *u)
     u->pending = p;
     if (uconn_send_rest(u) < 0)
         return -1;
-    tlist_arm(u, TL_WRITE);
+    uconn_arm(u, TL_WRITE);
     return 1;
 }
 
@@ -310,7 +285,7 @@ static void on_send(struct uconn *u, int res)
     }
     u->pending = NULL;
     pending_put(u->rc, p);
-    tlist_unlink(u);
+    tlist_unlink(&u->node);
     uconn_continue(u, (enum conn_next)u->after_write);
 }
 
@@ -338,14 +313,14 @@ static void uconn_read(struct uconn *u)
             uconn_close(u);
             return;
         }
-        tlist_arm(u, TL_IDLE);
+        uconn_arm(u, TL_IDLE);
         break;
     case CONN_HEAD:
-        if (u->list != TL_HEAD) /* the header deadline counts from the head's first bytes */
-            tlist_arm(u, TL_HEAD);
+        if (u->node.list != TL_HEAD) /* the header deadline counts from the head's first bytes */
+            uconn_arm(u, TL_HEAD);
         break;
     case CONN_BODY:
-        tlist_arm(u, TL_BODY);
+        uconn_arm(u, TL_BODY);
         break;
     }
     uconn_recv(u);
@@ -444,7 +419,7 @@ static void *pool_thread(void *arg)
 static void uconn_defer(struct uconn *u)
 {
     struct uring_ctx *rc = u->rc;
-    tlist_unlink(u);
+    tlist_unlink(&u->node);
     struct udefer *d = malloc(sizeof *d);
     if (d == NULL) {
         uconn_close(u);
@@ -514,7 +489,7 @@ static void serve_accepted(struct uring_ctx *rc, int fd)
     }
     u->rc = rc;
     u->fd = fd;
-    u->list = TL_NONE;
+    tlist_node_init(&u->node);
     rc->n_conns++;
     conn_init(&u->conn, rc->srv, &rc->shard, rc->srv->cfg->offload);
     server_tune_socket(fd);
@@ -632,10 +607,10 @@ static void ring_stop(struct uring_ctx *rc)
         close(rc->listen_fd);
         rc->listen_fd = -1;
     }
-    struct tnode *head = &rc->lists[TL_IDLE];
-    struct tnode *n = head->next;
+    struct tlist_node *head = &rc->timeouts.heads[TL_IDLE];
+    struct tlist_node *n = head->next;
     while (n != head) {
-        struct tnode *next = n->next;
+        struct tlist_node *next = n->next;
         struct uconn *u = node_conn(n);
         char c;
         if (recv(u->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0)
@@ -665,10 +640,9 @@ static void on_wake(struct uring_ctx *rc)
 static void sweep(struct uring_ctx *rc)
 {
     for (int which = 0; which < TL_COUNT; which++) {
-        struct tnode *head = &rc->lists[which];
-        while (head->next != head && node_conn(head->next)->deadline <= rc->now) {
-            struct uconn *u = node_conn(head->next);
-            tlist_unlink(u);
+        struct tlist_node *n;
+        while ((n = tlist_pop_expired(&rc->timeouts, which, rc->now)) != NULL) {
+            struct uconn *u = node_conn(n);
             rc->out.len = 0;
             if (which == TL_WRITE) {
                 stats_inc(&rc->shard, STAT_ERR_TIMEOUT);
@@ -799,17 +773,6 @@ static void ring_close(struct uring_ctx *rc)
     rc->n_send_cache = 0;
 }
 
-static uint64_t sweep_interval(const struct config *cfg)
-{
-    int shortest = cfg->header_timeout_ms;
-    const int others[] = {cfg->body_timeout_ms, cfg->keepalive_timeout_ms, cfg->write_timeout_ms};
-    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
-        if (others[i] < shortest)
-            shortest = others[i];
-    int interval = shortest / 4;
-    return (uint64_t)(interval < 10 ? 10 : interval > 1000 ? 1000 : interval);
-}
-
 /* The ring belongs to the thread that submits to it (IORING_SETUP_SINGLE_ISSUER), so each thread
  * creates its own. */
 static void *ring_thread(void *arg)
@@ -837,11 +800,7 @@ static int uring_run(struct server *srv)
         rc->listen_fd = srv->listen_fds[i];
         rc->spare_fd = -1;
         server_spare_open(&rc->spare_fd);
-        rc->sweep_every = sweep_interval(cfg);
-        rc->timeout_ms[TL_IDLE] = (uint64_t)cfg->keepalive_timeout_ms;
-        rc->timeout_ms[TL_HEAD] = (uint64_t)cfg->header_timeout_ms;
-        rc->timeout_ms[TL_BODY] = (uint64_t)cfg->body_timeout_ms;
-        rc->timeout_ms[TL_WRITE] = (uint64_t)cfg->write_timeout_ms;
+        rc->sweep_every = tlists_sweep_interval(cfg);
         if (buf_reserve(&rc->out, cfg->output_limit + 4096) < 0)
             return -ENOMEM;
     }
@@ -883,16 +842,9 @@ static void uring_stop(struct server *srv)
 static void uring_stats_json(struct server *srv, struct buf *out)
 {
     struct uring_model *m = srv->mode_state;
-    char tmp[128];
     buf_append(out, ",\"rings\":[", 10);
-    for (int i = 0; i < m->n; i++) {
-        struct stats_shard *s = &m->rings[i].shard;
-        uint64_t handled = stats_read(s, STAT_HANDLED), closed = stats_read(s, STAT_CLOSED);
-        int n = snprintf(tmp, sizeof tmp, "%s{\"ring\":%d,\"accepted\":%llu,\"active\":%lld}",
-                         i ? "," : "", i, (unsigned long long)stats_read(s, STAT_ACCEPTED),
-                         (long long)(handled - closed));
-        buf_append(out, tmp, (size_t)n);
-    }
+    for (int i = 0; i < m->n; i++)
+        stats_shard_json(out, "ring", i, &m->rings[i].shard);
     buf_append(out, "]", 1);
 }
 
@@ -1001,8 +953,7 @@ static int uring_init(struct server *srv)
         rc_->srv = srv;
         rc_->index = i;
         rc_->listen_fd = -1;
-        for (int k = 0; k < TL_COUNT; k++)
-            rc_->lists[k].prev = rc_->lists[k].next = &rc_->lists[k];
+        tlists_init(&rc_->timeouts, srv->cfg);
         pthread_mutex_init(&rc_->done_lock, NULL);
         rc_->wake_fd = eventfd(0, EFD_CLOEXEC);
         if (rc_->wake_fd < 0) {

@@ -79,6 +79,9 @@ void stats_shard_release(struct stats_shard *s);
 void stats_sum(uint64_t out[STAT_COUNT]);
 /* Reads one counter of one shard (from any thread). */
 uint64_t stats_read(struct stats_shard *s, enum stat_id id);
+/* Appends one shard's share as a /stats array element, {"<key>":index,"accepted":..,"active":..},
+ * with a leading comma after the first. */
+void stats_shard_json(struct buf *out, const char *key, int index, struct stats_shard *s);
 
 const char *stats_route_name(enum route r);
 
