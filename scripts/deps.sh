@@ -3,7 +3,7 @@
 # usage: scripts/deps.sh [build|bench|test|all]
 set -euo pipefail
 
-build_packages=(gcc make cmake pkg-config libuv1-dev libjansson-dev libjs-chart.js wrk jq)
+build_packages=(gcc make cmake pkg-config libuv1-dev liburing-dev libjansson-dev libjs-chart.js wrk jq)
 # The benchmark's baseline (nginx) and the scheduler's share of a server's CPU (perf).
 bench_packages=(nginx-light linux-perf)
 # The proxies of the smuggling test and the second parser of the differential fuzzer.

@@ -22,7 +22,8 @@ static const char usage_text[] =
     "                           before handing it back to epoll (default 0)\n"
     "  --stack-size BYTES       thread, pool: stack per thread, K/M suffixes (default: system's)\n"
     "  --loops N                loop: event loops, one thread and listener each (default 1)\n"
-    "  --offload                loop: run /work on libuv's thread pool\n"
+    "  --offload                loop, uring: run /work on a thread pool (libuv's, the ring's)\n"
+    "  --rings N                uring: io_uring rings, one thread and listener each (default 1)\n"
     "  --backlog N              listen backlog (default 4096)\n"
     "  --max-conns N            active connections; more get 503 (default: fd limit - 32)\n"
     "  --max-head-bytes BYTES   request line and headers; more get 431 (default 8K)\n"
@@ -53,6 +54,7 @@ enum {
     OPT_STACK_SIZE,
     OPT_LOOPS,
     OPT_OFFLOAD,
+    OPT_RINGS,
     OPT_BACKLOG,
     OPT_MAX_CONNS,
     OPT_MAX_HEAD_BYTES,
@@ -83,6 +85,7 @@ static const struct option long_options[] = {
     {"stack-size", required_argument, NULL, OPT_STACK_SIZE},
     {"loops", required_argument, NULL, OPT_LOOPS},
     {"offload", no_argument, NULL, OPT_OFFLOAD},
+    {"rings", required_argument, NULL, OPT_RINGS},
     {"backlog", required_argument, NULL, OPT_BACKLOG},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
     {"max-head-bytes", required_argument, NULL, OPT_MAX_HEAD_BYTES},
@@ -192,6 +195,7 @@ static void config_defaults(struct config *cfg)
         .port = CONFIG_DEFAULT_PORT,
         .threads = (int)(cores > 0 ? 2 * cores : 4),
         .loops = 1,
+        .rings = 1,
         .backlog = CONFIG_DEFAULT_BACKLOG,
         .max_conns = default_max_conns(),
         .max_head_bytes = HTTP_DEFAULT_MAX_HEAD_BYTES,
@@ -250,6 +254,10 @@ int config_parse(struct config *cfg, int argc, char **argv, const char *mode_nam
         case OPT_LOOPS:
             if ((rc = parse_count(name, optarg, 1, 256, &v)) == 0)
                 cfg->loops = (int)v;
+            break;
+        case OPT_RINGS:
+            if ((rc = parse_count(name, optarg, 1, 256, &v)) == 0)
+                cfg->rings = (int)v;
             break;
         case OPT_OFFLOAD:
             cfg->offload = 1;

@@ -28,7 +28,8 @@ struct config {
     int hold_ms;          /* pool: wait on a connection for more bytes before parking it */
     size_t stack_size;    /* thread and pool stacks; 0: the system's default */
     int loops;            /* loop mode: event loops, one thread and SO_REUSEPORT listener each */
-    int offload;          /* loop mode: run /work on libuv's thread pool */
+    int offload;          /* loop, uring: run /work on a thread pool */
+    int rings;            /* uring mode: rings, one thread and SO_REUSEPORT listener each */
     int backlog;
     long max_conns;       /* active connections; more get 503 */
     size_t max_head_bytes;

@@ -19,6 +19,7 @@ static const struct server_mode *const modes[] = {
     &mode_thread,
     &mode_pool,
     &mode_loop,
+    &mode_uring,
 };
 #define N_MODES (sizeof modes / sizeof modes[0])
 

@@ -13,6 +13,7 @@
  * only looks at the heads: no timer per connection. */
 #include "conn.h"
 #include "server.h"
+#include "tlist.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,13 +25,7 @@
 
 #define LOOP_READ_BUFFER 65536
 
-enum tlist { TL_NONE = -1, TL_IDLE, TL_HEAD, TL_BODY, TL_WRITE, TL_COUNT };
-
 struct lconn;
-
-struct tnode {
-    struct tnode *prev, *next;
-};
 
 struct loop_ctx {
     uv_loop_t loop;
@@ -48,8 +43,7 @@ struct loop_ctx {
     long n_conns;
     char *rbuf;
     struct buf out; /* responses are built here, then sent or copied to the connection */
-    struct tnode lists[TL_COUNT];
-    uint64_t timeout_ms[TL_COUNT];
+    struct tlists timeouts;
 };
 
 /* Output the socket would not take yet, with its write request. */
@@ -63,9 +57,7 @@ struct lpending {
 struct lconn {
     uv_tcp_t tcp;
     struct conn conn;
-    struct tnode node;    /* timeout list links */
-    uint64_t deadline;    /* uv_now() ms */
-    int8_t list;          /* enum tlist */
+    struct tlist_node node; /* timeout list links; deadline in uv_now() ms */
     uint8_t reading;
     uint8_t closing;
     uint8_t after_write;  /* enum conn_next to carry on with once pending output is sent */
@@ -99,30 +91,14 @@ static struct loop_ctx *lconn_ctx(const struct lconn *l)
 
 /* ---- timeout lists ---- */
 
-static void tlist_unlink(struct lconn *l)
-{
-    if (l->list == TL_NONE)
-        return;
-    l->node.prev->next = l->node.next;
-    l->node.next->prev = l->node.prev;
-    l->list = TL_NONE;
-}
-
 /* Puts the connection at the tail of `which`, with a fresh deadline. */
-static void tlist_arm(struct lconn *l, enum tlist which)
+static void lconn_arm(struct lconn *l, enum tlist which)
 {
     struct loop_ctx *lc = lconn_ctx(l);
-    tlist_unlink(l);
-    struct tnode *head = &lc->lists[which];
-    l->node.prev = head->prev;
-    l->node.next = head;
-    head->prev->next = &l->node;
-    head->prev = &l->node;
-    l->list = (int8_t)which;
-    l->deadline = uv_now(&lc->loop) + lc->timeout_ms[which];
+    tlist_arm(&lc->timeouts, &l->node, which, uv_now(&lc->loop));
 }
 
-static struct lconn *node_conn(struct tnode *n)
+static struct lconn *node_conn(struct tlist_node *n)
 {
     return (struct lconn *)((char *)n - offsetof(struct lconn, node));
 }
@@ -169,7 +145,7 @@ static void lconn_close(struct lconn *l)
     if (l->closing)
         return;
     l->closing = 1;
-    tlist_unlink(l);
+    tlist_unlink(&l->node);
     uv_close((uv_handle_t *)&l->tcp, on_conn_closed);
 }
 
@@ -232,7 +208,7 @@ static int lconn_flush(struct lconn *l)
         uv_read_stop((uv_stream_t *)&l->tcp);
         l->reading = 0;
     }
-    tlist_arm(l, TL_WRITE);
+    lconn_arm(l, TL_WRITE);
     return 1;
 }
 
@@ -278,14 +254,14 @@ static void lconn_read(struct lconn *l)
             lconn_close(l);
             return;
         }
-        tlist_arm(l, TL_IDLE);
+        lconn_arm(l, TL_IDLE);
         break;
     case CONN_HEAD:
-        if (l->list != TL_HEAD) /* the header deadline counts from the head's first bytes */
-            tlist_arm(l, TL_HEAD);
+        if (l->node.list != TL_HEAD) /* the header deadline counts from the head's first bytes */
+            lconn_arm(l, TL_HEAD);
         break;
     case CONN_BODY:
-        tlist_arm(l, TL_BODY);
+        lconn_arm(l, TL_BODY);
         break;
     }
 }
@@ -332,7 +308,7 @@ static void lconn_defer(struct lconn *l)
         uv_read_stop((uv_stream_t *)&l->tcp);
         l->reading = 0;
     }
-    tlist_unlink(l);
+    tlist_unlink(&l->node);
     struct ldefer *d = malloc(sizeof *d);
     if (d == NULL) {
         lconn_close(l);
@@ -408,7 +384,7 @@ static void serve_accepted(struct loop_ctx *lc, int fd)
         return;
     }
     l->tcp.data = l;
-    l->list = TL_NONE;
+    tlist_node_init(&l->node);
     lc->n_conns++;
     if (server_admit(lc->srv, fd, &lc->shard) < 0) {
         l->closing = 1;
@@ -465,10 +441,9 @@ static void on_sweep(uv_timer_t *t)
     struct loop_ctx *lc = t->data;
     uint64_t now = uv_now(&lc->loop);
     for (int which = 0; which < TL_COUNT; which++) {
-        struct tnode *head = &lc->lists[which];
-        while (head->next != head && node_conn(head->next)->deadline <= now) {
-            struct lconn *l = node_conn(head->next);
-            tlist_unlink(l);
+        struct tlist_node *n;
+        while ((n = tlist_pop_expired(&lc->timeouts, which, now)) != NULL) {
+            struct lconn *l = node_conn(n);
             lc->out.len = 0;
             if (which == TL_WRITE) {
                 stats_inc(&lc->shard, STAT_ERR_TIMEOUT);
@@ -496,10 +471,10 @@ static void on_stop(uv_async_t *a)
     uv_close((uv_handle_t *)&lc->listener, NULL);
     uv_close((uv_handle_t *)&lc->accept_pause, NULL);
     close(lc->listen_fd); /* no longer polled; connections still queued on it are reset */
-    struct tnode *head = &lc->lists[TL_IDLE];
-    struct tnode *n = head->next;
+    struct tlist_node *head = &lc->timeouts.heads[TL_IDLE];
+    struct tlist_node *n = head->next;
     while (n != head) {
-        struct tnode *next = n->next;
+        struct tlist_node *next = n->next;
         struct lconn *l = node_conn(n);
         uv_os_fd_t fd;
         char c;
@@ -511,28 +486,12 @@ static void on_stop(uv_async_t *a)
     loop_end_if_drained(lc);
 }
 
-static uint64_t sweep_interval(const struct config *cfg)
-{
-    int shortest = cfg->header_timeout_ms;
-    const int others[] = {cfg->body_timeout_ms, cfg->keepalive_timeout_ms, cfg->write_timeout_ms};
-    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
-        if (others[i] < shortest)
-            shortest = others[i];
-    int interval = shortest / 4;
-    return (uint64_t)(interval < 10 ? 10 : interval > 1000 ? 1000 : interval);
-}
-
 static int loop_ctx_init(struct loop_ctx *lc, struct server *srv, int index)
 {
     const struct config *cfg = srv->cfg;
     lc->srv = srv;
     lc->index = index;
-    for (int i = 0; i < TL_COUNT; i++)
-        lc->lists[i].prev = lc->lists[i].next = &lc->lists[i];
-    lc->timeout_ms[TL_IDLE] = (uint64_t)cfg->keepalive_timeout_ms;
-    lc->timeout_ms[TL_HEAD] = (uint64_t)cfg->header_timeout_ms;
-    lc->timeout_ms[TL_BODY] = (uint64_t)cfg->body_timeout_ms;
-    lc->timeout_ms[TL_WRITE] = (uint64_t)cfg->write_timeout_ms;
+    tlists_init(&lc->timeouts, cfg);
     lc->rbuf = malloc(LOOP_READ_BUFFER);
     if (lc->rbuf == NULL || buf_reserve(&lc->out, cfg->output_limit + 4096) < 0)
         return -ENOMEM;
@@ -556,7 +515,7 @@ static int loop_ctx_init(struct loop_ctx *lc, struct server *srv, int index)
     lc->accept_pause.data = lc;
     lc->stop_async.data = lc;
     lc->sweep.data = lc;
-    uint64_t every = sweep_interval(cfg);
+    uint64_t every = tlists_sweep_interval(cfg);
     if ((rc = uv_timer_start(&lc->sweep, on_sweep, every, every)) < 0 ||
         (rc = uv_poll_start(&lc->listener, UV_READABLE, on_listener_ready)) < 0)
         return rc;
@@ -615,16 +574,9 @@ static void loop_stop(struct server *srv)
 static void loop_stats_json(struct server *srv, struct buf *out)
 {
     struct loop_model *model = srv->mode_state;
-    char tmp[128];
     buf_append(out, ",\"loops\":[", 10);
-    for (int i = 0; atomic_load(&model->ready) && i < model->n; i++) {
-        struct stats_shard *s = &model->loops[i].shard;
-        uint64_t handled = stats_read(s, STAT_HANDLED), closed = stats_read(s, STAT_CLOSED);
-        int n = snprintf(tmp, sizeof tmp, "%s{\"loop\":%d,\"accepted\":%llu,\"active\":%lld}",
-                         i ? "," : "", i, (unsigned long long)stats_read(s, STAT_ACCEPTED),
-                         (long long)(handled - closed));
-        buf_append(out, tmp, (size_t)n);
-    }
+    for (int i = 0; atomic_load(&model->ready) && i < model->n; i++)
+        stats_shard_json(out, "loop", i, &model->loops[i].shard);
     buf_append(out, "]", 1);
 }
 

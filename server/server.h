@@ -13,7 +13,8 @@
 struct buf;
 struct server;
 
-/* A concurrency model: one file each (mode_thread.c, mode_pool.c, mode_loop.c), and one line of
+/* A concurrency model: one file each (mode_thread.c, mode_pool.c, mode_loop.c,
+ * mode_uring.c), and one line of
  * the model table in main.c. */
 struct server_mode {
     const char *name;
@@ -38,10 +39,11 @@ struct server_mode {
 extern const struct server_mode mode_thread;
 extern const struct server_mode mode_pool;
 extern const struct server_mode mode_loop;
+extern const struct server_mode mode_uring;
 
 /* The model called `name` in the model table, or NULL. */
 const struct server_mode *server_mode_find(const char *name);
-/* The models' names, "thread, pool or loop", for messages. */
+/* The models' names, "thread, pool, loop or uring", for messages. */
 const char *server_mode_names(void);
 
 #define SERVER_MAX_LISTENERS 256

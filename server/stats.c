@@ -1,5 +1,7 @@
 #include "stats.h"
 
+#include "buf.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -52,6 +54,17 @@ void stats_sum(uint64_t out[STAT_COUNT])
         for (int i = 0; i < STAT_COUNT; i++)
             out[i] += atomic_load_explicit(&s->v[i], memory_order_relaxed);
     pthread_mutex_unlock(&registry_lock);
+}
+
+void stats_shard_json(struct buf *out, const char *key, int index, struct stats_shard *s)
+{
+    char tmp[160];
+    uint64_t handled = stats_read(s, STAT_HANDLED), closed = stats_read(s, STAT_CLOSED);
+    int n = snprintf(tmp, sizeof tmp, "%s{\"%s\":%d,\"accepted\":%llu,\"active\":%lld}",
+                     index ? "," : "", key, index,
+                     (unsigned long long)stats_read(s, STAT_ACCEPTED), (long long)(handled - closed));
+    if (n > 0 && (size_t)n < sizeof tmp)
+        buf_append(out, tmp, (size_t)n);
 }
 
 uint64_t stats_read(struct stats_shard *s, enum stat_id id)

@@ -109,6 +109,8 @@ _Static_assert(STAT_ROUTE_OTHER - STAT_ROUTE_FIRST == ROUTE_OTHER &&
 enum stats_type { STATS_COUNTER, STATS_GAUGE };
 
 /* One row of STATS_COUNTERS, for the renderers. */
+struct buf;
+
 struct stats_counter {
     const char *group, *name, *metric, *label, *help;
     enum stats_type type;
@@ -140,6 +142,9 @@ void stats_shard_release(struct stats_shard *s);
 void stats_sum(uint64_t out[STAT_COUNT]);
 /* Reads one counter of one shard (from any thread). */
 uint64_t stats_read(struct stats_shard *s, enum stat_id id);
+/* Appends one shard's share as a /stats array element, {"<key>":index,"accepted":..,"active":..},
+ * with a leading comma after the first. */
+void stats_shard_json(struct buf *out, const char *key, int index, struct stats_shard *s);
 
 /* What the process costs, from /proc/self and getrusage. */
 struct process_stats {

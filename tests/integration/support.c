@@ -60,6 +60,21 @@ const char *it_mode(void)
     return m ? m : "loop";
 }
 
+const struct it_event_model *it_event_model(void)
+{
+    static const struct {
+        const char *mode;
+        struct it_event_model model;
+    } models[] = {
+        {"loop", {"--loops", "loops"}},
+        {"uring", {"--rings", "rings"}},
+    };
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
+        if (strcmp(it_mode(), models[i].mode) == 0)
+            return &models[i].model;
+    return NULL;
+}
+
 void it_log(const char *fmt, ...)
 {
     va_list ap;

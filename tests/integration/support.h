@@ -79,8 +79,17 @@ int it_main(int argc, char **argv, const struct testlib_case *cases, size_t n);
     }
 
 const char *it_server_path(void);
-/* The mode the program was asked to test ("thread", "pool", "loop"), from its --mode argument. */
+/* The mode the program was asked to test ("thread", "pool", "loop", "uring"), from its --mode
+ * argument. */
 const char *it_mode(void);
+
+/* An event model (loop, uring): non-blocking, a few threads, the same behaviour under load. */
+struct it_event_model {
+    const char *count_option; /* how many loops or rings: "--loops" */
+    const char *stats_array;  /* their section of /stats: "loops" */
+};
+/* The mode under test as an event model, or NULL for a thread model. */
+const struct it_event_model *it_event_model(void);
 /* The value of a server option the program was given (e.g. "--threads"), or NULL. */
 const char *it_option(const char *name);
 

@@ -196,8 +196,11 @@ TEST(without_a_spare_descriptor_accepting_pauses_instead_of_spinning)
     CHECK(busy >= 0);
     CHECK(busy < 0.5);
     /* Linux takes the descriptor when accept starts: one already waiting in the thread models
-     * serves one more connection */
-    CHECK(served <= 1);
+     * serves one more connection; io_uring reads the limit when an accept is queued, so each ring
+     * (one accept queued per listener) may serve one more */
+    const struct it_event_model *em = it_event_model();
+    int listeners = em != NULL && it_option(em->count_option) ? atoi(it_option(em->count_option)) : 1;
+    CHECK(served <= listeners);
     /* a connection it already had is still served */
     r = exchange(k, get_plaintext, IT_IO_TIMEOUT_MS);
     CHECK(r != NULL && r->status == 200);

@@ -223,16 +223,18 @@ TEST(concurrency_model_shows_in_process_stats)
         CHECK(num(json, "pool.parked") >= held);
         CHECK(threads >= workers + 1 && threads < held); /* a fixed set, whatever the load */
     } else {
-        /* no thread per connection; each loop's share adds up to the total */
-        int loops = it_option("--loops") ? atoi(it_option("--loops")) : 1;
+        /* no thread per connection; each loop's (or ring's) share adds up to the total */
+        const struct it_event_model *em = it_event_model();
+        CHECK(em != NULL);
+        int loops = it_option(em->count_option) ? atoi(it_option(em->count_option)) : 1;
         if (threads >= held)
             it_log("%.0f threads for %d connections on %d loops", threads, held, loops);
         CHECK(threads < held);
-        CHECK_INT_EQ(it_json_array_len(json, "loops"), loops);
+        CHECK_INT_EQ(it_json_array_len(json, em->stats_array), loops);
         double sum = 0;
         int used = 0;
         for (int i = 0; i < loops; i++) {
-            double a = num(json, it_printf("loops.%d.accepted", i));
+            double a = num(json, it_printf("%s.%d.accepted", em->stats_array, i));
             sum += a;
             used += a > 0;
         }
