@@ -25,6 +25,23 @@
 
 #define LOOP_READ_BUFFER 65536
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LOOP_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(LOOP_TSAN)
+/* libuv closes a connection's descriptor with a raw close system call, which ThreadSanitizer does
+ * not see. When another thread then opens a file that gets the same number (the /proc files
+ * stats_process reads for /stats), its close looks like a race with libuv's last read of the old
+ * socket. The suppression is for that reader only. */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+    return "race:stats_process\n";
+}
+#endif
+
 struct lconn;
 
 struct loop_ctx {
