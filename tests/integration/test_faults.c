@@ -117,6 +117,19 @@ static double knock(struct it_server *s, int ms, int *knocks, int *served)
     return cpu0 < 0 || cpu < 0 ? -1 : cpu / wall;
 }
 
+/* New connections are served again within ms: 1, or 0. */
+static int served_again(struct it_server *s, int ms)
+{
+    long long deadline = it_now_ms() + ms;
+    int ok = 0;
+    while (!ok && it_now_ms() < deadline) {
+        struct it_conn *c;
+        ok = try_serve(s, &c) == 1;
+        it_close(c);
+    }
+    return ok;
+}
+
 #define EMFILE_SPARE_FDS 24
 
 TEST(descriptor_exhaustion_neither_spins_nor_crashes_and_recovers)
@@ -159,14 +172,7 @@ TEST(descriptor_exhaustion_neither_spins_nor_crashes_and_recovers)
     /* Descriptors free again: served, and /stats counts what happened. */
     for (int i = 0; i < n_held; i++)
         it_close(held[i]);
-    long long deadline = it_now_ms() + 5000;
-    int ok = 0;
-    while (!ok && it_now_ms() < deadline) {
-        struct it_conn *c;
-        ok = try_serve(s, &c) == 1;
-        it_close(c);
-    }
-    CHECK(ok);
+    CHECK(served_again(s, 5000));
     /* every model turns the knocks away with its spare descriptor and counts them */
     CHECK_INT_EQ(it_wait_stat_ge(s, "errors.emfile", 1, 5000, NULL), 0);
     CHECK_INT_EQ(it_wait_stat_ge(s, "errors.accept", 1, 5000, NULL), 0);
@@ -205,14 +211,7 @@ TEST(without_a_spare_descriptor_accepting_pauses_instead_of_spinning)
     r = exchange(k, get_plaintext, IT_IO_TIMEOUT_MS);
     CHECK(r != NULL && r->status == 200);
     CHECK_INT_EQ(prlimit(s->pid, RLIMIT_NOFILE, &old, NULL), 0);
-    long long deadline = it_now_ms() + 5000;
-    int ok = 0;
-    while (!ok && it_now_ms() < deadline) {
-        struct it_conn *c;
-        ok = try_serve(s, &c) == 1;
-        it_close(c);
-    }
-    CHECK(ok);
+    CHECK(served_again(s, 5000));
     CHECK_INT_EQ(it_wait_stat_ge(s, "errors.accept", 1, 5000, NULL), 0);
 }
 
