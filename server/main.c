@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 
     if ((rc = server.mode->init(&server)) < 0)
         return 2; /* the model said why */
-    rc = server_listen(&server, server.mode->listeners(&cfg));
+    rc = server_listen(&server, server.mode->listeners ? server.mode->listeners(&cfg) : 1);
     if (rc < 0) {
         fprintf(stderr, "c10k-server: cannot listen on %s:%d: %s\n", cfg.host, cfg.port,
                 strerror(-rc));

@@ -348,12 +348,6 @@ static void pool_stats_json(struct server *srv, struct buf *out)
     buf_append(out, tmp, (size_t)n);
 }
 
-static int pool_listeners(const struct config *cfg)
-{
-    (void)cfg;
-    return 1;
-}
-
 static int pool_init(struct server *srv)
 {
     struct pool_model *pool = calloc(1, sizeof *pool);
@@ -395,7 +389,6 @@ static void pool_fini(struct server *srv)
 
 const struct server_mode mode_pool = {
     .name = "pool",
-    .listeners = pool_listeners,
     .init = pool_init,
     .run = pool_run,
     .stop = pool_stop,

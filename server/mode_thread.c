@@ -135,12 +135,6 @@ static void thread_stats_json(struct server *srv, struct buf *out)
     buf_append(out, tmp, (size_t)n);
 }
 
-static int thread_listeners(const struct config *cfg)
-{
-    (void)cfg;
-    return 1;
-}
-
 static int thread_init(struct server *srv)
 {
     struct thread_model *model = calloc(1, sizeof *model);
@@ -170,7 +164,6 @@ static void thread_fini(struct server *srv)
 
 const struct server_mode mode_thread = {
     .name = "thread",
-    .listeners = thread_listeners,
     .init = thread_init,
     .run = thread_run,
     .stop = thread_stop,

@@ -18,7 +18,7 @@ struct server;
  * the model table in main.c. */
 struct server_mode {
     const char *name;
-    /* How many listeners the model serves: one, or one per event loop (SO_REUSEPORT). */
+    /* How many listeners the model serves, one per event loop (SO_REUSEPORT); NULL: one. */
     int (*listeners)(const struct config *cfg);
     /* Prepares the model before the listeners open: allocates its state and keeps it in
      * srv->mode_state. Returns 0, or a negative errno after printing one line that says why the
