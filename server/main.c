@@ -142,6 +142,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "c10k-server: mode %s failed: %s\n", server.mode->name, strerror(-rc));
         return 1;
     }
+    server_close_listeners(&server);
     if (server.mode->fini)
         server.mode->fini(&server);
     server_log(&server, "drained, exiting");

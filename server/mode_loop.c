@@ -95,6 +95,7 @@ struct loop_model {
     struct loop_ctx *loops;
     int n;
     atomic_int ready; /* the loops are initialised: stop() and /stats may look at them */
+    struct crew crew; /* the loop threads */
 };
 
 static void lconn_continue(struct lconn *l, enum conn_next next);
@@ -419,10 +420,16 @@ static void on_accept_resume(uv_timer_t *t);
  * the loop from the connections it already has. */
 #define LOOP_ACCEPT_BATCH 64
 
+static void on_stop(uv_async_t *a);
+
 static void on_listener_ready(uv_poll_t *p, int status, int events)
 {
     struct loop_ctx *lc = p->data;
     (void)events;
+    if (server_stopping(lc->srv)) { /* the listener was shut down before the stop reached us */
+        on_stop(&lc->stop_async);
+        return;
+    }
     if (status < 0) {
         stats_inc(&lc->shard, STAT_ERR_ACCEPT);
         return;
@@ -486,8 +493,7 @@ static void on_stop(uv_async_t *a)
         return;
     lc->stopping = 1;
     uv_close((uv_handle_t *)&lc->listener, NULL);
-    uv_close((uv_handle_t *)&lc->accept_pause, NULL);
-    close(lc->listen_fd); /* no longer polled; connections still queued on it are reset */
+    uv_close((uv_handle_t *)&lc->accept_pause, NULL); /* stop() has shut the listener down */
     struct tlist_node *head = &lc->timeouts.heads[TL_IDLE];
     struct tlist_node *n = head->next;
     while (n != head) {
@@ -543,6 +549,7 @@ static void loop_thread(void *arg)
 {
     struct loop_ctx *lc = arg;
     uv_run(&lc->loop, UV_RUN_DEFAULT);
+    crew_finish(&((struct loop_model *)lc->srv->mode_state)->crew);
 }
 
 static int loop_run(struct server *srv)
@@ -564,11 +571,13 @@ static int loop_run(struct server *srv)
     if (server_stopping(srv))
         srv->mode->stop(srv);
     int started = 1;
+    crew_init(&model->crew, n);
     for (int i = 1; i < n; i++) {
         int rc = uv_thread_create(&model->loops[i].thread, loop_thread, &model->loops[i]);
         if (rc < 0) {
             fprintf(stderr, "c10k-server: cannot start loop %d: %s\n", i, uv_strerror(rc));
             srv->mode->stop(srv);
+            crew_leave(&model->crew, n - started);
             break;
         }
         started++;
@@ -576,12 +585,14 @@ static int loop_run(struct server *srv)
     loop_thread(&model->loops[0]);
     for (int i = 1; i < started; i++)
         uv_thread_join(&model->loops[i].thread);
+    crew_destroy(&model->crew);
     return 0;
 }
 
 static void loop_stop(struct server *srv)
 {
     struct loop_model *model = srv->mode_state;
+    server_stop_listening(srv);
     if (!atomic_load(&model->ready))
         return; /* loop_run sees the stop flag once the loops are ready */
     for (int i = 0; i < model->n; i++)

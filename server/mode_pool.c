@@ -328,7 +328,7 @@ static int pool_run(struct server *srv)
 static void pool_stop(struct server *srv)
 {
     struct pool_model *pool = srv->mode_state;
-    shutdown(srv->listen_fds[0], SHUT_RD);
+    server_stop_listening(srv);
     blocking_wake_idle(&pool->slots);
     pthread_mutex_lock(&pool->lock);
     pthread_cond_broadcast(&pool->tick);

@@ -120,7 +120,7 @@ static int thread_run(struct server *srv)
 static void thread_stop(struct server *srv)
 {
     struct thread_model *model = srv->mode_state;
-    shutdown(srv->listen_fds[0], SHUT_RD);
+    server_stop_listening(srv);
     blocking_wake_idle(&model->slots);
 }
 

@@ -119,6 +119,7 @@ struct uring_model {
     int n;
     unsigned setup_flags;
     struct uring_pool pool;
+    struct crew crew; /* the ring threads */
 };
 
 static void uconn_continue(struct uconn *u, enum conn_next next);
@@ -549,16 +550,16 @@ static void accept_failed(struct uring_ctx *rc, int err)
     accept_pause(rc);
 }
 
+static void ring_stop(struct uring_ctx *rc);
+
 static void on_accept(struct uring_ctx *rc, int res)
 {
     rc->accept_armed = 0;
+    if (!rc->stopping && server_stopping(rc->srv))
+        ring_stop(rc); /* stop() shut the listener down before its wakeup reached this ring */
     if (rc->stopping) {
         if (res >= 0)
             close(res);
-        if (!rc->accept_armed && rc->listen_fd >= 0) {
-            close(rc->listen_fd); /* connections still queued on it are reset */
-            rc->listen_fd = -1;
-        }
         return;
     }
     if (res >= 0) {
@@ -576,13 +577,8 @@ static void on_accept(struct uring_ctx *rc, int res)
 static void on_pause_done(struct uring_ctx *rc)
 {
     rc->pause_armed = 0;
-    if (rc->stopping) {
-        if (!rc->accept_armed && rc->listen_fd >= 0) {
-            close(rc->listen_fd);
-            rc->listen_fd = -1;
-        }
+    if (rc->stopping)
         return;
-    }
     if (!rc->accept_armed)
         accept_arm(rc);
 }
@@ -598,8 +594,9 @@ static void wake_arm(struct uring_ctx *rc)
     io_uring_sqe_set_data64(sqe, ud_make(rc, UOP_WAKE));
 }
 
-/* Drain: stop listening and close the idle connections; the others close after their response.
- * An idle connection whose next request has already arrived is left to be answered. */
+/* Drain: stop accepting (stop() has shut the listener down, which ends the accept in flight; the
+ * cancel makes sure) and close the idle connections; the others close after their response. An
+ * idle connection whose next request has already arrived is left to be answered. */
 static void ring_stop(struct uring_ctx *rc)
 {
     rc->stopping = 1;
@@ -609,9 +606,6 @@ static void ring_stop(struct uring_ctx *rc)
             io_uring_prep_cancel64(sqe, ud_make(rc, UOP_ACCEPT), 0);
             io_uring_sqe_set_data64(sqe, ud_make(NULL, UOP_IGNORE));
         }
-    } else if (!rc->pause_armed && rc->listen_fd >= 0) {
-        close(rc->listen_fd);
-        rc->listen_fd = -1;
     }
     struct tlist_node *head = &rc->timeouts.heads[TL_IDLE];
     struct tlist_node *n = head->next;
@@ -789,11 +783,12 @@ static void *ring_thread(void *arg)
     if (r < 0) {
         server_log(rc->srv, "ring %d: %s", rc->index, strerror(-r));
         ring_close(rc);
-        close(rc->listen_fd);
-        return NULL;
+        shutdown(rc->listen_fd, SHUT_RD); /* its connections go to the other rings' listeners */
+    } else {
+        ring_serve(rc);
+        ring_close(rc);
     }
-    ring_serve(rc);
-    ring_close(rc);
+    crew_finish(&m->crew);
     return NULL;
 }
 
@@ -818,12 +813,14 @@ static int uring_run(struct server *srv)
             m->pool.n_threads++;
         }
     int started = 1;
+    crew_init(&m->crew, m->n);
     for (int i = 1; i < m->n; i++) {
         int r = pthread_create(&m->rings[i].thread, NULL, ring_thread, &m->rings[i]);
         if (r != 0) {
             fprintf(stderr, "c10k-server: cannot start ring %d: %s\n", i, strerror(r));
             atomic_store(&srv->env.stopping, 1);
             srv->mode->stop(srv);
+            crew_leave(&m->crew, m->n - started);
             break;
         }
         started++;
@@ -831,6 +828,7 @@ static int uring_run(struct server *srv)
     ring_thread(&m->rings[0]);
     for (int i = 1; i < started; i++)
         pthread_join(m->rings[i].thread, NULL);
+    crew_destroy(&m->crew);
     pthread_mutex_lock(&m->pool.lock);
     m->pool.ending = 1;
     pthread_cond_broadcast(&m->pool.cond);
@@ -865,6 +863,7 @@ static void uring_stop(struct server *srv)
 {
     struct uring_model *m = srv->mode_state;
     uint64_t one = 1;
+    server_stop_listening(srv);
     for (int i = 0; i < m->n; i++)
         while (write(m->rings[i].wake_fd, &one, sizeof one) < 0 && errno == EINTR) {
         }

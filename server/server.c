@@ -114,9 +114,51 @@ int server_listen(struct server *srv, int n)
     return 0;
 fail:
     freeaddrinfo(res);
+    server_close_listeners(srv);
+    return rc;
+}
+
+void server_stop_listening(struct server *srv)
+{
+    for (int i = 0; i < srv->n_listen; i++)
+        shutdown(srv->listen_fds[i], SHUT_RD);
+}
+
+void server_close_listeners(struct server *srv)
+{
     while (srv->n_listen > 0)
         close(srv->listen_fds[--srv->n_listen]);
-    return rc;
+}
+
+void crew_init(struct crew *c, int n)
+{
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->all_done, NULL);
+    c->left = n;
+}
+
+void crew_leave(struct crew *c, int n)
+{
+    pthread_mutex_lock(&c->lock);
+    c->left -= n;
+    if (c->left <= 0)
+        pthread_cond_broadcast(&c->all_done);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void crew_finish(struct crew *c)
+{
+    crew_leave(c, 1);
+    pthread_mutex_lock(&c->lock);
+    while (c->left > 0)
+        pthread_cond_wait(&c->all_done, &c->lock);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void crew_destroy(struct crew *c)
+{
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->all_done);
 }
 
 void server_tune_socket(int fd)

@@ -8,6 +8,7 @@
 #include "http.h"
 #include "stats.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 struct buf;
@@ -85,6 +86,26 @@ int server_report(const struct conn_env *env, enum route route, struct buf *out)
 /* Creates n listeners on cfg->host:cfg->port (SO_REUSEPORT when n > 1; the first one's port
  * decides the others' when the port is 0). Returns 0 or a negative errno. */
 int server_listen(struct server *srv, int n);
+
+/* Drain begins: every listener stops listening at once, from the thread that calls stop(), so
+ * that no model serves a connection made after the signal. Connections still queued are reset,
+ * new ones refused, and a blocked or queued accept on them fails. The descriptors stay open until
+ * server_close_listeners, so that no model can close one under another thread. */
+void server_stop_listening(struct server *srv);
+void server_close_listeners(struct server *srv);
+
+/* The event models' threads end together: each one, drained, waits in crew_finish until the
+ * others are too, and only then returns to be joined. The drain timeout ends the process from
+ * the signal thread at any moment; this way no thread has ended unjoined while another drains. */
+struct crew {
+    pthread_mutex_t lock;
+    pthread_cond_t all_done;
+    int left;
+};
+void crew_init(struct crew *c, int n);
+void crew_leave(struct crew *c, int n); /* n members that never started */
+void crew_finish(struct crew *c);
+void crew_destroy(struct crew *c);
 
 /* Counts an accepted connection against --max-conns. Returns 0 when it may be served, or
  * -EBUSY after answering it 503 (counted in `shard`); the caller then closes it. */

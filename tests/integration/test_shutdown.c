@@ -89,9 +89,15 @@ TEST(draining_server_accepts_no_new_connection)
         return;
     CHECK_INT_EQ(it_server_signal(sc.s, SIGTERM), 0);
     CHECK_INT_EQ(it_wait_closed(sc.idle, 3000), 0); /* the signal has been acted on */
-    int err;
-    struct it_conn *late = it_try_connect(sc.s, &err);
-    if (late) {
+    /* Several connections, from different ports: with several listeners (SO_REUSEPORT) each may
+     * reach another one, and every listener has stopped by the time any connection has been told. */
+    for (int i = 0; i < 8 && !testlib_failed; i++) {
+        int err;
+        struct it_conn *late = it_try_connect(sc.s, &err);
+        if (late == NULL) {
+            CHECK_INT_EQ(err, -ECONNREFUSED);
+            continue;
+        }
         /* Connected to a listener nobody accepts from any more: it must not be served. */
         it_sends(late, get_plaintext);
         char *data;
@@ -100,8 +106,6 @@ TEST(draining_server_accepts_no_new_connection)
         if (len && strncmp(data, "HTTP/1.1 503", 12) != 0)
             it_log("a connection made while draining got: %.60s", data);
         CHECK(len == 0 || strncmp(data, "HTTP/1.1 503", 12) == 0);
-    } else {
-        CHECK_INT_EQ(err, -ECONNREFUSED);
     }
     struct it_response *r = it_read_response(sc.busy, 5000);
     CHECK(r != NULL);
