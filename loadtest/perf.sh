@@ -19,6 +19,7 @@ idle_conns=10000
 pipeline_depth=16
 pipeline_conns=100
 syscall_requests=200000
+syscall_conns="100 1000"
 server_cpu=0
 load_cpu=1
 outdir=""
@@ -37,6 +38,7 @@ usage: loadtest/perf.sh [options]
                        three, and uring where c10k-server --help lists it)
   --no-nginx           leave nginx out
   --idle N             idle keep-alive connections for the memory test (default 10000)
+  --syscall-conns "LIST"  connection counts of the system-call count (default "100 1000")
   --only LIST          any of scale,idle,syscalls,pipeline,instructions (default: all)
   --generator load|wrk the load up to 1,000 connections: c10k-load -t 1 (default) or wrk -t1
   --quick              --duration 3 --runs 1 --conns "100 1000" --idle 2000
@@ -59,6 +61,7 @@ while [ $# -gt 0 ]; do
     --modes) modes=${2:?}; shift 2 ;;
     --no-nginx) with_nginx=0; shift ;;
     --idle) idle_conns=${2:?}; shift 2 ;;
+    --syscall-conns) syscall_conns=${2:?}; shift 2 ;;
     --only)
         do_scale=0 do_idle=0 do_syscalls=0 do_pipeline=0 do_instructions=0
         for part in ${2//,/ }; do
@@ -145,7 +148,7 @@ ulimit -n "$(ulimit -Hn)"
 mkdir -p "$outdir"
 work=$(mktemp -d "${TMPDIR:-/tmp}/c10k-perf.XXXXXX")
 csv="$outdir/results.csv"
-echo "run,test,target,connections,requests_per_s,p99_us,errors,value,server_cpu_us_per_request" >"$csv"
+echo "run,test,target,connections,requests_per_s,p99_us,errors,value,server_cpu_us_per_request,load_busy_percent" >"$csv"
 
 # ---- processes this script started, and their cleanup ----
 
@@ -254,7 +257,8 @@ load_summary() {
     rm -f "$work/load.json"
     taskset -c "$load_cpu" "$bin/c10k-load" -t 1 "$@" --json "$work/load.json" \
         >"$work/load.out" 2>&1 || cat "$work/load.out" >&2
-    jq -r '.summary | "\(.requests_per_s) \(.latency_us.p99) \(.errors.total) \(.requests + .warmup_requests)"' \
+    jq -r '(.summary | "\(.requests_per_s) \(.latency_us.p99) \(.errors.total) \(.requests + .warmup_requests)") +
+        " " + (if .summary.run_s > 0 then (.summary.cpu.user_s + .summary.cpu.system_s) * 100 / .summary.run_s | floor | tostring else "" end)' \
         "$work/load.json" 2>/dev/null || echo "0 0 -1 0"
 }
 
@@ -354,8 +358,8 @@ measure() { # test target connections run label load...
     # shellcheck disable=SC2086
     set -- $res
     cpu=$(cpu_per_request "$((t1 - t0))" "$4")
-    progress "$label, run $run/$runs, $target: $1 req/s, p99 $2us, $3 errors, server CPU ${cpu}us/request"
-    record "$run" "$test" "$target" "$n" "$1" "$2" "$3" "" "$cpu"
+    progress "$label, run $run/$runs, $target: $1 req/s, p99 $2us, $3 errors, server CPU ${cpu}us/request, load generator ${5:-?}% busy"
+    record "$run" "$test" "$target" "$n" "$1" "$2" "$3" "" "$cpu" "${5:-}"
     stop_server
 }
 
@@ -437,11 +441,12 @@ if command -v perf >/dev/null &&
     syscall_events+=",syscalls:sys_enter_io_uring_enter"
 fi
 
-# System calls and context switches per request at 100 keep-alive connections, one request in
-# flight on each:
+# System calls and context switches per request at each of $syscall_conns keep-alive
+# connections, one request in flight on each:
 # perf's syscall tracepoints over the server (every thread), or strace -c when perf cannot.
 syscalls() {
-    local target n=100 counts="$work/syscalls.txt" lpid method tracer total reqs
+    local target n counts="$work/syscalls.txt" lpid method tracer total reqs
+    for n in $syscall_conns; do
     for target in $targets; do
         start_server "$target"
         taskset -c "$load_cpu" "$bin/c10k-load" -c "$n" -n 20000 \
@@ -489,10 +494,11 @@ syscalls() {
         local switches=""
         [ "$method" = perf ] && switches=$(awk -F, -v r="$reqs" \
             '$3 == "context-switches" && r > 0 {printf "%.2f", $1 / r}' "$counts")
-        progress "$target  syscalls per request ($method, $reqs requests): $per  (${line%, }); CPU ${cpu_user}us user + ${cpu_sys}us system per request (traced); $switches context switches per request"
+        progress "$target  $n connections: syscalls per request ($method, $reqs requests): $per  (${line%, }); CPU ${cpu_user}us user + ${cpu_sys}us system per request (traced); $switches context switches per request"
         record 1 syscalls "$target" "$n" "" "" 0 "$per"
-        echo "$target,$per,$cpu_user,$cpu_sys,$switches,\"${line%, }\"" >>"$outdir/syscalls.csv"
+        echo "$target,$n,$per,$cpu_user,$cpu_sys,$switches,\"${line%, }\"" >>"$outdir/syscalls.csv"
         stop_server
+    done
     done
 }
 
@@ -546,7 +552,7 @@ echo "  results in $outdir"
 [ "$do_pipeline" = 1 ] && pipeline
 [ "$do_idle" = 1 ] && idle
 [ "$do_instructions" = 1 ] && instructions
-[ "$do_syscalls" = 1 ] && { echo "target,syscalls_per_request,user_us_per_request,system_us_per_request,context_switches_per_request,breakdown" >"$outdir/syscalls.csv"; syscalls; }
+[ "$do_syscalls" = 1 ] && { echo "target,conns,syscalls_per_request,user_us_per_request,system_us_per_request,context_switches_per_request,breakdown" >"$outdir/syscalls.csv"; syscalls; }
 
 # ---- report ----
 
@@ -583,6 +589,15 @@ if [ "$do_scale" = 1 ]; then
         echo
     done
     echo
+    echo "load generator busy, percent of its one thread (its CPU time over its run, median of $runs)"
+    echo "(a server well under 100 beside a generator near 100: the generator set the pace, so"
+    echo "compare those cells by CPU time per request)"
+    for target in $targets; do
+        printf '%-8s' "$target"
+        for n in $conns; do printf '%14s' "$(cell scale "$target" "$n" 10)"; done
+        echo
+    done
+    echo
 fi
 if [ "$do_pipeline" = 1 ]; then
     echo "pipelined x$pipeline_depth, $pipeline_conns connections (median of $runs): requests/s and p99"
@@ -611,10 +626,10 @@ if [ "$do_instructions" = 1 ]; then
     echo
 fi
 if [ "$do_syscalls" = 1 ]; then
-    echo "system calls per request (100 connections, no pipelining), and the server's CPU per"
-    echo "request in user and system time during that run (with the tracing overhead)"
-    tail -n +2 "$outdir/syscalls.csv" | while IFS=, read -r target per user sys switches breakdown; do
-        printf '%-8s %6s   user %6sus  system %6sus  switches %5s   %s\n' "$target" "$per" "$user" "$sys" "$switches" \
+    echo "system calls per request (keep-alive, no pipelining), and the server's CPU per request"
+    echo "in user and system time during that run (with the tracing overhead)"
+    tail -n +2 "$outdir/syscalls.csv" | while IFS=, read -r target n per user sys switches breakdown; do
+        printf '%-8s %6s conns %6s   user %6sus  system %6sus  switches %5s   %s\n' "$target" "$n" "$per" "$user" "$sys" "$switches" \
             "${breakdown//\"/}"
     done
     echo
@@ -647,6 +662,17 @@ if [ "$do_scale" = 1 ]; then
         fi
     done
 fi
+if [[ " $modes " == *" uring "* ]] && [[ " $modes " == *" loop "* ]]; then
+    if [ "$do_pipeline" = 1 ]; then
+        add_ratio "uring/loop pipelined req/s" "$(ratio "$(cell pipeline uring "$pipeline_conns" 5)" "$(cell pipeline loop "$pipeline_conns" 5)")"
+        add_ratio "uring/loop pipelined CPU per request" "$(ratio "$(cell pipeline uring "$pipeline_conns" 9)" "$(cell pipeline loop "$pipeline_conns" 9)")"
+    fi
+    if [ "$do_syscalls" = 1 ]; then
+        for n in $syscall_conns; do
+            add_ratio "uring/loop syscalls per request at $n" "$(ratio "$(cell syscalls uring "$n" 8)" "$(cell syscalls loop "$n" 8)")"
+        done
+    fi
+fi
 for m in loop uring; do
     [[ " $modes " == *" $m "* ]] || continue
     [ "$with_nginx" = 1 ] || continue
@@ -671,7 +697,8 @@ jq -n --arg machine "$machine" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
              map({run: .[0] | tonumber, test: .[1], target: .[2], connections: (.[3] | tonumber),
                   requests_per_s: (.[4] | tonumber? // null), p99_us: (.[5] | tonumber? // null),
                   errors: (.[6] | tonumber? // null), value: (.[7] | tonumber? // null),
-                  server_cpu_us_per_request: (.[8] | tonumber? // null)}))}' \
+                  server_cpu_us_per_request: (.[8] | tonumber? // null),
+                  load_busy_percent: (.[9] | tonumber? // null)}))}' \
     >"$outdir/results.json"
 echo
 echo "written: $outdir/results.csv, results.json"
