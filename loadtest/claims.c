@@ -970,7 +970,8 @@ static void headline(json_t *root)
     json_t *out = json_array();
     const json_t *runs = json_object_get(root, "runs");
     char line[768];
-    static const char *const models[] = {"thread", "pool", "loop", "nginx"};
+    static const char *const models[] = {"thread", "pool", "loop", "uring", "nginx"};
+    const size_t n_models = sizeof models / sizeof models[0];
     /* Scale: every model at the highest level the loop reached; by CPU per request where a
      * run there was load-bound (its throughput measured the load generator). */
     const json_t *top = top_run(runs, "scale", "loop");
@@ -978,14 +979,14 @@ static void headline(json_t *root)
         top = top_run(runs, "scale", NULL);
     if (top) {
         int bound = 0;
-        for (size_t k = 0; k < 4; k++) {
+        for (size_t k = 0; k < n_models; k++) {
             const json_t *r = run_at(runs, "scale", models[k], level(top));
             bound |= r && load_bound(r);
         }
         struct text t = {0};
         add(&t, "scale, %.0f connections%s:", level(top),
             bound ? " (load-bound: compared by server CPU per request)" : "");
-        for (size_t k = 0; k < 4; k++) {
+        for (size_t k = 0; k < n_models; k++) {
             const json_t *r = run_at(runs, "scale", models[k], level(top));
             if (!r)
                 continue;
@@ -1003,7 +1004,7 @@ static void headline(json_t *root)
     if (it) {
         struct text t = {0};
         add(&t, "idle, %.0f connections, memory per connection:", level(it));
-        for (size_t k = 0; k < 4; k++) {
+        for (size_t k = 0; k < n_models; k++) {
             const json_t *r = run_at(runs, "idle", models[k], level(it));
             if (!r || !json_is_object(json_object_get(r, "per_connection")))
                 continue;

@@ -614,6 +614,11 @@ TEST(claims_quote_uring_beside_the_loop)
     CHECK(strstr(json_string_value(json_object_get(e1, "measured")),
                  "Beside the loop, uring at 1000: 4.5 µs of CPU per request") != NULL);
     CHECK(strstr(json_string_value(json_object_get(e0, "measured")), "uring") == NULL);
+    /* The headline quotes every model that ran at its level, uring after the loop. */
+    const char *h = json_string_value(json_array_get(json_object_get(with, "headline"), 0));
+    CHECK(h != NULL && strstr(h, " loop 150000 req/s") != NULL);
+    CHECK(h != NULL && strstr(h, " uring 170000 req/s") != NULL);
+    CHECK(h != NULL && strstr(h, " loop ") < strstr(h, " uring "));
     json_decref(without);
     json_decref(with);
 }
