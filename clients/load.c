@@ -2,6 +2,7 @@
  * requests, runs one worker thread per --threads, shows progress on a terminal, and reports. */
 #include "load_limits.h"
 #include "load_config.h"
+#include "merge.h"
 #include "report.h"
 #include "request.h"
 #include "series.h"
@@ -174,6 +175,10 @@ int main(int argc, char **argv)
     int series_ready = 0, result_ready = 0, lock_ready = 0;
     uint32_t started = 0, initialised = 0;
     int status = 1;
+
+    /* A subcommand, before the options of a run. */
+    if (argc > 1 && strcmp(argv[1], "merge") == 0)
+        return merge_main(argc - 1, argv + 1, stdout, stderr);
 
     memset(&plan, 0, sizeof plan);
     memset(&result, 0, sizeof result);
