@@ -262,6 +262,12 @@ static void read_series(struct reader *rd, json_t *doc, struct merge_input *in)
         sp->max_us = (int64_t)count(rd, p, "max_us");
         if (rd->failed)
             return;
+        /* Point t starts t seconds after the run did, on the wall clock too. */
+        if (fabs(in->points_t_unix[i] - (in->start_unix + (double)sp->t)) > 1) {
+            fail(rd, "not c10k-load JSON: timeseries point %zu is at %.3f, not %.3f + %" PRId64,
+                 i, in->points_t_unix[i], in->start_unix, sp->t);
+            return;
+        }
     }
     in->n_points = n;
 }

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <unistd.h>
 
+#define END ((char *)NULL) /* ends the argument list of run_merge() */
 #define N_GENERATORS 4
 #define N_SAMPLES 60000
 
@@ -224,7 +225,7 @@ TEST(merge_round_trip_equals_the_histogram_of_all_samples)
     CHECK_STR_EQ(ia.id, "a");
 
     /* The merge, written and read back, is the histogram of every sample. */
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, "--json", pm, pa, pb, NULL), 0);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, "--json", pm, pa, pb, END), 0);
     CHECK_STR_EQ(err, "");
     CHECK_INT_EQ(merge_read(pm, &im, msg, sizeof msg), 0);
     CHECK(same_hist(&im.latency, &all));
@@ -296,7 +297,7 @@ TEST(merge_percentiles_match_the_concatenated_samples)
     }
     path_of(pm, sizeof pm, "merged4.json");
     CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, "-j", pm, paths[0], paths[1], paths[2],
-                           paths[3], NULL),
+                           paths[3], END),
                  0);
     json_error_t je;
     json_t *doc = json_load_file(pm, 0, &je);
@@ -364,23 +365,23 @@ TEST(merge_refuses_what_cannot_be_merged)
     fclose(f);
 
     /* Overlapping windows with the same layout merge. */
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pa, pb, NULL), 0);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pa, pb, END), 0);
 
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pa, p2, NULL), 2);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pa, p2, END), 2);
     CHECK(one_line_with(err, p2, "layout"));
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pa, pb, plate, NULL), 2);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pa, pb, plate, END), 2);
     CHECK(one_line_with(err, plate, "does not overlap"));
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pa, pmissing, NULL), 2);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pa, pmissing, END), 2);
     CHECK(one_line_with(err, pmissing, "cannot read"));
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pa, pbad, NULL), 2);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pa, pbad, END), 2);
     CHECK(one_line_with(err, pbad, "not JSON"));
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pnot, pa, NULL), 2);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, pnot, pa, END), 2);
     CHECK(one_line_with(err, pnot, "not c10k-load JSON"));
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, NULL), 2);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, END), 2);
     CHECK(one_line_with(err, "merge", "no files"));
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, "--frob", pa, NULL), 2);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, "--frob", pa, END), 2);
     CHECK(one_line_with(err, "--frob", "unknown option"));
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, "--help", NULL), 0);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, "--help", END), 0);
     CHECK(strstr(out, "usage: c10k-load merge") != NULL);
 }
 
@@ -408,7 +409,7 @@ TEST(merge_keeps_each_generators_saturation)
     json_object_set_new(doc, "generator_id", json_string("hot"));
     CHECK_INT_EQ(json_dump_file(doc, pb, 0), 0);
     json_decref(doc);
-    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, "--json", pm, pa, pb, NULL), 0);
+    CHECK_INT_EQ(run_merge(out, sizeof out, err, sizeof err, "--json", pm, pa, pb, END), 0);
     CHECK(strstr(out, "saturated") != NULL);
     doc = json_load_file(pm, 0, &je);
     CHECK(doc != NULL);
