@@ -256,6 +256,11 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Everything is ready: wait for --start-at, with the signals' default action (nothing has
+     * been measured yet that Ctrl-C should keep). */
+    if (cfg.start_at > 0)
+        result.late = wait_until(cfg.start_at);
+
     /* Signals go to the main thread only; the workers look at the stop flag. */
     stop_flag = &plan.stop;
     sigset_t block, old;
@@ -264,8 +269,6 @@ int main(int argc, char **argv)
     sigaddset(&block, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &block, &old);
 
-    if (cfg.start_at > 0)
-        result.late = wait_until(cfg.start_at);
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
     plan.start_ns = worker_now_ns();
