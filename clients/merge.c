@@ -264,8 +264,8 @@ static void read_series(struct reader *rd, json_t *doc, struct merge_input *in)
             return;
         /* Point t starts t seconds after the run did, on the wall clock too. */
         if (fabs(in->points_t_unix[i] - (in->start_unix + (double)sp->t)) > 1) {
-            fail(rd, "not c10k-load JSON: timeseries point %zu is at %.3f, not %.3f + %" PRId64,
-                 i, in->points_t_unix[i], in->start_unix, sp->t);
+            fail(rd, "not c10k-load JSON: timeseries point %zu is at %.3f, not %.3f + %" PRId64, i,
+                 in->points_t_unix[i], in->start_unix, sp->t);
             return;
         }
     }
@@ -619,9 +619,13 @@ static void print_row(FILE *out, const char *name, uint64_t requests, double mea
     char p50[32], p99[32];
     report_format_us(p50, sizeof p50, hist_percentile(latency, 50));
     report_format_us(p99, sizeof p99, hist_percentile(latency, 99));
-    fprintf(out, "  %-20s %10" PRIu64 " %11.1f %9s %9s %8.2f %6.0f%%%s %s\n", name, requests,
-            measured_s > 0 ? (double)requests / measured_s : 0.0, p50, p99, cpu_s, busiest * 100,
-            saturated ? "!" : " ", skew);
+    char line[256];
+    int n = snprintf(line, sizeof line, "  %-20s %10" PRIu64 " %11.1f %9s %9s %8.2f %6.0f%%%s %s",
+                     name, requests, measured_s > 0 ? (double)requests / measured_s : 0.0, p50, p99,
+                     cpu_s, busiest * 100, saturated ? "!" : " ", skew);
+    while (n > 0 && (size_t)n < sizeof line && line[n - 1] == ' ')
+        line[--n] = '\0';
+    fprintf(out, "%s\n", line);
 }
 
 static void print_summary(FILE *out, const struct merged *m, const struct merge_input *in, size_t n)
