@@ -160,3 +160,36 @@ int hist_next_bucket(const struct hist *h, int32_t *cursor, struct hist_bucket *
     *cursor = hi + 1;
     return 0;
 }
+
+int hist_add_bucket(struct hist *h, const struct hist_bucket *b)
+{
+    if (b->lo < 0 || b->lo > h->highest || b->hi < b->lo || b->count == 0)
+        return -EINVAL;
+    int32_t i = hist_index(h, b->lo);
+    int64_t width;
+    if (index_lowest(h, i, &width) != b->lo || b->lo + width - 1 != b->hi)
+        return -EINVAL;
+    h->counts[i] += b->count;
+    h->total += b->count;
+    h->sum += b->count * (uint64_t)b->lo;
+    if (b->lo < h->min)
+        h->min = b->lo;
+    int64_t top = b->hi < h->highest ? b->hi : h->highest;
+    if (top > h->max)
+        h->max = top;
+    return 0;
+}
+
+int hist_set_exact(struct hist *h, int64_t min, int64_t max, uint64_t sum, uint64_t clamped)
+{
+    if (h->total == 0)
+        return min == 0 && max == 0 && sum == 0 && clamped == 0 ? 0 : -EINVAL;
+    if (min < 0 || max < min || max > h->highest || clamped > h->total ||
+        hist_index(h, min) != hist_index(h, h->min) || hist_index(h, max) != hist_index(h, h->max))
+        return -EINVAL;
+    h->min = min;
+    h->max = max;
+    h->sum = sum;
+    h->clamped = clamped;
+    return 0;
+}

@@ -57,6 +57,17 @@ double hist_mean(const struct hist *h);
  * fills *b and returns 1, or returns 0 at the end. */
 int hist_next_bucket(const struct hist *h, int32_t *cursor, struct hist_bucket *b);
 
+/* Rebuilding a histogram from what another process wrote (its buckets, as hist_next_bucket gave
+ * them, and its exact figures): hist_add_bucket for each bucket, then hist_set_exact. */
+/* Adds b->count values to the bucket b->lo..b->hi, which must be one of h's buckets exactly.
+ * min, max and sum follow the bucket bounds until hist_set_exact replaces them. Returns 0, or
+ * -EINVAL when b is not one of h's buckets. */
+int hist_add_bucket(struct hist *h, const struct hist_bucket *b);
+/* Sets the exact extremes, sum and clamped count that buckets do not keep. Returns 0, or -EINVAL
+ * when they contradict the buckets (min or max outside the lowest or highest non-empty bucket,
+ * more clamped values than values). */
+int hist_set_exact(struct hist *h, int64_t min, int64_t max, uint64_t sum, uint64_t clamped);
+
 /* Index of the bucket that counts `value` (0 <= value <= highest); exposed for the inline
  * recorder and for tests. */
 static inline int32_t hist_index(const struct hist *h, int64_t value)

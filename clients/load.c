@@ -2,6 +2,7 @@
  * requests, runs one worker thread per --threads, shows progress on a terminal, and reports. */
 #include "load_limits.h"
 #include "load_config.h"
+#include "merge.h"
 #include "report.h"
 #include "request.h"
 #include "series.h"
@@ -117,6 +118,28 @@ static int resolve_target(const struct load_config *cfg, struct run_plan *plan)
     return 0;
 }
 
+static double realtime_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --start-at: sleeps until the Unix time `at` (on the wall clock, so that generators on several
+ * machines with synchronised clocks start together). Returns 1 when `at` had already passed. */
+static int wait_until(double at)
+{
+    if (realtime_s() >= at)
+        return 1;
+    struct timespec ts = {.tv_sec = (time_t)at};
+    ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec >= 1000000000L)
+        ts.tv_nsec = 999999999L;
+    while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    return 0;
+}
+
 static int64_t rusage_us(const struct timeval *tv)
 {
     return (int64_t)tv->tv_sec * 1000000 + tv->tv_usec;
@@ -152,6 +175,10 @@ int main(int argc, char **argv)
     int series_ready = 0, result_ready = 0, lock_ready = 0;
     uint32_t started = 0, initialised = 0;
     int status = 1;
+
+    /* A subcommand, before the options of a run. */
+    if (argc > 1 && strcmp(argv[1], "merge") == 0)
+        return merge_main(argc - 1, argv + 1, stdout, stderr);
 
     memset(&plan, 0, sizeof plan);
     memset(&result, 0, sizeof result);
@@ -229,6 +256,11 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Everything is ready: wait for --start-at, with the signals' default action (nothing has
+     * been measured yet that Ctrl-C should keep). */
+    if (cfg.start_at > 0)
+        result.late = wait_until(cfg.start_at);
+
     /* Signals go to the main thread only; the workers look at the stop flag. */
     stop_flag = &plan.stop;
     sigset_t block, old;
@@ -240,6 +272,15 @@ int main(int argc, char **argv)
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
     plan.start_ns = worker_now_ns();
+    result.start_unix = realtime_s();
+    if (cfg.start_at > 0) {
+        result.start_skew_ms = (result.start_unix - cfg.start_at) * 1e3;
+        if (result.late)
+            fprintf(stderr,
+                    "c10k-load: started %.1fms late: --start-at %.3f had passed when the "
+                    "client was ready\n",
+                    result.start_skew_ms, cfg.start_at);
+    }
     plan.warm_end_ns = plan.start_ns + (int64_t)(cfg.warmup_s * 1e9);
     plan.end_ns =
         cfg.duration_s > 0 ? plan.warm_end_ns + (int64_t)(cfg.duration_s * 1e9) : INT64_MAX;
@@ -293,6 +334,7 @@ int main(int argc, char **argv)
 
     /* Merge and report. */
     series_finish(&series);
+    /* The fields set before the run (the start on the wall clock) survive the initialisation. */
     if (report_result_init(&result) < 0) {
         fprintf(stderr, "c10k-load: out of memory\n");
         goto out;
@@ -305,7 +347,10 @@ int main(int argc, char **argv)
     result.interrupted = interrupted;
     int64_t stop_ns = plan.start_ns, last_done = 0;
     for (uint32_t t = 0; t < cfg.threads; t++) {
-        report_add_worker(&result, &workers[t]);
+        if (report_add_worker(&result, &workers[t]) < 0) {
+            fprintf(stderr, "c10k-load: out of memory\n");
+            goto out;
+        }
         if (workers[t].stop_ns > stop_ns)
             stop_ns = workers[t].stop_ns;
         if (workers[t].last_done_ns > last_done)
@@ -318,6 +363,10 @@ int main(int argc, char **argv)
     result.measured_s = stop_ns > plan.warm_end_ns ? (double)(stop_ns - plan.warm_end_ns) / 1e9 : 0;
     result.cpu_user_s = (double)(rusage_us(&ru1.ru_utime) - rusage_us(&ru0.ru_utime)) / 1e6;
     result.cpu_system_s = (double)(rusage_us(&ru1.ru_stime) - rusage_us(&ru0.ru_stime)) / 1e6;
+    result.measure_start_unix =
+        result.start_unix + (double)(plan.warm_end_ns - plan.start_ns) / 1e9;
+    result.measure_end_unix = result.measure_start_unix + result.measured_s;
+    report_note_saturation(&result);
 
     status = 0;
     int json_to_stdout = cfg.json_path && strcmp(cfg.json_path, "-") == 0;

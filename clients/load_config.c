@@ -7,9 +7,11 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char usage_text[] =
     "usage: c10k-load [options] http://HOST[:PORT][/PATH]\n"
+    "       c10k-load merge [--json OUT] FILE...   (results of several generators as one)\n"
     "\n"
     "An HTTP/1.1 load generator: closed loop by default (each connection sends its next request\n"
     "when the previous response arrives), open loop with --rate (latency counted from the time\n"
@@ -40,6 +42,12 @@ static const char usage_text[] =
     "  -b, --body STRING        body for the requests whose method is not GET or HEAD\n"
     "      --body-file FILE     the same, read from a file\n"
     "\n"
+    "Several generators (see \"c10k-load merge --help\"):\n"
+    "      --start-at WHEN      wait until this Unix time (e.g. 1764640000.250; +5 or +500ms:\n"
+    "                           that long from now), then connect, warm up and measure as usual\n"
+    "      --generator-id ID    name this generator in the summary and the JSON\n"
+    "                           (1-64 characters of A-Z a-z 0-9 . _ -)\n"
+    "\n"
     "Output:\n"
     "  -j, --json FILE          write the summary, histograms and a per-second series as JSON\n"
     "                           (\"-\" for stdout)\n"
@@ -58,6 +66,8 @@ enum {
     OPT_RAMP,
     OPT_SOURCE,
     OPT_BODY_FILE,
+    OPT_START_AT,
+    OPT_GENERATOR_ID,
 };
 
 static const struct option long_options[] = {
@@ -80,6 +90,8 @@ static const struct option long_options[] = {
     {"body", required_argument, NULL, 'b'},
     {"body-file", required_argument, NULL, OPT_BODY_FILE},
     {"json", required_argument, NULL, 'j'},
+    {"start-at", required_argument, NULL, OPT_START_AT},
+    {"generator-id", required_argument, NULL, OPT_GENERATOR_ID},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -378,6 +390,42 @@ int load_parse_request_kind(const char *s, struct load_request_kind *kind)
     return 0;
 }
 
+int load_parse_start_at(const char *s, double now, double *unix_s)
+{
+    double at;
+    if (s[0] == '+') {
+        double ahead;
+        if (load_parse_duration(s + 1, &ahead) < 0)
+            return -EINVAL;
+        at = now + ahead;
+    } else {
+        /* Plain decimal seconds: no unit, since an absolute time has none. */
+        static const struct unit none[] = {{NULL, 0}};
+        if (parse_scaled(s, none, &at) < 0)
+            return -EINVAL;
+    }
+    /* Further than a day ahead is a mistake (milliseconds for seconds), not a plan. A time in the
+     * past is allowed: the run starts at once and says how late it is. */
+    if (at <= 0 || at > now + LOAD_MAX_START_AHEAD_S)
+        return -EINVAL;
+    *unix_s = at;
+    return 0;
+}
+
+int load_valid_generator_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > LOAD_MAX_GENERATOR_ID)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 static int read_file(const char *path, char **data, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -451,6 +499,7 @@ void load_config_free(struct load_config *cfg)
     free(cfg->body);
     free(cfg->sources);
     free(cfg->json_path);
+    free(cfg->generator_id);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -634,6 +683,23 @@ enum load_config_result load_config_parse(struct load_config *cfg, int argc, cha
                 USAGE_ERROR("--json: empty file name");
             if (replace_string(&cfg->json_path, optarg) < 0)
                 USAGE_ERROR("--json: out of memory");
+            break;
+        case OPT_START_AT: {
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            double now_s = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+            if (load_parse_start_at(optarg, now_s, &cfg->start_at) < 0)
+                USAGE_ERROR("--start-at: '%s' is not a Unix time (e.g. %.0f.250) or +SECONDS "
+                            "at most 24h ahead",
+                            optarg, now_s);
+            break;
+        }
+        case OPT_GENERATOR_ID:
+            if (!load_valid_generator_id(optarg))
+                USAGE_ERROR("--generator-id: '%s' is not 1 to %d characters of A-Z a-z 0-9 . _ -",
+                            optarg, LOAD_MAX_GENERATOR_ID);
+            if (replace_string(&cfg->generator_id, optarg) < 0)
+                USAGE_ERROR("--generator-id: out of memory");
             break;
         case 'h':
             fputs(usage_text, out);

@@ -19,6 +19,8 @@
 #define LOAD_MAX_WEIGHT 1000
 #define LOAD_MAX_SOURCES 65536
 #define LOAD_MAX_BODY_BYTES ((size_t)64 * 1024 * 1024)
+#define LOAD_MAX_START_AHEAD_S (24.0 * 3600) /* --start-at: at most this far ahead */
+#define LOAD_MAX_GENERATOR_ID 64             /* --generator-id: characters */
 
 /* One kind of request in the mix: sent in proportion to its weight. */
 struct load_request_kind {
@@ -68,6 +70,10 @@ struct load_config {
     size_t n_sources;
 
     char *json_path; /* owned; NULL when no JSON is wanted; "-" for stdout */
+
+    /* One generator among several. */
+    double start_at;    /* Unix time (CLOCK_REALTIME) at which the run starts; 0: at once */
+    char *generator_id; /* owned; NULL when not given */
 };
 
 enum load_config_result {
@@ -93,5 +99,10 @@ int load_parse_url(const char *url, char **host, char **host_header, char **port
 int load_parse_sources(const char *s, struct load_address **list, size_t *n);
 /* "[METHOD] PATH [WEIGHT]". method is NULL when not given. */
 int load_parse_request_kind(const char *s, struct load_request_kind *kind);
+/* "1764640000.250" (Unix seconds) or "+SECONDS" / "+TIME" (from now, the Unix time `now`); the
+ * result must be positive and at most LOAD_MAX_START_AHEAD_S after now (a past time is allowed). */
+int load_parse_start_at(const char *s, double now, double *unix_s);
+/* 1 to LOAD_MAX_GENERATOR_ID characters of [A-Za-z0-9._-]: 1 when valid. */
+int load_valid_generator_id(const char *s);
 
 #endif

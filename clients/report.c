@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 int report_result_init(struct load_result *r)
@@ -28,10 +29,18 @@ void report_result_free(struct load_result *r)
     hist_free(&r->connect);
     hist_free(&r->idle_latency);
     hist_free(&r->send_lag);
+    free(r->thread_cpu_s);
+    r->thread_cpu_s = NULL;
+    r->n_thread_cpu = 0;
 }
 
-void report_add_worker(struct load_result *r, const struct worker *w)
+int report_add_worker(struct load_result *r, const struct worker *w)
 {
+    double *grown = realloc(r->thread_cpu_s, (r->n_thread_cpu + 1) * sizeof *grown);
+    if (grown == NULL)
+        return -ENOMEM;
+    r->thread_cpu_s = grown;
+    r->thread_cpu_s[r->n_thread_cpu++] = (double)w->cpu_measured_ns / 1e9;
     hist_merge(&r->latency, &w->latency);
     hist_merge(&r->latency_unc, &w->latency_unc);
     hist_merge(&r->connect, &w->connect);
@@ -56,6 +65,18 @@ void report_add_worker(struct load_result *r, const struct worker *w)
         t->status[i] += c->status[i];
     t->abandoned += c->abandoned;
     t->open_max += c->open_max;
+    return 0;
+}
+
+void report_note_saturation(struct load_result *r)
+{
+    r->busiest_share = 0;
+    for (size_t i = 0; i < r->n_thread_cpu && r->measured_s > 0; i++) {
+        double share = r->thread_cpu_s[i] / r->measured_s;
+        if (share > r->busiest_share)
+            r->busiest_share = share;
+    }
+    r->saturated = r->busiest_share >= REPORT_SATURATION_THRESHOLD;
 }
 
 uint64_t report_errors_total(const struct load_result *r)
@@ -111,7 +132,10 @@ void report_print(FILE *out, const struct load_result *r)
     const struct load_counters *c = &r->c;
     char a[32], b[32], d[32];
 
-    fprintf(out, "c10k-load %s: %s (%s)\n", C10K_VERSION, cfg->url, r->address);
+    fprintf(out, "c10k-load %s", C10K_VERSION);
+    if (cfg->generator_id)
+        fprintf(out, " [%s]", cfg->generator_id);
+    fprintf(out, ": %s (%s)\n", cfg->url, r->address);
     fprintf(out, "  %s loop", r->open_loop ? "open" : "closed");
     if (r->open_loop)
         fprintf(out, " at %.6g req/s", cfg->rate);
@@ -129,6 +153,10 @@ void report_print(FILE *out, const struct load_result *r)
     if (r->interrupted)
         fprintf(out, " (interrupted)");
     fprintf(out, "\n");
+    if (cfg->start_at > 0)
+        fprintf(out, "  start at     %.3f: started %+.2fms from it%s\n", cfg->start_at,
+                r->start_skew_ms,
+                r->late ? " (late: it had passed when the client was ready)" : "");
 
     double rps = r->measured_s > 0 ? (double)c->requests / r->measured_s : 0;
     fprintf(out, "  requests     %" PRIu64 " in %.2fs: %.1f req/s\n", c->requests, r->measured_s,
@@ -198,11 +226,14 @@ void report_print(FILE *out, const struct load_result *r)
     if (all > 0)
         fprintf(out, " = %.2fus per request", cpu * 1e6 / (double)all);
     fprintf(out, "\n");
+    fprintf(out, "               busiest thread %.0f%% of the measured time on the CPU%s\n",
+            r->busiest_share * 100,
+            r->saturated ? ": saturated, latencies include the client's own delays" : "");
 }
 
 /* ---- JSON ---- */
 
-static void json_string(FILE *out, const char *s)
+void report_json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -233,6 +264,15 @@ static void json_percentiles(FILE *out, const struct hist *h)
             ", \"max\": %" PRId64 "}",
             h->total, h->total ? h->min : 0, hist_mean(h), hist_percentile(h, 50),
             hist_percentile(h, 90), hist_percentile(h, 99), hist_percentile(h, 99.9), h->max);
+}
+
+/* What the buckets do not keep, to rebuild the histogram exactly (hist_set_exact). */
+static void json_exact(FILE *out, const struct hist *h)
+{
+    fprintf(out,
+            "{\"count\": %" PRIu64 ", \"min\": %" PRId64 ", \"max\": %" PRId64 ", \"sum\": %" PRIu64
+            ", \"clamped\": %" PRIu64 "}",
+            h->total, h->total ? h->min : 0, h->max, h->sum, h->clamped);
 }
 
 static void json_buckets(FILE *out, const struct hist *h)
@@ -284,9 +324,9 @@ static void json_config(FILE *out, const struct load_result *r)
     for (size_t k = 0; k < r->mix->n_kinds; k++) {
         const struct request_bytes *rb = &r->mix->kinds[k];
         fprintf(out, "%s{\"method\": ", k ? ", " : "");
-        json_string(out, rb->method);
+        report_json_string(out, rb->method);
         fputs(", \"path\": ", out);
-        json_string(out, rb->path);
+        report_json_string(out, rb->path);
         fprintf(out, ", \"weight\": %u, \"bytes\": %zu}", rb->weight, rb->len);
     }
     fprintf(out, "]},\n");
@@ -350,43 +390,88 @@ static void json_summary(FILE *out, const struct load_result *r)
         fprintf(out, "%.4f", cpu * 1e6 / (double)all);
     else
         fputs("null", out);
+    double window_cpu = 0;
+    for (size_t i = 0; i < r->n_thread_cpu; i++)
+        window_cpu += r->thread_cpu_s[i];
+    fprintf(out, ",\n      \"window_cpu_s\": %.6f, \"threads_cpu_s\": [", window_cpu);
+    for (size_t i = 0; i < r->n_thread_cpu; i++)
+        fprintf(out, "%s%.6f", i ? ", " : "", r->thread_cpu_s[i]);
+    fprintf(out,
+            "], \"busiest_thread_share\": %.4f, \"saturated\": %s, \"saturation_threshold\": "
+            "%.2f",
+            r->busiest_share, r->saturated ? "true" : "false", REPORT_SATURATION_THRESHOLD);
     fprintf(out,
             "},\n    \"limits\": {\"nofile_soft\": %" PRIu64 ", \"nofile_hard\": %" PRIu64
             ", \"local_port_range\": [%u, %u]}},\n",
             r->limits.fd_soft, r->limits.fd_hard, r->limits.port_lo, r->limits.port_hi);
 }
 
-static void json_series(FILE *out, const struct series *s)
+/* A percentile of the series, or null when it is not known (SERIES_UNKNOWN: a merge, which cannot
+ * recompute one second's percentiles without that second's histograms). */
+static void json_series_us(FILE *out, const char *name, int64_t us)
 {
+    if (us == SERIES_UNKNOWN)
+        fprintf(out, ", \"%s\": null", name);
+    else
+        fprintf(out, ", \"%s\": %" PRId64, name, us);
+}
+
+static void json_series(FILE *out, const struct load_result *r)
+{
+    const struct series *s = r->series;
     fputs("  \"timeseries\": [", out);
     for (size_t i = 0; i < s->n_points; i++) {
         const struct series_point *p = &s->points[i];
         fprintf(out,
-                "%s\n    {\"t\": %" PRId64
+                "%s\n    {\"t\": %" PRId64 ", \"t_unix\": %.6f"
                 ", \"span_s\": %.3f, \"warmup\": %s, \"requests\": %" PRIu64
-                ", \"requests_per_s\": %.1f, \"p50_us\": %" PRId64 ", \"p99_us\": %" PRId64
+                ", \"requests_per_s\": %.1f",
+                i ? "," : "", p->t, r->start_unix + (double)p->t, p->span_s,
+                p->warmup ? "true" : "false", p->counts.requests,
+                p->span_s > 0 ? (double)p->counts.requests / p->span_s : 0.0);
+        json_series_us(out, "p50_us", p->p50_us);
+        json_series_us(out, "p99_us", p->p99_us);
+        fprintf(out,
                 ", \"max_us\": %" PRId64 ", \"connections\": %" PRIu64 ", \"connects\": %" PRIu64
                 ", \"errors\": %" PRIu64 ", \"bytes_read\": %" PRIu64 "}",
-                i ? "," : "", p->t, p->span_s, p->warmup ? "true" : "false", p->counts.requests,
-                p->span_s > 0 ? (double)p->counts.requests / p->span_s : 0.0, p->p50_us, p->p99_us,
                 p->max_us, p->counts.connections, p->counts.connects, p->counts.errors,
                 p->counts.bytes_read);
     }
-    fputs("\n  ]\n", out);
+    fputs("\n  ]", out);
 }
 
-int report_json(FILE *out, const struct load_result *r)
+static void json_generator(FILE *out, const struct load_result *r)
+{
+    const struct load_config *cfg = r->cfg;
+    fputs("  \"generator_id\": ", out);
+    if (cfg->generator_id)
+        report_json_string(out, cfg->generator_id);
+    else
+        fputs("null", out);
+    if (cfg->start_at > 0)
+        fprintf(out, ", \"start_at\": %.6f, \"start_skew_ms\": %.3f", cfg->start_at,
+                r->start_skew_ms);
+    else
+        fputs(", \"start_at\": null, \"start_skew_ms\": null", out);
+    fprintf(out, ", \"late\": %s,\n  \"measure_start_unix\": %.6f, \"measure_end_unix\": %.6f,\n",
+            r->late ? "true" : "false", r->measure_start_unix, r->measure_end_unix);
+}
+
+void report_json_members(FILE *out, const struct load_result *r)
 {
     fprintf(out, "{\n  \"tool\": \"c10k-load\", \"version\": \"%s\",\n", C10K_VERSION);
     fputs("  \"target\": {\"url\": ", out);
-    json_string(out, r->cfg->url);
+    report_json_string(out, r->cfg->url);
     fputs(", \"address\": ", out);
-    json_string(out, r->address);
+    report_json_string(out, r->address);
     fputs("},\n", out);
+    json_generator(out, r);
     json_config(out, r);
     json_summary(out, r);
     fprintf(out, "  \"histograms\": {\"unit\": \"us\", \"significant_digits\": %d,\n",
             r->latency.digits);
+    fprintf(out, "    \"layout\": {\"highest\": %" PRId64 ", \"digits\": %d},\n",
+            r->latency.highest, r->latency.digits);
     fputs("    \"latency\": ", out);
     json_buckets(out, &r->latency);
     fputs(",\n    \"latency_uncorrected\": ", out);
@@ -398,9 +483,35 @@ int report_json(FILE *out, const struct load_result *r)
     json_buckets(out, &r->connect);
     fputs(",\n    \"idle_latency\": ", out);
     json_buckets(out, &r->idle_latency);
-    fputs("},\n", out);
-    json_series(out, r->series);
-    fputs("}\n", out);
+    fputs(",\n    \"send_lag\": ", out);
+    if (r->open_loop)
+        json_buckets(out, &r->send_lag);
+    else
+        fputs("null", out);
+    fputs(",\n    \"exact\": {\"latency\": ", out);
+    json_exact(out, &r->latency);
+    fputs(", \"latency_uncorrected\": ", out);
+    if (r->open_loop)
+        json_exact(out, &r->latency_unc);
+    else
+        fputs("null", out);
+    fputs(",\n      \"connect\": ", out);
+    json_exact(out, &r->connect);
+    fputs(", \"idle_latency\": ", out);
+    json_exact(out, &r->idle_latency);
+    fputs(", \"send_lag\": ", out);
+    if (r->open_loop)
+        json_exact(out, &r->send_lag);
+    else
+        fputs("null", out);
+    fputs("}},\n", out);
+    json_series(out, r);
+}
+
+int report_json(FILE *out, const struct load_result *r)
+{
+    report_json_members(out, r);
+    fputs("\n}\n", out);
     fflush(out);
     return ferror(out) ? -EIO : 0;
 }

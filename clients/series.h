@@ -10,7 +10,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#define SERIES_RING 8 /* seconds a thread may run ahead of the slowest one */
+#define SERIES_RING 8            /* seconds a thread may run ahead of the slowest one */
+#define SERIES_UNKNOWN INT64_MIN /* a point's percentile that is not known (merged series) */
 
 /* What one thread counted during one second. */
 struct series_counts {

@@ -754,6 +754,23 @@ static uint64_t count_abandoned(const struct worker *w, int64_t stop)
     return n;
 }
 
+static int64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+/* Notes the end of the warm-up, and this thread's CPU time at that moment. */
+static void set_measuring(struct worker *w, int64_t now)
+{
+    int measuring = now >= w->plan->warm_end_ns;
+    if (measuring && !w->measuring)
+        w->cpu_at_measure_ns = thread_cpu_ns();
+    w->measuring = measuring;
+}
+
 void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -770,7 +787,7 @@ void *worker_main(void *arg)
     int64_t now;
     for (;;) {
         now = worker_now_ns();
-        w->measuring = now >= plan->warm_end_ns;
+        set_measuring(w, now);
         if (now >= plan->end_ns || atomic_load_explicit(&plan->stop, memory_order_relaxed))
             break;
         if (requests_done(w))
@@ -807,13 +824,15 @@ void *worker_main(void *arg)
         int64_t woke = worker_now_ns();
         if (send_wake && n == 0 && deadline > now)
             note_timer_lateness(w, woke - deadline);
-        w->measuring = woke >= plan->warm_end_ns;
+        set_measuring(w, woke);
         for (int i = 0; i < n; i++)
             conn_on_event(w, events[i].data.ptr, events[i].events);
     }
 
     w->stopping = 1;
     w->stop_ns = min64(now, plan->end_ns);
+    if (w->measuring)
+        w->cpu_measured_ns = thread_cpu_ns() - w->cpu_at_measure_ns;
     if (w->n_busy > 0 && atomic_fetch_sub(&plan->busy_running, 1) == 1)
         atomic_store(&plan->stop, 1); /* the last busy worker: the idle-only ones stop too */
     w->c.abandoned = count_abandoned(w, w->stop_ns);

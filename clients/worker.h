@@ -84,9 +84,11 @@ struct worker {
     /* State. */
     uint32_t open_now, connecting_now, down_waiting; /* gauges */
     int64_t next_tick_ns, next_second_ns, second;
-    int64_t last_done_ns; /* the last measured response */
-    int64_t stop_ns;      /* when this worker stopped */
-    int measuring;        /* the warm-up is over */
+    int64_t last_done_ns;      /* the last measured response */
+    int64_t stop_ns;           /* when this worker stopped */
+    int measuring;             /* the warm-up is over */
+    int64_t cpu_at_measure_ns; /* this thread's CPU time (CLOCK_THREAD_CPUTIME_ID) then */
+    int64_t cpu_measured_ns;   /* its CPU time from then to its stop */
     int stopping;
     int ever_connected;
     int last_connect_errno;

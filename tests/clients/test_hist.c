@@ -275,6 +275,54 @@ TEST(hist_buckets_add_up)
     hist_free(&h);
 }
 
+/* What hist_next_bucket gives, with the exact figures, rebuilds the same histogram. */
+TEST(hist_rebuilds_from_its_buckets)
+{
+    struct hist h, copy;
+    CHECK_INT_EQ(hist_init(&h, HIST_LATENCY_HIGHEST_US, 3), 0);
+    CHECK_INT_EQ(hist_init(&copy, HIST_LATENCY_HIGHEST_US, 3), 0);
+    rng_seed(17);
+    for (int i = 0; i < 50000; i++)
+        hist_record(&h, (int64_t)(-log(rng_uniform()) * 300000.0));
+    hist_record(&h, HIST_LATENCY_HIGHEST_US * 2);
+    struct hist_bucket b;
+    int32_t cursor = 0;
+    while (hist_next_bucket(&h, &cursor, &b))
+        CHECK_INT_EQ(hist_add_bucket(&copy, &b), 0);
+    CHECK_INT_EQ(hist_set_exact(&copy, h.min, h.max, h.sum, h.clamped), 0);
+    CHECK_INT_EQ(copy.total, h.total);
+    CHECK_INT_EQ(copy.clamped, 1);
+    CHECK_INT_EQ(copy.sum, h.sum);
+    CHECK(memcmp(copy.counts, h.counts, (size_t)h.counts_len * sizeof *h.counts) == 0);
+    CHECK_INT_EQ(hist_percentile(&copy, 99.9), hist_percentile(&h, 99.9));
+    hist_free(&copy);
+    hist_free(&h);
+}
+
+TEST(hist_rebuild_rejects_what_is_not_its_layout)
+{
+    struct hist h;
+    CHECK_INT_EQ(hist_init(&h, HIST_LATENCY_HIGHEST_US, 3), 0);
+    /* Below 2048 buckets are one wide; from 4096 to 8191, four wide. */
+    struct hist_bucket ok = {4096, 4099, 3}, wide = {4096, 4100, 1}, shifted = {4097, 4100, 1};
+    struct hist_bucket empty = {10, 10, 0}, beyond = {HIST_LATENCY_HIGHEST_US + 1, 0, 1};
+    CHECK_INT_EQ(hist_add_bucket(&h, &ok), 0);
+    CHECK_INT_EQ(hist_add_bucket(&h, &wide), -EINVAL);
+    CHECK_INT_EQ(hist_add_bucket(&h, &shifted), -EINVAL);
+    CHECK_INT_EQ(hist_add_bucket(&h, &empty), -EINVAL);
+    beyond.hi = beyond.lo;
+    CHECK_INT_EQ(hist_add_bucket(&h, &beyond), -EINVAL);
+    CHECK_INT_EQ(h.total, 3);
+    /* Extremes outside the only bucket, or more clamped values than values, contradict it. */
+    CHECK_INT_EQ(hist_set_exact(&h, 4000, 4099, 12290, 0), -EINVAL);
+    CHECK_INT_EQ(hist_set_exact(&h, 4096, 4100, 12290, 0), -EINVAL);
+    CHECK_INT_EQ(hist_set_exact(&h, 4096, 4099, 12290, 4), -EINVAL);
+    CHECK_INT_EQ(hist_set_exact(&h, 4097, 4098, 12293, 0), 0);
+    CHECK_INT_EQ(h.min, 4097);
+    CHECK_INT_EQ(h.max, 4098);
+    hist_free(&h);
+}
+
 TEST_MAIN(TEST_ENTRY(hist_small_values_are_exact), TEST_ENTRY(hist_uniform_distribution),
           TEST_ENTRY(hist_exponential_distribution_matches_sorted_samples),
           TEST_ENTRY(hist_heavy_tail_up_to_minutes), TEST_ENTRY(hist_two_digits_within_one_percent),
@@ -282,4 +330,6 @@ TEST_MAIN(TEST_ENTRY(hist_small_values_are_exact), TEST_ENTRY(hist_uniform_distr
           TEST_ENTRY(hist_merge_equals_recording_in_one),
           TEST_ENTRY(hist_merge_rejects_other_layouts),
           TEST_ENTRY(hist_clamps_values_over_the_highest), TEST_ENTRY(hist_reset_empties),
-          TEST_ENTRY(hist_rejects_bad_layouts), TEST_ENTRY(hist_buckets_add_up))
+          TEST_ENTRY(hist_rejects_bad_layouts), TEST_ENTRY(hist_buckets_add_up),
+          TEST_ENTRY(hist_rebuilds_from_its_buckets),
+          TEST_ENTRY(hist_rebuild_rejects_what_is_not_its_layout))

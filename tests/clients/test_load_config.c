@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <time.h>
 
 /* Parses a command line given as one string of space-separated words (no quoting: words with
  * spaces are passed through parse_argv). Error text goes to err_text. */
@@ -193,6 +194,76 @@ TEST(config_durations)
         CHECK_INT_EQ(load_parse_duration(bad[i], &s), -EINVAL);
 }
 
+TEST(config_start_at)
+{
+    const double now = 1764640000.0;
+    double at;
+    CHECK_INT_EQ(load_parse_start_at("1764640000.250", now, &at), 0);
+    CHECK(at == 1764640000.25);
+    CHECK_INT_EQ(load_parse_start_at("+1", now, &at), 0);
+    CHECK(at == now + 1);
+    CHECK_INT_EQ(load_parse_start_at("+1.5", now, &at), 0);
+    CHECK(at == now + 1.5);
+    CHECK_INT_EQ(load_parse_start_at("+500ms", now, &at), 0);
+    CHECK(at == now + 0.5);
+    CHECK_INT_EQ(load_parse_start_at("+24h", now, &at), 0);
+    /* In the past: allowed (the run starts at once and says how late). */
+    CHECK_INT_EQ(load_parse_start_at("1764639000", now, &at), 0);
+    CHECK(at == 1764639000);
+    const char *bad[] = {"",
+                         "+",
+                         "soon",
+                         "-5",
+                         "0",
+                         "1e9",
+                         "+25h",
+                         "+-1",
+                         "1764726400.001",
+                         "+1x",
+                         "0x6930d5",
+                         "+inf",
+                         "1764640000.250s"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        at = -1;
+        if (load_parse_start_at(bad[i], now, &at) != -EINVAL)
+            fprintf(stderr, "  '%s' was accepted as %f\n", bad[i], at);
+        CHECK_INT_EQ(load_parse_start_at(bad[i], now, &at), -EINVAL);
+    }
+
+    /* Through the command line, against the real clock. */
+    struct load_config cfg;
+    char err[256] = "";
+    CHECK_INT_EQ(
+        parse_words(&cfg, "--start-at +2 --generator-id gen-1.a_B http://h/", err, sizeof err),
+        LOAD_CONFIG_RUN);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double real = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    CHECK(cfg.start_at > real + 1.5 && cfg.start_at <= real + 2);
+    CHECK_STR_EQ(cfg.generator_id, "gen-1.a_B");
+    load_config_free(&cfg);
+    CHECK_INT_EQ(parse_words(&cfg, "http://h/", err, sizeof err), LOAD_CONFIG_RUN);
+    CHECK(cfg.start_at == 0);
+    CHECK(cfg.generator_id == NULL);
+    load_config_free(&cfg);
+}
+
+TEST(config_generator_ids)
+{
+    char long_id[80];
+    memset(long_id, 'a', sizeof long_id);
+    long_id[64] = '\0';
+    CHECK(load_valid_generator_id(long_id));
+    CHECK(load_valid_generator_id("a"));
+    CHECK(load_valid_generator_id("host-7.rack_2"));
+    long_id[64] = 'a';
+    long_id[65] = '\0';
+    CHECK(!load_valid_generator_id(long_id));
+    const char *bad[] = {"", "a b", "a/b", "gen:1", "\xc3\xa9", "a\n", "\"x\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(!load_valid_generator_id(bad[i]));
+}
+
 TEST(config_counts)
 {
     uint64_t n;
@@ -314,6 +385,16 @@ TEST(config_bad_values_name_the_option)
     CHECK(usage_error_names("-c 0 http://h/", "--connections"));
     CHECK(usage_error_names("-c 0 --idle 5 -n 10 http://h/", "--requests"));
     CHECK(usage_error_names("-c 0 --idle 5 --rate 10 http://h/", "--rate"));
+    CHECK(usage_error_names("--start-at soon http://h/", "--start-at"));
+    CHECK(usage_error_names("--start-at +25h http://h/", "--start-at"));
+    CHECK(usage_error_names("--start-at 99999999999 http://h/", "--start-at"));
+    CHECK(usage_error_names("--start-at -1 http://h/", "--start-at"));
+    CHECK(usage_error_names("--generator-id a/b http://h/", "--generator-id"));
+    CHECK(usage_error_names(
+        "--generator-id aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
+        "http://h/",
+        "--generator-id"));
+    CHECK(usage_error_names("http://h/ --start-at", "--start-at"));
 }
 
 TEST(limits_fd_error_names_the_limit)
@@ -388,8 +469,8 @@ TEST(request_rendering_without_keepalive)
     load_config_free(&cfg);
 }
 
-TEST_MAIN(TEST_ENTRY(config_defaults), TEST_ENTRY(config_all_options),
-          TEST_ENTRY(config_body_makes_post_the_default),
+TEST_MAIN(TEST_ENTRY(config_defaults), TEST_ENTRY(config_all_options), TEST_ENTRY(config_start_at),
+          TEST_ENTRY(config_generator_ids), TEST_ENTRY(config_body_makes_post_the_default),
           TEST_ENTRY(config_requests_alone_has_no_duration),
           TEST_ENTRY(config_help_and_version_exit_zero), TEST_ENTRY(config_durations),
           TEST_ENTRY(config_counts), TEST_ENTRY(config_urls), TEST_ENTRY(config_source_ranges),

@@ -8,9 +8,15 @@
 #include "testlib.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define END ((const char *)NULL) /* ends the argument list of load() */
@@ -400,6 +406,173 @@ TEST(run_shows_progress_on_a_terminal)
     free(tty);
 }
 
+static double realtime_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int one_line_with(const char *text, const char *a, const char *b);
+
+/* A --start-at that has already passed: the run goes ahead at once and says how late it is. */
+TEST(run_start_at_in_the_past_reports_lateness)
+{
+    struct proc_server s;
+    CHECK_INT_EQ(stub_start(&s, NULL, NULL, NULL, NULL), 0);
+    char u[128], at[32];
+    url(u, sizeof u, &s, "/");
+    double given = realtime_s() - 2.5;
+    snprintf(at, sizeof at, "%.3f", given);
+    struct run run;
+    int rc =
+        load(&run, "-c", "2", "-n", "50", "--start-at", at, "--generator-id", "late-one", u, END);
+    proc_server_stop(&s);
+    CHECK_INT_EQ(rc, 0);
+    CHECK(one_line_with(run.r.err, "late", "--start-at"));
+    CHECK(strstr(run.json, "\"late\": true") != NULL);
+    CHECK(strstr(run.json, "\"generator_id\": \"late-one\"") != NULL);
+    CHECK(strstr(run.r.out, "[late-one]") != NULL);
+    double skew = num(&run, "start_skew_ms", NULL, NULL);
+    CHECK(skew >= 2500 && skew < 2500 + PROC_RUN_TIMEOUT_MS);
+    CHECK(fabs(num(&run, "start_at", NULL, NULL) - given) < 0.001);
+    CHECK_INT_EQ(num(&run, "summary", "requests", NULL), 50);
+    run_free(&run);
+}
+
+/* --start-at +1: nothing happens for a second, then the run goes as usual. The recorded
+ * wall-clock times show it: the measured window (after the warm-up) starts at least 1s after
+ * the launch, and every point of the series after the start. */
+TEST(run_start_at_delays_the_measured_window)
+{
+    struct proc_server s;
+    CHECK_INT_EQ(stub_start(&s, NULL, NULL, NULL, NULL), 0);
+    char u[128];
+    url(u, sizeof u, &s, "/");
+    struct run run;
+    double launched = realtime_s();
+    int rc = load(&run, "-c", "2", "-w", "200ms", "-d", "300ms", "--start-at", "+1", u, END);
+    long conns = stub_count(&s, "conns");
+    proc_server_stop(&s);
+    CHECK_INT_EQ(rc, 0);
+    CHECK_STR_EQ(run.r.err, "");
+    CHECK(strstr(run.json, "\"late\": false") != NULL);
+    double start_at = num(&run, "start_at", NULL, NULL);
+    double measure_start = num(&run, "measure_start_unix", NULL, NULL);
+    double measure_end = num(&run, "measure_end_unix", NULL, NULL);
+    double skew = num(&run, "start_skew_ms", NULL, NULL);
+    CHECK(start_at >= launched + 1);
+    CHECK(measure_start >= launched + 1.2);
+    CHECK(measure_start >= start_at + 0.2);
+    CHECK(skew >= 0);
+    CHECK(fabs(measure_start - (start_at + skew / 1e3 + 0.2)) < 0.001);
+    CHECK(fabs(measure_end - measure_start - num(&run, "summary", "measured_s", NULL)) < 0.001);
+    CHECK(num(&run, "summary", "requests", NULL) > 0);
+    CHECK(strstr(run.r.out, "start at") != NULL);
+    CHECK_INT_EQ(conns, 3); /* the client's two and the test's /count */
+    /* The series is on the wall clock too. */
+    json_t *doc = json_loads(run.json, 0, NULL);
+    json_t *points = json_object_get(doc, "timeseries");
+    CHECK(json_array_size(points) >= 1);
+    double t0 = json_number_value(json_object_get(json_array_get(points, 0), "t_unix"));
+    CHECK(fabs(t0 - (start_at + skew / 1e3)) < 0.001);
+    /* The generator's own CPU: one thread, a share of the window, not saturated here. */
+    json_t *cpu = json_object_get(json_object_get(doc, "summary"), "cpu");
+    CHECK_INT_EQ(json_array_size(json_object_get(cpu, "threads_cpu_s")), 1);
+    CHECK(json_number_value(json_object_get(cpu, "window_cpu_s")) > 0);
+    CHECK(json_is_boolean(json_object_get(cpu, "saturated")));
+    json_decref(doc);
+    run_free(&run);
+}
+
+/* Starts c10k-load in the background with its JSON going to json_path. Returns its pid or -1. */
+static pid_t load_background(char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, STDOUT_FILENO);
+            dup2(null, STDERR_FILENO);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for pid (killing it after PROC_RUN_TIMEOUT_MS); returns its exit code or -1. */
+static int wait_background(pid_t pid)
+{
+    int status;
+    for (int waited = 0; waited < PROC_RUN_TIMEOUT_MS; waited += 10) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (r < 0)
+            return -1;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}
+
+/* Two generators started together with the same --start-at, merged by the real binary. */
+TEST(run_two_generators_merge)
+{
+    struct proc_server s;
+    CHECK_INT_EQ(stub_start(&s, NULL, NULL, NULL, NULL), 0);
+    char u[128], at[32], ja[64] = "/tmp/c10k-gen-a-XXXXXX", jb[64] = "/tmp/c10k-gen-b-XXXXXX";
+    char jm[64] = "/tmp/c10k-gen-m-XXXXXX";
+    url(u, sizeof u, &s, "/");
+    snprintf(at, sizeof at, "%.3f", realtime_s() + 1);
+    int fa = mkstemp(ja), fb = mkstemp(jb), fm = mkstemp(jm);
+    CHECK(fa >= 0 && fb >= 0 && fm >= 0);
+    close(fa);
+    close(fb);
+    close(fm);
+    char *a[] = {(char *)client_bin, "-c", "2",      "-d", "500ms", "--start-at", at,
+                 "--generator-id",   "a",  "--json", ja,   u,       NULL};
+    char *b[] = {(char *)client_bin, "-c", "3",      "-d", "500ms", "--start-at", at,
+                 "--generator-id",   "b",  "--json", jb,   u,       NULL};
+    pid_t pa = load_background(a);
+    struct proc_result r;
+    CHECK_INT_EQ(proc_run(b, 0, PROC_RUN_TIMEOUT_MS, &r), 0);
+    int rc_a = wait_background(pa);
+    proc_server_stop(&s);
+    CHECK_INT_EQ(r.exit_code, 0);
+    CHECK_INT_EQ(rc_a, 0);
+    proc_result_free(&r);
+    char *merge[] = {(char *)client_bin, "merge", "--json", jm, ja, jb, NULL};
+    CHECK_INT_EQ(proc_run(merge, 0, PROC_RUN_TIMEOUT_MS, &r), 0);
+    char *text_a = proc_read_file(ja), *text_b = proc_read_file(jb), *text_m = proc_read_file(jm);
+    unlink(ja);
+    unlink(jb);
+    unlink(jm);
+    CHECK_INT_EQ(r.exit_code, 0);
+    CHECK(text_a && text_b && text_m);
+    const char *requests[] = {"summary", "requests", NULL};
+    double na, nb, nm, conns;
+    CHECK_INT_EQ(proc_json_number(text_a, requests, &na), 0);
+    CHECK_INT_EQ(proc_json_number(text_b, requests, &nb), 0);
+    CHECK_INT_EQ(proc_json_number(text_m, requests, &nm), 0);
+    CHECK(na > 0 && nb > 0);
+    CHECK_INT_EQ(nm, na + nb);
+    const char *merged_from[] = {"merged_from", NULL};
+    CHECK_INT_EQ(proc_json_number(text_m, merged_from, &conns), 0);
+    CHECK_INT_EQ(conns, 2);
+    const char *busy[] = {"config", "connections", NULL};
+    CHECK_INT_EQ(proc_json_number(text_m, busy, &conns), 0);
+    CHECK_INT_EQ(conns, 5);
+    CHECK(strstr(r.out, "2 generators") != NULL);
+    CHECK(strstr(r.out, "\n  a ") != NULL && strstr(r.out, "\n  b ") != NULL);
+    free(text_a);
+    free(text_b);
+    free(text_m);
+    proc_result_free(&r);
+}
+
 /* A port that refuses connections: bound, not listening. */
 static int refusing_port(int *fd)
 {
@@ -473,6 +646,31 @@ TEST(run_bad_option_exits_2)
     CHECK(strstr(r.out, "usage: c10k-load") != NULL);
     proc_result_free(&r);
 
+    char *late[] = {(char *)client_bin, "--start-at", "+25h", "http://127.0.0.1:9/", NULL};
+    CHECK_INT_EQ(proc_run(late, 0, PROC_RUN_TIMEOUT_MS, &r), 0);
+    CHECK_INT_EQ(r.exit_code, 2);
+    CHECK(one_line_with(r.err, "--start-at", "+25h"));
+    CHECK_STR_EQ(r.out, "");
+    proc_result_free(&r);
+
+    char *garbled[] = {(char *)client_bin, "--start-at", "noon", "http://127.0.0.1:9/", NULL};
+    CHECK_INT_EQ(proc_run(garbled, 0, PROC_RUN_TIMEOUT_MS, &r), 0);
+    CHECK_INT_EQ(r.exit_code, 2);
+    CHECK(one_line_with(r.err, "--start-at", "noon"));
+    proc_result_free(&r);
+
+    char *id[] = {(char *)client_bin, "--generator-id", "no spaces", "http://127.0.0.1:9/", NULL};
+    CHECK_INT_EQ(proc_run(id, 0, PROC_RUN_TIMEOUT_MS, &r), 0);
+    CHECK_INT_EQ(r.exit_code, 2);
+    CHECK(one_line_with(r.err, "--generator-id", "no spaces"));
+    proc_result_free(&r);
+
+    char *merge[] = {(char *)client_bin, "merge", "/nonexistent/gen.json", NULL};
+    CHECK_INT_EQ(proc_run(merge, 0, PROC_RUN_TIMEOUT_MS, &r), 0);
+    CHECK_INT_EQ(r.exit_code, 2);
+    CHECK(one_line_with(r.err, "/nonexistent/gen.json", "cannot read"));
+    proc_result_free(&r);
+
     char *version[] = {(char *)client_bin, "--version", NULL};
     CHECK_INT_EQ(proc_run(version, 0, PROC_RUN_TIMEOUT_MS, &r), 0);
     CHECK_INT_EQ(r.exit_code, 0);
@@ -496,6 +694,9 @@ static const struct testlib_case cases[] = {
     TEST_ENTRY(run_ipv6_and_hostname_targets),
     TEST_ENTRY(run_warmup_is_excluded),
     TEST_ENTRY(run_json_to_stdout),
+    TEST_ENTRY(run_start_at_in_the_past_reports_lateness),
+    TEST_ENTRY(run_start_at_delays_the_measured_window),
+    TEST_ENTRY(run_two_generators_merge),
     TEST_ENTRY(run_shows_progress_on_a_terminal),
     TEST_ENTRY(run_refused_connection_is_a_clear_error),
     TEST_ENTRY(run_more_connections_than_the_fd_limit_is_a_clear_error),
