@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <string.h>
 #include <time.h>
 
 /* Parses a command line given as one string of space-separated words (no quoting: words with
@@ -16,7 +17,8 @@ static enum load_config_result parse_argv(struct load_config *cfg, char **argv, 
                                           char *err_text, size_t err_len)
 {
     FILE *out = fopen("/dev/null", "w");
-    FILE *err = fmemopen(err_text, err_len, "w");
+    memset(err_text, 0, err_len); /* not every fmemopen clears it: see test_merge.c */
+    FILE *err = fmemopen(err_text, err_len - 1, "w");
     enum load_config_result r = load_config_parse(cfg, argc, argv, out, err);
     fclose(out);
     fclose(err);

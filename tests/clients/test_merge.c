@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <string.h>
 #include <unistd.h>
 
 #define END ((char *)NULL) /* ends the argument list of run_merge() */
@@ -150,8 +151,12 @@ static int run_merge(char *out_text, size_t out_len, char *err_text, size_t err_
         argv[argc++] = a;
     va_end(ap);
     argv[argc] = NULL;
-    FILE *out = fmemopen(out_text, out_len, "w");
-    FILE *err = fmemopen(err_text, err_len, "w");
+    /* Empty strings when nothing is written: not every fmemopen (TSan's among them) clears the
+     * buffer on opening. */
+    memset(out_text, 0, out_len);
+    memset(err_text, 0, err_len);
+    FILE *out = fmemopen(out_text, out_len - 1, "w");
+    FILE *err = fmemopen(err_text, err_len - 1, "w");
     int status = merge_main(argc, argv, out, err);
     fclose(out);
     fclose(err);
