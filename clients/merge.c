@@ -402,27 +402,6 @@ struct merged {
     double overlap_s;
 };
 
-static void add_counters(struct load_counters *t, const struct load_counters *c)
-{
-    t->requests += c->requests;
-    t->warmup_requests += c->warmup_requests;
-    t->idle_requests += c->idle_requests;
-    t->bytes_read += c->bytes_read;
-    t->bytes_written += c->bytes_written;
-    t->connects += c->connects;
-    t->reconnects += c->reconnects;
-    t->err_connect += c->err_connect;
-    t->err_read += c->err_read;
-    t->err_write += c->err_write;
-    t->err_timeout += c->err_timeout;
-    t->err_parse += c->err_parse;
-    t->err_status += c->err_status;
-    for (int i = 0; i < LOAD_STATUS_CODES; i++)
-        t->status[i] += c->status[i];
-    t->abandoned += c->abandoned;
-    t->open_max += c->open_max;
-}
-
 /* The configuration of the merged run: the first file's, with the amounts of load added. The
  * strings point into the first file's document. */
 static int merged_config(struct merged *m, const struct merge_input *in, size_t n)
@@ -560,7 +539,7 @@ static int merge_all(struct merged *m, const struct merge_input *in, size_t n)
             hist_merge(&r->idle_latency, &g->idle_latency) < 0 ||
             hist_merge(&r->send_lag, &g->send_lag) < 0)
             return -EINVAL; /* layouts were checked: not expected */
-        add_counters(&r->c, &g->c);
+        load_counters_add(&r->c, &g->c);
         r->interrupted |= g->interrupted;
         r->cpu_user_s += g->cpu_user_s;
         r->cpu_system_s += g->cpu_system_s;

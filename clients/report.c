@@ -34,20 +34,8 @@ void report_result_free(struct load_result *r)
     r->n_thread_cpu = 0;
 }
 
-int report_add_worker(struct load_result *r, const struct worker *w)
+void load_counters_add(struct load_counters *t, const struct load_counters *c)
 {
-    double *grown = realloc(r->thread_cpu_s, (r->n_thread_cpu + 1) * sizeof *grown);
-    if (grown == NULL)
-        return -ENOMEM;
-    r->thread_cpu_s = grown;
-    r->thread_cpu_s[r->n_thread_cpu++] = (double)w->cpu_measured_ns / 1e9;
-    hist_merge(&r->latency, &w->latency);
-    hist_merge(&r->latency_unc, &w->latency_unc);
-    hist_merge(&r->connect, &w->connect);
-    hist_merge(&r->idle_latency, &w->idle_latency);
-    hist_merge(&r->send_lag, &w->send_lag);
-    const struct load_counters *c = &w->c;
-    struct load_counters *t = &r->c;
     t->requests += c->requests;
     t->warmup_requests += c->warmup_requests;
     t->idle_requests += c->idle_requests;
@@ -65,6 +53,21 @@ int report_add_worker(struct load_result *r, const struct worker *w)
         t->status[i] += c->status[i];
     t->abandoned += c->abandoned;
     t->open_max += c->open_max;
+}
+
+int report_add_worker(struct load_result *r, const struct worker *w)
+{
+    double *grown = realloc(r->thread_cpu_s, (r->n_thread_cpu + 1) * sizeof *grown);
+    if (grown == NULL)
+        return -ENOMEM;
+    r->thread_cpu_s = grown;
+    r->thread_cpu_s[r->n_thread_cpu++] = (double)w->cpu_measured_ns / 1e9;
+    hist_merge(&r->latency, &w->latency);
+    hist_merge(&r->latency_unc, &w->latency_unc);
+    hist_merge(&r->connect, &w->connect);
+    hist_merge(&r->idle_latency, &w->idle_latency);
+    hist_merge(&r->send_lag, &w->send_lag);
+    load_counters_add(&r->c, &w->c);
     return 0;
 }
 

@@ -54,6 +54,8 @@ int report_result_init(struct load_result *r);
 void report_result_free(struct load_result *r);
 /* Adds one worker's results. Returns 0 or -ENOMEM. */
 int report_add_worker(struct load_result *r, const struct worker *w);
+/* Adds c's counts to t: two workers' or two generators' runs as one. */
+void load_counters_add(struct load_counters *t, const struct load_counters *c);
 /* Once measured_s is known: sets busiest_share and saturated from thread_cpu_s. */
 void report_note_saturation(struct load_result *r);
 
