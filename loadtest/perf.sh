@@ -315,6 +315,16 @@ cell_busy() { # test target conns
         "$csv" | median
 }
 
+# One row per target, one scale cell per level: level_rows cell COLUMN, or level_rows cell_busy.
+level_rows() { # function [column]
+    local target n
+    for target in $targets; do
+        printf '%-8s' "$target"
+        for n in $conns; do printf '%14s' "$("$1" scale "$target" "$n" ${2:+"$2"})"; done
+        echo
+    done
+}
+
 ratio() {
     if [ -z "$1" ] || [ -z "$2" ]; then echo "-"; return; fi
     awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'
@@ -576,27 +586,15 @@ if [ "$do_scale" = 1 ]; then
     printf '%-8s' "target"
     for n in $conns; do printf '%14s' "$n conns"; done
     echo
-    for target in $targets; do
-        printf '%-8s' "$target"
-        for n in $conns; do printf '%14s' "$(cell scale "$target" "$n" 9)"; done
-        echo
-    done
+    level_rows cell 9
     echo
     echo "server CPU busy, percent of its core (req/s x CPU per request, median of $runs)"
-    for target in $targets; do
-        printf '%-8s' "$target"
-        for n in $conns; do printf '%14s' "$(cell_busy scale "$target" "$n")"; done
-        echo
-    done
+    level_rows cell_busy
     echo
     echo "load generator busy, percent of its one thread (its CPU time over its run, median of $runs)"
     echo "(a server well under 100 beside a generator near 100: the generator set the pace, so"
     echo "compare those cells by CPU time per request)"
-    for target in $targets; do
-        printf '%-8s' "$target"
-        for n in $conns; do printf '%14s' "$(cell scale "$target" "$n" 10)"; done
-        echo
-    done
+    level_rows cell 10
     echo
 fi
 if [ "$do_pipeline" = 1 ]; then
