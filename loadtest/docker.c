@@ -176,6 +176,12 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* A count: an integer where it is known. */
+static json_t *count(double v)
+{
+    return isfinite(v) ? json_integer((json_int_t)llround(v)) : json_null();
+}
+
 static double delta(const json_t *a, const json_t *b, const char *path)
 {
     return results_num(b, path) - results_num(a, path);
@@ -428,20 +434,20 @@ static json_t *server_of(const struct docker_inputs *in, const json_t *client)
     stats_spread(in->stats, "process.open_fds", &fds, &fds_peak);
     json_t *s = json_pack(
         "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "mode",
-        str(before, "mode"), "version", str(before, "version"), "requests", num(reqs), "window_s",
+        str(before, "mode"), "version", str(before, "version"), "requests", count(reqs), "window_s",
         num(wall), "requests_per_s", num(div_or_nan(reqs, wall)), "rss_baseline_bytes",
-        num(results_num(before, "process.rss_bytes")), "rss_bytes", num(rss), "rss_peak_bytes",
+        count(results_num(before, "process.rss_bytes")), "rss_bytes", num(rss), "rss_peak_bytes",
         num(max2(rss_peak, results_num(fin, "process.peak_rss_bytes"))), "vsize_bytes", num(vsz),
         "vsize_peak_bytes", num(vsz_peak), "threads_baseline",
-        num(results_num(before, "process.threads")), "threads", num(thr), "threads_peak",
+        count(results_num(before, "process.threads")), "threads", num(thr), "threads_peak",
         num(max2(thr_peak, results_num(fin, "process.threads"))), "connections_peak",
         num(conns_peak), "fds_peak", num(fds_peak));
     json_object_set_new(s, "cpu_user_s", num(delta(before, fin, "process.cpu_user_s")));
     json_object_set_new(s, "cpu_system_s", num(delta(before, fin, "process.cpu_system_s")));
     json_object_set_new(s, "cpu_cores", num(div_or_nan(cpu, wall)));
     json_object_set_new(s, "cpu_us_per_request", num(div_or_nan(cpu * 1e6, reqs)));
-    json_object_set_new(s, "ctx_voluntary", num(delta(before, fin, "process.ctx_voluntary")));
-    json_object_set_new(s, "ctx_involuntary", num(delta(before, fin, "process.ctx_involuntary")));
+    json_object_set_new(s, "ctx_voluntary", count(delta(before, fin, "process.ctx_voluntary")));
+    json_object_set_new(s, "ctx_involuntary", count(delta(before, fin, "process.ctx_involuntary")));
     json_object_set_new(s, "ctx_per_s", num(div_or_nan(ctx, wall)));
     json_object_set_new(s, "ctx_per_request", num(div_or_nan(ctx, reqs)));
     json_object_set_new(s, "ctx_source",
@@ -489,17 +495,22 @@ static json_t *samples_of(const json_t *stats)
 static json_t *run_base(const struct docker_inputs *in)
 {
     const json_t *sp = in->spec;
-    json_t *run =
-        json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:b, s:i}", "id",
-                  sp ? str(sp, "id") : in->id, "scenario", str(sp, "scenario"), "model",
-                  str(sp, "model"), "mode", str(sp, "mode"), "level", num(results_num(sp, "level")),
-                  "concurrency", num(results_num(sp, "concurrency")), "idle_connections",
-                  num(results_num(sp, "idle_connections")), "path", "/plaintext", "tool",
-                  "c10k-load", "keepalive", 1, "repetition", 1);
+    json_t *run = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:b, s:i}", "id",
+                            sp ? str(sp, "id") : in->id, "scenario", str(sp, "scenario"), "model",
+                            str(sp, "model"), "mode", str(sp, "mode"), "level",
+                            count(results_num(sp, "level")), "concurrency",
+                            count(results_num(sp, "concurrency")), "idle_connections",
+                            count(results_num(sp, "idle_connections")), "path", "/plaintext",
+                            "tool", "c10k-load", "keepalive", 1, "repetition", 1);
     json_object_set_new(run, "warmup_s", num(duration_s(json_object_get(sp, "warmup"))));
     json_object_set_new(run, "duration_s", num(duration_s(json_object_get(sp, "duration"))));
     json_object_set_new(run, "timeout_s", num(duration_s(json_object_get(sp, "timeout"))));
     json_object_set_new(run, "ramp_per_s", num(results_num(sp, "ramp_per_s")));
+    /* Closed loop from one source address, the server's options the image's defaults. */
+    json_object_set_new(run, "rate", json_null());
+    json_object_set_new(run, "source_addresses", json_integer(1));
+    json_object_set_new(run, "server_all_cpus", json_false());
+    json_object_set_new(run, "server_args", json_array());
     static const char *const nulls[] = {
         "reason",       "limit",          "client",           "server",
         "machine",      "per_connection", "samples",          "saturation",
