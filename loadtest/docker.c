@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef C10K_VERSION
 #define C10K_VERSION "0"
@@ -135,7 +136,8 @@ static void inputs_read(struct docker_inputs *in, const char *dir, const char *i
 #define HOST(name) (snprintf(rel, sizeof rel, "host/%s/%s", id, name), rel)
 #define RUN(name) (snprintf(rel, sizeof rel, "runs/%s/%s", id, name), rel)
     in->spec = read_json(in, HOST("spec.json"), 1);
-    if (in->spec && json_object_get(in->spec, "skipped_reason"))
+    /* Without its spec a run is only its name; a skipped run has nothing else. */
+    if (!in->spec || json_object_get(in->spec, "skipped_reason"))
         return;
     in->server_inspect = read_inspect(in, HOST("server-inspect.json"));
     in->load_inspect = read_inspect(in, HOST("load-inspect.json"));
@@ -583,6 +585,8 @@ static void error_classes(const json_t *errs, char *buf, size_t len)
 static void judge(json_t *run, const struct docker_inputs *in)
 {
     const json_t *client = json_object_get(run, "client");
+    if (!json_is_object(client))
+        client = NULL;
     const json_t *state = results_get(run, "docker.server.state");
     char reason[2048] = "", a[32];
     int oom = json_is_true(json_object_get(state, "oom_killed"));
@@ -629,6 +633,9 @@ static void judge(json_t *run, const struct docker_inputs *in)
                    results_num(in->spec, "load_exit"));
     if (json_is_false(json_object_get(in->spec, "healthy_before")))
         add_reason(reason, sizeof reason, "the server was not healthy before the load");
+    const char *client_error = json_string_value(json_object_get(run, "client_error"));
+    if (client_error)
+        add_reason(reason, sizeof reason, "runs/%s/load.json: %s", in->id, client_error);
     if (in->problems[0])
         add_reason(reason, sizeof reason, "%s", in->problems);
     json_object_set_new(run, "status",
@@ -918,8 +925,10 @@ json_t *docker_session(const char *dir, char *err, size_t err_len)
     if (!json_is_object(d)) {
         if (d)
             snprintf(err, err_len, "%s: not a JSON object", path);
+        else if (access(path, R_OK) < 0)
+            snprintf(err, err_len, "%s: %s", path, strerror(errno));
         else
-            snprintf(err, err_len, "%s: %s", path, je.text);
+            snprintf(err, err_len, "%s: not JSON (%s, line %d)", path, je.text, je.line);
         json_decref(d);
         return NULL;
     }
