@@ -95,6 +95,7 @@ check ".runs[] | select(.id == \"scale-loop-50\") | .client.merged_from == 2
        and (.client.generators | map(.id)) == [\"a\", \"b\"]
        and (.client.generators | map(.requests)) == [$a, $b] and .client.requests == $a + $b" \
     "merged run: each generator's requests and their sum"
+# shellcheck disable=SC2016 # a jq program: $s and $c are jq's
 check '.runs[] | select(.id == "scale-loop-50") | .server as $s | .client as $c
        | (($c.total_requests - $c.errors.status - $s.requests) * 100 / $s.requests) as $want
        | ($s.crosscheck_difference_pct - $want | fabs) < 1e-4 * ($want | fabs) + 1e-9' \
@@ -139,8 +140,9 @@ echo "ok: report.html"
 # ---- broken inputs ----
 rm "$dir/docker.json"
 if "$bench" --from-docker "$dir" >/dev/null 2>"$work/err"; then fail "no docker.json: exit 0"; fi
-[ "$(wc -l <"$work/err")" = 1 ] && grep -q 'docker.json' "$work/err" ||
+if [ "$(wc -l <"$work/err")" != 1 ] || ! grep -q 'docker.json' "$work/err"; then
     fail "no docker.json: not one line naming it: $(cat "$work/err")"
+fi
 echo "ok: a missing docker.json: $(cat "$work/err")"
 cp "$fixture/docker.json" "$dir/"
 echo '{"summary": ' >"$dir/runs/constrained-loop-800/load.json"
