@@ -87,6 +87,13 @@ static json_t *read_json(struct docker_inputs *in, const char *rel, int required
             problem(in, "%s: %s", rel, errno == ENOENT ? "missing" : "unreadable or too large");
         return NULL;
     }
+    /* An empty file is what a request that never answered leaves: the same as none. */
+    if (!text[strspn(text, " \t\r\n")]) {
+        free(text);
+        if (required)
+            problem(in, "%s: empty", rel);
+        return NULL;
+    }
     json_error_t je;
     json_t *v = json_loads(text, 0, &je);
     free(text);
