@@ -5,29 +5,27 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A key may hold dots itself ("errors.thread_create"): each prefix of the path that names a
+ * member is tried, the shortest first. */
 json_t *results_get(const json_t *root, const char *path)
 {
-    const json_t *cur = root;
+    if (!root || !*path)
+        return (json_t *)root;
     char key[128];
-    while (cur && *path) {
-        /* A key may hold dots itself ("counters.errors.thread_create"): the shortest
-         * prefix that names a member. */
-        const json_t *next = NULL;
-        size_t n = 0;
-        do {
-            n += strcspn(path + n, ".");
-            if (n >= sizeof key)
-                return NULL;
-            memcpy(key, path, n);
-            key[n] = '\0';
-            next = json_object_get(cur, key);
-        } while (!next && path[n] == '.' && ++n);
-        cur = next;
-        path += n;
-        if (*path == '.')
-            path++;
+    for (size_t n = strcspn(path, ".");; n += 1 + strcspn(path + n + 1, ".")) {
+        if (n >= sizeof key)
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        json_t *v = json_object_get(root, key);
+        if (v && !path[n])
+            return v;
+        json_t *found = v ? results_get(v, path + n + 1) : NULL;
+        if (found)
+            return found;
+        if (!path[n])
+            return NULL;
     }
-    return (json_t *)cur;
 }
 
 double results_num(const json_t *root, const char *path)
