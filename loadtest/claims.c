@@ -843,8 +843,6 @@ static void cite_all(struct claim *c, const json_t *runs, const char *scenario, 
 static json_t *claim_container_pids(const json_t *root)
 {
     const json_t *runs = json_object_get(root, "runs");
-    if (!ran(runs, "constrained"))
-        return NULL;
     struct claim c;
     claim_init(&c, "pids", "A thread per connection stops at the container's pids limit.",
                "Each thread is a task: a container's pids limit caps the connections a "
@@ -894,8 +892,6 @@ static json_t *claim_container_pids(const json_t *root)
 static json_t *claim_container_loop(const json_t *root)
 {
     const json_t *runs = json_object_get(root, "runs");
-    if (!ran(runs, "constrained"))
-        return NULL;
     struct claim c;
     claim_init(&c, "loop", "An event loop holds the same connections in the same container.",
                "An event loop needs a thread per core, not per connection, so it is bounded by "
@@ -954,8 +950,6 @@ static const json_t *container_thread_memory_run(const json_t *runs)
 static json_t *claim_container_memory(const json_t *root)
 {
     const json_t *runs = json_object_get(root, "runs");
-    if (!ran(runs, "constrained"))
-        return NULL;
     struct claim c;
     claim_init(&c, "thread_memory", "A thread costs tens of KiB of memory, not its 8 MiB stack.",
                "Threads cost 8 MiB each.",
@@ -1001,8 +995,6 @@ static json_t *claim_container_memory(const json_t *root)
 static json_t *claim_container_oom(const json_t *root)
 {
     const json_t *runs = json_object_get(root, "runs");
-    if (!ran(runs, "memory"))
-        return NULL;
     struct claim c;
     claim_init(&c, "oom",
                "Under a memory limit alone, thread-per-connection is OOM-killed where the loop "
@@ -1064,17 +1056,23 @@ json_t *claims_code_size_json(void)
 }
 
 /* Every claim; a local session is judged on the first seven, a Docker session (one with a
- * "docker" object) on the container claims, each of which is left out where its scenario did
- * not run (it returns NULL). */
+ * "docker" object) on the container claims, each where its scenario ran. */
 typedef json_t *(*claim_fn)(const json_t *root);
 static const struct {
     claim_fn fn;
-    int container;
+    const char *container; /* the container scenario it is judged from; NULL: a local claim */
 } claim_fns[] = {
-    {claim_stack, 0},          {claim_resources, 0},        {claim_switching, 0},
-    {claim_idle, 0},           {claim_efficiency, 0},       {claim_parallelism, 0},
-    {claim_correctness, 0},    {claim_container_pids, 1},   {claim_container_loop, 1},
-    {claim_container_memory, 1}, {claim_container_oom, 1},
+    {claim_stack, NULL},
+    {claim_resources, NULL},
+    {claim_switching, NULL},
+    {claim_idle, NULL},
+    {claim_efficiency, NULL},
+    {claim_parallelism, NULL},
+    {claim_correctness, NULL},
+    {claim_container_pids, "constrained"},
+    {claim_container_loop, "constrained"},
+    {claim_container_memory, "constrained"},
+    {claim_container_oom, "memory"},
 };
 #define N_CLAIMS (sizeof claim_fns / sizeof claim_fns[0])
 
@@ -1180,9 +1178,12 @@ static json_t *judge_claims(const json_t *root)
     int container = container_session(root);
     for (int k = 0; k < reps; k++) {
         json_t *view = repetition_view(root, k + 1);
-        for (size_t c = 0; c < N_CLAIMS; c++)
-            if (claim_fns[c].container == container)
+        const json_t *runs = json_object_get(view, "runs");
+        for (size_t c = 0; c < N_CLAIMS; c++) {
+            const char *scenario = claim_fns[c].container;
+            if (container ? scenario && ran(runs, scenario) : !scenario)
                 per[c * (size_t)reps + (size_t)k] = claim_fns[c].fn(view);
+        }
         json_decref(view);
     }
     for (size_t c = 0; c < N_CLAIMS; c++) {

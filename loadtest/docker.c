@@ -1,6 +1,7 @@
 #include "docker.h"
 
 #include "claims.h"
+#include "load_config.h"
 #include "loadgen.h"
 #include "report.h"
 #include "results.h"
@@ -241,21 +242,12 @@ static const char *str(const json_t *o, const char *key)
     return s ? s : "";
 }
 
-/* "2s", "500ms", "1m" (docker/run.sh's durations) in seconds; NaN when it is none of them. */
+/* docker/run.sh's durations ("2s", "500ms": c10k-load's options) in seconds; NaN when none. */
 static double duration_s(const json_t *v)
 {
-    const char *s = json_string_value(v);
-    if (!s)
-        return json_is_number(v) ? json_number_value(v) : NAN;
-    char *end;
-    double x = strtod(s, &end);
-    if (end == s)
-        return NAN;
-    if (strcmp(end, "ms") == 0)
-        return x / 1000;
-    if (strcmp(end, "m") == 0)
-        return x * 60;
-    return strcmp(end, "s") == 0 || !*end ? x : NAN;
+    double s;
+    const char *text = json_string_value(v);
+    return text && load_parse_duration(text, &s) == 0 ? s : NAN;
 }
 
 /* ---- The engine's view ---- */
