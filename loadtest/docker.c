@@ -42,19 +42,20 @@ struct docker_inputs {
     char problems[1024];
 };
 
-static void problem(struct docker_inputs *in, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Appends a clause to a "; "-separated list in buf. */
+static void add_clause(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void problem(struct docker_inputs *in, const char *fmt, ...)
+static void add_clause(char *buf, size_t len, const char *fmt, ...)
 {
-    size_t used = strlen(in->problems);
-    if (used + 3 >= sizeof in->problems)
+    size_t used = strlen(buf);
+    if (used + 3 >= len)
         return;
     if (used)
-        used += (size_t)snprintf(in->problems + used, sizeof in->problems - used, "; ");
+        used += (size_t)snprintf(buf + used, len - used, "; ");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(in->problems + used, sizeof in->problems - used, fmt, ap);
+    vsnprintf(buf + used, len - used, fmt, ap);
     va_end(ap);
 }
 
@@ -85,21 +86,23 @@ static json_t *read_json(struct docker_inputs *in, const char *rel, int required
     char *text = read_text(in->dir, rel);
     if (!text) {
         if (errno != ENOENT || required)
-            problem(in, "%s: %s", rel, errno == ENOENT ? "missing" : "unreadable or too large");
+            add_clause(in->problems, sizeof in->problems, "%s: %s", rel,
+                       errno == ENOENT ? "missing" : "unreadable or too large");
         return NULL;
     }
     /* An empty file is what a request that never answered leaves: the same as none. */
     if (!text[strspn(text, " \t\r\n")]) {
         free(text);
         if (required)
-            problem(in, "%s: empty", rel);
+            add_clause(in->problems, sizeof in->problems, "%s: empty", rel);
         return NULL;
     }
     json_error_t je;
     json_t *v = json_loads(text, 0, &je);
     free(text);
     if (!v)
-        problem(in, "%s: not JSON (%s, line %d)", rel, je.text, je.line);
+        add_clause(in->problems, sizeof in->problems, "%s: not JSON (%s, line %d)", rel, je.text,
+                   je.line);
     return v;
 }
 
@@ -109,7 +112,7 @@ static json_t *read_inspect(struct docker_inputs *in, const char *rel)
     json_t *a = read_json(in, rel, 1);
     json_t *c = json_is_array(a) ? json_incref(json_array_get(a, 0)) : NULL;
     if (a && !json_is_object(c))
-        problem(in, "%s: not docker inspect's output", rel);
+        add_clause(in->problems, sizeof in->problems, "%s: not docker inspect's output", rel);
     json_decref(a);
     return json_is_object(c) ? c : NULL;
 }
@@ -157,7 +160,7 @@ static void inputs_read(struct docker_inputs *in, const char *dir, const char *i
     in->stats = read_stats_lines(in, RUN("stats.jsonl"));
     in->prometheus = read_json(in, RUN("prometheus.json"), 0);
     if (in->prometheus && !json_is_object(in->prometheus)) {
-        problem(in, "%s: not a JSON object", rel);
+        add_clause(in->problems, sizeof in->problems, "%s: not a JSON object", rel);
         json_decref(in->prometheus);
         in->prometheus = NULL;
     }
@@ -525,27 +528,6 @@ static json_t *run_base(const struct docker_inputs *in)
     return run;
 }
 
-static void add_reason(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void add_reason(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t used = strlen(buf);
-    if (used + 3 >= len)
-        return;
-    if (used)
-        used += (size_t)snprintf(buf + used, len - used, "; ");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + used, len - used, fmt, ap);
-    va_end(ap);
-}
-
-static void format_mib(char *buf, size_t len, double bytes)
-{
-    claims_format_bytes(buf, len, bytes);
-}
-
 /* What the server held: TCP connections established to its port (sampled from the host, so
  * also while it cannot answer /stats), else its own count. In thread mode each held
  * connection has a thread: the pids growth bounds it (connections being refused are
@@ -568,16 +550,16 @@ static double held_of(const json_t *run, double *established)
 /* The client's errors by class, "connect 3, status 20" (only those that happened). */
 static void error_classes(const json_t *errs, char *buf, size_t len)
 {
-    buf[0] = '\0';
+    size_t used = 0;
     const char *key;
     json_t *v;
+    buf[0] = '\0';
     json_object_foreach((json_t *)errs, key, v)
     {
-        if (strcmp(key, "total") != 0 && json_number_value(v) > 0)
-            add_reason(buf, len, "%s %.0f", key, json_number_value(v));
+        if (strcmp(key, "total") != 0 && json_number_value(v) > 0 && used < len)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s %.0f", used ? ", " : "", key,
+                                     json_number_value(v));
     }
-    for (char *p = buf; (p = strstr(p, "; ")); p++)
-        *p = ',';
 }
 
 /* Status, reason and limit from what the engine, the server and the client say. */
@@ -596,47 +578,47 @@ static void judge(json_t *run, const struct docker_inputs *in)
     double rejected = results_num(run, "server.counters.connections.rejected");
     double errors = results_num(client, "errors.total");
     double answered = round(results_num(client, "good_per_s") * results_num(client, "measured_s"));
-    format_mib(a, sizeof a, mem_limit);
+    claims_format_bytes(a, sizeof a, mem_limit);
     if (oom)
-        add_reason(reason, sizeof reason,
+        add_clause(reason, sizeof reason,
                    "server killed by the OOM killer (engine: OOMKilled, exit %.0f) under a %s "
                    "memory limit",
                    exit_code, a);
     else if (isfinite(exit_code) && exit_code != 0)
-        add_reason(reason, sizeof reason, "server exited with %.0f", exit_code);
+        add_clause(reason, sizeof reason, "server exited with %.0f", exit_code);
     if (pids_refused > 0)
-        add_reason(reason, sizeof reason, "the pids limit (%.0f) refused %.0f thread creations",
+        add_clause(reason, sizeof reason, "the pids limit (%.0f) refused %.0f thread creations",
                    pids_limit, pids_refused);
     if (rejected > 0)
-        add_reason(reason, sizeof reason, "the server answered 503 to %.0f connections", rejected);
+        add_clause(reason, sizeof reason, "the server answered 503 to %.0f connections", rejected);
     if (errors > 0 && errors > DOCKER_ERROR_SHARE * (answered + errors)) {
         char classes[256];
         error_classes(json_object_get(client, "errors"), classes, sizeof classes);
-        add_reason(reason, sizeof reason, "client errors: %.0f (%s)", errors, classes);
+        add_clause(reason, sizeof reason, "client errors: %.0f (%s)", errors, classes);
     }
     if (client && !(answered > 0)) {
         double workers = results_num(in->before, "pool.workers");
         if (!isfinite(workers))
             workers = results_num(in->before, "config.threads");
         if (strcmp(str(run, "model"), "pool") == 0)
-            add_reason(reason, sizeof reason,
+            add_clause(reason, sizeof reason,
                        "no request was answered with a 2xx in the measured time (the pool's "
                        "%.0f workers were all busy)",
                        workers);
         else
-            add_reason(reason, sizeof reason,
+            add_clause(reason, sizeof reason,
                        "no request was answered with a 2xx in the measured time");
     }
     if (!client)
-        add_reason(reason, sizeof reason, "no results from the load container (exit %.0f)",
+        add_clause(reason, sizeof reason, "no results from the load container (exit %.0f)",
                    results_num(in->spec, "load_exit"));
     if (json_is_false(json_object_get(in->spec, "healthy_before")))
-        add_reason(reason, sizeof reason, "the server was not healthy before the load");
+        add_clause(reason, sizeof reason, "the server was not healthy before the load");
     const char *client_error = json_string_value(json_object_get(run, "client_error"));
     if (client_error)
-        add_reason(reason, sizeof reason, "runs/%s/load.json: %s", in->id, client_error);
+        add_clause(reason, sizeof reason, "runs/%s/load.json: %s", in->id, client_error);
     if (in->problems[0])
-        add_reason(reason, sizeof reason, "%s", in->problems);
+        add_clause(reason, sizeof reason, "%s", in->problems);
     json_object_set_new(run, "status",
                         json_string(!client     ? "failed"
                                     : reason[0] ? "errors"
