@@ -770,7 +770,7 @@ static json_t *claim_correctness(const json_t *root)
 
 /* ---- The container claims (a Docker session's constrained and memory scenarios) ---- */
 
-#define CONTAINER_HELD_MIN 100     /* a thread run's memory per connection counts from here */
+#define CONTAINER_HELD_MIN 100 /* a thread run's memory per connection counts from here */
 #define CONTAINER_THREAD_BYTES (1024.0 * 1024) /* under this per connection: not its stack */
 
 static int status_is(const json_t *run, const char *status)
@@ -862,7 +862,8 @@ static json_t *claim_container_pids(const json_t *root)
     if (!n) {
         add(&c.measured, "Thread mode did not run in the constrained scenario.");
     } else if (!bad) {
-        add(&c.measured, "Thread mode ran every level cleanly, up to %.0f connections, under %.0f pids.",
+        add(&c.measured,
+            "Thread mode ran every level cleanly, up to %.0f connections, under %.0f pids.",
             level(top), pids);
     } else if (json_is_true(results_get(bad, "docker.server.state.oom_killed"))) {
         add(&c.measured,
@@ -911,16 +912,20 @@ static json_t *claim_container_loop(const json_t *root)
         c.verdict = n ? "does not hold" : "not measured";
     } else {
         double held = results_num(lok, "held_connections");
-        claims_format_bytes(a, sizeof a, results_num(lok, "docker.server.cgroup.memory_peak_bytes"));
-        add(&c.measured, "Loop mode held %.0f connections at level %.0f with %.0f pids and %s of "
-                         "memory at peak",
+        claims_format_bytes(a, sizeof a,
+                            results_num(lok, "docker.server.cgroup.memory_peak_bytes"));
+        add(&c.measured,
+            "Loop mode held %.0f connections at level %.0f with %.0f pids and %s of "
+            "memory at peak",
             held, level(lok), results_num(lok, "docker.server.cgroup.pids_peak"), a);
         if (isfinite(thold))
             add(&c.measured, "; thread mode held at most %.0f", thold);
         add(&c.measured, ".");
         figure(&c, "loop_held_connections", held);
         figure(&c, "thread_held_connections", thold);
-        c.verdict = !tbad ? "not measured" : held > (isfinite(thold) ? thold : 0) ? "holds" : "partly";
+        c.verdict = !tbad                                  ? "not measured"
+                    : held > (isfinite(thold) ? thold : 0) ? "holds"
+                                                           : "partly";
     }
     cite_all(&c, runs, "constrained", "loop");
     return claim_json(&c);
@@ -935,7 +940,8 @@ static const json_t *container_thread_memory_run(const json_t *runs)
     json_t *r;
     json_array_foreach(runs, i, r)
     {
-        if (!is(r, "constrained", "thread") || !(results_num(r, "held_connections") >= CONTAINER_HELD_MIN) ||
+        if (!is(r, "constrained", "thread") ||
+            !(results_num(r, "held_connections") >= CONTAINER_HELD_MIN) ||
             !json_is_object(json_object_get(r, "per_connection")))
             continue;
         if (status_is(r, "ok"))
@@ -963,8 +969,9 @@ static json_t *claim_container_memory(const json_t *root)
     } else {
         double per = results_num(pc, "per_connection.total_bytes");
         claims_format_bytes(a, sizeof a, per);
-        add(&c.measured, "%s per connection in thread mode at %.0f connections (the container's "
-                         "cgroup memory: user memory, kernel stacks, page tables)",
+        add(&c.measured,
+            "%s per connection in thread mode at %.0f connections (the container's "
+            "cgroup memory: user memory, kernel stacks, page tables)",
             a, level(pc));
         const json_t *l = NULL;
         size_t i;
@@ -1020,7 +1027,8 @@ static json_t *claim_container_oom(const json_t *root)
     const char *mem = json_string_value(results_get(root, "docker.limits.memory_memory"));
     char a[32];
     if (tkill) {
-        add(&c.measured, "Thread mode was OOM-killed at %.0f connections (engine: OOMKilled, exit %.0f)",
+        add(&c.measured,
+            "Thread mode was OOM-killed at %.0f connections (engine: OOMKilled, exit %.0f)",
             level(tkill), results_num(tkill, "docker.server.state.exit_code"));
         if (ttop)
             add(&c.measured, " after holding %.0f at a lower level",
@@ -1032,7 +1040,8 @@ static json_t *claim_container_oom(const json_t *root)
     if (lkill) {
         add(&c.measured, "; loop mode was OOM-killed at %.0f", level(lkill));
     } else if (lok) {
-        claims_format_bytes(a, sizeof a, results_num(lok, "docker.server.cgroup.memory_peak_bytes"));
+        claims_format_bytes(a, sizeof a,
+                            results_num(lok, "docker.server.cgroup.memory_peak_bytes"));
         add(&c.measured, "; loop mode held %.0f connections in %s at peak",
             results_num(lok, "held_connections"), a);
     } else {
@@ -1208,9 +1217,8 @@ static void container_image_line(const json_t *root, json_t *out)
     char line[512];
     snprintf(line, sizeof line,
              "Image %s: %.0f MB; the Docker test took %.0f s (image build %.0f s).",
-             json_string_value(json_object_get(d, "image")),
-             results_num(d, "image_bytes") / 1e6, results_num(d, "elapsed_s"),
-             results_num(d, "build_s"));
+             json_string_value(json_object_get(d, "image")), results_num(d, "image_bytes") / 1e6,
+             results_num(d, "elapsed_s"), results_num(d, "build_s"));
     json_array_append_new(out, json_string(line));
 }
 
@@ -1238,11 +1246,12 @@ static void container_scenario_lines(const json_t *runs, const char *scenario, c
             add(&t, "; at %.0f: %s", level(bad),
                 reason ? reason : json_string_value(json_object_get(bad, "status")));
         }
-        claims_format_bytes(mem, sizeof mem,
-                            container_max(runs, scenario, models[k],
-                                          "docker.server.cgroup.memory_peak_bytes"));
-        add(&t, "; peak %s and %.0f pids", mem,
-            container_max(runs, scenario, models[k], "docker.server.cgroup.pids_peak"));
+        double peak =
+            container_max(runs, scenario, models[k], "docker.server.cgroup.memory_peak_bytes");
+        double pids = container_max(runs, scenario, models[k], "docker.server.cgroup.pids_peak");
+        claims_format_bytes(mem, sizeof mem, peak);
+        if (isfinite(peak) && isfinite(pids))
+            add(&t, "; peak %s and %.0f pids", mem, pids);
         /* The highest level's figure, as the runs table shows it. */
         const json_t *pc = NULL;
         size_t i;
@@ -1278,26 +1287,32 @@ static void container_headline(const json_t *root, json_t *out)
 /* What changes the numbers of a Docker session, said once. */
 static void container_caveats(const json_t *root, json_t *out)
 {
-    json_array_append_new(out, json_string(
-        "Containers talk over a bridge (a veth pair each and the bridge): expect less "
-        "throughput and more latency than loopback on the same machine."));
-    json_array_append_new(out, json_string(
-        "CPU limits are CFS quotas (cpus=N), not pinned cores: a server that uses its quota "
-        "early in a 100 ms period waits for the next one, which shows in the tail latency."));
+    json_array_append_new(
+        out,
+        json_string("Containers talk over a bridge (a veth pair each and the bridge): expect less "
+                    "throughput and more latency than loopback on the same machine."));
+    json_array_append_new(
+        out,
+        json_string(
+            "CPU limits are CFS quotas (cpus=N), not pinned cores: a server that uses its quota "
+            "early in a 100 ms period waits for the next one, which shows in the tail latency."));
     const char *seccomp = json_string_value(results_get(root, "docker.limits.server_seccomp"));
     char msg[512];
     if (seccomp)
-        snprintf(msg, sizeof msg, "The server container ran under the seccomp profile %s.", seccomp);
+        snprintf(msg, sizeof msg, "The server container ran under the seccomp profile %s.",
+                 seccomp);
     else
         snprintf(msg, sizeof msg,
                  "The server container ran under Docker's default seccomp profile (which, since "
                  "Docker 25, forbids io_uring: a uring server then reports it and its runs are "
                  "skipped).");
     json_array_append_new(out, json_string(msg));
-    json_array_append_new(out, json_string(
-        "Memory per connection is the growth of the server container's cgroup memory, which "
-        "includes kernel memory charged to it (thread kernel stacks, page tables; socket "
-        "buffers only under cgroup v2), divided by the connections the server held."));
+    json_array_append_new(
+        out,
+        json_string(
+            "Memory per connection is the growth of the server container's cgroup memory, which "
+            "includes kernel memory charged to it (thread kernel stacks, page tables; socket "
+            "buffers only under cgroup v2), divided by the connections the server held."));
 }
 
 static void surprises(json_t *root)
