@@ -63,7 +63,7 @@ for model in ${models//,/ }; do
     jq -e '(.client.good_per_s // 0) > 0' <<<"$run" >/dev/null ||
         fail "$model: zero throughput ($(jq -r '.reason // .status' <<<"$run"))"
     jq -e '.server.counters_from == "stats-after" and (.server.requests // 0) > 0
-           and (.server.counters.connections.accepted // 0) > 0' <<<"$run" >/dev/null ||
+           and (.server.counters["connections.accepted"] // 0) > 0' <<<"$run" >/dev/null ||
         fail "$model: the server's own counters did not come back"
     jq -e '(.docker.server.cgroup.samples // 0) > 0 and .docker.server.limits.pids != null
            and .docker.server.limits.memory_bytes != null' <<<"$run" >/dev/null ||

@@ -5,6 +5,7 @@
 #include "calib.h"
 #include "cgmem.h"
 #include "claims.h"
+#include "docker.h"
 #include "env.h"
 #include "loadgen.h"
 #include "proc.h"
@@ -48,6 +49,7 @@ struct options {
     int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == -1: the profile's */
     const char *server, *load, *wrk, *nginx_path;
     const char *report_only;
+    const char *from_docker; /* --from-docker DIR */
     int list;
 };
 
@@ -83,6 +85,8 @@ static void usage(FILE *f)
             "  --nginx PATH        nginx (default: from PATH, /usr/sbin)\n"
             "  --list              print the runs and the estimated time, run nothing\n"
             "  --report DIR        rewrite DIR/report.html from DIR/results.json\n"
+            "  --from-docker DIR   write DIR's results.json, results.csv and report.html from\n"
+            "                      what docker/run.sh collected there\n"
             "  -h, --help          this text\n"
             "  -V, --version       the version\n"
             "\n"
@@ -379,6 +383,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         {"nginx", required_argument, NULL, 4},
         {"report", required_argument, NULL, 5},
         {"list", no_argument, NULL, 6},
+        {"from-docker", required_argument, NULL, 11},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -477,6 +482,9 @@ static int parse_options(struct options *o, int argc, char **argv)
             break;
         case 6:
             o->list = 1;
+            break;
+        case 11:
+            o->from_docker = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -770,6 +778,8 @@ int main(int argc, char **argv)
     }
     if (s.o.report_only)
         return report_only(s.o.report_only, s.chartjs);
+    if (s.o.from_docker)
+        return docker_report(s.o.from_docker, s.chartjs);
 
     proc_signals_install();
     if (env_read(&s.env) < 0) {

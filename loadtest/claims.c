@@ -768,6 +768,294 @@ static json_t *claim_correctness(const json_t *root)
     return claim_json(&c);
 }
 
+/* ---- The container claims (a Docker session's constrained and memory scenarios) ---- */
+
+#define CONTAINER_HELD_MIN 100 /* a thread run's memory per connection counts from here */
+#define CONTAINER_THREAD_BYTES (1024.0 * 1024) /* under this per connection: not its stack */
+
+static int status_is(const json_t *run, const char *status)
+{
+    const char *s = json_string_value(json_object_get(run, "status"));
+    return s && strcmp(s, status) == 0;
+}
+
+/* A model's runs in a scenario: the lowest level that did not run cleanly (bad = 1), or the
+ * highest that did (bad = 0); *n counts the model's runs there. */
+static const json_t *container_edge(const json_t *runs, const char *scenario, const char *model,
+                                    int bad, int *n)
+{
+    const json_t *best = NULL;
+    size_t i;
+    json_t *r;
+    *n = 0;
+    json_array_foreach(runs, i, r)
+    {
+        if (!is(r, scenario, model))
+            continue;
+        ++*n;
+        if (status_is(r, "ok") == bad)
+            continue;
+        if (!best || (bad ? level(r) < level(best) : level(r) > level(best)))
+            best = r;
+    }
+    return best;
+}
+
+static double container_max(const json_t *runs, const char *scenario, const char *model,
+                            const char *path)
+{
+    double m = NAN;
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        double v = results_num(r, path);
+        if (is(r, scenario, model) && isfinite(v) && !(v <= m))
+            m = v;
+    }
+    return m;
+}
+
+static int ran(const json_t *runs, const char *scenario)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        if (is(r, scenario, NULL))
+            return 1;
+    }
+    return 0;
+}
+
+static void cite_all(struct claim *c, const json_t *runs, const char *scenario, const char *model)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        if (is(r, scenario, model))
+            cite(c, r);
+    }
+}
+
+/* 8. A thread per connection stops at the container's pids limit. */
+static json_t *claim_container_pids(const json_t *root)
+{
+    const json_t *runs = json_object_get(root, "runs");
+    struct claim c;
+    claim_init(&c, "pids", "A thread per connection stops at the container's pids limit.",
+               "Each thread is a task: a container's pids limit caps the connections a "
+               "thread-per-connection server can hold.",
+               "at the lowest level thread mode did not run cleanly: holds when the cgroup "
+               "refused thread creations (pids.events), partly when it failed otherwise (an OOM "
+               "kill, errors); not measured when every level ran cleanly");
+    source(&c, "the server container's cgroup (pids.current, pids.events), the server's "
+               "counters (errors.thread_create, connections.rejected) and the engine's "
+               "State.OOMKilled");
+    double pids = results_num(root, "docker.limits.constrained_pids");
+    const char *mem = json_string_value(results_get(root, "docker.limits.constrained_memory"));
+    int n, m;
+    const json_t *bad = container_edge(runs, "constrained", "thread", 1, &n);
+    const json_t *top = container_edge(runs, "constrained", "thread", 0, &m);
+    figure(&c, "pids_limit", pids);
+    if (!n) {
+        add(&c.measured, "Thread mode did not run in the constrained scenario.");
+    } else if (!bad) {
+        add(&c.measured,
+            "Thread mode ran every level cleanly, up to %.0f connections, under %.0f pids.",
+            level(top), pids);
+    } else if (json_is_true(results_get(bad, "docker.server.state.oom_killed"))) {
+        add(&c.measured,
+            "At %.0f connections the engine reports the server OOM-killed (exit %.0f) under %s, "
+            "before the pids limit (%.0f) was reached.",
+            level(bad), results_num(bad, "docker.server.state.exit_code"), mem ? mem : "?", pids);
+        c.verdict = "partly";
+    } else {
+        const char *reason = json_string_value(json_object_get(bad, "reason"));
+        double refused = results_num(bad, "docker.server.cgroup.pids_refused");
+        add(&c.measured, "At %.0f connections thread mode held %.0f (pids peak %.0f of %.0f); %s.",
+            level(bad), results_num(bad, "held_connections"),
+            results_num(bad, "docker.server.cgroup.pids_peak"), pids,
+            reason ? reason : json_string_value(json_object_get(bad, "status")));
+        figure(&c, "held_connections", results_num(bad, "held_connections"));
+        figure(&c, "pids_refused", refused);
+        c.verdict = refused > 0 ? "holds" : "partly";
+    }
+    cite_all(&c, runs, "constrained", "thread");
+    add(&c.note, "Refusals: the cgroup's pids.events and the server's own counters "
+                 "(errors.thread_create, connections.rejected); kills: the engine's "
+                 "State.OOMKilled.");
+    return claim_json(&c);
+}
+
+/* 9. An event loop holds the same connections in the same container. */
+static json_t *claim_container_loop(const json_t *root)
+{
+    const json_t *runs = json_object_get(root, "runs");
+    struct claim c;
+    claim_init(&c, "loop", "An event loop holds the same connections in the same container.",
+               "An event loop needs a thread per core, not per connection, so it is bounded by "
+               "descriptors and memory, not tasks.",
+               "holds when the loop's highest clean level held more connections than thread "
+               "mode ever did; partly when not more; does not hold when no loop level ran "
+               "cleanly; not measured when thread mode ran every level cleanly");
+    source(&c, "TCP connections established to the server's port, sampled from the host; the "
+               "server container's cgroup");
+    int n, m;
+    const json_t *lok = container_edge(runs, "constrained", "loop", 0, &n);
+    const json_t *tbad = container_edge(runs, "constrained", "thread", 1, &m);
+    double thold = container_max(runs, "constrained", "thread", "held_connections");
+    char a[32];
+    if (!lok) {
+        add(&c.measured, "The loop ran no level cleanly.");
+        c.verdict = n ? "does not hold" : "not measured";
+    } else {
+        double held = results_num(lok, "held_connections");
+        claims_format_bytes(a, sizeof a,
+                            results_num(lok, "docker.server.cgroup.memory_peak_bytes"));
+        add(&c.measured,
+            "Loop mode held %.0f connections at level %.0f with %.0f pids and %s of "
+            "memory at peak",
+            held, level(lok), results_num(lok, "docker.server.cgroup.pids_peak"), a);
+        if (isfinite(thold))
+            add(&c.measured, "; thread mode held at most %.0f", thold);
+        add(&c.measured, ".");
+        figure(&c, "loop_held_connections", held);
+        figure(&c, "thread_held_connections", thold);
+        c.verdict = !tbad                                  ? "not measured"
+                    : held > (isfinite(thold) ? thold : 0) ? "holds"
+                                                           : "partly";
+    }
+    cite_all(&c, runs, "constrained", "loop");
+    return claim_json(&c);
+}
+
+/* The thread run whose memory per connection speaks for thread mode: the highest clean one
+ * that held enough connections, else one the OOM killer did not end. */
+static const json_t *container_thread_memory_run(const json_t *runs)
+{
+    const json_t *clean = NULL, *any = NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        if (!is(r, "constrained", "thread") ||
+            !(results_num(r, "held_connections") >= CONTAINER_HELD_MIN) ||
+            !json_is_object(json_object_get(r, "per_connection")))
+            continue;
+        if (status_is(r, "ok"))
+            clean = r;
+        else if (!json_is_true(results_get(r, "docker.server.state.oom_killed")))
+            any = r;
+    }
+    return clean ? clean : any;
+}
+
+/* 10. A thread costs tens of KiB in a container, not its stack. */
+static json_t *claim_container_memory(const json_t *root)
+{
+    const json_t *runs = json_object_get(root, "runs");
+    struct claim c;
+    claim_init(&c, "thread_memory", "A thread costs tens of KiB of memory, not its 8 MiB stack.",
+               "Threads cost 8 MiB each.",
+               "holds when a connection of thread mode grows the container's cgroup memory by "
+               "less than 1 MiB (at 100 connections or more); does not hold from 1 MiB");
+    source(&c, "the server container's cgroup memory: user memory, kernel stacks, page tables");
+    const json_t *pc = container_thread_memory_run(runs);
+    char a[32], b[32];
+    if (!pc) {
+        add(&c.measured, "No thread run held %d connections or more.", CONTAINER_HELD_MIN);
+    } else {
+        double per = results_num(pc, "per_connection.total_bytes");
+        claims_format_bytes(a, sizeof a, per);
+        add(&c.measured,
+            "%s per connection in thread mode at %.0f connections (the container's "
+            "cgroup memory: user memory, kernel stacks, page tables)",
+            a, level(pc));
+        const json_t *l = NULL;
+        size_t i;
+        json_t *r;
+        json_array_foreach(runs, i, r)
+        {
+            if (is(r, "constrained", "loop") && level(r) == level(pc) &&
+                json_is_object(json_object_get(r, "per_connection")))
+                l = r;
+        }
+        if (l) {
+            claims_format_bytes(b, sizeof b, results_num(l, "per_connection.total_bytes"));
+            add(&c.measured, "; loop mode %s", b);
+            cite(&c, l);
+        }
+        add(&c.measured, ".");
+        figure(&c, "thread_bytes_per_connection", per);
+        c.verdict = per < CONTAINER_THREAD_BYTES ? "holds" : "does not hold";
+        c.surprising = per < CONTAINER_THREAD_BYTES;
+        cite(&c, pc);
+    }
+    add(&c.note, "The stack is reserved address space; only the pages a thread touches are "
+                 "charged to the container.");
+    return claim_json(&c);
+}
+
+/* 11. Under a memory limit alone, thread-per-connection is OOM-killed where the loop holds. */
+static json_t *claim_container_oom(const json_t *root)
+{
+    const json_t *runs = json_object_get(root, "runs");
+    struct claim c;
+    claim_init(&c, "oom",
+               "Under a memory limit alone, thread-per-connection is OOM-killed where the loop "
+               "holds.",
+               "Threads run out of memory long before an event loop does.",
+               "holds when thread mode was OOM-killed and loop mode was not and ran a level "
+               "cleanly; does not hold when thread mode was not OOM-killed; partly otherwise");
+    source(&c, "the engine's State.OOMKilled, read after each run; the container's cgroup memory");
+    const json_t *tkill = NULL, *lkill = NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        int killed = json_is_true(results_get(r, "docker.server.state.oom_killed"));
+        if (killed && is(r, "memory", "thread") && (!tkill || level(r) < level(tkill)))
+            tkill = r;
+        if (killed && is(r, "memory", "loop") && (!lkill || level(r) < level(lkill)))
+            lkill = r;
+    }
+    int n;
+    const json_t *lok = container_edge(runs, "memory", "loop", 0, &n);
+    const json_t *ttop = container_edge(runs, "memory", "thread", 0, &n);
+    const char *mem = json_string_value(results_get(root, "docker.limits.memory_memory"));
+    char a[32];
+    if (tkill) {
+        add(&c.measured,
+            "Thread mode was OOM-killed at %.0f connections (engine: OOMKilled, exit %.0f)",
+            level(tkill), results_num(tkill, "docker.server.state.exit_code"));
+        if (ttop)
+            add(&c.measured, " after holding %.0f at a lower level",
+                results_num(ttop, "held_connections"));
+    } else {
+        add(&c.measured, "Thread mode was not OOM-killed (up to %.0f connections)",
+            container_max(runs, "memory", "thread", "level"));
+    }
+    if (lkill) {
+        add(&c.measured, "; loop mode was OOM-killed at %.0f", level(lkill));
+    } else if (lok) {
+        claims_format_bytes(a, sizeof a,
+                            results_num(lok, "docker.server.cgroup.memory_peak_bytes"));
+        add(&c.measured, "; loop mode held %.0f connections in %s at peak",
+            results_num(lok, "held_connections"), a);
+    } else {
+        add(&c.measured, "; loop mode ran no level cleanly");
+    }
+    add(&c.measured, " under %s.", mem ? mem : "?");
+    c.verdict = tkill && !lkill && lok ? "holds" : !tkill ? "does not hold" : "partly";
+    c.surprising = !tkill;
+    cite_all(&c, runs, "memory", "thread");
+    cite_all(&c, runs, "memory", "loop");
+    add(&c.note, "An OOM kill is the engine's record (State.OOMKilled), read after the run.");
+    return claim_json(&c);
+}
+
 json_t *claims_code_size_json(void)
 {
     json_t *o = json_object();
@@ -776,11 +1064,31 @@ json_t *claims_code_size_json(void)
     return o;
 }
 
+/* Every claim; a local session is judged on the first seven, a Docker session (one with a
+ * "docker" object) on the container claims, each where its scenario ran. */
 typedef json_t *(*claim_fn)(const json_t *root);
-static const claim_fn claim_fns[] = {claim_stack,      claim_resources,   claim_switching,
-                                     claim_idle,       claim_efficiency,  claim_parallelism,
-                                     claim_correctness};
+static const struct {
+    claim_fn fn;
+    const char *container; /* the container scenario it is judged from; NULL: a local claim */
+} claim_fns[] = {
+    {claim_stack, NULL},
+    {claim_resources, NULL},
+    {claim_switching, NULL},
+    {claim_idle, NULL},
+    {claim_efficiency, NULL},
+    {claim_parallelism, NULL},
+    {claim_correctness, NULL},
+    {claim_container_pids, "constrained"},
+    {claim_container_loop, "constrained"},
+    {claim_container_memory, "constrained"},
+    {claim_container_oom, "memory"},
+};
 #define N_CLAIMS (sizeof claim_fns / sizeof claim_fns[0])
+
+static int container_session(const json_t *root)
+{
+    return json_is_object(json_object_get(root, "docker"));
+}
 
 /* ---- Repetitions ---- */
 
@@ -876,14 +1184,23 @@ static json_t *judge_claims(const json_t *root)
     json_t **per = calloc((size_t)reps * N_CLAIMS, sizeof *per);
     if (!per)
         return claims;
+    int container = container_session(root);
     for (int k = 0; k < reps; k++) {
         json_t *view = repetition_view(root, k + 1);
-        for (size_t c = 0; c < N_CLAIMS; c++)
-            per[c * (size_t)reps + (size_t)k] = claim_fns[c](view);
+        const json_t *runs = json_object_get(view, "runs");
+        for (size_t c = 0; c < N_CLAIMS; c++) {
+            const char *scenario = claim_fns[c].container;
+            if (container ? scenario && ran(runs, scenario) : !scenario)
+                per[c * (size_t)reps + (size_t)k] = claim_fns[c].fn(view);
+        }
         json_decref(view);
     }
     for (size_t c = 0; c < N_CLAIMS; c++) {
-        json_array_append_new(claims, merge_repetitions(&per[c * (size_t)reps], reps));
+        int judged = 1;
+        for (int k = 0; k < reps; k++)
+            judged &= per[c * (size_t)reps + (size_t)k] != NULL;
+        if (judged)
+            json_array_append_new(claims, merge_repetitions(&per[c * (size_t)reps], reps));
         for (int k = 0; k < reps; k++)
             json_decref(per[c * (size_t)reps + (size_t)k]);
     }
@@ -892,6 +1209,111 @@ static json_t *judge_claims(const json_t *root)
 }
 
 /* ---- Surprises and headline ---- */
+
+/* A Docker session's first line: the image and how long the test took. */
+static void container_image_line(const json_t *root, json_t *out)
+{
+    const json_t *d = json_object_get(root, "docker");
+    char line[512];
+    snprintf(line, sizeof line,
+             "Image %s: %.0f MB; the Docker test took %.0f s (image build %.0f s).",
+             json_string_value(json_object_get(d, "image")), results_num(d, "image_bytes") / 1e6,
+             results_num(d, "elapsed_s"), results_num(d, "build_s"));
+    json_array_append_new(out, json_string(line));
+}
+
+/* Per model of a container scenario: the highest level held cleanly, the first that was not
+ * and why, and the memory and pids peaks. */
+static void container_scenario_lines(const json_t *runs, const char *scenario, const char *title,
+                                     json_t *out)
+{
+    static const char *const models[] = {"thread", "pool", "loop", "uring"};
+    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
+        int n;
+        const json_t *ok = container_edge(runs, scenario, models[k], 0, &n);
+        const json_t *bad = container_edge(runs, scenario, models[k], 1, &n);
+        if (!n)
+            continue;
+        struct text t = {0};
+        char mem[32];
+        add(&t, "%s, %s: ", title, models[k]);
+        if (ok)
+            add(&t, "held %.0f connections cleanly", level(ok));
+        else
+            add(&t, "no level ran cleanly");
+        if (bad) {
+            const char *reason = json_string_value(json_object_get(bad, "reason"));
+            add(&t, "; at %.0f: %s", level(bad),
+                reason ? reason : json_string_value(json_object_get(bad, "status")));
+        }
+        double peak =
+            container_max(runs, scenario, models[k], "docker.server.cgroup.memory_peak_bytes");
+        double pids = container_max(runs, scenario, models[k], "docker.server.cgroup.pids_peak");
+        claims_format_bytes(mem, sizeof mem, peak);
+        if (isfinite(peak) && isfinite(pids))
+            add(&t, "; peak %s and %.0f pids", mem, pids);
+        /* The highest level's figure, as the runs table shows it. */
+        const json_t *pc = NULL;
+        size_t i;
+        json_t *r;
+        json_array_foreach(runs, i, r)
+        {
+            if (is(r, scenario, models[k]) && json_is_object(json_object_get(r, "per_connection")))
+                pc = r;
+        }
+        if (pc) {
+            claims_format_bytes(mem, sizeof mem, results_num(pc, "per_connection.total_bytes"));
+            add(&t, ", %s per connection", mem);
+        }
+        add(&t, ".");
+        json_array_append_new(out, json_string(t.s));
+    }
+}
+
+static void container_headline(const json_t *root, json_t *out)
+{
+    const json_t *runs = json_object_get(root, "runs");
+    const json_t *l = results_get(root, "docker.limits");
+    char title[160];
+    snprintf(title, sizeof title, "Constrained (%s, %.0f pids)",
+             json_string_value(json_object_get(l, "constrained_memory")),
+             results_num(l, "constrained_pids"));
+    container_scenario_lines(runs, "constrained", title, out);
+    snprintf(title, sizeof title, "Memory (%s, %.0f pids)",
+             json_string_value(json_object_get(l, "memory_memory")), results_num(l, "memory_pids"));
+    container_scenario_lines(runs, "memory", title, out);
+}
+
+/* What changes the numbers of a Docker session, said once. */
+static void container_caveats(const json_t *root, json_t *out)
+{
+    json_array_append_new(
+        out,
+        json_string("Containers talk over a bridge (a veth pair each and the bridge): expect less "
+                    "throughput and more latency than loopback on the same machine."));
+    json_array_append_new(
+        out,
+        json_string(
+            "CPU limits are CFS quotas (cpus=N), not pinned cores: a server that uses its quota "
+            "early in a 100 ms period waits for the next one, which shows in the tail latency."));
+    const char *seccomp = json_string_value(results_get(root, "docker.limits.server_seccomp"));
+    char msg[512];
+    if (seccomp)
+        snprintf(msg, sizeof msg, "The server container ran under the seccomp profile %s.",
+                 seccomp);
+    else
+        snprintf(msg, sizeof msg,
+                 "The server container ran under Docker's default seccomp profile (which, since "
+                 "Docker 25, forbids io_uring: a uring server then reports it and its runs are "
+                 "skipped).");
+    json_array_append_new(out, json_string(msg));
+    json_array_append_new(
+        out,
+        json_string(
+            "Memory per connection is the growth of the server container's cgroup memory, which "
+            "includes kernel memory charged to it (thread kernel stacks, page tables; socket "
+            "buffers only under cgroup v2), divided by the connections the server held."));
+}
 
 static void surprises(json_t *root)
 {
@@ -962,6 +1384,8 @@ static void surprises(json_t *root)
             break;
         }
     }
+    if (container_session(root))
+        container_caveats(root, out);
     json_object_set_new(root, "surprises", out);
 }
 
@@ -972,6 +1396,8 @@ static void headline(json_t *root)
     char line[768];
     static const char *const models[] = {"thread", "pool", "loop", "uring", "nginx"};
     const size_t n_models = sizeof models / sizeof models[0];
+    if (container_session(root))
+        container_image_line(root, out);
     /* Scale: every model at the highest level the loop reached; by CPU per request where a
      * run there was load-bound (its throughput measured the load generator). */
     const json_t *top = top_run(runs, "scale", "loop");
@@ -1034,6 +1460,8 @@ static void headline(json_t *root)
         }
         json_array_append_new(out, json_string(t.s));
     }
+    if (container_session(root))
+        container_headline(root, out);
     json_t *cs = results_get(root, "calibration.context_switch");
     json_t *itd = results_get(root, "calibration.idle_thread");
     if (json_is_object(cs)) {

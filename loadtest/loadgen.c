@@ -333,6 +333,11 @@ json_t *loadgen_parse_load(const char *text, char *err, size_t err_len)
     json_t *ts = json_object_get(doc, "timeseries");
     json_object_set_new(c, "series", json_is_array(ts) ? series_columns(ts) : json_null());
     json_object_set(c, "idle", json_is_object(idle) ? idle : json_null());
+    /* A merged file (c10k-load merge): each generator's own row beside the totals. */
+    json_t *gens = json_object_get(doc, "generators");
+    json_object_set(c, "generators", json_is_array(gens) ? gens : json_null());
+    json_t *merged = json_object_get(doc, "merged_from");
+    json_object_set(c, "merged_from", json_is_integer(merged) ? merged : json_null());
     json_t *conns = json_object_get(sum, "connections");
     json_object_set(c, "connections", conns ? conns : json_null());
     json_t *cpu = json_object_get(sum, "cpu");

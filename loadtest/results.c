@@ -5,22 +5,27 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A key may hold dots itself ("errors.thread_create"): each prefix of the path that names a
+ * member is tried, the shortest first. */
 json_t *results_get(const json_t *root, const char *path)
 {
-    const json_t *cur = root;
+    if (!root || !*path)
+        return (json_t *)root;
     char key[128];
-    while (cur && *path) {
-        size_t n = strcspn(path, ".");
+    for (size_t n = strcspn(path, ".");; n += 1 + strcspn(path + n + 1, ".")) {
         if (n >= sizeof key)
             return NULL;
         memcpy(key, path, n);
         key[n] = '\0';
-        cur = json_object_get(cur, key);
-        path += n;
-        if (*path == '.')
-            path++;
+        json_t *v = json_object_get(root, key);
+        if (v && !path[n])
+            return v;
+        json_t *found = v ? results_get(v, path + n + 1) : NULL;
+        if (found)
+            return found;
+        if (!path[n])
+            return NULL;
     }
-    return (json_t *)cur;
 }
 
 double results_num(const json_t *root, const char *path)
@@ -113,6 +118,22 @@ static const struct csv_col cols[] = {
     {"switch_cpu_share", "server.switch_cpu_share"},
     {"sched_cpu_share", "scheduler.sched_share"},
     {"idle_thread_switches_per_s", "idle_threads.switches_per_thread_per_s"},
+    /* A Docker run's: the server's own refusals, what it held, its container's cgroup and
+     * limits and how the engine saw it end. */
+    {"server_rejected", "server.counters.connections.rejected"},
+    {"server_thread_create_errors", "server.counters.errors.thread_create"},
+    {"crosscheck_difference_pct", "server.crosscheck_difference_pct"},
+    {"held_connections", "held_connections"},
+    {"per_connection_bytes", "per_connection.total_bytes"},
+    {"cgroup_memory_baseline_bytes", "docker.server.cgroup.memory_baseline_bytes"},
+    {"cgroup_memory_peak_bytes", "docker.server.cgroup.memory_peak_bytes"},
+    {"memory_limit_bytes", "docker.server.limits.memory_bytes"},
+    {"pids_peak", "docker.server.cgroup.pids_peak"},
+    {"pids_limit", "docker.server.limits.pids"},
+    {"pids_refused", "docker.server.cgroup.pids_refused"},
+    {"oom_killed", "docker.server.state.oom_killed"},
+    {"server_exit", "docker.server.state.exit_code"},
+    {"generators", "client.merged_from"},
     {"reason", "reason"},
 };
 

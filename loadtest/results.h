@@ -9,7 +9,8 @@
 
 #define RESULTS_SCHEMA "c10k-bench/1"
 
-/* The value at a dotted path ("server.requests"), or NULL. */
+/* The value at a dotted path ("server.requests"), or NULL. A key with dots in it is found
+ * too ("server.counters.errors.thread_create" for the key "errors.thread_create"). */
 json_t *results_get(const json_t *root, const char *path);
 /* Its number, or NaN when absent or not a number. */
 double results_num(const json_t *root, const char *path);

@@ -508,6 +508,17 @@ TEST(results_csv_quotes_what_needs_it)
     json_decref(root);
 }
 
+TEST(results_get_finds_keys_that_hold_dots)
+{
+    json_t *run = json_pack("{s:{s:{s:i, s:{s:i}}}}", "server", "counters", "errors.thread_create",
+                            7, "errors", "parse", 2);
+    CHECK(results_num(run, "server.counters.errors.thread_create") == 7);
+    CHECK(results_num(run, "server.counters.errors.parse") == 2);
+    CHECK(results_get(run, "server.counters.errors.emfile") == NULL);
+    CHECK(results_get(run, "server.counters.nothing.here") == NULL);
+    json_decref(run);
+}
+
 TEST(claims_judge_without_data)
 {
     json_t *root = json_pack("{s:[], s:n}", "runs", "calibration");
@@ -740,7 +751,8 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(run_skips_a_model_the_server_refuses),
           TEST_ENTRY(plan_runs_uring_as_the_loop_runs),
           TEST_ENTRY(claims_quote_uring_beside_the_loop),
-          TEST_ENTRY(results_csv_quotes_what_needs_it), TEST_ENTRY(claims_judge_without_data),
+          TEST_ENTRY(results_csv_quotes_what_needs_it),
+          TEST_ENTRY(results_get_finds_keys_that_hold_dots), TEST_ENTRY(claims_judge_without_data),
           TEST_ENTRY(claims_blame_switching_when_its_cost_grows_with_threads),
           TEST_ENTRY(claims_see_no_harm_when_throughput_holds),
           TEST_ENTRY(claims_mark_a_verdict_that_changes_between_repetitions),
