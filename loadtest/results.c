@@ -113,6 +113,12 @@ static const struct csv_col cols[] = {
     {"switch_cpu_share", "server.switch_cpu_share"},
     {"sched_cpu_share", "scheduler.sched_share"},
     {"idle_thread_switches_per_s", "idle_threads.switches_per_thread_per_s"},
+    {"pipeline", "pipeline"},
+    {"wrapper", "wrapper.tool"},
+    {"wrapper_requests", "wrapper.requests"},
+    {"wrapper_syscalls_per_request", "wrapper.syscalls_per_request"},
+    {"wrapper_context_switches_per_request", "wrapper.context_switches_per_request"},
+    {"wrapper_instructions", "wrapper.instructions"},
     {"reason", "reason"},
 };
 
