@@ -47,6 +47,7 @@ struct options {
     int repeat;     /* --repeat; 0: the profile's */
     double duration_s; /* --duration; 0: the profile's */
     enum wrap_kind wrap; /* --wrap */
+    int hold_busy;       /* --hold-busy; 0: the scenario's */
     int prefer_wrk; /* --generator wrk */
     int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == -1: the profile's */
     const char *server, *load, *wrk, *nginx_path;
@@ -71,10 +72,12 @@ static void usage(FILE *f)
             "                      cores), full (up to the open-file limit) or perf (the\n"
             "                      README's performance table: scale, pipeline, syscalls,\n"
             "                      instructions and idle, 3 rounds of 10 s runs, ~25 minutes)\n"
+            "                      or loadgen (what the load generator costs: generators,\n"
+            "                      hold)\n"
             "  --modes LIST        models to compare: thread,pool,loop,uring (default: all\n"
             "                      the server has)\n"
             "  --scenarios LIST    scale,idle,cpu,blocking,churn,ctxswitch,pipeline,syscalls,\n"
-            "                      instructions (default: the profile's)\n"
+            "                      instructions,generators,hold (default: the profile's)\n"
             "  --out DIR           write the results there (default: results/<time>)\n"
             "  --no-baseline       leave nginx out (by default scale and idle also run\n"
             "                      against nginx with one worker where it is installed)\n"
@@ -82,6 +85,7 @@ static void usage(FILE *f)
             "  --repeat N          run the plan N times (levels stay the outer loop) and\n"
             "                      judge every claim per repetition (default 1; perf: 3)\n"
             "  --duration SECONDS  measured time of every run instead of the profile's\n"
+            "  --hold-busy N       busy connections among those hold holds (default 100)\n"
             "  --wrap NAME         run every server under perf (perf stat), strace (strace -f\n"
             "                      -c) or callgrind (valgrind); syscalls and instructions\n"
             "                      do so anyway\n"
@@ -387,6 +391,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         {"levels", required_argument, NULL, 10},
         {"duration", required_argument, NULL, 11},
         {"wrap", required_argument, NULL, 12},
+        {"hold-busy", required_argument, NULL, 13},
         {"server", required_argument, NULL, 1},
         {"load", required_argument, NULL, 2},
         {"wrk", required_argument, NULL, 3},
@@ -411,7 +416,8 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'p':
             if (!plan_profile_known(optarg)) {
                 fprintf(stderr,
-                        "c10k-bench: --profile: '%s' is not quick, default, full or perf\n",
+                        "c10k-bench: --profile: '%s' is not quick, default, full, perf or "
+                        "loadgen\n",
                         optarg);
                 return EXIT_USAGE;
             }
@@ -428,7 +434,8 @@ static int parse_options(struct options *o, int argc, char **argv)
             if (plan_parse_scenarios(optarg, &o->scenarios, bad, sizeof bad) < 0) {
                 fprintf(stderr,
                         "c10k-bench: --scenarios: '%s' is not scale, idle, cpu, blocking, "
-                        "churn, ctxswitch, pipeline, syscalls or instructions\n",
+                        "churn, ctxswitch, pipeline, syscalls, instructions, generators or "
+                        "hold\n",
                         bad);
                 return EXIT_USAGE;
             }
@@ -493,6 +500,17 @@ static int parse_options(struct options *o, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case 13: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (end == optarg || *end || n < 1 || n > PLAN_LEVEL_MAX) {
+                fprintf(stderr, "c10k-bench: --hold-busy: '%s' is not a number from 1 to %d\n",
+                        optarg, PLAN_LEVEL_MAX);
+                return EXIT_USAGE;
+            }
+            o->hold_busy = (int)n;
+            break;
+        }
         case 1:
             o->server = optarg;
             break;
@@ -648,6 +666,7 @@ static int session_plan(struct session *s)
         .tools = (s->wrk ? 1u << TOOL_WRK : 0) | (s->load ? 1u << TOOL_LOAD : 0),
         .repeat = o->repeat,
         .duration_s = o->duration_s,
+        .hold_busy = o->hold_busy,
         .wrap = o->wrap,
         .prefer_wrk = o->prefer_wrk,
         .levels = o->levels[0] >= 0 ? o->levels : NULL,
@@ -812,7 +831,7 @@ static int session_finish(struct session *s)
     json_object_set_new(s->root, "elapsed_s", json_real(proc_now() - s->pg.session_start));
     json_object_set_new(s->root, "interrupted", json_boolean(proc_interrupted()));
     claims_build(s->root);
-    if (s->plan.scenarios & (SCEN_PIPELINE | SCEN_SYSCALLS | SCEN_INSTRUCTIONS))
+    if (s->plan.scenarios & (SCEN_PIPELINE | SCEN_SYSCALLS | SCEN_INSTRUCTIONS | SCEN_LOADGEN))
         json_object_set_new(s->root, "perf", perf_summary(s->root));
     int rc = write_outputs(s->root, s->out, s->chartjs, 1);
 

@@ -27,10 +27,56 @@ static const struct figure figures[] = {
     {"syscalls", "context_switches_per_request", "wrapper.context_switches_per_request"},
     {"syscalls", "cpu_us_per_request", "server.cpu_us_per_request"},
     {"idle", "rss_bytes_per_connection", "per_connection.rss_bytes"},
+    {"generators", "client_cpu_us_per_request", "saturation.client_cpu_us_per_request"},
+    {"generators", "requests_per_s", "client.requests_per_s"},
+    {"generators", "server_busy", "saturation.server_busy"},
+    {"generators", "client_busy", "saturation.client_busy"},
+    {"hold", "min_open", "min_open"},
+    {"hold", "max_open", "client.connections.max_open"},
+    {"hold", "errors", "client.errors.total"},
+    {"hold", "client_rss_bytes", "client_process.rss_bytes"},
+    {"hold", "client_fds", "client_process.fds"},
+    {"hold", "client_cores", "saturation.client_cores"},
+    {"hold", "server_connections", "server.connections_held_peak"},
+    {"hold", "tcp_inuse_peak", "machine.tcp_inuse_peak"},
 };
 
-static const char *const perf_scenarios[] = {"scale", "pipeline", "syscalls", "instructions",
-                                             "idle"};
+static const char *const perf_scenarios[] = {"scale", "pipeline",   "syscalls", "instructions",
+                                             "idle",  "generators", "hold"};
+
+/* What a cell is keyed by besides the level: the load generator in generators (one server),
+ * the server everywhere else. */
+static const char *who_of(const json_t *run)
+{
+    const char *scenario = json_string_value(json_object_get(run, "scenario"));
+    return json_string_value(json_object_get(
+        run, scenario && strcmp(scenario, "generators") == 0 ? "tool" : "model"));
+}
+
+/* The fewest connections c10k-load had open in any measured second (its per-second series). */
+static double min_open(const json_t *run)
+{
+    const json_t *series = results_get(run, "client.series");
+    const json_t *conns = json_object_get(series, "connections");
+    const json_t *warm = json_object_get(series, "warmup");
+    double least = NAN;
+    size_t i;
+    const json_t *c;
+    json_array_foreach(conns, i, c)
+    {
+        if (json_is_true(json_array_get(warm, i)) || !json_is_number(c))
+            continue;
+        if (!(json_number_value(c) >= least))
+            least = json_number_value(c);
+    }
+    return least;
+}
+
+/* A figure of one run: at its path, or computed. */
+static double run_figure(const json_t *run, const char *path)
+{
+    return strcmp(path, "min_open") == 0 ? min_open(run) : results_num(run, path);
+}
 
 /* A run whose figures count: it ran to the end (client errors are figures too). */
 static int usable(const json_t *run)
@@ -53,10 +99,11 @@ static double median_of(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static int run_is(const json_t *run, const char *scenario, const char *model, json_int_t level)
+static int run_is(const json_t *run, const char *scenario, const char *who, json_int_t level)
 {
-    return strcmp(json_string_value(json_object_get(run, "scenario")), scenario) == 0 &&
-           strcmp(json_string_value(json_object_get(run, "model")), model) == 0 &&
+    const char *w = who_of(run);
+    return strcmp(json_string_value(json_object_get(run, "scenario")), scenario) == 0 && w &&
+           strcmp(w, who) == 0 &&
            json_integer_value(json_object_get(run, "level")) == level;
 }
 
@@ -68,13 +115,19 @@ static double cell_median(const json_t *runs, const char *scenario, const char *
     const json_t *run;
     json_array_foreach(runs, i, run)
     {
-        double x = results_num(run, path);
+        double x = run_figure(run, path);
         if (v && usable(run) && run_is(run, scenario, model, level) && isfinite(x))
             v[n++] = x;
     }
     double m = v ? median_of(v, n) : NAN;
     free(v);
     return m;
+}
+
+static double fig_at(const json_t *cell, const char *key)
+{
+    json_t *v = json_object_get(cell, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 /* Instructions per request of one repetition: the difference between its two runs (the
@@ -188,6 +241,17 @@ static json_t *ratios_of(const json_t *perf)
         {"instructions", "instructions_per_request", "instructions per request"},
         {"idle", "rss_bytes_per_connection", "idle bytes per connection"},
     };
+    json_object_foreach(json_object_get(json_object_get(perf, "generators"), "wrk"), level, unused)
+    {
+        double c = figure_of(perf, "generators", "c10k-load", level, "client_cpu_us_per_request");
+        double w = figure_of(perf, "generators", "wrk", level, "client_cpu_us_per_request");
+        if (isfinite(c) && isfinite(w) && w > 0) {
+            char name[96];
+            snprintf(name, sizeof name, "c10k-load/wrk load generator CPU per request at %s",
+                     level);
+            json_array_append_new(ratios, json_pack("{s:s, s:f}", "name", name, "value", c / w));
+        }
+    }
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         json_object_foreach(json_object_get(json_object_get(perf, others[i].scenario), "loop"),
                             level, unused)
@@ -213,7 +277,7 @@ json_t *perf_summary(const json_t *root)
     json_array_foreach(runs, i, run)
     {
         const char *scenario = json_string_value(json_object_get(run, "scenario"));
-        const char *model = json_string_value(json_object_get(run, "model"));
+        const char *model = who_of(run);
         json_int_t level = json_integer_value(json_object_get(run, "level"));
         size_t s;
         for (s = 0; s < sizeof perf_scenarios / sizeof perf_scenarios[0]; s++)
@@ -221,7 +285,10 @@ json_t *perf_summary(const json_t *root)
                 break;
         if (!model || s == sizeof perf_scenarios / sizeof perf_scenarios[0])
             continue;
-        add_model(models, model);
+        if (strcmp(scenario, "generators") != 0)
+            add_model(models, model);
+        else
+            json_object_set(perf, "generators_server", json_object_get(run, "model"));
         char lv[24];
         snprintf(lv, sizeof lv, "%lld", (long long)level);
         json_t *cell = child(child(child(perf, scenario), model), lv);
@@ -233,6 +300,10 @@ json_t *perf_summary(const json_t *root)
                         cell_median(runs, scenario, model, level, figures[f].path));
         if (strcmp(scenario, "instructions") == 0)
             set_num(cell, "instructions_per_request", instructions_median(runs, model, level));
+        if (strcmp(scenario, "hold") == 0 && json_object_size(cell) > 0)
+            json_object_set_new(cell, "held",
+                                json_boolean(fig_at(cell, "min_open") >= (double)level &&
+                                             fig_at(cell, "errors") == 0));
         if (strcmp(scenario, "syscalls") == 0 && usable(run)) {
             json_object_set(cell, "tool", json_object_get(json_object_get(run, "wrapper"), "tool"));
             json_object_set(cell, "breakdown",
@@ -249,12 +320,6 @@ json_t *perf_summary(const json_t *root)
 }
 
 /* ---- The terminal's tables ---- */
-
-static double fig(const json_t *cell, const char *key)
-{
-    json_t *v = json_object_get(cell, key);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 static void print_num(FILE *f, double v, const char *fmt, const char *unit)
 {
@@ -286,11 +351,11 @@ static void print_levels(FILE *f, const json_t *perf, const char *scenario, cons
         json_object_foreach((json_t *)levels, lv, cell)
         {
             fprintf(f, "  %-16s %6s conns  ", json_string_value(m), lv);
-            print_num(f, fig(cell, "requests_per_s"), "%.0f", " req/s  ");
-            print_num(f, fig(cell, "p99_us") / 1000, "%.2f", " ms  ");
-            print_num(f, fig(cell, "cpu_us_per_request"), "%.2f", " us/req  ");
-            print_num(f, 100 * fig(cell, "server_busy"), "%.0f", "% / ");
-            print_num(f, 100 * fig(cell, "client_busy"), "%.0f", "%");
+            print_num(f, fig_at(cell, "requests_per_s"), "%.0f", " req/s  ");
+            print_num(f, fig_at(cell, "p99_us") / 1000, "%.2f", " ms  ");
+            print_num(f, fig_at(cell, "cpu_us_per_request"), "%.2f", " us/req  ");
+            print_num(f, 100 * fig_at(cell, "server_busy"), "%.0f", "% / ");
+            print_num(f, 100 * fig_at(cell, "client_busy"), "%.0f", "%");
             fputc('\n', f);
         }
     }
@@ -313,10 +378,10 @@ static void print_figure(FILE *f, const json_t *perf, const char *scenario, cons
         json_object_foreach(json_object_get(sc, json_string_value(m)), lv, cell)
         {
             fprintf(f, "  %-16s %6s  ", json_string_value(m), lv);
-            print_num(f, fig(cell, key), fmt, "");
+            print_num(f, fig_at(cell, key), fmt, "");
             if (strcmp(scenario, "syscalls") == 0) {
                 fputs(" (", f);
-                print_num(f, fig(cell, "context_switches_per_request"), "%.2f",
+                print_num(f, fig_at(cell, "context_switches_per_request"), "%.2f",
                           " context switches");
                 const char *name;
                 const json_t *v;
@@ -333,6 +398,55 @@ static void print_figure(FILE *f, const json_t *perf, const char *scenario, cons
     }
 }
 
+/* c10k-load against wrk: each one's CPU per request and throughput per level. */
+static void print_generators(FILE *f, const json_t *perf)
+{
+    const json_t *g = json_object_get(perf, "generators");
+    if (!g)
+        return;
+    fprintf(f, "load generators against %s: CPU per request, requests/s\n",
+            json_string_value(json_object_get(perf, "generators_server")));
+    const char *lv;
+    const json_t *cell;
+    json_object_foreach(json_object_get(g, "wrk"), lv, cell)
+    {
+        const json_t *c = json_object_get(json_object_get(g, "c10k-load"), lv);
+        fprintf(f, "  %6s conns  wrk ", lv);
+        print_num(f, fig_at(cell, "client_cpu_us_per_request"), "%.2f", " us/req ");
+        print_num(f, fig_at(cell, "requests_per_s"), "%.0f", " req/s");
+        fputs("  c10k-load ", f);
+        print_num(f, fig_at(c, "client_cpu_us_per_request"), "%.2f", " us/req ");
+        print_num(f, fig_at(c, "requests_per_s"), "%.0f", " req/s");
+        fputc('\n', f);
+    }
+}
+
+/* One c10k-load holding many connections. */
+static void print_hold(FILE *f, const json_t *perf)
+{
+    const json_t *h = json_object_get(perf, "hold");
+    const char *model;
+    const json_t *levels;
+    json_object_foreach((json_t *)h, model, levels)
+    {
+        const char *lv;
+        const json_t *c;
+        json_object_foreach((json_t *)levels, lv, c)
+        {
+            fprintf(f, "one c10k-load holding %s connections to %s: %s\n  fewest open in a "
+                       "measured second ",
+                    lv, model, json_is_true(json_object_get(c, "held")) ? "held" : "NOT held");
+            print_num(f, fig_at(c, "min_open"), "%.0f", ", errors ");
+            print_num(f, fig_at(c, "errors"), "%.0f", ", client RSS ");
+            print_num(f, fig_at(c, "client_rss_bytes") / 1048576, "%.1f", " MiB, client fds ");
+            print_num(f, fig_at(c, "client_fds"), "%.0f", ", client CPU ");
+            print_num(f, fig_at(c, "client_cores"), "%.2f", " cores, server held ");
+            print_num(f, fig_at(c, "server_connections"), "%.0f", ", kernel TCP sockets in use ");
+            print_num(f, fig_at(c, "tcp_inuse_peak"), "%.0f", "\n");
+        }
+    }
+}
+
 void perf_print(FILE *f, const json_t *perf)
 {
     fprintf(f, "Performance (medians of %lld rounds):\n",
@@ -345,6 +459,8 @@ void perf_print(FILE *f, const json_t *perf)
                  "user-space instructions per request (callgrind)", "%.0f");
     print_figure(f, perf, "idle", "rss_bytes_per_connection",
                  "memory per idle keep-alive connection (bytes of RSS)", "%.0f");
+    print_generators(f, perf);
+    print_hold(f, perf);
     size_t i;
     const json_t *r;
     if (json_array_size(json_object_get(perf, "ratios")))

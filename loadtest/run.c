@@ -107,6 +107,9 @@ struct run_state {
     struct schedprof sched;
     json_t *sched_result;
     struct snapshot before, after;
+    /* The load generator's process halfway through the window: descriptors, memory. */
+    struct sample client_mid;
+    int client_sampled;
     char server_out[1024], server_err[1024], client_out[1024], client_err[1024];
     char client_json[1024], warm_out[1024];
     char status[16];
@@ -590,6 +593,9 @@ static void window_tick(struct run_state *st, double now)
 {
     if (st->t_measure <= 0)
         return;
+    if (!st->client_sampled && st->client.running &&
+        now >= st->t_measure + st->spec.duration_s / 2)
+        st->client_sampled = sample_take(st->client.pid, now - st->t_run0, 0, &st->client_mid) == 0;
     double from = st->t_measure + IDLE_TASKS_MARGIN_S;
     double to = st->t_measure + st->spec.duration_s - IDLE_TASKS_MARGIN_S;
     if (st->want_tasks) {
@@ -1212,6 +1218,27 @@ static void summarise_saturation(struct run_state *st, double server_cores)
                  100 * sbusy, threads, threads == 1 ? " was" : "s were", 100 * cbusy);
 }
 
+/* What the load generator cost: its CPU per request over the window, and its process halfway
+ * through it (descriptors, memory, threads). */
+static void summarise_client_cost(struct run_state *st, const json_t *client)
+{
+    json_t *sat = json_object_get(st->run, "saturation");
+    double cores = json_number_value(json_object_get(sat, "client_cores"));
+    double rps = json_number_value(json_object_get(client, "requests_per_s"));
+    json_object_set_new(sat, "client_cpu_us_per_request",
+                        json_is_number(json_object_get(sat, "client_cores")) && rps > 0
+                            ? json_real(cores * 1e6 / rps)
+                            : json_null());
+    const struct sample *m = &st->client_mid;
+    json_object_set_new(st->run, "client_process",
+                        st->client_sampled
+                            ? json_pack("{s:f, s:I, s:I, s:I, s:I}", "t", m->t, "rss_bytes",
+                                        (json_int_t)m->rss_bytes, "vsize_bytes",
+                                        (json_int_t)m->vsize_bytes, "fds", (json_int_t)m->fds,
+                                        "threads", (json_int_t)m->threads)
+                            : json_null());
+}
+
 /* What the idle connections' threads did themselves in the window: every thread that was
  * there at both ends, less the server's own (as many as it had before the load: the
  * acceptor, timers) and less the busiest ones, one per busy connection. */
@@ -1353,6 +1380,7 @@ static void summarise(struct run_state *st, json_t *client)
                         json_real(st->after.cpu_system_s - st->before.cpu_system_s));
     json_object_set_new(server, "cpu_cores", json_real(wall > 0 ? cpu / wall : 0));
     summarise_saturation(st, wall > 0 ? cpu / wall : 0);
+    summarise_client_cost(st, client);
     summarise_idle_tasks(st);
     json_object_set_new(server, "cpu_us_per_request",
                         reqs > 0 ? json_real(cpu * 1e6 / (double)reqs) : json_null());
@@ -1578,6 +1606,7 @@ static void run_defaults(json_t *run, const struct run_spec *r)
     json_object_set_new(run, "idle_threads", json_null());
     json_object_set_new(run, "scheduler", json_null());
     json_object_set_new(run, "wrapper", json_null());
+    json_object_set_new(run, "client_process", json_null());
 }
 
 json_t *run_skipped(const struct run_spec *r, const char *status, const char *reason)

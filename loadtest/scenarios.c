@@ -48,12 +48,17 @@
 #define INSTRUCTIONS_RATE 5000.0
 #define INSTRUCTIONS_TIMEOUT_S 30.0
 #define WRAPPED_OVERHEAD_S 4.0
+/* The hold scenario: busy connections among the held ones (--hold-busy), and the rate they are
+ * opened at. */
+#define HOLD_BUSY_CONNECTIONS 100
+#define HOLD_RAMP_PER_S 5000.0
 
 struct profile {
     const char *name;
     double warmup_s, duration_s;
     int scale[MAX_LEVELS], idle[MAX_LEVELS], cpu[MAX_LEVELS], blocking[MAX_LEVELS],
-        churn[MAX_LEVELS], pipeline[MAX_LEVELS], syscalls[MAX_LEVELS], instructions[MAX_LEVELS];
+        churn[MAX_LEVELS], pipeline[MAX_LEVELS], syscalls[MAX_LEVELS], instructions[MAX_LEVELS],
+        generators[MAX_LEVELS], hold[MAX_LEVELS];
     int work_us, sleep_ms;
     double calib_s;
     unsigned scenarios; /* what runs unless --scenarios says */
@@ -62,7 +67,8 @@ struct profile {
 
 /* The perf scenarios' levels, the same in every profile that can run them. */
 #define PERF_LEVELS .pipeline = {100, LEVEL_END}, .syscalls = {1000, LEVEL_END}, \
-                    .instructions = {100, LEVEL_END}
+                    .instructions = {100, LEVEL_END}, .generators = {100, 1000, LEVEL_END}, \
+                    .hold = {15000, LEVEL_END}
 
 static const struct profile profiles[] = {
     {
@@ -132,6 +138,24 @@ static const struct profile profiles[] = {
         .sleep_ms = 50,
         .calib_s = 44.0,
     },
+    {
+        /* What the load generator costs: c10k-load against wrk on the same server, and one
+         * c10k-load process holding 15,000 connections. */
+        .name = "loadgen",
+        .scenarios = SCEN_LOADGEN,
+        .repeat = 3,
+        .warmup_s = 2.0,
+        .duration_s = 10.0,
+        .scale = {100, 1000, LEVEL_END},
+        .idle = {1000, LEVEL_END},
+        .cpu = {8, LEVEL_END},
+        .blocking = {64, LEVEL_END},
+        .churn = {8, LEVEL_END},
+        PERF_LEVELS,
+        .work_us = 500,
+        .sleep_ms = 50,
+        .calib_s = 44.0,
+    },
 };
 
 static const struct profile *profile_find(const char *name)
@@ -177,7 +201,8 @@ static int parse_list(const char *list, const char *const *names, size_t n, unsi
 
 static const char *const mode_names[MODE_COUNT] = {"thread", "pool", "loop", "uring"};
 static const char *const scenario_names[SCEN_COUNT] = {
-    "scale", "idle", "cpu", "blocking", "churn", "ctxswitch", "pipeline", "syscalls", "instructions"};
+    "scale",    "idle",     "cpu",          "blocking",   "churn", "ctxswitch",
+    "pipeline", "syscalls", "instructions", "generators", "hold"};
 
 int plan_parse_modes(const char *list, unsigned *bits, char *bad, size_t bad_len)
 {
@@ -258,6 +283,11 @@ static int variants_for(unsigned scen, unsigned modes, int nginx, const struct b
                         struct variant *out)
 {
     int n = 0;
+    /* The load generator's scenarios measure it against one server: nginx, else the loop. */
+    if (scen & SCEN_LOADGEN) {
+        variant_set(&out[n++], nginx ? "nginx" : "loop", NULL, NULL);
+        return n;
+    }
     if (modes & MODE_THREAD)
         variant_set(&out[n++], "thread", NULL, NULL);
     if (modes & MODE_POOL) {
@@ -306,6 +336,8 @@ static void make_id(struct run_spec *r, int repeat)
     char requests[32] = "";
     if (r->requests > 0)
         snprintf(requests, sizeof requests, "-n%lld", r->requests);
+    else if (strcmp(r->scenario, "generators") == 0)
+        snprintf(requests, sizeof requests, "-%s", r->tool == TOOL_WRK ? "wrk" : "c10k-load");
     if (repeat > 1)
         snprintf(r->id, sizeof r->id, "%s-%s-%d%s-r%d", r->scenario, model, r->level, requests,
                  r->repetition);
@@ -357,6 +389,14 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
         levels = pr->instructions;
         name = "instructions";
         break;
+    case SCEN_GENERATORS:
+        levels = pr->generators;
+        name = "generators";
+        break;
+    case SCEN_HOLD:
+        levels = pr->hold;
+        name = "hold";
+        break;
     default:
         return 0;
     }
@@ -367,8 +407,9 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
     int have_wrk = (o->tools >> TOOL_WRK) & 1, have_load = (o->tools >> TOOL_LOAD) & 1;
     long long max_conns = env_max_connections(env, 0);
     int repeat = plan_repeat(pr, o);
-    /* The instructions scenario runs each model twice per repetition (two request counts). */
-    int parts = scen == SCEN_INSTRUCTIONS ? 2 : 1;
+    /* The instructions scenario runs each model twice per repetition (two request counts),
+     * generators once per load generator (wrk, then c10k-load). */
+    int parts = scen == SCEN_INSTRUCTIONS || scen == SCEN_GENERATORS ? 2 : 1;
     /* The closed-loop scenarios take the generator that loads a server hardest with the load
      * CPUs: c10k-load (one thread per load CPU), unless wrk is asked for or alone. */
     enum bench_tool closed = have_load && !(o->prefer_wrk && have_wrk) ? TOOL_LOAD : TOOL_WRK;
@@ -450,8 +491,23 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
                 r->duration_s = INSTRUCTIONS_MAX_S;
                 r->timeout_s = INSTRUCTIONS_TIMEOUT_S;
                 break;
+            case SCEN_GENERATORS:
+                r->tool = part == 0 ? TOOL_WRK : TOOL_LOAD;
+                r->tool_required = 1;
+                break;
+            case SCEN_HOLD: {
+                int busy;
+                busy = o->hold_busy > 0 ? o->hold_busy : HOLD_BUSY_CONNECTIONS;
+                r->concurrency = level < busy ? level : busy;
+                r->idle = level - r->concurrency;
+                r->ramp = HOLD_RAMP_PER_S;
+                r->sources = CHURN_SOURCE_COUNT;
+                r->tool = TOOL_LOAD;
+                r->tool_required = 1;
+                break;
             }
-            if (r->idle >= 1000)
+            }
+            if (r->idle >= 1000 && r->ramp <= 0)
                 r->ramp = RAMP_PER_S;
             if (r->tool == TOOL_LOAD && r->ramp > 0)
                 r->warmup_s += (r->concurrency + r->idle) / r->ramp;
@@ -479,9 +535,10 @@ int plan_build(struct plan *p, const char *profile, const struct plan_opts *o,
     p->calibrate = (p->scenarios & SCEN_CTXSWITCH) != 0;
     p->calib_s = pr->calib_s;
     p->repeat = plan_repeat(pr, o);
-    static const unsigned order[] = {SCEN_SCALE,    SCEN_PIPELINE, SCEN_SYSCALLS,
-                                     SCEN_INSTRUCTIONS, SCEN_IDLE, SCEN_CPU,
-                                     SCEN_BLOCKING, SCEN_CHURN};
+    static const unsigned order[] = {SCEN_SCALE,      SCEN_PIPELINE, SCEN_SYSCALLS,
+                                     SCEN_INSTRUCTIONS, SCEN_IDLE,   SCEN_CPU,
+                                     SCEN_BLOCKING,   SCEN_CHURN,    SCEN_GENERATORS,
+                                     SCEN_HOLD};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (!(p->scenarios & order[i]))
             continue;
@@ -590,6 +647,19 @@ static const struct scenario_text texts[] = {
      "The server runs under valgrind's callgrind twice, answering 2,000 and then 22,000 "
      "requests over 100 keep-alive connections; the difference in instructions over the "
      "difference in requests leaves start-up and shutdown out."},
+    {SCEN_GENERATORS, "generators", "Load generators: c10k-load against wrk",
+     "How much CPU does each load generator spend per request against the same server?",
+     "concurrent connections",
+     "GET /plaintext over keep-alive connections, closed loop, from wrk and then c10k-load (one "
+     "thread each on the load CPU) against one server: nginx, or the loop without it; the "
+     "generator's CPU time over the measured window per request answered."},
+    {SCEN_HOLD, "hold", "One c10k-load holding many connections",
+     "What does one c10k-load process cost to hold N connections, past one source address's "
+     "ports?",
+     "connections held",
+     "N keep-alive connections from one c10k-load process, 100 busy (closed loop) and the rest "
+     "idle, opened at 5,000 per second from 40 source addresses; the client's descriptors, "
+     "memory and CPU, and the fewest connections open in any measured second."},
 };
 
 json_t *plan_scenarios_json(const struct plan *p, unsigned scenarios)

@@ -77,7 +77,12 @@ struct plan {
 #define SCEN_SYSCALLS 128u
 #define SCEN_INSTRUCTIONS 256u
 #define SCEN_PERF (SCEN_SCALE | SCEN_IDLE | SCEN_PIPELINE | SCEN_SYSCALLS | SCEN_INSTRUCTIONS)
-#define SCEN_COUNT 9
+/* The loadgen profile's: what the load generator costs. wrk and c10k-load in turn against
+ * one server (CPU per request), and one c10k-load holding many connections. */
+#define SCEN_GENERATORS 512u
+#define SCEN_HOLD 1024u
+#define SCEN_LOADGEN (SCEN_GENERATORS | SCEN_HOLD)
+#define SCEN_COUNT 11
 
 /* Parses "thread,pool" or "scale,idle" into bits. Returns 0 or -EINVAL (naming the bad item
  * in bad, if given). */
@@ -101,6 +106,7 @@ struct plan_opts {
     unsigned tools;            /* load generators that exist: 1 << TOOL_WRK, 1 << TOOL_LOAD */
     int repeat;                /* every run this many times (0: the profile's) */
     double duration_s;         /* measured seconds of every run (0: the profile's) */
+    int hold_busy;             /* busy connections among those hold holds (0: 100) */
     enum wrap_kind wrap;       /* every run's server under this wrapper (WRAP_NONE: only
                                 * the scenarios that need one) */
     int prefer_wrk;            /* drive scale and cpu with wrk where c10k-load would */
