@@ -17,12 +17,14 @@
 
 static char self[4096];
 static int skipped;
+static char dir[] = "/tmp/test_wrap.XXXXXX"; /* each run's outputs, fresh */
 
 /* Runs this program with --child n under the wrapper; returns what wrap_read found, or NULL
  * when the tool is not here (counted as skipped). */
-static json_t *wrapped_child(enum wrap_kind kind, long n, const char *out)
+static json_t *wrapped_child(enum wrap_kind kind, long n, const char *name)
 {
-    char *argv[WRAP_MAX_ARGS + 4], store[2048], count[32], msg[4096];
+    char *argv[WRAP_MAX_ARGS + 4], store[2048], count[32], msg[4096], out[256];
+    snprintf(out, sizeof out, "%s/%s", dir, name);
     if (proc_capture((char *[]){"sh", "-c", (char *)"command -v \"$0\"",
                                 (char *)wrap_program(kind), NULL},
                      msg, sizeof msg, 5000) < 0 ||
@@ -58,7 +60,7 @@ static double num(const json_t *o, const char *key)
 
 TEST(strace_counts_every_system_call_by_name)
 {
-    json_t *small = wrapped_child(WRAP_STRACE, SMALL, "test_wrap.strace");
+    json_t *small = wrapped_child(WRAP_STRACE, SMALL, "strace");
     if (!small)
         return;
     json_t *counts = json_object_get(small, "counts");
@@ -70,10 +72,10 @@ TEST(strace_counts_every_system_call_by_name)
 
 TEST(perf_stat_counts_system_calls_and_switches)
 {
-    json_t *small = wrapped_child(WRAP_PERF, SMALL, "test_wrap.perf");
+    json_t *small = wrapped_child(WRAP_PERF, SMALL, "perf");
     if (!small)
         return;
-    json_t *large = wrapped_child(WRAP_PERF, LARGE, "test_wrap.perf");
+    json_t *large = wrapped_child(WRAP_PERF, LARGE, "perf");
     CHECK(large != NULL);
     CHECK(num(small, "syscalls") >= SMALL);
     CHECK(json_is_integer(json_object_get(small, "context_switches")));
@@ -86,10 +88,10 @@ TEST(perf_stat_counts_system_calls_and_switches)
 
 TEST(callgrind_counts_instructions_that_grow_with_the_work)
 {
-    json_t *small = wrapped_child(WRAP_CALLGRIND, SMALL, "test_wrap.cg");
+    json_t *small = wrapped_child(WRAP_CALLGRIND, SMALL, "cg");
     if (!small)
         return;
-    json_t *large = wrapped_child(WRAP_CALLGRIND, LARGE, "test_wrap.cg2");
+    json_t *large = wrapped_child(WRAP_CALLGRIND, LARGE, "cg2");
     CHECK(large != NULL);
     CHECK_INT_EQ(num(small, "files"), 1);
     double a = num(small, "instructions"), b = num(large, "instructions");
@@ -129,6 +131,8 @@ int main(int argc, char **argv)
     if (len <= 0)
         return 1;
     self[len] = '\0';
+    if (!mkdtemp(dir))
+        return 1;
     static const struct testlib_case cases[] = {
         TEST_ENTRY(strace_counts_every_system_call_by_name),
         TEST_ENTRY(perf_stat_counts_system_calls_and_switches),
@@ -136,6 +140,9 @@ int main(int argc, char **argv)
         TEST_ENTRY(wrappers_parse_nothing_from_other_text),
     };
     int rc = testlib_run(cases, sizeof cases / sizeof cases[0], argc, argv);
+    char *rm[] = {"rm", "-rf", dir, NULL};
+    char ignored[256];
+    proc_capture(rm, ignored, sizeof ignored, 10000);
     if (rc == 0 && skipped == 3)
         return 77; /* no tool here: nothing was tested against a real output */
     return rc;
