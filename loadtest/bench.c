@@ -46,8 +46,10 @@ struct options {
     int nginx;      /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
     int repeat;     /* --repeat; 0: the profile's */
     double duration_s; /* --duration; 0: the profile's */
+    double warmup_s;   /* --warmup; negative: the profile's */
     enum wrap_kind wrap; /* --wrap */
     int hold_busy;       /* --hold-busy; 0: the scenario's */
+    int instructions_requests; /* --instructions-requests; 0: the scenario's */
     int prefer_wrk; /* --generator wrk */
     int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == -1: the profile's */
     const char *server, *load, *wrk, *nginx_path;
@@ -57,7 +59,7 @@ struct options {
 
 /* The largest --repeat: each repetition is a whole session's worth of runs. */
 #define REPEAT_MAX 20
-/* The longest --duration, in seconds. */
+/* The longest --duration and --warmup, in seconds. */
 #define DURATION_MAX_S 3600
 
 static void usage(FILE *f)
@@ -85,7 +87,11 @@ static void usage(FILE *f)
             "  --repeat N          run the plan N times (levels stay the outer loop) and\n"
             "                      judge every claim per repetition (default 1; perf: 3)\n"
             "  --duration SECONDS  measured time of every run instead of the profile's\n"
+            "  --warmup SECONDS    warm-up of every run instead of the profile's (ramps add\n"
+            "                      to it)\n"
             "  --hold-busy N       busy connections among those hold holds (default 100)\n"
+            "  --instructions-requests N  the instructions runs answer N and 11 N requests\n"
+            "                      (default 2000)\n"
             "  --wrap NAME         run every server under perf (perf stat), strace (strace -f\n"
             "                      -c) or callgrind (valgrind); syscalls and instructions\n"
             "                      do so anyway\n"
@@ -392,6 +398,8 @@ static int parse_options(struct options *o, int argc, char **argv)
         {"duration", required_argument, NULL, 11},
         {"wrap", required_argument, NULL, 12},
         {"hold-busy", required_argument, NULL, 13},
+        {"warmup", required_argument, NULL, 14},
+        {"instructions-requests", required_argument, NULL, 15},
         {"server", required_argument, NULL, 1},
         {"load", required_argument, NULL, 2},
         {"wrk", required_argument, NULL, 3},
@@ -406,6 +414,7 @@ static int parse_options(struct options *o, int argc, char **argv)
     o->profile = "default";
     o->modes = 0; /* every model the server has (session_plan asks it) */
     o->scenarios = 0; /* the profile's */
+    o->warmup_s = -1;
     o->nginx = -1;
     o->levels[0] = -1;
     int c;
@@ -481,16 +490,18 @@ static int parse_options(struct options *o, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case 11: {
+        case 11:
+        case 14: {
+            const char *name = c == 11 ? "--duration" : "--warmup";
             char *end;
-            double d = strtod(optarg, &end);
-            if (end == optarg || *end || !(d >= 1 && d <= DURATION_MAX_S)) {
-                fprintf(stderr, "c10k-bench: --duration: '%s' is not a number of seconds from 1 "
-                                "to %d\n",
-                        optarg, DURATION_MAX_S);
+            double d = strtod(optarg, &end), least = c == 11 ? 1 : 0;
+            if (end == optarg || *end || !(d >= least && d <= DURATION_MAX_S)) {
+                fprintf(stderr,
+                        "c10k-bench: %s: '%s' is not a number of seconds from %.0f to %d\n",
+                        name, optarg, least, DURATION_MAX_S);
                 return EXIT_USAGE;
             }
-            o->duration_s = d;
+            *(c == 11 ? &o->duration_s : &o->warmup_s) = d;
             break;
         }
         case 12:
@@ -500,15 +511,17 @@ static int parse_options(struct options *o, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case 13: {
+        case 13:
+        case 15: {
+            const char *name = c == 13 ? "--hold-busy" : "--instructions-requests";
             char *end;
             long n = strtol(optarg, &end, 10);
             if (end == optarg || *end || n < 1 || n > PLAN_LEVEL_MAX) {
-                fprintf(stderr, "c10k-bench: --hold-busy: '%s' is not a number from 1 to %d\n",
+                fprintf(stderr, "c10k-bench: %s: '%s' is not a number from 1 to %d\n", name,
                         optarg, PLAN_LEVEL_MAX);
                 return EXIT_USAGE;
             }
-            o->hold_busy = (int)n;
+            *(c == 13 ? &o->hold_busy : &o->instructions_requests) = (int)n;
             break;
         }
         case 1:
@@ -666,7 +679,10 @@ static int session_plan(struct session *s)
         .tools = (s->wrk ? 1u << TOOL_WRK : 0) | (s->load ? 1u << TOOL_LOAD : 0),
         .repeat = o->repeat,
         .duration_s = o->duration_s,
+        .warmup_set = o->warmup_s >= 0,
+        .warmup_s = o->warmup_s,
         .hold_busy = o->hold_busy,
+        .instructions_requests = o->instructions_requests,
         .wrap = o->wrap,
         .prefer_wrk = o->prefer_wrk,
         .levels = o->levels[0] >= 0 ? o->levels : NULL,

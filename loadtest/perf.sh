@@ -7,7 +7,7 @@ args=(--profile perf)
 while [ $# -gt 0 ]; do
     case "$1" in
     --runs) args+=(--repeat "${2:?}"); shift 2 ;;
-    --duration | --out | --server) args+=("$1" "${2:?}"); shift 2 ;;
+    --duration | --warmup | --out | --server) args+=("$1" "${2:?}"); shift 2 ;;
     --conns) args+=(--levels "$(tr -s ' ' , <<<"${2:?}")"); shift 2 ;;
     --modes) args+=(--modes "$(tr -s ' ' , <<<"${2:?}")"); shift 2 ;;
     --only) args+=(--scenarios "${2:?}"); shift 2 ;;

@@ -4,6 +4,7 @@
 #include "httpc.h"
 #include "loadgen.h"
 #include "proc.h"
+#include "results.h"
 #include "sample.h"
 #include "schedprof.h"
 #include "wrap.h"
@@ -219,38 +220,6 @@ static json_t *read_tail(const char *path, size_t max)
     s = json_string(copy);
     free(copy);
     return s ? s : json_null();
-}
-
-/* The whole file, NUL-terminated (malloc'd; the caller frees it), or NULL. */
-static char *read_file_text(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, used = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        goto fail;
-    for (;;) {
-        if (cap - used < 4096) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                goto fail;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + used, 1, cap - used - 1, f);
-        if (n == 0)
-            break;
-        used += n;
-    }
-    fclose(f);
-    buf[used] = '\0';
-    return buf;
-fail:
-    free(buf);
-    fclose(f);
-    return NULL;
 }
 
 /* Whether nothing is bound to HOST:port now. */
@@ -729,13 +698,13 @@ static json_t *parse_client(struct run_state *st)
     char err[1200] = "";
     json_t *c = NULL;
     if (st->spec.tool == TOOL_WRK) {
-        char *text = read_file_text(st->client_out);
+        char *text = results_read_text(st->client_out);
         c = text ? loadgen_parse_wrk(text, err, sizeof err) : NULL;
         if (!text)
             snprintf(err, sizeof err, "cannot read %s", st->client_out);
         free(text);
     } else {
-        char *text = read_file_text(st->client_json);
+        char *text = results_read_text(st->client_json);
         c = text ? loadgen_parse_load(text, err, sizeof err) : NULL;
         if (!text)
             snprintf(err, sizeof err, "c10k-load wrote no JSON (%s)", st->client_json);

@@ -39,11 +39,12 @@
 /* Pipelined requests in flight per connection. */
 #define PIPELINE_DEPTH 16
 /* The instructions scenario: each model runs under callgrind twice, answering these many
- * requests (start-up and shutdown cancel out in the difference), each run within at most
+ * requests (--instructions-requests; the larger count is INSTRUCTIONS_FACTOR times the smaller;
+ * start-up and shutdown cancel out in the difference), each run within at most
  * INSTRUCTIONS_MAX_S; a server under callgrind answers about INSTRUCTIONS_RATE requests/s
  * (for the estimate) and may take seconds for its first requests. */
 #define INSTRUCTIONS_SMALL 2000
-#define INSTRUCTIONS_LARGE 22000
+#define INSTRUCTIONS_FACTOR 11
 #define INSTRUCTIONS_MAX_S 120.0
 #define INSTRUCTIONS_RATE 5000.0
 #define INSTRUCTIONS_TIMEOUT_S 30.0
@@ -69,6 +70,9 @@ struct profile {
 #define PERF_LEVELS .pipeline = {100, LEVEL_END}, .syscalls = {1000, LEVEL_END}, \
                     .instructions = {100, LEVEL_END}, .generators = {100, 1000, LEVEL_END}, \
                     .hold = {15000, LEVEL_END}
+/* The levels of the scenarios the perf and loadgen profiles run only when asked for. */
+#define OTHER_LEVELS .cpu = {8, LEVEL_END}, .blocking = {64, LEVEL_END}, .churn = {8, LEVEL_END}, \
+                     .work_us = 500, .sleep_ms = 50, .calib_s = 44.0
 
 static const struct profile profiles[] = {
     {
@@ -130,13 +134,8 @@ static const struct profile profiles[] = {
         .duration_s = 10.0,
         .scale = {100, 1000, 10000, LEVEL_END},
         .idle = {10000, LEVEL_END},
-        .cpu = {8, LEVEL_END},
-        .blocking = {64, LEVEL_END},
-        .churn = {8, LEVEL_END},
         PERF_LEVELS,
-        .work_us = 500,
-        .sleep_ms = 50,
-        .calib_s = 44.0,
+        OTHER_LEVELS,
     },
     {
         /* What the load generator costs: c10k-load against wrk on the same server, and one
@@ -148,13 +147,8 @@ static const struct profile profiles[] = {
         .duration_s = 10.0,
         .scale = {100, 1000, LEVEL_END},
         .idle = {1000, LEVEL_END},
-        .cpu = {8, LEVEL_END},
-        .blocking = {64, LEVEL_END},
-        .churn = {8, LEVEL_END},
         PERF_LEVELS,
-        .work_us = 500,
-        .sleep_ms = 50,
-        .calib_s = 44.0,
+        OTHER_LEVELS,
     },
 };
 
@@ -434,7 +428,7 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
             r->level = level;
             r->concurrency = level;
             r->keepalive = 1;
-            r->warmup_s = pr->warmup_s;
+            r->warmup_s = o->warmup_set ? o->warmup_s : pr->warmup_s;
             r->duration_s = o->duration_s > 0 ? o->duration_s : pr->duration_s;
             r->timeout_s = CLIENT_TIMEOUT_S;
             r->wrap = o->wrap;
@@ -486,7 +480,10 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
                 r->wrap = WRAP_CALLGRIND;
                 r->tool = TOOL_LOAD;
                 r->tool_required = 1;
-                r->requests = part == 0 ? INSTRUCTIONS_SMALL : INSTRUCTIONS_LARGE;
+                r->requests = o->instructions_requests > 0 ? o->instructions_requests
+                                                           : INSTRUCTIONS_SMALL;
+                if (part == 1)
+                    r->requests *= INSTRUCTIONS_FACTOR;
                 r->warmup_s = 0;
                 r->duration_s = INSTRUCTIONS_MAX_S;
                 r->timeout_s = INSTRUCTIONS_TIMEOUT_S;

@@ -106,7 +106,11 @@ struct plan_opts {
     unsigned tools;            /* load generators that exist: 1 << TOOL_WRK, 1 << TOOL_LOAD */
     int repeat;                /* every run this many times (0: the profile's) */
     double duration_s;         /* measured seconds of every run (0: the profile's) */
+    int warmup_set;            /* warmup_s replaces the profile's warm-up */
+    double warmup_s;
     int hold_busy;             /* busy connections among those hold holds (0: 100) */
+    int instructions_requests; /* the smaller request count of the instructions runs, the
+                                * larger being 11 times it (0: 2,000) */
     enum wrap_kind wrap;       /* every run's server under this wrapper (WRAP_NONE: only
                                 * the scenarios that need one) */
     int prefer_wrk;            /* drive scale and cpu with wrk where c10k-load would */

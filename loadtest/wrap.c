@@ -1,5 +1,7 @@
 #include "wrap.h"
 
+#include "results.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -243,33 +245,6 @@ json_t *wrap_parse_callgrind(const char *text, char *err, size_t err_len)
                      (json_int_t)v);
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (len + 1 == cap) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 /* Sums callgrind's files out_path.<pid> (nginx's master and worker write one each). */
 static json_t *read_callgrind(const char *out_path, char *err, size_t err_len)
 {
@@ -295,7 +270,7 @@ static json_t *read_callgrind(const char *out_path, char *err, size_t err_len)
             continue;
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        char *text = read_all(path);
+        char *text = results_read_text(path);
         json_t *one = text ? wrap_parse_callgrind(text, err, err_len) : NULL;
         free(text);
         if (one) {
@@ -319,7 +294,7 @@ json_t *wrap_read(enum wrap_kind kind, const char *out_path, char *err, size_t e
     err[0] = '\0';
     if (kind == WRAP_CALLGRIND)
         return read_callgrind(out_path, err, err_len);
-    char *text = read_all(out_path);
+    char *text = results_read_text(out_path);
     if (!text) {
         snprintf(err, err_len, "cannot read %s: %s", out_path, strerror(errno));
         return NULL;

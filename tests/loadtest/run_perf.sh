@@ -12,7 +12,8 @@ rm -rf "$out"
 mkdir -p "$out"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$bench" --profile perf --modes loop --levels 100 --duration 1 --repeat 1 \
+"$bench" --profile perf --modes loop --levels 100 --warmup 0.5 --duration 1 --repeat 1 \
+    --instructions-requests 300 \
     --out "$out/run" 2>"$out/terminal.txt" || { cat "$out/terminal.txt"; fail "c10k-bench failed"; }
 json=$out/run/results.json
 jq -e '.perf.scale.loop["100"] | .requests_per_s > 0 and .cpu_us_per_request > 0 and
