@@ -45,10 +45,10 @@ struct options {
     const char *out;
     int nginx;      /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
     int repeat;     /* --repeat; 0: the profile's */
-    double duration_s; /* --duration; 0: the profile's */
-    double warmup_s;   /* --warmup; negative: the profile's */
-    enum wrap_kind wrap; /* --wrap */
-    int hold_busy;       /* --hold-busy; 0: the scenario's */
+    double duration_s;         /* --duration; 0: the profile's */
+    double warmup_s;           /* --warmup; negative: the profile's */
+    enum wrap_kind wrap;       /* --wrap */
+    int hold_busy;             /* --hold-busy; 0: the scenario's */
     int instructions_requests; /* --instructions-requests; 0: the scenario's */
     int prefer_wrk; /* --generator wrk */
     int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == -1: the profile's */
@@ -496,8 +496,7 @@ static int parse_options(struct options *o, int argc, char **argv)
             char *end;
             double d = strtod(optarg, &end), least = c == 11 ? 1 : 0;
             if (end == optarg || *end || !(d >= least && d <= DURATION_MAX_S)) {
-                fprintf(stderr,
-                        "c10k-bench: %s: '%s' is not a number of seconds from %.0f to %d\n",
+                fprintf(stderr, "c10k-bench: %s: '%s' is not a number of seconds from %.0f to %d\n",
                         name, optarg, least, DURATION_MAX_S);
                 return EXIT_USAGE;
             }
@@ -517,8 +516,8 @@ static int parse_options(struct options *o, int argc, char **argv)
             char *end;
             long n = strtol(optarg, &end, 10);
             if (end == optarg || *end || n < 1 || n > PLAN_LEVEL_MAX) {
-                fprintf(stderr, "c10k-bench: %s: '%s' is not a number from 1 to %d\n", name,
-                        optarg, PLAN_LEVEL_MAX);
+                fprintf(stderr, "c10k-bench: %s: '%s' is not a number from 1 to %d\n", name, optarg,
+                        PLAN_LEVEL_MAX);
                 return EXIT_USAGE;
             }
             *(c == 13 ? &o->hold_busy : &o->instructions_requests) = (int)n;
@@ -613,7 +612,7 @@ static void session_wrappers(struct session *s)
     if (s->perf_stat) {
         char out[512];
         char *argv[] = {s->perf_stat, "stat", "-e", "raw_syscalls:sys_enter,context-switches",
-                        "--", "true", NULL};
+                        "--",         "true", NULL};
         if (proc_capture(argv, out, sizeof out, 10000) < 0 || strstr(out, "rror") ||
             !strstr(out, "raw_syscalls")) {
             fprintf(stderr, "c10k-bench: perf cannot count system calls here; strace does\n");
@@ -754,12 +753,10 @@ static json_t *session_document(struct session *s, int argc, char **argv)
         "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:o, s:f, s:o, s:o, s:o, s:[], s:n}",
         "schema", RESULTS_SCHEMA, "tool", "c10k-bench", "version", C10K_VERSION, "profile",
         s->plan.profile, "command", command_line(argc, argv), "started_at", started, "modes",
-        modes_json(o->modes),
-        "scenarios", plan_scenarios_json(&s->plan, s->plan.scenarios), "baseline_nginx",
-        s->nginx != NULL && o->nginx != 0,
-        "environment", env_json(&s->env, versions), "estimate_s", plan_total_estimate_s(&s->plan),
-        "programs", programs, "finished_at", json_null(), "interrupted", json_false(), "runs",
-        "calibration");
+        modes_json(o->modes), "scenarios", plan_scenarios_json(&s->plan, s->plan.scenarios),
+        "baseline_nginx", s->nginx != NULL && o->nginx != 0, "environment",
+        env_json(&s->env, versions), "estimate_s", plan_total_estimate_s(&s->plan), "programs",
+        programs, "finished_at", json_null(), "interrupted", json_false(), "runs", "calibration");
     if (!doc)
         return NULL;
     json_object_set_new(doc, "repeat", json_integer(s->plan.repeat));

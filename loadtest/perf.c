@@ -49,8 +49,8 @@ static const char *const perf_scenarios[] = {"scale", "pipeline",   "syscalls", 
 static const char *who_of(const json_t *run)
 {
     const char *scenario = json_string_value(json_object_get(run, "scenario"));
-    return json_string_value(json_object_get(
-        run, scenario && strcmp(scenario, "generators") == 0 ? "tool" : "model"));
+    return json_string_value(
+        json_object_get(run, scenario && strcmp(scenario, "generators") == 0 ? "tool" : "model"));
 }
 
 /* The fewest connections c10k-load had open in any measured second (its per-second series). */
@@ -103,8 +103,7 @@ static int run_is(const json_t *run, const char *scenario, const char *who, json
 {
     const char *w = who_of(run);
     return strcmp(json_string_value(json_object_get(run, "scenario")), scenario) == 0 && w &&
-           strcmp(w, who) == 0 &&
-           json_integer_value(json_object_get(run, "level")) == level;
+           strcmp(w, who) == 0 && json_integer_value(json_object_get(run, "level")) == level;
 }
 
 static double cell_median(const json_t *runs, const char *scenario, const char *model,
@@ -162,7 +161,11 @@ static void add_model(json_t *models, const char *model)
 {
     size_t i;
     json_t *m;
-    json_array_foreach(models, i, m) if (strcmp(json_string_value(m), model) == 0) return;
+    json_array_foreach(models, i, m)
+    {
+        if (strcmp(json_string_value(m), model) == 0)
+            return;
+    }
     if (strcmp(model, "nginx") == 0)
         json_array_insert_new(models, 0, json_string(model));
     else
@@ -197,11 +200,13 @@ static double figure_of(const json_t *perf, const char *scenario, const char *mo
 static void add_ratio(json_t *ratios, const json_t *perf, const char *scenario, const char *a,
                       const char *b, const char *level, const char *key, const char *what)
 {
-    double x = figure_of(perf, scenario, a, level, key), y = figure_of(perf, scenario, b, level, key);
+    double x = figure_of(perf, scenario, a, level, key),
+           y = figure_of(perf, scenario, b, level, key);
     if (!isfinite(x) || !isfinite(y) || y == 0)
         return;
     char name[160];
-    snprintf(name, sizeof name, "%s/%s %s%s%s", a, b, what, strcmp(scenario, "scale") == 0 ? " at " : "",
+    snprintf(name, sizeof name, "%s/%s %s%s%s", a, b, what,
+             strcmp(scenario, "scale") == 0 ? " at " : "",
              strcmp(scenario, "scale") == 0 ? level : "");
     json_array_append_new(ratios, json_pack("{s:s, s:f}", "name", name, "value", x / y));
 }
@@ -215,7 +220,9 @@ static json_t *ratios_of(const json_t *perf)
     json_t *unused;
     json_t *scale_levels = json_object();
     json_object_foreach(json_object_get(json_object_get(perf, "scale"), "loop"), level, unused)
+    {
         json_object_set_new(scale_levels, level, json_true());
+    }
     static const char *const events[] = {"loop", "uring"};
     json_object_foreach(scale_levels, level, unused)
     {
@@ -309,8 +316,7 @@ json_t *perf_summary(const json_t *root)
             json_object_set(cell, "breakdown",
                             json_object_get(json_object_get(run, "wrapper"), "per_request"));
         }
-        if (json_object_size(cell) == 0)
-        {
+        if (json_object_size(cell) == 0) {
             const char *why = json_string_value(json_object_get(run, "reason"));
             json_object_set_new(cell, "skipped", json_string(why ? why : "no usable run"));
         }
@@ -386,8 +392,10 @@ static void print_figure(FILE *f, const json_t *perf, const char *scenario, cons
                 const char *name;
                 const json_t *v;
                 json_object_foreach(json_object_get(cell, "breakdown"), name, v)
+                {
                     if (json_number_value(v) >= 0.01)
                         fprintf(f, ", %s %.2f", name, json_number_value(v));
+                }
                 fputc(')', f);
             }
             const char *why = json_string_value(json_object_get(cell, "skipped"));
@@ -433,8 +441,9 @@ static void print_hold(FILE *f, const json_t *perf)
         const json_t *c;
         json_object_foreach((json_t *)levels, lv, c)
         {
-            fprintf(f, "one c10k-load holding %s connections to %s: %s\n  fewest open in a "
-                       "measured second ",
+            fprintf(f,
+                    "one c10k-load holding %s connections to %s: %s\n  fewest open in a "
+                    "measured second ",
                     lv, model, json_is_true(json_object_get(c, "held")) ? "held" : "NOT held");
             print_num(f, fig_at(c, "min_open"), "%.0f", ", errors ");
             print_num(f, fig_at(c, "errors"), "%.0f", ", client RSS ");
@@ -453,8 +462,7 @@ void perf_print(FILE *f, const json_t *perf)
             (long long)json_integer_value(json_object_get(perf, "rounds")));
     print_levels(f, perf, "scale", "keep-alive /plaintext");
     print_levels(f, perf, "pipeline", "pipelined x16");
-    print_figure(f, perf, "syscalls", "syscalls_per_request", "system calls per request",
-                 "%.2f");
+    print_figure(f, perf, "syscalls", "syscalls_per_request", "system calls per request", "%.2f");
     print_figure(f, perf, "instructions", "instructions_per_request",
                  "user-space instructions per request (callgrind)", "%.0f");
     print_figure(f, perf, "idle", "rss_bytes_per_connection",
@@ -466,6 +474,8 @@ void perf_print(FILE *f, const json_t *perf)
     if (json_array_size(json_object_get(perf, "ratios")))
         fprintf(f, "ratios\n");
     json_array_foreach(json_object_get(perf, "ratios"), i, r)
-        fprintf(f, "  %-44s %.2f\n", json_string_value(json_object_get(r, "name")),
+    {
+        fprintf(f, "  %-52s %.2f\n", json_string_value(json_object_get(r, "name")),
                 json_number_value(json_object_get(r, "value")));
+    }
 }

@@ -87,11 +87,10 @@ struct run_state {
     struct run_spec spec; /* r with the tool actually used */
     json_t *run;
     struct proc server, client, warm;
-    pid_t pid; /* the server itself: server.pid, or the wrapper's child */
-    enum wrap_kind wrap;     /* the wrapper actually used (WRAP_NONE: none) */
-    const char *wrap_path;   /* its program */
-    char wrap_out[1024];     /* its output file (callgrind: the prefix of one per process) */
-    int wrap_zeroed;         /* callgrind's counts were zeroed when the window opened */
+    pid_t pid;             /* the server itself: server.pid, or the wrapper's child */
+    enum wrap_kind wrap;   /* the wrapper actually used (WRAP_NONE: none) */
+    const char *wrap_path; /* its program */
+    char wrap_out[1024];   /* its output file (callgrind: the prefix of one per process) */
     int port;
     double t_start; /* when run_execute began */
     double t_run0;  /* when the server was ready: the origin of samples and events */
@@ -464,10 +463,10 @@ static int start_server(struct run_state *st)
         char *wargv[WRAP_MAX_ARGS + 8], store[2048];
         snprintf(st->server_err, sizeof st->server_err, "%s", errlog);
         o.stderr_path = st->server_out;
-        if (proc_spawn(&st->server, "nginx",
-                       wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store,
-                                    sizeof store),
-                       &o) < 0) {
+        if (proc_spawn(
+                &st->server, "nginx",
+                wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store, sizeof store),
+                &o) < 0) {
             set_status(st, "failed", "cannot start nginx: %s", strerror(errno));
             return -1;
         }
@@ -510,10 +509,10 @@ static int start_server(struct run_state *st)
     json_object_set_new(json_object_get(st->run, "server"), "argv", jargv);
 
     char *wargv[WRAP_MAX_ARGS + 24], store[2048];
-    if (proc_spawn(&st->server, "c10k-server",
-                   wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store,
-                                sizeof store),
-                   &o) < 0) {
+    if (proc_spawn(
+            &st->server, "c10k-server",
+            wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store, sizeof store),
+            &o) < 0) {
         set_status(st, "failed", "cannot start %s: %s", ctx->server_path, strerror(errno));
         return -1;
     }
@@ -562,8 +561,7 @@ static void window_tick(struct run_state *st, double now)
 {
     if (st->t_measure <= 0)
         return;
-    if (!st->client_sampled && st->client.running &&
-        now >= st->t_measure + st->spec.duration_s / 2)
+    if (!st->client_sampled && st->client.running && now >= st->t_measure + st->spec.duration_s / 2)
         st->client_sampled = sample_take(st->client.pid, now - st->t_run0, 0, &st->client_mid) == 0;
     double from = st->t_measure + IDLE_TASKS_MARGIN_S;
     double to = st->t_measure + st->spec.duration_s - IDLE_TASKS_MARGIN_S;
@@ -1443,8 +1441,10 @@ static void summarise_wrapper(struct run_state *st)
     const char *name;
     json_t *v;
     json_object_foreach(json_object_get(w, "counts"), name, v)
+    {
         if (reqs > 0 && strcmp(name, "Ir") != 0)
             json_object_set_new(per, name, json_real((double)json_integer_value(v) / (double)reqs));
+    }
     json_object_set_new(w, "per_request", per);
 }
 
@@ -1561,8 +1561,8 @@ static json_t *spec_json(const struct run_spec *r)
     json_object_set_new(spec, "pipeline", json_integer(r->pipeline > 1 ? r->pipeline : 1));
     json_object_set_new(spec, "requests_limit",
                         r->requests > 0 ? json_integer(r->requests) : json_null());
-    json_object_set_new(spec, "wrap", r->wrap != WRAP_NONE ? json_string(wrap_name(r->wrap))
-                                                           : json_null());
+    json_object_set_new(spec, "wrap",
+                        r->wrap != WRAP_NONE ? json_string(wrap_name(r->wrap)) : json_null());
     return spec;
 }
 

@@ -67,12 +67,13 @@ struct profile {
 };
 
 /* The perf scenarios' levels, the same in every profile that can run them. */
-#define PERF_LEVELS .pipeline = {100, LEVEL_END}, .syscalls = {1000, LEVEL_END}, \
-                    .instructions = {100, LEVEL_END}, .generators = {100, 1000, LEVEL_END}, \
-                    .hold = {15000, LEVEL_END}
+#define PERF_LEVELS                                                                                \
+    .pipeline = {100, LEVEL_END}, .syscalls = {1000, LEVEL_END}, .instructions = {100, LEVEL_END}, \
+    .generators = {100, 1000, LEVEL_END}, .hold = {15000, LEVEL_END}
 /* The levels of the scenarios the perf and loadgen profiles run only when asked for. */
-#define OTHER_LEVELS .cpu = {8, LEVEL_END}, .blocking = {64, LEVEL_END}, .churn = {8, LEVEL_END}, \
-                     .work_us = 500, .sleep_ms = 50, .calib_s = 44.0
+#define OTHER_LEVELS                                                                               \
+    .cpu = {8, LEVEL_END}, .blocking = {64, LEVEL_END}, .churn = {8, LEVEL_END}, .work_us = 500,   \
+    .sleep_ms = 50, .calib_s = 44.0
 
 static const struct profile profiles[] = {
     {
@@ -480,8 +481,8 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
                 r->wrap = WRAP_CALLGRIND;
                 r->tool = TOOL_LOAD;
                 r->tool_required = 1;
-                r->requests = o->instructions_requests > 0 ? o->instructions_requests
-                                                           : INSTRUCTIONS_SMALL;
+                r->requests =
+                    o->instructions_requests > 0 ? o->instructions_requests : INSTRUCTIONS_SMALL;
                 if (part == 1)
                     r->requests *= INSTRUCTIONS_FACTOR;
                 r->warmup_s = 0;
@@ -532,10 +533,9 @@ int plan_build(struct plan *p, const char *profile, const struct plan_opts *o,
     p->calibrate = (p->scenarios & SCEN_CTXSWITCH) != 0;
     p->calib_s = pr->calib_s;
     p->repeat = plan_repeat(pr, o);
-    static const unsigned order[] = {SCEN_SCALE,      SCEN_PIPELINE, SCEN_SYSCALLS,
-                                     SCEN_INSTRUCTIONS, SCEN_IDLE,   SCEN_CPU,
-                                     SCEN_BLOCKING,   SCEN_CHURN,    SCEN_GENERATORS,
-                                     SCEN_HOLD};
+    static const unsigned order[] = {
+        SCEN_SCALE, SCEN_PIPELINE, SCEN_SYSCALLS, SCEN_INSTRUCTIONS, SCEN_IDLE,
+        SCEN_CPU,   SCEN_BLOCKING, SCEN_CHURN,    SCEN_GENERATORS,   SCEN_HOLD};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (!(p->scenarios & order[i]))
             continue;

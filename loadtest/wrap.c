@@ -12,9 +12,9 @@
 /* The system calls perf counts by name beside the total, where the kernel has the tracepoint
  * (a missing one would fail the whole perf stat). strace names every call anyway. */
 static const char *const perf_syscalls[] = {
-    "read",     "write",      "recvfrom",    "sendto",        "readv",   "writev",
-    "epoll_wait", "epoll_pwait", "epoll_ctl", "futex",        "accept4", "setsockopt",
-    "clock_gettime", "io_uring_enter",
+    "read",    "write",      "recvfrom",      "sendto",         "readv",
+    "writev",  "epoll_wait", "epoll_pwait",   "epoll_ctl",      "futex",
+    "accept4", "setsockopt", "clock_gettime", "io_uring_enter",
 };
 #define PERF_TOTAL_EVENT "raw_syscalls:sys_enter"
 #define PERF_SWITCH_EVENT "context-switches"
@@ -110,8 +110,8 @@ int wrap_argv(enum wrap_kind kind, const char *program, const char *out_path, ch
         push(argv, &n, &cur, end, "stat");
         push(argv, &n, &cur, end, "-x,");
         push(argv, &n, &cur, end, "--no-big-num");
-        size_t used = (size_t)snprintf(buf, sizeof buf, "%s,%s", PERF_TOTAL_EVENT,
-                                       PERF_SWITCH_EVENT);
+        size_t used =
+            (size_t)snprintf(buf, sizeof buf, "%s,%s", PERF_TOTAL_EVENT, PERF_SWITCH_EVENT);
         for (size_t i = 0; i < sizeof perf_syscalls / sizeof perf_syscalls[0]; i++)
             if (tracepoint_exists(perf_syscalls[i]) && used < sizeof buf)
                 used += (size_t)snprintf(buf + used, sizeof buf - used, ",%s%s",
@@ -177,8 +177,7 @@ json_t *wrap_parse_perf_stat(const char *text, char *err, size_t err_len)
                 else if (strcmp(f2, PERF_SWITCH_EVENT) == 0)
                     switches = v;
                 else if (strncmp(f2, PERF_SYSCALL_PREFIX, strlen(PERF_SYSCALL_PREFIX)) == 0)
-                    json_object_set_new(counts, f2 + strlen(PERF_SYSCALL_PREFIX),
-                                        json_integer(v));
+                    json_object_set_new(counts, f2 + strlen(PERF_SYSCALL_PREFIX), json_integer(v));
             }
         }
         line = nl ? nl + 1 : NULL;
@@ -211,7 +210,8 @@ json_t *wrap_parse_strace(const char *text, char *err, size_t err_len)
             char *f[8];
             int n = 0;
             char *save = NULL;
-            for (char *t = strtok_r(buf, " \t", &save); t && n < 8; t = strtok_r(NULL, " \t", &save))
+            for (char *t = strtok_r(buf, " \t", &save); t && n < 8;
+                 t = strtok_r(NULL, " \t", &save))
                 f[n++] = t;
             char *end;
             if ((n == 5 || n == 6) && (strtod(f[0], &end), end != f[0] && *end == '\0')) {

@@ -728,7 +728,6 @@ TEST(calib_small_stacks_fit_more_threads_under_the_address_limit)
     json_decref(cal);
 }
 
-
 TEST(plan_perf_profile_runs_every_perf_scenario_three_times)
 {
     struct bench_env e;
@@ -790,8 +789,8 @@ TEST(plan_loadgen_runs_both_generators_against_one_server)
     fake_env(&e);
     struct plan p;
     unsigned tools = (1u << TOOL_WRK) | (1u << TOOL_LOAD);
-    struct plan_opts o = {.modes = MODE_ALL, .nginx = 0, .tools = tools, .repeat = 1,
-                          .hold_busy = 40};
+    struct plan_opts o = {
+        .modes = MODE_ALL, .nginx = 0, .tools = tools, .repeat = 1, .hold_busy = 40};
     CHECK_INT_EQ(plan_build(&p, "loadgen", &o, &e), 0);
     int wrk = 0, load = 0, hold = 0;
     for (size_t i = 0; i < p.n; i++) {
@@ -832,16 +831,16 @@ TEST(loadgen_pipelines_and_stops_after_n_requests)
 }
 
 /* A run object as results.json holds it, with the figures the perf summary reads. */
-static json_t *perf_run(const char *scenario, const char *model, int level, int rep,
-                        double rps, double cpu_us)
+static json_t *perf_run(const char *scenario, const char *model, int level, int rep, double rps,
+                        double cpu_us)
 {
     return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:{s:f, s:{s:f}, s:{s:i}}, s:{s:f}, "
                      "s:{s:f, s:f}}",
                      "scenario", scenario, "model", model, "tool", "c10k-load", "level", level,
                      "repetition", rep, "status", "ok", "client", "requests_per_s", rps,
                      "latency_us", "p99", 1000.0, "errors", "total", 0, "server",
-                     "cpu_us_per_request", cpu_us, "saturation", "server_busy", 0.95,
-                     "client_busy", 0.5);
+                     "cpu_us_per_request", cpu_us, "saturation", "server_busy", 0.95, "client_busy",
+                     0.5);
 }
 
 TEST(perf_summary_takes_medians_and_ratios)
@@ -857,8 +856,8 @@ TEST(perf_summary_takes_medians_and_ratios)
         json_t *r = perf_run("instructions", "loop", 100, 1, 1, 1);
         json_object_set_new(r, "wrapper",
                             json_pack("{s:I, s:I}", "instructions",
-                                      (json_int_t)(1000000 + 2000 * (k ? 22000 : 2000)),
-                                      "requests", (json_int_t)(k ? 22000 : 2000)));
+                                      (json_int_t)(1000000 + 2000 * (k ? 22000 : 2000)), "requests",
+                                      (json_int_t)(k ? 22000 : 2000)));
         json_array_append_new(runs, r);
     }
     json_t *skipped = perf_run("syscalls", "loop", 1000, 1, 1, 1);
@@ -901,9 +900,11 @@ TEST(perf_summary_takes_medians_and_ratios)
 }
 
 TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
-          TEST_ENTRY(sample_parses_schedstat), TEST_ENTRY(sample_reads_every_thread_of_this_process),
+          TEST_ENTRY(sample_parses_schedstat),
+          TEST_ENTRY(sample_reads_every_thread_of_this_process),
           TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(run_names_what_limited_a_run),
-          TEST_ENTRY(plan_takes_the_levels_asked_for), TEST_ENTRY(plan_repeats_with_levels_outermost),
+          TEST_ENTRY(plan_takes_the_levels_asked_for),
+          TEST_ENTRY(plan_repeats_with_levels_outermost),
           TEST_ENTRY(sample_parses_stat_with_odd_command_names), TEST_ENTRY(sample_parses_status),
           TEST_ENTRY(sample_reads_this_process), TEST_ENTRY(run_parses_the_listening_line),
           TEST_ENTRY(run_parses_stub_status), TEST_ENTRY(loadgen_parses_wrk),
