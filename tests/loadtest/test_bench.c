@@ -249,6 +249,14 @@ TEST(loadgen_builds_command_lines)
     CHECK(!has_arg(&a, "--no-keepalive"));
     /* Never more client threads than connections. */
     CHECK(has_arg(&a, "--threads") && has_arg(&a, "2"));
+    CHECK(!has_arg(&a, "--pipeline") && !has_arg(&a, "--requests"));
+
+    /* The pipeline and instructions scenarios' runs. */
+    r.pipeline = 16;
+    r.requests = 2000;
+    loadgen_build(&a, &r, "c10k-load", NULL, "http://127.0.0.1:1/", 1, 0, 1, NULL);
+    CHECK(has_arg(&a, "--pipeline") && has_arg(&a, "16"));
+    CHECK(has_arg(&a, "--requests") && has_arg(&a, "2000"));
 }
 
 TEST(report_escapes_script_ends)
@@ -814,22 +822,6 @@ TEST(plan_loadgen_runs_both_generators_against_one_server)
     plan_free(&p);
 }
 
-TEST(loadgen_pipelines_and_stops_after_n_requests)
-{
-    struct run_spec r;
-    memset(&r, 0, sizeof r);
-    r.tool = TOOL_LOAD;
-    r.concurrency = 100;
-    r.keepalive = 1;
-    r.timeout_s = 5;
-    r.pipeline = 16;
-    r.requests = 2000;
-    struct loadgen_argv a;
-    loadgen_build(&a, &r, "c10k-load", NULL, "http://127.0.0.1:1/", 1, 0, 1, NULL);
-    CHECK(has_arg(&a, "--pipeline") && has_arg(&a, "16"));
-    CHECK(has_arg(&a, "--requests") && has_arg(&a, "2000"));
-}
-
 /* A run object as results.json holds it, with the figures the perf summary reads. */
 static json_t *perf_run(const char *scenario, const char *model, int level, int rep, double rps,
                         double cpu_us)
@@ -923,5 +915,4 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit),
           TEST_ENTRY(plan_perf_profile_runs_every_perf_scenario_three_times),
           TEST_ENTRY(plan_loadgen_runs_both_generators_against_one_server),
-          TEST_ENTRY(loadgen_pipelines_and_stops_after_n_requests),
           TEST_ENTRY(perf_summary_takes_medians_and_ratios))
