@@ -8,6 +8,7 @@
 #include "docker.h"
 #include "env.h"
 #include "loadgen.h"
+#include "perf.h"
 #include "proc.h"
 #include "report.h"
 #include "results.h"
@@ -44,7 +45,12 @@ struct options {
     unsigned modes, scenarios;
     const char *out;
     int nginx;      /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
-    int repeat;     /* --repeat */
+    int repeat;     /* --repeat; 0: the profile's */
+    double duration_s;         /* --duration; 0: the profile's */
+    double warmup_s;           /* --warmup; negative: the profile's */
+    enum wrap_kind wrap;       /* --wrap */
+    int hold_busy;             /* --hold-busy; 0: the scenario's */
+    int instructions_requests; /* --instructions-requests; 0: the scenario's */
     int prefer_wrk; /* --generator wrk */
     int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == -1: the profile's */
     const char *server, *load, *wrk, *nginx_path;
@@ -55,6 +61,8 @@ struct options {
 
 /* The largest --repeat: each repetition is a whole session's worth of runs. */
 #define REPEAT_MAX 20
+/* The longest --duration and --warmup, in seconds. */
+#define DURATION_MAX_S 3600
 
 static void usage(FILE *f)
 {
@@ -65,16 +73,32 @@ static void usage(FILE *f)
             "results.csv and a self-contained report.html (see loadtest/README.md).\n"
             "\n"
             "  --profile NAME      quick (under 2 minutes), default (under 15 minutes on 2\n"
-            "                      cores) or full (up to the open-file limit)\n"
+            "                      cores), full (up to the open-file limit), perf (the\n"
+            "                      README's performance table: scale, pipeline, syscalls,\n"
+            "                      instructions and idle, 3 rounds of 10 s runs, ~25 minutes)\n"
+            "                      or loadgen (what the load generator costs: generators,\n"
+            "                      hold)\n"
             "  --modes LIST        models to compare: thread,pool,loop,uring (default: all\n"
             "                      the server has)\n"
-            "  --scenarios LIST    scale,idle,cpu,blocking,churn,ctxswitch (default: all)\n"
+            "  --scenarios LIST    scale,idle,cpu,blocking,churn,ctxswitch,pipeline,syscalls,\n"
+            "                      instructions,generators,hold (default: the profile's)\n"
             "  --out DIR           write the results there (default: results/<time>)\n"
-            "  --no-baseline       leave nginx out (by default scale and idle also run\n"
-            "                      against nginx with one worker where it is installed)\n"
+            "  --no-baseline       leave nginx out (by default scale, idle, pipeline,\n"
+            "                      syscalls and instructions also run against nginx with one\n"
+            "                      worker where it is installed; generators and hold run\n"
+            "                      against it instead of the loop)\n"
             "  --baseline nginx    require the nginx baseline (a warning when missing)\n"
             "  --repeat N          run the plan N times (levels stay the outer loop) and\n"
-            "                      judge every claim per repetition (default 1)\n"
+            "                      judge every claim per repetition (default 1; perf: 3)\n"
+            "  --duration SECONDS  measured time of every run instead of the profile's\n"
+            "  --warmup SECONDS    warm-up of every run instead of the profile's (ramps add\n"
+            "                      to it)\n"
+            "  --hold-busy N       busy connections among those hold holds (default 100)\n"
+            "  --instructions-requests N  the instructions runs answer N and 11 N requests\n"
+            "                      (default 2000)\n"
+            "  --wrap NAME         run every server under perf (perf stat), strace (strace -f\n"
+            "                      -c) or callgrind (valgrind); syscalls and instructions\n"
+            "                      do so anyway\n"
             "  --generator NAME    c10k-load (default) or wrk for the closed-loop scale and\n"
             "                      cpu runs\n"
             "  --levels LIST       the levels of every chosen scenario instead of the\n"
@@ -377,6 +401,11 @@ static int parse_options(struct options *o, int argc, char **argv)
         {"repeat", required_argument, NULL, 8},
         {"generator", required_argument, NULL, 9},
         {"levels", required_argument, NULL, 10},
+        {"duration", required_argument, NULL, 11},
+        {"wrap", required_argument, NULL, 12},
+        {"hold-busy", required_argument, NULL, 13},
+        {"warmup", required_argument, NULL, 14},
+        {"instructions-requests", required_argument, NULL, 15},
         {"server", required_argument, NULL, 1},
         {"load", required_argument, NULL, 2},
         {"wrk", required_argument, NULL, 3},
@@ -391,9 +420,9 @@ static int parse_options(struct options *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     o->profile = "default";
     o->modes = 0; /* every model the server has (session_plan asks it) */
-    o->scenarios = SCEN_ALL;
+    o->scenarios = 0; /* the profile's */
+    o->warmup_s = -1;
     o->nginx = -1;
-    o->repeat = 1;
     o->levels[0] = -1;
     int c;
     char bad[64];
@@ -402,7 +431,9 @@ static int parse_options(struct options *o, int argc, char **argv)
         switch (c) {
         case 'p':
             if (!plan_profile_known(optarg)) {
-                fprintf(stderr, "c10k-bench: --profile: '%s' is not quick, default or full\n",
+                fprintf(stderr,
+                        "c10k-bench: --profile: '%s' is not quick, default, full, perf or "
+                        "loadgen\n",
                         optarg);
                 return EXIT_USAGE;
             }
@@ -419,7 +450,8 @@ static int parse_options(struct options *o, int argc, char **argv)
             if (plan_parse_scenarios(optarg, &o->scenarios, bad, sizeof bad) < 0) {
                 fprintf(stderr,
                         "c10k-bench: --scenarios: '%s' is not scale, idle, cpu, blocking, "
-                        "churn or ctxswitch\n",
+                        "churn, ctxswitch, pipeline, syscalls, instructions, generators or "
+                        "hold\n",
                         bad);
                 return EXIT_USAGE;
             }
@@ -465,6 +497,39 @@ static int parse_options(struct options *o, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case 11:
+        case 14: {
+            const char *name = c == 11 ? "--duration" : "--warmup";
+            char *end;
+            double d = strtod(optarg, &end), least = c == 11 ? 1 : 0;
+            if (end == optarg || *end || !(d >= least && d <= DURATION_MAX_S)) {
+                fprintf(stderr, "c10k-bench: %s: '%s' is not a number of seconds from %.0f to %d\n",
+                        name, optarg, least, DURATION_MAX_S);
+                return EXIT_USAGE;
+            }
+            *(c == 11 ? &o->duration_s : &o->warmup_s) = d;
+            break;
+        }
+        case 12:
+            if (wrap_parse(optarg, &o->wrap) < 0 || o->wrap == WRAP_SYSCALLS) {
+                fprintf(stderr, "c10k-bench: --wrap: '%s' is not perf, strace or callgrind\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 13:
+        case 15: {
+            const char *name = c == 13 ? "--hold-busy" : "--instructions-requests";
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (end == optarg || *end || n < 1 || n > PLAN_LEVEL_MAX) {
+                fprintf(stderr, "c10k-bench: %s: '%s' is not a number from 1 to %d\n", name, optarg,
+                        PLAN_LEVEL_MAX);
+                return EXIT_USAGE;
+            }
+            *(c == 13 ? &o->hold_busy : &o->instructions_requests) = (int)n;
+            break;
+        }
         case 1:
             o->server = optarg;
             break;
@@ -512,6 +577,7 @@ struct session {
     struct bench_env env;
     char *server, *load, *wrk, *nginx; /* owned paths; NULL when not found */
     char *perf;                        /* perf, where it can sample the kernel; else NULL */
+    char *perf_stat, *strace, *valgrind; /* the wrappers' programs (wrap.h), or NULL */
     char perf_why[512];
     struct plan plan;
     struct cgmem_session cg;
@@ -532,6 +598,40 @@ static void session_free(struct session *s)
     free(s->wrk);
     free(s->nginx);
     free(s->perf);
+    free(s->perf_stat);
+    free(s->strace);
+    free(s->valgrind);
+}
+
+/* 1 when some run of the plan starts its server under a wrapper. */
+static int plan_wraps(const struct plan *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->runs[i].wrap != WRAP_NONE)
+            return 1;
+    return 0;
+}
+
+/* Finds the wrappers' programs when a run needs one; perf only where it can count the
+ * syscall tracepoints (perf_event_paranoid, tracefs). */
+static void session_wrappers(struct session *s)
+{
+    if (!plan_wraps(&s->plan))
+        return;
+    s->perf_stat = find_program(NULL, "perf", 0);
+    if (s->perf_stat) {
+        char out[512];
+        char *argv[] = {s->perf_stat, "stat", "-e", "raw_syscalls:sys_enter,context-switches",
+                        "--",         "true", NULL};
+        if (proc_capture(argv, out, sizeof out, 10000) < 0 || strstr(out, "rror") ||
+            !strstr(out, "raw_syscalls")) {
+            fprintf(stderr, "c10k-bench: perf cannot count system calls here; strace does\n");
+            free(s->perf_stat);
+            s->perf_stat = NULL;
+        }
+    }
+    s->strace = find_program(NULL, "strace", 0);
+    s->valgrind = find_program(NULL, "valgrind", 0);
 }
 
 /* 1 when the server's --help lists mode among its concurrency models ("concurrency model:
@@ -587,6 +687,12 @@ static int session_plan(struct session *s)
         .nginx = o->nginx > 0 || (o->nginx < 0 && s->nginx),
         .tools = (s->wrk ? 1u << TOOL_WRK : 0) | (s->load ? 1u << TOOL_LOAD : 0),
         .repeat = o->repeat,
+        .duration_s = o->duration_s,
+        .warmup_set = o->warmup_s >= 0,
+        .warmup_s = o->warmup_s,
+        .hold_busy = o->hold_busy,
+        .instructions_requests = o->instructions_requests,
+        .wrap = o->wrap,
         .prefer_wrk = o->prefer_wrk,
         .levels = o->levels[0] >= 0 ? o->levels : NULL,
     };
@@ -657,12 +763,10 @@ static json_t *session_document(struct session *s, int argc, char **argv)
         "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:o, s:f, s:o, s:o, s:o, s:[], s:n}",
         "schema", RESULTS_SCHEMA, "tool", "c10k-bench", "version", C10K_VERSION, "profile",
         s->plan.profile, "command", command_line(argc, argv), "started_at", started, "modes",
-        modes_json(o->modes),
-        "scenarios", plan_scenarios_json(&s->plan, o->scenarios), "baseline_nginx",
-        s->nginx != NULL && o->nginx != 0,
-        "environment", env_json(&s->env, versions), "estimate_s", plan_total_estimate_s(&s->plan),
-        "programs", programs, "finished_at", json_null(), "interrupted", json_false(), "runs",
-        "calibration");
+        modes_json(o->modes), "scenarios", plan_scenarios_json(&s->plan, s->plan.scenarios),
+        "baseline_nginx", s->nginx != NULL && o->nginx != 0, "environment",
+        env_json(&s->env, versions), "estimate_s", plan_total_estimate_s(&s->plan), "programs",
+        programs, "finished_at", json_null(), "interrupted", json_false(), "runs", "calibration");
     if (!doc)
         return NULL;
     json_object_set_new(doc, "repeat", json_integer(s->plan.repeat));
@@ -700,6 +804,9 @@ static void session_run(struct session *s)
         .wrk_script = s->script,
         .cg = s->cg.version ? &s->cg : NULL,
         .perf_path = s->perf,
+        .perf_stat_path = s->perf_stat,
+        .strace_path = s->strace,
+        .valgrind_path = s->valgrind,
         .t0 = pg->session_start,
         .tick = on_tick,
         .tick_arg = pg,
@@ -747,6 +854,8 @@ static int session_finish(struct session *s)
     json_object_set_new(s->root, "elapsed_s", json_real(proc_now() - s->pg.session_start));
     json_object_set_new(s->root, "interrupted", json_boolean(proc_interrupted()));
     claims_build(s->root);
+    if (s->plan.scenarios & (SCEN_PIPELINE | SCEN_SYSCALLS | SCEN_INSTRUCTIONS | SCEN_LOADGEN))
+        json_object_set_new(s->root, "perf", perf_summary(s->root));
     int rc = write_outputs(s->root, s->out, s->chartjs, 1);
 
     char el[32];
@@ -758,6 +867,10 @@ static int session_finish(struct session *s)
     json_t *line;
     json_array_foreach(json_object_get(s->root, "headline"), i, line)
         fprintf(stderr, "  %s\n", json_string_value(line));
+    if (json_is_object(json_object_get(s->root, "perf"))) {
+        fprintf(stderr, "\n");
+        perf_print(stderr, json_object_get(s->root, "perf"));
+    }
     fprintf(stderr, "\nReport:  %s/report.html\nResults: %s/results.json, %s/results.csv\n", s->out,
             s->out, s->out);
     return rc < 0 ? 1 : 0;
@@ -796,7 +909,9 @@ int main(int argc, char **argv)
         rc = session_dirs(&s);
     if (rc == 0 && cgmem_open(&s.cg) < 0)
         fprintf(stderr, "c10k-bench: kernel memory is read machine-wide: %s\n", s.cg.why);
-    if (rc == 0 && (s.o.scenarios & SCEN_SCALE)) {
+    if (rc == 0)
+        session_wrappers(&s);
+    if (rc == 0 && (s.plan.scenarios & SCEN_SCALE)) {
         /* perf, to say what share of a server's CPU the scheduler took. */
         s.perf = find_program(NULL, "perf", 0);
         if (!s.perf)

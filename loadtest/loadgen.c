@@ -125,6 +125,14 @@ void loadgen_build(struct loadgen_argv *a, const struct run_spec *r, const char 
     }
     if (!r->keepalive)
         add(a, "--no-keepalive");
+    if (r->pipeline > 1) {
+        add(a, "--pipeline");
+        add(a, "%d", r->pipeline);
+    }
+    if (r->requests > 0) {
+        add(a, "--requests");
+        add(a, "%lld", r->requests);
+    }
     if (r->sources > 1) {
         add(a, "--source");
         add(a, "%s", plan_churn_sources());

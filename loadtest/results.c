@@ -3,7 +3,39 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+char *results_read_text(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, used = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        goto fail;
+    for (;;) {
+        if (cap - used < 4096) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                goto fail;
+            buf = nb;
+            cap *= 2;
+        }
+        size_t n = fread(buf + used, 1, cap - used - 1, f);
+        if (n == 0)
+            break;
+        used += n;
+    }
+    fclose(f);
+    buf[used] = '\0';
+    return buf;
+fail:
+    free(buf);
+    fclose(f);
+    return NULL;
+}
 
 /* A key may hold dots itself ("errors.thread_create"): each prefix of the path that names a
  * member is tried, the shortest first. */
@@ -134,6 +166,12 @@ static const struct csv_col cols[] = {
     {"oom_killed", "docker.server.state.oom_killed"},
     {"server_exit", "docker.server.state.exit_code"},
     {"generators", "client.merged_from"},
+    {"pipeline", "pipeline"},
+    {"wrapper", "wrapper.tool"},
+    {"wrapper_requests", "wrapper.requests"},
+    {"wrapper_syscalls_per_request", "wrapper.syscalls_per_request"},
+    {"wrapper_context_switches_per_request", "wrapper.context_switches_per_request"},
+    {"wrapper_instructions", "wrapper.instructions"},
     {"reason", "reason"},
 };
 

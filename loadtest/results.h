@@ -15,6 +15,10 @@ json_t *results_get(const json_t *root, const char *path);
 /* Its number, or NaN when absent or not a number. */
 double results_num(const json_t *root, const char *path);
 
+/* The whole file, NUL-terminated (malloc'd; the caller frees it), or NULL: the load
+ * generators' and the wrappers' outputs. */
+char *results_read_text(const char *path);
+
 /* Writes dir/results.json. Returns 0 or a negative errno. */
 int results_write_json(const json_t *root, const char *dir);
 /* Writes dir/results.csv. Returns 0 or a negative errno. */

@@ -4,12 +4,15 @@
 #include "httpc.h"
 #include "loadgen.h"
 #include "proc.h"
+#include "results.h"
 #include "sample.h"
 #include "schedprof.h"
+#include "wrap.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -23,6 +26,10 @@
 #define SERVER_READY_MS 5000
 #define STATS_TIMEOUT_MS 3000
 #define STOP_GRACE_MS 5000
+/* A server under valgrind starts and stops tens of times slower; under perf or strace it is
+ * stopped first and the wrapper then writes its counts and exits. */
+#define WRAPPED_READY_MS 60000
+#define WRAPPED_STOP_MS 30000
 #define CLIENT_SLACK_S 20.0
 #define TICK_MS 200
 #define LOG_TAIL_BYTES 1200
@@ -80,6 +87,10 @@ struct run_state {
     struct run_spec spec; /* r with the tool actually used */
     json_t *run;
     struct proc server, client, warm;
+    pid_t pid;             /* the server itself: server.pid, or the wrapper's child */
+    enum wrap_kind wrap;   /* the wrapper actually used (WRAP_NONE: none) */
+    const char *wrap_path; /* its program */
+    char wrap_out[1024];   /* its output file (callgrind: the prefix of one per process) */
     int port;
     double t_start; /* when run_execute began */
     double t_run0;  /* when the server was ready: the origin of samples and events */
@@ -96,6 +107,9 @@ struct run_state {
     struct schedprof sched;
     json_t *sched_result;
     struct snapshot before, after;
+    /* The load generator's process halfway through the window: descriptors, memory. */
+    struct sample client_mid;
+    int client_sampled;
     char server_out[1024], server_err[1024], client_out[1024], client_err[1024];
     char client_json[1024], warm_out[1024];
     char status[16];
@@ -207,38 +221,6 @@ static json_t *read_tail(const char *path, size_t max)
     return s ? s : json_null();
 }
 
-/* The whole file, NUL-terminated (malloc'd; the caller frees it), or NULL. */
-static char *read_file_text(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, used = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        goto fail;
-    for (;;) {
-        if (cap - used < 4096) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                goto fail;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + used, 1, cap - used - 1, f);
-        if (n == 0)
-            break;
-        used += n;
-    }
-    fclose(f);
-    buf[used] = '\0';
-    return buf;
-fail:
-    free(buf);
-    fclose(f);
-    return NULL;
-}
-
 /* Whether nothing is bound to HOST:port now. */
 static int port_is_free(int port)
 {
@@ -329,7 +311,7 @@ static int take_snapshot(struct run_state *st, struct snapshot *s, int timeout_m
     s->t = proc_now();
     int nginx = strcmp(st->spec.mode, "nginx") == 0;
     struct sample smp;
-    if (sample_take(st->server.pid, 0, nginx, &smp) < 0) {
+    if (sample_take(st->pid, 0, nginx, &smp) < 0) {
         snprintf(s->error, sizeof s->error, "the server process is gone");
         return -ESRCH;
     }
@@ -408,12 +390,58 @@ static void remember_refusal(struct bench_ctx *ctx, const char *mode, const char
         snprintf(ctx->refused[i], sizeof ctx->refused[i], "%s", line);
 }
 
+/* The server's argv under the run's wrapper (the wrapper's argv, then argv) in out, of max
+ * entries, with the strings in store; recorded in the run's "wrapper" object. Without a
+ * wrapper, argv itself. */
+static char **wrapped_argv(struct run_state *st, char **argv, char **out, size_t max, char *store,
+                           size_t store_len)
+{
+    if (st->wrap == WRAP_NONE)
+        return argv;
+    size_t n = (size_t)wrap_argv(st->wrap, st->wrap_path, st->wrap_out, out, store, store_len);
+    json_t *jargv = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(jargv, json_string(out[i]));
+    for (size_t i = 0; argv[i] && n + 1 < max; i++)
+        out[n++] = argv[i];
+    out[n] = NULL;
+    json_object_set_new(st->run, "wrapper",
+                        json_pack("{s:s, s:o, s:s}", "tool", wrap_name(st->wrap), "argv", jargv,
+                                  "output", st->wrap_out));
+    return out;
+}
+
+/* The server that perf or strace started as their child; the server itself otherwise. */
+static pid_t wrapped_child(const struct run_state *st)
+{
+    pid_t child;
+    if (!wrap_forks(st->wrap))
+        return st->server.pid;
+    for (int i = 0; i < 50; i++) {
+        if (sample_children(st->server.pid, &child, 1) == 1)
+            return child;
+        proc_sleep_ms(20);
+    }
+    return st->server.pid;
+}
+
+/* A wrapped server is stopped before its wrapper, which then writes its counts and exits
+ * (perf stat killed by a signal writes nothing). */
+static void stop_wrapped(struct run_state *st)
+{
+    if (st->wrap == WRAP_NONE || !st->server.running)
+        return;
+    kill(st->pid, SIGTERM);
+    proc_wait(&st->server, WRAPPED_STOP_MS);
+}
+
 static int start_server(struct run_state *st)
 {
     struct bench_ctx *ctx = st->ctx;
     const struct run_spec *r = &st->spec;
     const cpu_set_t *cpus = r->server_all_cpus ? &ctx->env->allowed : &ctx->env->server_cpus;
     struct proc_opts o = {cpus, st->server_out, st->server_err, NULL};
+    int ready_ms = st->wrap == WRAP_NONE ? SERVER_READY_MS : WRAPPED_READY_MS;
     /* A memory cgroup of its own, so that its kernel memory is its own (nginx's workers are
      * forked into it too). */
     if (ctx->cg && cgmem_group_create(ctx->cg, r->id, &st->cg) == 0)
@@ -432,13 +460,17 @@ static int start_server(struct run_state *st)
         char errlog[600];
         snprintf(errlog, sizeof errlog, "%s/error.log", dir);
         char *argv[] = {(char *)ctx->nginx_path, "-p", dir, "-c", conf, "-e", errlog, NULL};
+        char *wargv[WRAP_MAX_ARGS + 8], store[2048];
         snprintf(st->server_err, sizeof st->server_err, "%s", errlog);
         o.stderr_path = st->server_out;
-        if (proc_spawn(&st->server, "nginx", argv, &o) < 0) {
+        if (proc_spawn(
+                &st->server, "nginx",
+                wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store, sizeof store),
+                &o) < 0) {
             set_status(st, "failed", "cannot start nginx: %s", strerror(errno));
             return -1;
         }
-        double end = proc_now() + SERVER_READY_MS / 1000.0;
+        double end = proc_now() + ready_ms / 1000.0;
         while (!httpc_can_connect(HOST, st->port)) {
             if (proc_poll(&st->server) || proc_now() > end || proc_interrupted()) {
                 char how[128];
@@ -449,7 +481,8 @@ static int start_server(struct run_state *st)
             }
             proc_sleep_ms(20);
         }
-        st->in_cgroup = cgmem_group_holds(&st->cg, st->server.pid);
+        st->pid = wrapped_child(st);
+        st->in_cgroup = cgmem_group_holds(&st->cg, st->pid);
         return 0;
     }
 
@@ -475,12 +508,16 @@ static int start_server(struct run_state *st)
         json_array_append_new(jargv, json_string(argv[i]));
     json_object_set_new(json_object_get(st->run, "server"), "argv", jargv);
 
-    if (proc_spawn(&st->server, "c10k-server", argv, &o) < 0) {
+    char *wargv[WRAP_MAX_ARGS + 24], store[2048];
+    if (proc_spawn(
+            &st->server, "c10k-server",
+            wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store, sizeof store),
+            &o) < 0) {
         set_status(st, "failed", "cannot start %s: %s", ctx->server_path, strerror(errno));
         return -1;
     }
     char line[256];
-    int rc = proc_wait_first_line(&st->server, st->server_out, line, sizeof line, SERVER_READY_MS);
+    int rc = proc_wait_first_line(&st->server, st->server_out, line, sizeof line, ready_ms);
     if (rc == -EINTR) {
         set_status(st, "interrupted", "interrupted while the server started");
         return -1;
@@ -494,7 +531,7 @@ static int start_server(struct run_state *st)
         char how[128];
         proc_describe_exit(&st->server, how, sizeof how);
         set_status(st, "failed", "the server did not print its listening line within %d ms (%s)",
-                   SERVER_READY_MS, rc == -ECHILD ? how : "still running");
+                   ready_ms, rc == -ECHILD ? how : "still running");
         return -1;
     }
     st->port = run_parse_listening(line);
@@ -502,7 +539,8 @@ static int start_server(struct run_state *st)
         set_status(st, "failed", "unexpected first line from the server: \"%.100s\"", line);
         return -1;
     }
-    st->in_cgroup = cgmem_group_holds(&st->cg, st->server.pid);
+    st->pid = wrapped_child(st);
+    st->in_cgroup = cgmem_group_holds(&st->cg, st->pid);
     return 0;
 }
 
@@ -511,9 +549,9 @@ static int start_server(struct run_state *st)
 static pid_t serving_pid(const struct run_state *st)
 {
     pid_t worker;
-    if (strcmp(st->spec.mode, "nginx") == 0 && sample_children(st->server.pid, &worker, 1) == 1)
+    if (strcmp(st->spec.mode, "nginx") == 0 && sample_children(st->pid, &worker, 1) == 1)
         return worker;
-    return st->server.pid;
+    return st->pid;
 }
 
 /* Inside the measured window, a margin from either end: the server's threads (for the idle
@@ -523,13 +561,15 @@ static void window_tick(struct run_state *st, double now)
 {
     if (st->t_measure <= 0)
         return;
+    if (!st->client_sampled && st->client.running && now >= st->t_measure + st->spec.duration_s / 2)
+        st->client_sampled = sample_take(st->client.pid, now - st->t_run0, 0, &st->client_mid) == 0;
     double from = st->t_measure + IDLE_TASKS_MARGIN_S;
     double to = st->t_measure + st->spec.duration_s - IDLE_TASKS_MARGIN_S;
     if (st->want_tasks) {
         if (!st->tasks0.tasks && now >= from)
-            sample_tasks(st->server.pid, now - st->t_run0, &st->tasks0);
+            sample_tasks(st->pid, now - st->t_run0, &st->tasks0);
         else if (st->tasks0.tasks && !st->tasks1.tasks && now >= to)
-            sample_tasks(st->server.pid, now - st->t_run0, &st->tasks1);
+            sample_tasks(st->pid, now - st->t_run0, &st->tasks1);
     }
     /* perf runs until the client has ended and the server's counters are read; turning its
      * samples into figures costs seconds of CPU, so that waits for the end of the run. */
@@ -541,7 +581,7 @@ static void window_tick(struct run_state *st, double now)
         if (schedprof_start(&st->sched, st->ctx->perf_path,
                             st->spec.server_all_cpus ? &env->allowed : &env->server_cpus,
                             env->pinned ? &env->load_cpus : NULL, data, log) < 0)
-            st->sched_result = schedprof_finish(&st->sched, st->server.pid);
+            st->sched_result = schedprof_finish(&st->sched, st->pid);
     }
 }
 
@@ -656,13 +696,13 @@ static json_t *parse_client(struct run_state *st)
     char err[1200] = "";
     json_t *c = NULL;
     if (st->spec.tool == TOOL_WRK) {
-        char *text = read_file_text(st->client_out);
+        char *text = results_read_text(st->client_out);
         c = text ? loadgen_parse_wrk(text, err, sizeof err) : NULL;
         if (!text)
             snprintf(err, sizeof err, "cannot read %s", st->client_out);
         free(text);
     } else {
-        char *text = read_file_text(st->client_json);
+        char *text = results_read_text(st->client_json);
         c = text ? loadgen_parse_load(text, err, sizeof err) : NULL;
         if (!text)
             snprintf(err, sizeof err, "c10k-load wrote no JSON (%s)", st->client_json);
@@ -1145,6 +1185,27 @@ static void summarise_saturation(struct run_state *st, double server_cores)
                  100 * sbusy, threads, threads == 1 ? " was" : "s were", 100 * cbusy);
 }
 
+/* What the load generator cost: its CPU per request over the window, and its process halfway
+ * through it (descriptors, memory, threads). */
+static void summarise_client_cost(struct run_state *st, const json_t *client)
+{
+    json_t *sat = json_object_get(st->run, "saturation");
+    double cores = json_number_value(json_object_get(sat, "client_cores"));
+    double rps = json_number_value(json_object_get(client, "requests_per_s"));
+    json_object_set_new(sat, "client_cpu_us_per_request",
+                        json_is_number(json_object_get(sat, "client_cores")) && rps > 0
+                            ? json_real(cores * 1e6 / rps)
+                            : json_null());
+    const struct sample *m = &st->client_mid;
+    json_object_set_new(st->run, "client_process",
+                        st->client_sampled
+                            ? json_pack("{s:f, s:I, s:I, s:I, s:I}", "t", m->t, "rss_bytes",
+                                        (json_int_t)m->rss_bytes, "vsize_bytes",
+                                        (json_int_t)m->vsize_bytes, "fds", (json_int_t)m->fds,
+                                        "threads", (json_int_t)m->threads)
+                            : json_null());
+}
+
 /* What the idle connections' threads did themselves in the window: every thread that was
  * there at both ends, less the server's own (as many as it had before the load: the
  * acceptor, timers) and less the busiest ones, one per busy connection. */
@@ -1270,14 +1331,14 @@ static void summarise(struct run_state *st, json_t *client)
     json_object_set_new(server, "crosscheck",
                         reqs > 0 && client ? json_real(client_total / (double)reqs) : json_null());
     /* Requests in flight when the client starts or stops may be counted by one side only (up
-     * to one per connection at each end; more with pipelining, which no scenario uses), and
+     * to one per connection at each end, as many as are pipelined on each), and
      * requests the client gave up on (timeouts, resets) may have been answered all the same. */
     json_t *cerr = client ? json_object_get(client, "errors") : NULL;
     double given_up = json_number_value(json_object_get(cerr, "timeout")) +
                       json_number_value(json_object_get(cerr, "read")) +
                       json_number_value(json_object_get(cerr, "write"));
-    double allowance =
-        2.0 * (double)(r->concurrency + r->idle) + given_up + CROSSCHECK_SHARE * (double)reqs;
+    double in_flight = (double)r->concurrency * (r->pipeline > 1 ? r->pipeline : 1) + r->idle;
+    double allowance = 2.0 * in_flight + given_up + CROSSCHECK_SHARE * (double)reqs;
     json_object_set_new(server, "crosscheck_ok",
                         json_boolean(!client || fabs(client_total - (double)reqs) <= allowance));
     json_object_set_new(server, "cpu_user_s",
@@ -1286,6 +1347,7 @@ static void summarise(struct run_state *st, json_t *client)
                         json_real(st->after.cpu_system_s - st->before.cpu_system_s));
     json_object_set_new(server, "cpu_cores", json_real(wall > 0 ? cpu / wall : 0));
     summarise_saturation(st, wall > 0 ? cpu / wall : 0);
+    summarise_client_cost(st, client);
     summarise_idle_tasks(st);
     json_object_set_new(server, "cpu_us_per_request",
                         reqs > 0 ? json_real(cpu * 1e6 / (double)reqs) : json_null());
@@ -1346,6 +1408,46 @@ static void add_note(struct run_state *st, const char *fmt, ...)
 }
 
 /* The run's verdict from what the client and the server counted. */
+/* What the wrapper counted over the server's life, and per request served in it (start-up
+ * included: the instructions scenario's pairs of runs take it out). */
+static void summarise_wrapper(struct run_state *st)
+{
+    json_t *w = json_object_get(st->run, "wrapper");
+    if (!json_is_object(w))
+        return;
+    char err[512];
+    json_t *got = wrap_read(st->wrap, st->wrap_out, err, sizeof err);
+    if (!got) {
+        json_object_set_new(w, "error", json_string(err));
+        add_note(st, "%s counted nothing: %s", wrap_name(st->wrap), err);
+        return;
+    }
+    json_object_update(w, got);
+    json_decref(got);
+    long long reqs = st->after.ok ? st->after.requests : 0;
+    json_object_set_new(w, "requests", reqs > 0 ? json_integer(reqs) : json_null());
+    static const char *const totals[] = {"syscalls", "context_switches", "instructions"};
+    for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {
+        json_t *v = json_object_get(w, totals[i]);
+        if (!json_is_integer(v))
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "%s_per_request", totals[i]);
+        json_object_set_new(w, key,
+                            reqs > 0 ? json_real((double)json_integer_value(v) / (double)reqs)
+                                     : json_null());
+    }
+    json_t *per = json_object();
+    const char *name;
+    json_t *v;
+    json_object_foreach(json_object_get(w, "counts"), name, v)
+    {
+        if (reqs > 0 && strcmp(name, "Ir") != 0)
+            json_object_set_new(per, name, json_real((double)json_integer_value(v) / (double)reqs));
+    }
+    json_object_set_new(w, "per_request", per);
+}
+
 static void judge(struct run_state *st, json_t *client)
 {
     json_t *server = json_object_get(st->run, "server");
@@ -1446,7 +1548,7 @@ static json_t *spec_json(const struct run_spec *r)
     json_t *args = json_array();
     for (int i = 0; i < r->n_server_args; i++)
         json_array_append_new(args, json_string(r->server_args[i]));
-    return json_pack(
+    json_t *spec = json_pack(
         "{s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:i, s:o, s:s, s:b, s:i, s:f, s:f, "
         "s:o, s:s, s:b, s:f}",
         "id", r->id, "scenario", r->scenario, "model", r->model, "mode", r->mode, "server_args",
@@ -1456,6 +1558,12 @@ static json_t *spec_json(const struct run_spec *r)
         "ramp_per_s", r->ramp > 0 ? json_real(r->ramp) : json_null(), "tool",
         r->tool == TOOL_WRK ? "wrk" : "c10k-load", "server_all_cpus", r->server_all_cpus,
         "timeout_s", r->timeout_s);
+    json_object_set_new(spec, "pipeline", json_integer(r->pipeline > 1 ? r->pipeline : 1));
+    json_object_set_new(spec, "requests_limit",
+                        r->requests > 0 ? json_integer(r->requests) : json_null());
+    json_object_set_new(spec, "wrap",
+                        r->wrap != WRAP_NONE ? json_string(wrap_name(r->wrap)) : json_null());
+    return spec;
 }
 
 /* The fields every run object has, whatever it reached. */
@@ -1466,6 +1574,8 @@ static void run_defaults(json_t *run, const struct run_spec *r)
     json_object_set_new(run, "load_bound", json_false());
     json_object_set_new(run, "idle_threads", json_null());
     json_object_set_new(run, "scheduler", json_null());
+    json_object_set_new(run, "wrapper", json_null());
+    json_object_set_new(run, "client_process", json_null());
 }
 
 json_t *run_skipped(const struct run_spec *r, const char *status, const char *reason)
@@ -1483,6 +1593,42 @@ json_t *run_skipped(const struct run_spec *r, const char *status, const char *re
     json_object_set_new(run, "samples", json_null());
     json_object_set_new(run, "elapsed_s", json_real(0));
     return run;
+}
+
+/* Resolves the run's wrapper to a program here (syscalls: perf where it can count the
+ * syscall tracepoints, else strace), or explains why the run cannot happen. */
+static int pick_wrapper(struct run_state *st, char *why, size_t why_len)
+{
+    const struct bench_ctx *ctx = st->ctx;
+    enum wrap_kind k = st->spec.wrap;
+    if (k == WRAP_NONE)
+        return 0;
+    if (k == WRAP_SYSCALLS)
+        k = ctx->perf_stat_path || !ctx->strace_path ? WRAP_PERF : WRAP_STRACE;
+    const char *path = k == WRAP_PERF     ? ctx->perf_stat_path
+                       : k == WRAP_STRACE ? ctx->strace_path
+                                          : ctx->valgrind_path;
+    if (!path) {
+        snprintf(why, why_len, "%s is not installed or cannot count here (apt-get install %s)",
+                 wrap_program(k), wrap_package(k));
+        return -1;
+    }
+    st->wrap = k;
+    st->wrap_path = path;
+    if (k != WRAP_CALLGRIND) {
+        snprintf(st->wrap_out, sizeof st->wrap_out, "%s/%s.%s", ctx->log_dir, st->r->id,
+                 wrap_name(k));
+        return 0;
+    }
+    /* One file per process, nginx's worker's too, which runs as nobody. */
+    char dir[900];
+    snprintf(dir, sizeof dir, "%s/%s.callgrind", ctx->log_dir, st->r->id);
+    if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || chmod(dir, 01777) < 0) {
+        snprintf(why, why_len, "cannot create %.200s: %s", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(st->wrap_out, sizeof st->wrap_out, "%s/cg", dir);
+    return 0;
 }
 
 /* Chooses the load generator, or explains why the run cannot happen. */
@@ -1569,7 +1715,7 @@ json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r)
 
     char why[256];
     const char *tool_path = pick_tool(&st, why, sizeof why);
-    if (!tool_path)
+    if (!tool_path || pick_wrapper(&st, why, sizeof why) < 0)
         return run_skipped(r, "skipped", why);
     if (strcmp(r->mode, "nginx") == 0 && !ctx->nginx_path)
         return run_skipped(r, "skipped", "nginx is not installed (apt-get install nginx-light)");
@@ -1620,7 +1766,7 @@ json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r)
     if (start_server(&st) < 0)
         goto out;
     json_t *server = json_object_get(st.run, "server");
-    json_object_set_new(server, "pid", json_integer(st.server.pid));
+    json_object_set_new(server, "pid", json_integer(st.pid));
     json_object_set_new(server, "port", json_integer(st.port));
     char cpus[64];
     env_format_cpus(st.spec.server_all_cpus ? &ctx->env->allowed : &ctx->env->server_cpus, cpus,
@@ -1634,12 +1780,12 @@ json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r)
               STATS_TIMEOUT_MS, &body);
     free(body);
     st.t_run0 = proc_now();
-    sample_take(st.server.pid, 0, 1, &st.base);
+    sample_take(st.pid, 0, 1, &st.base);
     if (st.in_cgroup)
         cgmem_read(&st.cg, &st.base.cg);
     st.want_tasks = strcmp(r->scenario, "idle") == 0 && strcmp(r->mode, "thread") == 0;
-    st.want_sched = ctx->perf_path && strcmp(r->scenario, "scale") == 0;
-    if (sampler_start(&st.sampler, st.server.pid, st.t_run0, SAMPLE_INTERVAL_S,
+    st.want_sched = ctx->perf_path && strcmp(r->scenario, "scale") == 0 && st.wrap == WRAP_NONE;
+    if (sampler_start(&st.sampler, st.pid, st.t_run0, SAMPLE_INTERVAL_S,
                       st.in_cgroup ? &st.cg : NULL) < 0) {
         set_status(&st, "failed", "cannot start the sampler thread");
         goto out;
@@ -1702,6 +1848,7 @@ out:
     proc_stop(&st.client, 1000);
     if (st.server.pid > 0) {
         int crashed_before = !st.server.running;
+        stop_wrapped(&st);
         proc_stop(&st.server, STOP_GRACE_MS);
         char how[128];
         proc_describe_exit(&st.server, how, sizeof how);
@@ -1711,6 +1858,8 @@ out:
                                 read_tail(st.server_err, LOG_TAIL_BYTES));
     }
     cgmem_group_remove(&st.cg);
+    if (st.wrap != WRAP_NONE)
+        summarise_wrapper(&st);
     if (st.sched.started && !st.sched_result) /* the run ended early: no figures */
         proc_stop(&st.sched.perf, 1000);
     if (st.sched_result)

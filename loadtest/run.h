@@ -26,6 +26,9 @@ struct bench_ctx {
     double switch_cost_ns;   /* one context switch here (calibration); 0: unknown */
     const struct cgmem_session *cg; /* a memory cgroup per server, or NULL: machine-wide */
     const char *perf_path;   /* perf, to sample the scheduler's share; NULL: not sampled */
+    /* The wrappers' programs (wrap.h), NULL where missing: perf where it can count the
+     * syscall tracepoints, strace, valgrind. */
+    const char *perf_stat_path, *strace_path, *valgrind_path;
     /* Called about five times a second while a run waits: phase is "warm-up", "measuring"... */
     void (*tick)(void *arg, const struct run_spec *r, const char *phase, double phase_left_s);
     void *tick_arg;

@@ -36,19 +36,51 @@
 #define SCHED_PROFILE_S 0.8
 /* Time to start and stop the server and the tools around a run. */
 #define RUN_OVERHEAD_S 0.7
+/* Pipelined requests in flight per connection. */
+#define PIPELINE_DEPTH 16
+/* The instructions scenario: each model runs under callgrind twice, answering these many
+ * requests (--instructions-requests; the larger count is INSTRUCTIONS_FACTOR times the smaller;
+ * start-up and shutdown cancel out in the difference), each run within at most
+ * INSTRUCTIONS_MAX_S; a server under callgrind answers about INSTRUCTIONS_RATE requests/s
+ * (for the estimate) and may take seconds for its first requests. */
+#define INSTRUCTIONS_SMALL 2000
+#define INSTRUCTIONS_FACTOR 11
+#define INSTRUCTIONS_MAX_S 120.0
+#define INSTRUCTIONS_RATE 5000.0
+#define INSTRUCTIONS_TIMEOUT_S 30.0
+#define WRAPPED_OVERHEAD_S 4.0
+/* The hold scenario: busy connections among the held ones (--hold-busy), and the rate they are
+ * opened at. */
+#define HOLD_BUSY_CONNECTIONS 100
+#define HOLD_RAMP_PER_S 5000.0
 
 struct profile {
     const char *name;
     double warmup_s, duration_s;
     int scale[MAX_LEVELS], idle[MAX_LEVELS], cpu[MAX_LEVELS], blocking[MAX_LEVELS],
-        churn[MAX_LEVELS];
+        churn[MAX_LEVELS], pipeline[MAX_LEVELS], syscalls[MAX_LEVELS], instructions[MAX_LEVELS],
+        generators[MAX_LEVELS], hold[MAX_LEVELS];
     int work_us, sleep_ms;
     double calib_s;
+    unsigned scenarios; /* what runs unless --scenarios says */
+    int repeat;         /* repetitions unless --repeat says */
 };
+
+/* The perf scenarios' levels, the same in every profile that can run them. */
+#define PERF_LEVELS                                                                                \
+    .pipeline = {100, LEVEL_END}, .syscalls = {1000, LEVEL_END}, .instructions = {100, LEVEL_END}, \
+    .generators = {100, 1000, LEVEL_END}, .hold = {15000, LEVEL_END}
+/* The levels of the scenarios the perf and loadgen profiles run only when asked for. */
+#define OTHER_LEVELS                                                                               \
+    .cpu = {8, LEVEL_END}, .blocking = {64, LEVEL_END}, .churn = {8, LEVEL_END}, .work_us = 500,   \
+    .sleep_ms = 50, .calib_s = 44.0
 
 static const struct profile profiles[] = {
     {
         .name = "quick",
+        .scenarios = SCEN_ALL,
+        .repeat = 1,
+        PERF_LEVELS,
         .warmup_s = 1.0,
         .duration_s = 2.0,
         .scale = {10, 1000, LEVEL_END},
@@ -62,6 +94,9 @@ static const struct profile profiles[] = {
     },
     {
         .name = "default",
+        .scenarios = SCEN_ALL,
+        .repeat = 1,
+        PERF_LEVELS,
         .warmup_s = 2.0,
         .duration_s = 5.0,
         .scale = {10, 100, 1000, 5000, 10000, LEVEL_END},
@@ -75,6 +110,9 @@ static const struct profile profiles[] = {
     },
     {
         .name = "full",
+        .scenarios = SCEN_ALL,
+        .repeat = 1,
+        PERF_LEVELS,
         .warmup_s = 2.0,
         .duration_s = 10.0,
         .scale = {10, 100, 1000, 2000, 5000, 10000, 15000, LEVEL_MAX, LEVEL_END},
@@ -85,6 +123,33 @@ static const struct profile profiles[] = {
         .work_us = 500,
         .sleep_ms = 50,
         .calib_s = 47.0,
+    },
+    {
+        /* The pinned comparison of the README's performance table: the server on its CPU
+         * and one c10k-load thread on the other, medians of three rounds that rotate the
+         * models. */
+        .name = "perf",
+        .scenarios = SCEN_PERF,
+        .repeat = 3,
+        .warmup_s = 2.0,
+        .duration_s = 10.0,
+        .scale = {100, 1000, 10000, LEVEL_END},
+        .idle = {10000, LEVEL_END},
+        PERF_LEVELS,
+        OTHER_LEVELS,
+    },
+    {
+        /* What the load generator costs: c10k-load against wrk on the same server, and one
+         * c10k-load process holding 15,000 connections. */
+        .name = "loadgen",
+        .scenarios = SCEN_LOADGEN,
+        .repeat = 3,
+        .warmup_s = 2.0,
+        .duration_s = 10.0,
+        .scale = {100, 1000, LEVEL_END},
+        .idle = {1000, LEVEL_END},
+        PERF_LEVELS,
+        OTHER_LEVELS,
     },
 };
 
@@ -130,8 +195,9 @@ static int parse_list(const char *list, const char *const *names, size_t n, unsi
 }
 
 static const char *const mode_names[MODE_COUNT] = {"thread", "pool", "loop", "uring"};
-static const char *const scenario_names[] = {"scale",    "idle",  "cpu",
-                                             "blocking", "churn", "ctxswitch"};
+static const char *const scenario_names[SCEN_COUNT] = {
+    "scale",    "idle",     "cpu",          "blocking",   "churn", "ctxswitch",
+    "pipeline", "syscalls", "instructions", "generators", "hold"};
 
 int plan_parse_modes(const char *list, unsigned *bits, char *bad, size_t bad_len)
 {
@@ -148,7 +214,7 @@ const char *plan_mode_name(unsigned bit)
 
 int plan_parse_scenarios(const char *list, unsigned *bits, char *bad, size_t bad_len)
 {
-    return parse_list(list, scenario_names, 6, bits, bad, bad_len);
+    return parse_list(list, scenario_names, SCEN_COUNT, bits, bad, bad_len);
 }
 
 int plan_parse_levels(const char *list, int *levels, size_t max)
@@ -212,6 +278,11 @@ static int variants_for(unsigned scen, unsigned modes, int nginx, const struct b
                         struct variant *out)
 {
     int n = 0;
+    /* The load generator's scenarios measure it against one server: nginx, else the loop. */
+    if (scen & SCEN_LOADGEN) {
+        variant_set(&out[n++], nginx ? "nginx" : "loop", NULL, NULL);
+        return n;
+    }
     if (modes & MODE_THREAD)
         variant_set(&out[n++], "thread", NULL, NULL);
     if (modes & MODE_POOL) {
@@ -239,7 +310,7 @@ static int variants_for(unsigned scen, unsigned modes, int nginx, const struct b
             variant_set(&out[n++], events[e].mode, "--offload", NULL);
         }
     }
-    if (nginx && (scen == SCEN_SCALE || scen == SCEN_IDLE))
+    if (nginx && scen != SCEN_CPU && scen != SCEN_BLOCKING && scen != SCEN_CHURN)
         variant_set(&out[n++], "nginx", NULL, NULL);
     return n;
 }
@@ -257,11 +328,22 @@ static void make_id(struct run_spec *r, int repeat)
         }
     }
     model[j] = '\0';
+    char requests[32] = "";
+    if (r->requests > 0)
+        snprintf(requests, sizeof requests, "-n%lld", r->requests);
+    else if (strcmp(r->scenario, "generators") == 0)
+        snprintf(requests, sizeof requests, "-%s", r->tool == TOOL_WRK ? "wrk" : "c10k-load");
     if (repeat > 1)
-        snprintf(r->id, sizeof r->id, "%s-%s-%d-r%d", r->scenario, model, r->level,
+        snprintf(r->id, sizeof r->id, "%s-%s-%d%s-r%d", r->scenario, model, r->level, requests,
                  r->repetition);
     else
-        snprintf(r->id, sizeof r->id, "%s-%s-%d", r->scenario, model, r->level);
+        snprintf(r->id, sizeof r->id, "%s-%s-%d%s", r->scenario, model, r->level, requests);
+}
+
+static int plan_repeat(const struct profile *pr, const struct plan_opts *o)
+{
+    int repeat = o->repeat > 0 ? o->repeat : pr->repeat;
+    return repeat > 1 ? repeat : 1;
 }
 
 static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
@@ -290,6 +372,26 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
         levels = pr->churn;
         name = "churn";
         break;
+    case SCEN_PIPELINE:
+        levels = pr->pipeline;
+        name = "pipeline";
+        break;
+    case SCEN_SYSCALLS:
+        levels = pr->syscalls;
+        name = "syscalls";
+        break;
+    case SCEN_INSTRUCTIONS:
+        levels = pr->instructions;
+        name = "instructions";
+        break;
+    case SCEN_GENERATORS:
+        levels = pr->generators;
+        name = "generators";
+        break;
+    case SCEN_HOLD:
+        levels = pr->hold;
+        name = "hold";
+        break;
     default:
         return 0;
     }
@@ -299,7 +401,10 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
     int nv = variants_for(scen, o->modes, o->nginx, env, vs);
     int have_wrk = (o->tools >> TOOL_WRK) & 1, have_load = (o->tools >> TOOL_LOAD) & 1;
     long long max_conns = env_max_connections(env, 0);
-    int repeat = o->repeat > 1 ? o->repeat : 1;
+    int repeat = plan_repeat(pr, o);
+    /* The instructions scenario runs each model twice per repetition (two request counts),
+     * generators once per load generator (wrk, then c10k-load). */
+    int parts = scen == SCEN_INSTRUCTIONS || scen == SCEN_GENERATORS ? 2 : 1;
     /* The closed-loop scenarios take the generator that loads a server hardest with the load
      * CPUs: c10k-load (one thread per load CPU), unless wrk is asked for or alone. */
     enum bench_tool closed = have_load && !(o->prefer_wrk && have_wrk) ? TOOL_LOAD : TOOL_WRK;
@@ -310,8 +415,8 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
         int level = levels[li];
         if (level == LEVEL_MAX)
             level = (int)(scen == SCEN_IDLE ? max_conns - IDLE_BUSY_CONNECTIONS : max_conns);
-        for (int k = 0; k < repeat * nv; k++) {
-            int rep = k / nv, v = (k % nv + rep) % nv;
+        for (int k = 0; k < repeat * nv * parts; k++) {
+            int rep = k / (nv * parts), v = (k / parts % nv + rep) % nv, part = k % parts;
             struct run_spec *r = plan_add(p);
             if (!r)
                 return -ENOMEM;
@@ -324,9 +429,10 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
             r->level = level;
             r->concurrency = level;
             r->keepalive = 1;
-            r->warmup_s = pr->warmup_s;
-            r->duration_s = pr->duration_s;
+            r->warmup_s = o->warmup_set ? o->warmup_s : pr->warmup_s;
+            r->duration_s = o->duration_s > 0 ? o->duration_s : pr->duration_s;
             r->timeout_s = CLIENT_TIMEOUT_S;
+            r->wrap = o->wrap;
             r->tool = closed;
             snprintf(r->path, sizeof r->path, "/plaintext");
             switch (scen) {
@@ -363,8 +469,43 @@ static int add_scenario(struct plan *p, const struct profile *pr, unsigned scen,
                     r->sources = CHURN_SOURCE_COUNT;
                 }
                 break;
+            case SCEN_PIPELINE:
+                r->pipeline = PIPELINE_DEPTH;
+                r->tool = TOOL_LOAD;
+                r->tool_required = 1;
+                break;
+            case SCEN_SYSCALLS:
+                r->wrap = WRAP_SYSCALLS;
+                break;
+            case SCEN_INSTRUCTIONS:
+                r->wrap = WRAP_CALLGRIND;
+                r->tool = TOOL_LOAD;
+                r->tool_required = 1;
+                r->requests =
+                    o->instructions_requests > 0 ? o->instructions_requests : INSTRUCTIONS_SMALL;
+                if (part == 1)
+                    r->requests *= INSTRUCTIONS_FACTOR;
+                r->warmup_s = 0;
+                r->duration_s = INSTRUCTIONS_MAX_S;
+                r->timeout_s = INSTRUCTIONS_TIMEOUT_S;
+                break;
+            case SCEN_GENERATORS:
+                r->tool = part == 0 ? TOOL_WRK : TOOL_LOAD;
+                r->tool_required = 1;
+                break;
+            case SCEN_HOLD: {
+                int busy;
+                busy = o->hold_busy > 0 ? o->hold_busy : HOLD_BUSY_CONNECTIONS;
+                r->concurrency = level < busy ? level : busy;
+                r->idle = level - r->concurrency;
+                r->ramp = HOLD_RAMP_PER_S;
+                r->sources = CHURN_SOURCE_COUNT;
+                r->tool = TOOL_LOAD;
+                r->tool_required = 1;
+                break;
             }
-            if (r->idle >= 1000)
+            }
+            if (r->idle >= 1000 && r->ramp <= 0)
                 r->ramp = RAMP_PER_S;
             if (r->tool == TOOL_LOAD && r->ramp > 0)
                 r->warmup_s += (r->concurrency + r->idle) / r->ramp;
@@ -388,12 +529,15 @@ int plan_build(struct plan *p, const char *profile, const struct plan_opts *o,
     if (!pr)
         return -EINVAL;
     p->profile = pr->name;
-    p->calibrate = (o->scenarios & SCEN_CTXSWITCH) != 0;
+    p->scenarios = o->scenarios ? o->scenarios : pr->scenarios;
+    p->calibrate = (p->scenarios & SCEN_CTXSWITCH) != 0;
     p->calib_s = pr->calib_s;
-    p->repeat = o->repeat > 1 ? o->repeat : 1;
-    static const unsigned order[] = {SCEN_SCALE, SCEN_IDLE, SCEN_CPU, SCEN_BLOCKING, SCEN_CHURN};
+    p->repeat = plan_repeat(pr, o);
+    static const unsigned order[] = {
+        SCEN_SCALE, SCEN_PIPELINE, SCEN_SYSCALLS, SCEN_INSTRUCTIONS, SCEN_IDLE,
+        SCEN_CPU,   SCEN_BLOCKING, SCEN_CHURN,    SCEN_GENERATORS,   SCEN_HOLD};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        if (!(o->scenarios & order[i]))
+        if (!(p->scenarios & order[i]))
             continue;
         int rc = add_scenario(p, pr, order[i], o, env);
         if (rc < 0) {
@@ -414,6 +558,10 @@ void plan_free(struct plan *p)
 double plan_estimate_s(const struct run_spec *r)
 {
     double t = RUN_OVERHEAD_S + r->duration_s + r->warmup_s;
+    if (r->requests > 0 && r->wrap == WRAP_CALLGRIND)
+        t = WRAPPED_OVERHEAD_S + (double)r->requests / INSTRUCTIONS_RATE;
+    else if (r->wrap != WRAP_NONE)
+        t += WRAPPED_OVERHEAD_S;
     if (r->tool == TOOL_WRK)
         t += 0.2; /* a separate warm-up process */
     if (strcmp(r->scenario, "scale") == 0)
@@ -478,6 +626,37 @@ static const struct scenario_text texts[] = {
      "",
      "Two threads (and two processes) pinned to one CPU pass a byte back and forth over pipes; "
      "threads are created and joined, then a thousand are kept idle and measured."},
+    {SCEN_PIPELINE, "pipeline", "Pipelined requests",
+     "What does a request cost each server when the per-request overhead of waiting is gone?",
+     "concurrent connections",
+     "GET /plaintext over keep-alive connections with 16 requests in flight on each "
+     "(c10k-load --pipeline 16), closed loop."},
+    {SCEN_SYSCALLS, "syscalls", "System calls and context switches per request",
+     "How many system calls and context switches does each server make per request?",
+     "concurrent connections",
+     "The server runs under perf stat (the raw_syscalls:sys_enter tracepoint and the "
+     "context-switches counter, over every thread and child) or, where perf cannot, strace -f "
+     "-c; its counts over its life divided by the requests it answered (its own counter). "
+     "The tracing slows the server: its throughput here is no figure."},
+    {SCEN_INSTRUCTIONS, "instructions", "User-space instructions per request",
+     "How much user-space work does each server do per request, free of the machine's noise?",
+     "concurrent connections",
+     "The server runs under valgrind's callgrind twice, answering 2,000 and then 22,000 "
+     "requests over 100 keep-alive connections; the difference in instructions over the "
+     "difference in requests leaves start-up and shutdown out."},
+    {SCEN_GENERATORS, "generators", "Load generators: c10k-load against wrk",
+     "How much CPU does each load generator spend per request against the same server?",
+     "concurrent connections",
+     "GET /plaintext over keep-alive connections, closed loop, from wrk and then c10k-load (one "
+     "thread each on the load CPU) against one server: nginx, or the loop without it; the "
+     "generator's CPU time over the measured window per request answered."},
+    {SCEN_HOLD, "hold", "One c10k-load holding many connections",
+     "What does one c10k-load process cost to hold N connections, past one source address's "
+     "ports?",
+     "connections held",
+     "N keep-alive connections from one c10k-load process, 100 busy (closed loop) and the rest "
+     "idle, opened at 5,000 per second from 40 source addresses; the client's descriptors, "
+     "memory and CPU, and the fewest connections open in any measured second."},
 };
 
 json_t *plan_scenarios_json(const struct plan *p, unsigned scenarios)

@@ -4,6 +4,8 @@
 #ifndef C10K_BENCH_SCENARIOS_H
 #define C10K_BENCH_SCENARIOS_H
 
+#include "wrap.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
@@ -39,6 +41,9 @@ struct run_spec {
     double timeout_s;          /* a request slower than this is a client error */
     long long new_connections; /* how many connections the run may open (an estimate) */
     int repetition;            /* 1..plan_opts.repeat */
+    int pipeline;              /* requests in flight per connection (c10k-load); 0 or 1: one */
+    long long requests;        /* c10k-load stops after this many (0: at the duration) */
+    enum wrap_kind wrap;       /* the server runs under this wrapper (WRAP_NONE: as it is) */
 };
 
 struct plan {
@@ -46,6 +51,7 @@ struct plan {
     size_t n, cap;
     int calibrate; /* the ctxswitch scenario: calibrate this machine */
     const char *profile;
+    unsigned scenarios; /* SCEN_* bits planned: the options' or the profile's */
     double calib_s; /* its estimated time */
     int repeat;     /* repetitions of every run */
 };
@@ -64,7 +70,19 @@ struct plan {
 #define SCEN_BLOCKING 8u
 #define SCEN_CHURN 16u
 #define SCEN_CTXSWITCH 32u
-#define SCEN_ALL 63u
+#define SCEN_ALL 63u /* the scenarios of the quick, default and full profiles */
+/* The perf profile's, beside scale and idle: pipelined requests, and the server under a
+ * wrapper that counts its system calls and context switches, or its instructions. */
+#define SCEN_PIPELINE 64u
+#define SCEN_SYSCALLS 128u
+#define SCEN_INSTRUCTIONS 256u
+#define SCEN_PERF (SCEN_SCALE | SCEN_IDLE | SCEN_PIPELINE | SCEN_SYSCALLS | SCEN_INSTRUCTIONS)
+/* The loadgen profile's: what the load generator costs. wrk and c10k-load in turn against
+ * one server (CPU per request), and one c10k-load holding many connections. */
+#define SCEN_GENERATORS 512u
+#define SCEN_HOLD 1024u
+#define SCEN_LOADGEN (SCEN_GENERATORS | SCEN_HOLD)
+#define SCEN_COUNT 11
 
 /* Parses "thread,pool" or "scale,idle" into bits. Returns 0 or -EINVAL (naming the bad item
  * in bad, if given). */
@@ -78,15 +96,23 @@ const char *plan_mode_name(unsigned bit);
 /* Parses "100,1000" into levels[] (at most max - 1 of them, ended by -1). Returns 0 or
  * -EINVAL. */
 int plan_parse_levels(const char *list, int *levels, size_t max);
-/* 1 for quick, default, full. */
+/* 1 for quick, default, full, perf. */
 int plan_profile_known(const char *name);
 
 /* What to plan besides the profile. */
 struct plan_opts {
-    unsigned modes, scenarios; /* MODE_* and SCEN_* bits */
+    unsigned modes, scenarios; /* MODE_* and SCEN_* bits; scenarios 0: the profile's */
     int nginx;                 /* nginx beside the models in scale and idle */
     unsigned tools;            /* load generators that exist: 1 << TOOL_WRK, 1 << TOOL_LOAD */
-    int repeat;                /* every run this many times (0 or 1: once) */
+    int repeat;                /* every run this many times (0: the profile's) */
+    double duration_s;         /* measured seconds of every run (0: the profile's) */
+    int warmup_set;            /* warmup_s replaces the profile's warm-up */
+    double warmup_s;
+    int hold_busy;             /* busy connections among those hold holds (0: 100) */
+    int instructions_requests; /* the smaller request count of the instructions runs, the
+                                * larger being 11 times it (0: 2,000) */
+    enum wrap_kind wrap;       /* every run's server under this wrapper (WRAP_NONE: only
+                                * the scenarios that need one) */
     int prefer_wrk;            /* drive scale and cpu with wrk where c10k-load would */
     const int *levels;         /* NULL, or the levels of every scenario instead of the
                                 * profile's (ended by -1, as plan_parse_levels writes them) */

@@ -4,6 +4,7 @@
 #include "claims.h"
 #include "env.h"
 #include "loadgen.h"
+#include "perf.h"
 #include "report.h"
 #include "results.h"
 #include "run.h"
@@ -248,6 +249,14 @@ TEST(loadgen_builds_command_lines)
     CHECK(!has_arg(&a, "--no-keepalive"));
     /* Never more client threads than connections. */
     CHECK(has_arg(&a, "--threads") && has_arg(&a, "2"));
+    CHECK(!has_arg(&a, "--pipeline") && !has_arg(&a, "--requests"));
+
+    /* The pipeline and instructions scenarios' runs. */
+    r.pipeline = 16;
+    r.requests = 2000;
+    loadgen_build(&a, &r, "c10k-load", NULL, "http://127.0.0.1:1/", 1, 0, 1, NULL);
+    CHECK(has_arg(&a, "--pipeline") && has_arg(&a, "16"));
+    CHECK(has_arg(&a, "--requests") && has_arg(&a, "2000"));
 }
 
 TEST(report_escapes_script_ends)
@@ -738,10 +747,167 @@ TEST(calib_small_stacks_fit_more_threads_under_the_address_limit)
     json_decref(cal);
 }
 
+TEST(plan_perf_profile_runs_every_perf_scenario_three_times)
+{
+    struct bench_env e;
+    fake_env(&e);
+    struct plan p;
+    unsigned tools = (1u << TOOL_WRK) | (1u << TOOL_LOAD);
+    struct plan_opts o = {.modes = MODE_LOOP | MODE_THREAD, .nginx = 1, .tools = tools};
+    CHECK_INT_EQ(plan_build(&p, "perf", &o, &e), 0);
+    CHECK_INT_EQ(p.scenarios, SCEN_PERF);
+    CHECK_INT_EQ(p.repeat, 3);
+    CHECK(!p.calibrate);
+    int pipelined = 0, wrapped = 0, small = 0, large = 0, scale_levels[3] = {0, 0, 0};
+    for (size_t i = 0; i < p.n; i++) {
+        const struct run_spec *r = &p.runs[i];
+        for (size_t j = i + 1; j < p.n; j++)
+            CHECK(strcmp(r->id, p.runs[j].id) != 0);
+        if (strcmp(r->scenario, "scale") == 0) {
+            CHECK(r->tool == TOOL_LOAD && r->wrap == WRAP_NONE);
+            scale_levels[0] += r->level == 100;
+            scale_levels[1] += r->level == 1000;
+            scale_levels[2] += r->level == 10000;
+        }
+        if (strcmp(r->scenario, "pipeline") == 0)
+            pipelined += r->pipeline == 16 && r->tool == TOOL_LOAD && r->level == 100;
+        if (strcmp(r->scenario, "syscalls") == 0)
+            wrapped += r->wrap == WRAP_SYSCALLS && r->level == 1000;
+        if (strcmp(r->scenario, "instructions") == 0) {
+            CHECK(r->wrap == WRAP_CALLGRIND && r->warmup_s == 0);
+            small += r->requests == 2000;
+            large += r->requests == 22000;
+        }
+    }
+    /* three models (nginx too), three rounds */
+    CHECK_INT_EQ(scale_levels[0], 9);
+    CHECK_INT_EQ(scale_levels[1], 9);
+    CHECK_INT_EQ(scale_levels[2], 9);
+    CHECK_INT_EQ(pipelined, 9);
+    CHECK_INT_EQ(wrapped, 9);
+    CHECK_INT_EQ(small, 9);
+    CHECK_INT_EQ(large, 9);
+    /* the rounds rotate the models: the first run of each round differs */
+    CHECK(strcmp(p.runs[0].model, p.runs[3].model) != 0);
+    plan_free(&p);
+
+    o.repeat = 1;
+    o.duration_s = 2;
+    o.wrap = WRAP_STRACE;
+    o.scenarios = SCEN_SCALE;
+    CHECK_INT_EQ(plan_build(&p, "perf", &o, &e), 0);
+    CHECK_INT_EQ(p.n, 9);
+    for (size_t i = 0; i < p.n; i++)
+        CHECK(p.runs[i].duration_s == 2 && p.runs[i].wrap == WRAP_STRACE);
+    plan_free(&p);
+}
+
+TEST(plan_loadgen_runs_both_generators_against_one_server)
+{
+    struct bench_env e;
+    fake_env(&e);
+    struct plan p;
+    unsigned tools = (1u << TOOL_WRK) | (1u << TOOL_LOAD);
+    struct plan_opts o = {
+        .modes = MODE_ALL, .nginx = 0, .tools = tools, .repeat = 1, .hold_busy = 40};
+    CHECK_INT_EQ(plan_build(&p, "loadgen", &o, &e), 0);
+    int wrk = 0, load = 0, hold = 0;
+    for (size_t i = 0; i < p.n; i++) {
+        const struct run_spec *r = &p.runs[i];
+        CHECK_STR_EQ(r->mode, "loop");
+        if (strcmp(r->scenario, "generators") == 0) {
+            wrk += r->tool == TOOL_WRK;
+            load += r->tool == TOOL_LOAD;
+            CHECK(r->tool_required);
+        } else {
+            CHECK_STR_EQ(r->scenario, "hold");
+            CHECK_INT_EQ(r->concurrency, 40);
+            CHECK_INT_EQ(r->idle, 15000 - 40);
+            CHECK(r->ramp == 5000 && r->sources > 1);
+            hold++;
+        }
+    }
+    CHECK_INT_EQ(wrk, 2);
+    CHECK_INT_EQ(load, 2);
+    CHECK_INT_EQ(hold, 1);
+    plan_free(&p);
+}
+
+/* A run object as results.json holds it, with the figures the perf summary reads. */
+static json_t *perf_run(const char *scenario, const char *model, int level, int rep, double rps,
+                        double cpu_us)
+{
+    return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:{s:f, s:{s:f}, s:{s:i}}, s:{s:f}, "
+                     "s:{s:f, s:f}}",
+                     "scenario", scenario, "model", model, "tool", "c10k-load", "level", level,
+                     "repetition", rep, "status", "ok", "client", "requests_per_s", rps,
+                     "latency_us", "p99", 1000.0, "errors", "total", 0, "server",
+                     "cpu_us_per_request", cpu_us, "saturation", "server_busy", 0.95, "client_busy",
+                     0.5);
+}
+
+TEST(perf_summary_takes_medians_and_ratios)
+{
+    json_t *runs = json_array();
+    double loop_rps[] = {100, 300, 200}, nginx_rps[] = {90, 100, 400};
+    for (int rep = 1; rep <= 3; rep++) {
+        json_array_append_new(runs, perf_run("scale", "loop", 100, rep, loop_rps[rep - 1], 5));
+        json_array_append_new(runs, perf_run("scale", "nginx", 100, rep, nginx_rps[rep - 1], 10));
+    }
+    /* instructions: 1,000,000 + 2,000 per request, over pairs of runs */
+    for (int k = 0; k < 2; k++) {
+        json_t *r = perf_run("instructions", "loop", 100, 1, 1, 1);
+        json_object_set_new(r, "wrapper",
+                            json_pack("{s:I, s:I}", "instructions",
+                                      (json_int_t)(1000000 + 2000 * (k ? 22000 : 2000)), "requests",
+                                      (json_int_t)(k ? 22000 : 2000)));
+        json_array_append_new(runs, r);
+    }
+    json_t *skipped = perf_run("syscalls", "loop", 1000, 1, 1, 1);
+    json_object_set_new(skipped, "status", json_string("skipped"));
+    json_object_set_new(skipped, "reason", json_string("strace is not installed"));
+    json_array_append_new(runs, skipped);
+    json_t *root = json_pack("{s:o, s:i}", "runs", runs, "repeat", 3);
+    json_t *perf = perf_summary(root);
+
+    CHECK_STR_EQ(json_string_value(json_array_get(json_object_get(perf, "models"), 0)), "nginx");
+    CHECK(results_num(perf, "scale.loop.100.requests_per_s") == 200);
+    CHECK(results_num(perf, "scale.nginx.100.requests_per_s") == 100);
+    CHECK(results_num(perf, "scale.loop.100.cpu_us_per_request") == 5);
+    CHECK(results_num(perf, "instructions.loop.100.instructions_per_request") == 2000);
+    CHECK_STR_EQ(json_string_value(results_get(perf, "syscalls.loop.1000.skipped")),
+                 "strace is not installed");
+    int found = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(perf, "ratios"), i, r)
+    {
+        const char *name = json_string_value(json_object_get(r, "name"));
+        if (strcmp(name, "loop/nginx req/s at 100") == 0)
+            found += json_real_value(json_object_get(r, "value")) == 2.0;
+        if (strcmp(name, "loop/nginx CPU per request at 100") == 0)
+            found += json_real_value(json_object_get(r, "value")) == 0.5;
+    }
+    CHECK_INT_EQ(found, 2);
+
+    char buf[8192];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    CHECK(f != NULL);
+    perf_print(f, perf);
+    fclose(f);
+    CHECK(strstr(buf, "Performance (medians of 3 rounds)") != NULL);
+    CHECK(strstr(buf, "loop/nginx req/s at 100") != NULL);
+    CHECK(strstr(buf, "skipped: strace is not installed") != NULL);
+    json_decref(perf);
+    json_decref(root);
+}
+
 TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
-          TEST_ENTRY(sample_parses_schedstat), TEST_ENTRY(sample_reads_every_thread_of_this_process),
+          TEST_ENTRY(sample_parses_schedstat),
+          TEST_ENTRY(sample_reads_every_thread_of_this_process),
           TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(run_names_what_limited_a_run),
-          TEST_ENTRY(plan_takes_the_levels_asked_for), TEST_ENTRY(plan_repeats_with_levels_outermost),
+          TEST_ENTRY(plan_takes_the_levels_asked_for),
+          TEST_ENTRY(plan_repeats_with_levels_outermost),
           TEST_ENTRY(sample_parses_stat_with_odd_command_names), TEST_ENTRY(sample_parses_status),
           TEST_ENTRY(sample_reads_this_process), TEST_ENTRY(run_parses_the_listening_line),
           TEST_ENTRY(run_parses_stub_status), TEST_ENTRY(loadgen_parses_wrk),
@@ -758,4 +924,7 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(claims_mark_a_verdict_that_changes_between_repetitions),
           TEST_ENTRY(claims_judge_idle_threads_by_their_own_switches),
           TEST_ENTRY(calib_ring_goes_round_as_threads_and_on_a_loop),
-          TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit))
+          TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit),
+          TEST_ENTRY(plan_perf_profile_runs_every_perf_scenario_three_times),
+          TEST_ENTRY(plan_loadgen_runs_both_generators_against_one_server),
+          TEST_ENTRY(perf_summary_takes_medians_and_ratios))
