@@ -412,7 +412,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         {"nginx", required_argument, NULL, 4},
         {"report", required_argument, NULL, 5},
         {"list", no_argument, NULL, 6},
-        {"from-docker", required_argument, NULL, 11},
+        {"from-docker", required_argument, NULL, 16},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -548,7 +548,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 6:
             o->list = 1;
             break;
-        case 11:
+        case 16:
             o->from_docker = optarg;
             break;
         case 'h':
