@@ -5,7 +5,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -72,6 +74,12 @@ int proc_sleep_ms(int ms)
     }
 }
 
+static void pause_ms(int ms)
+{
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 static void registry_add(pid_t pid)
 {
     for (int i = 0; i < PROC_REGISTRY; i++) {
@@ -89,8 +97,22 @@ static void registry_remove(pid_t pid)
             registry[i] = 0;
 }
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
-static void child_setup(pid_t parent, const struct proc_opts *o)
+/* Puts fd (or, with fd < 0, the file at path, /dev/null when NULL) on target. In the child:
+ * only async-signal-safe calls. */
+static void child_output(int target, int fd, const char *path)
+{
+    if (fd < 0) {
+        fd = open(path ? path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY, 0644);
+        if (fd < 0)
+            _exit(126);
+    }
+    if (dup2(fd, target) < 0)
+        _exit(126);
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. out_w and err_w are the
+ * pipes' write ends, or -1. */
+static void child_setup(pid_t parent, const struct proc_opts *o, int out_w, int err_w)
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -104,6 +126,11 @@ static void child_setup(pid_t parent, const struct proc_opts *o)
     signal(SIGTERM, SIG_DFL);
     if (o && o->cpus)
         sched_setaffinity(0, sizeof(cpu_set_t), o->cpus);
+    if (o && o->nofile) {
+        struct rlimit rl = {o->nofile, o->nofile};
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            _exit(126);
+    }
     if (o && o->cgroup_procs) {
         /* "0" moves the writer; the parent checks /proc/PID/cgroup afterwards. */
         int cg = open(o->cgroup_procs, O_WRONLY | O_CLOEXEC);
@@ -119,44 +146,60 @@ static void child_setup(pid_t parent, const struct proc_opts *o)
         dup2(in, STDIN_FILENO);
         close(in);
     }
-    const char *out_path = o && o->stdout_path ? o->stdout_path : "/dev/null";
-    int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0)
-        _exit(126);
-    dup2(out, STDOUT_FILENO);
-    if (o && o->stderr_path && o->stdout_path && strcmp(o->stderr_path, o->stdout_path) == 0) {
-        dup2(out, STDERR_FILENO);
-    } else {
-        const char *err_path = o && o->stderr_path ? o->stderr_path : "/dev/null";
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (err < 0)
-            _exit(126);
-        dup2(err, STDERR_FILENO);
-        if (err != STDERR_FILENO)
-            close(err);
+    const char *out_path = o ? o->stdout_path : NULL;
+    const char *err_path = o ? o->stderr_path : NULL;
+    child_output(STDOUT_FILENO, out_w, out_path);
+    if (err_w < 0 && out_w < 0 && err_path && out_path && strcmp(err_path, out_path) == 0)
+        child_output(STDERR_FILENO, STDOUT_FILENO, NULL);
+    else
+        child_output(STDERR_FILENO, err_w, err_path);
+}
+
+/* Empties an output file before the child exists: a reader waiting for its first line
+ * (proc_wait_first_line) must not find an earlier run's output in a reused directory. */
+static void truncate_output(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd >= 0)
+        close(fd);
+}
+
+static void close_pair(int fds[2])
+{
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] >= 0)
+            close(fds[i]);
+        fds[i] = -1;
     }
-    if (out != STDOUT_FILENO && out != STDERR_FILENO)
-        close(out);
 }
 
 int proc_spawn(struct proc *p, const char *name, char *const argv[], const struct proc_opts *o)
 {
     memset(p, 0, sizeof *p);
+    p->stdout_fd = p->stderr_fd = -1;
     snprintf(p->name, sizeof p->name, "%s", name);
     pid_t parent = getpid();
-    /* Empty the output file before the child exists: a reader waiting for its first line
-     * (proc_wait_first_line) must not find an earlier run's output in a reused directory. */
-    if (o && o->stdout_path) {
-        int fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd >= 0)
-            close(fd);
+    int out[2] = {-1, -1}, err[2] = {-1, -1};
+    if ((o && o->stdout_pipe && pipe2(out, O_CLOEXEC) < 0) ||
+        (o && o->stderr_pipe && pipe2(err, O_CLOEXEC) < 0)) {
+        int e = errno;
+        close_pair(out);
+        return -e;
     }
+    if (o && o->stdout_path && !o->stdout_pipe)
+        truncate_output(o->stdout_path);
+    if (o && o->stderr_path && !o->stderr_pipe)
+        truncate_output(o->stderr_path);
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0)
-        return -errno;
+    if (pid < 0) {
+        int e = errno;
+        close_pair(out);
+        close_pair(err);
+        return -e;
+    }
     if (pid == 0) {
-        child_setup(parent, o);
+        child_setup(parent, o, out[1], err[1]);
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -165,6 +208,12 @@ int proc_spawn(struct proc *p, const char *name, char *const argv[], const struc
     p->pid = pid;
     p->running = 1;
     registry_add(pid);
+    if (out[1] >= 0)
+        close(out[1]);
+    if (err[1] >= 0)
+        close(err[1]);
+    p->stdout_fd = out[0];
+    p->stderr_fd = err[0];
     return 0;
 }
 
@@ -205,53 +254,167 @@ int proc_wait(struct proc *p, int timeout_ms)
             return -EINTR;
         if (proc_now() >= end)
             return -ETIMEDOUT;
-        struct timespec ts = {0, 5 * 1000000L};
-        nanosleep(&ts, NULL);
+        pause_ms(5);
     }
 }
 
-void proc_stop(struct proc *p, int grace_ms)
+int proc_stop(struct proc *p, int grace_ms)
 {
     if (p->pid <= 0 || proc_poll(p))
-        return;
+        return 0;
     p->stopped_by_us = 1;
     kill(-p->pid, SIGTERM);
     double end = proc_now() + grace_ms / 1000.0;
     while (proc_now() < end) {
         if (proc_poll(p))
-            return;
-        struct timespec ts = {0, 5 * 1000000L};
-        nanosleep(&ts, NULL);
+            return 0;
+        pause_ms(5);
     }
     kill(-p->pid, SIGKILL);
-    while (!proc_poll(p)) {
-        struct timespec ts = {0, 2 * 1000000L};
-        nanosleep(&ts, NULL);
+    while (!proc_poll(p))
+        pause_ms(2);
+    return -ETIMEDOUT;
+}
+
+/* The first line from the file at path, once it is complete: 0, or -EAGAIN. */
+static int first_line_in_file(const char *path, char *line, size_t len)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -EAGAIN;
+    int complete = fgets(line, (int)len, f) && strchr(line, '\n');
+    fclose(f);
+    if (!complete)
+        return -EAGAIN;
+    line[strcspn(line, "\r\n")] = '\0';
+    return 0;
+}
+
+/* Reads what the stdout pipe holds of the first line (one byte at a time, up to the newline):
+ * 0 once it is complete, -EAGAIN, -ECHILD at the pipe's end, -EMSGSIZE. */
+static int first_line_in_pipe(int fd, char *line, size_t len, size_t *used, int wait_ms)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    while (poll(&pfd, 1, wait_ms) > 0) {
+        char c;
+        ssize_t n = read(fd, &c, 1);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            return -EAGAIN;
+        if (n <= 0)
+            return -ECHILD;
+        if (c == '\n') {
+            line[*used - (*used > 0 && line[*used - 1] == '\r')] = '\0';
+            return 0;
+        }
+        if (*used + 1 >= len)
+            return -EMSGSIZE;
+        line[(*used)++] = c;
+        wait_ms = 0;
     }
+    return -EAGAIN;
 }
 
 int proc_wait_first_line(struct proc *p, const char *path, char *line, size_t len, int timeout_ms)
 {
+    if (len == 0 || (!path && p->stdout_fd < 0))
+        return -EINVAL;
     double end = proc_now() + timeout_ms / 1000.0;
+    size_t used = 0;
+    line[0] = '\0';
     for (;;) {
-        FILE *f = fopen(path, "re");
-        if (f) {
-            int complete = fgets(line, (int)len, f) && strchr(line, '\n');
-            fclose(f);
-            if (complete) {
-                line[strcspn(line, "\r\n")] = '\0';
-                return 0;
-            }
-        }
+        int rc = path ? first_line_in_file(path, line, len)
+                      : first_line_in_pipe(p->stdout_fd, line, len, &used, 5);
+        if (rc != -EAGAIN)
+            return rc;
         if (proc_poll(p))
             return -ECHILD;
         if (proc_interrupted())
             return -EINTR;
         if (proc_now() >= end)
             return -ETIMEDOUT;
-        struct timespec ts = {0, 5 * 1000000L};
-        nanosleep(&ts, NULL);
+        if (path)
+            pause_ms(5);
     }
+}
+
+/* A growing NUL-terminated buffer for proc_collect. */
+struct collected {
+    char *data;
+    size_t len;
+};
+
+static int collect_read(int fd, struct collected *c, int keep)
+{
+    char tmp[4096];
+    ssize_t n = read(fd, tmp, sizeof tmp);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 1;
+    if (n <= 0)
+        return 0;
+    if (keep) {
+        char *d = realloc(c->data, c->len + (size_t)n + 1);
+        if (!d)
+            return -ENOMEM;
+        memcpy(d + c->len, tmp, (size_t)n);
+        c->data = d;
+        c->len += (size_t)n;
+        d[c->len] = '\0';
+    }
+    return 1;
+}
+
+/* Reads both pipes until they close or the deadline: 0, -ETIMEDOUT, -ENOMEM. */
+static int collect_pipes(struct proc *p, double end, struct collected c[2], const int keep[2])
+{
+    int *fds[2] = {&p->stdout_fd, &p->stderr_fd};
+    while (*fds[0] >= 0 || *fds[1] >= 0) {
+        int left = (int)((end - proc_now()) * 1000);
+        if (left <= 0)
+            return -ETIMEDOUT;
+        struct pollfd pfd[2] = {{.fd = *fds[0], .events = POLLIN},
+                                {.fd = *fds[1], .events = POLLIN}};
+        if (poll(pfd, 2, left) < 0 && errno != EINTR)
+            return -errno;
+        for (int i = 0; i < 2; i++) {
+            if (*fds[i] < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            int rc = collect_read(*fds[i], &c[i], keep[i]);
+            if (rc < 0)
+                return rc;
+            if (rc == 0) {
+                close(*fds[i]);
+                *fds[i] = -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int proc_collect(struct proc *p, int timeout_ms, char **out, char **err)
+{
+    double end = proc_now() + timeout_ms / 1000.0;
+    struct collected c[2] = {{NULL, 0}, {NULL, 0}};
+    const int keep[2] = {out != NULL, err != NULL};
+    int rc = collect_pipes(p, end, c, keep);
+    if (rc == 0) {
+        int left = (int)((end - proc_now()) * 1000);
+        rc = proc_wait(p, left > 0 ? left : 0);
+    }
+    if (rc < 0)
+        proc_stop(p, 0);
+    for (int i = 0; i < 2; i++) {
+        int *fd = i == 0 ? &p->stdout_fd : &p->stderr_fd;
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
+        if (keep[i] && !c[i].data && !(c[i].data = calloc(1, 1)))
+            rc = -ENOMEM;
+    }
+    if (out)
+        *out = c[0].data;
+    if (err)
+        *err = c[1].data;
+    return rc;
 }
 
 void proc_describe_exit(const struct proc *p, char *buf, size_t len)
@@ -276,62 +439,23 @@ int proc_failed(const struct proc *p)
 
 int proc_capture(char *const argv[], char *buf, size_t len, int timeout_ms)
 {
-    int fds[2];
     if (len == 0)
         return -EINVAL;
     buf[0] = '\0';
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return -errno;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(fds[0]);
-        close(fds[1]);
-        return -e;
-    }
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(fds[1], STDOUT_FILENO);
-        dup2(fds[1], STDERR_FILENO);
-        int in = open("/dev/null", O_RDONLY);
-        if (in >= 0)
-            dup2(in, STDIN_FILENO);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t used = 0;
-    double end = proc_now() + timeout_ms / 1000.0;
-    for (;;) {
-        int left = (int)((end - proc_now()) * 1000);
-        if (left <= 0)
-            break;
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        int r = poll(&pfd, 1, left);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        char tmp[512];
-        ssize_t n = read(fds[0], tmp, sizeof tmp);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        size_t take = (size_t)n < len - 1 - used ? (size_t)n : len - 1 - used;
-        memcpy(buf + used, tmp, take);
-        used += take;
-    }
-    close(fds[0]);
-    buf[used] = '\0';
-    kill(pid, SIGKILL);
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+    struct proc p;
+    struct proc_opts o = {.stdout_pipe = 1, .stderr_pipe = 1};
+    int rc = proc_spawn(&p, argv[0], argv, &o);
+    if (rc < 0)
+        return rc;
+    char *out = NULL, *err = NULL;
+    rc = proc_collect(&p, timeout_ms, &out, &err);
+    if (rc != -ENOMEM)
+        snprintf(buf, len, "%s%s", out, err);
+    free(out);
+    free(err);
+    if (rc == 0 && WIFEXITED(p.status) && WEXITSTATUS(p.status) == 127)
         return -ENOENT;
-    return 0;
+    return rc == -ETIMEDOUT ? 0 : rc;
 }
 
 int proc_capture_line(char *const argv[], char *buf, size_t len, int timeout_ms)
