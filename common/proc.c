@@ -149,6 +149,8 @@ static void child_setup(pid_t parent, const struct proc_opts *o, int out_w, int 
     const char *out_path = o ? o->stdout_path : NULL;
     const char *err_path = o ? o->stderr_path : NULL;
     child_output(STDOUT_FILENO, out_w, out_path);
+    if (o && o->stderr_inherit)
+        return;
     if (err_w < 0 && out_w < 0 && err_path && out_path && strcmp(err_path, out_path) == 0)
         child_output(STDERR_FILENO, STDOUT_FILENO, NULL);
     else
@@ -188,7 +190,7 @@ int proc_spawn(struct proc *p, const char *name, char *const argv[], const struc
     }
     if (o && o->stdout_path && !o->stdout_pipe)
         truncate_output(o->stdout_path);
-    if (o && o->stderr_path && !o->stderr_pipe)
+    if (o && o->stderr_path && !o->stderr_pipe && !o->stderr_inherit)
         truncate_output(o->stderr_path);
     fflush(NULL);
     pid_t pid = fork();

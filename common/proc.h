@@ -34,6 +34,7 @@ struct proc_opts {
     unsigned long nofile;     /* RLIMIT_NOFILE (soft and hard) for the child; 0: inherit */
     int stdout_pipe;          /* stdout to a pipe (p->stdout_fd) instead of stdout_path */
     int stderr_pipe;          /* stderr to a pipe (p->stderr_fd) instead of stderr_path */
+    int stderr_inherit;       /* stderr stays the parent's, whatever stderr_path says */
 };
 
 /* Installs the SIGINT/SIGTERM handlers (once, at start). */
