@@ -226,14 +226,24 @@ static int run_http_get(const char *arg1, const char *arg2, char **out)
     return code;
 }
 
+/* c10k-http-get of path against a canned answer: its exit code, stdout in *out. */
+static int http_get_canned(const char *answer, const char *path, char **out, struct canned *c)
+{
+    if (canned_start(c, answer, 0) < 0)
+        return -999;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", c->port, path);
+    int code = run_http_get(url, NULL, out);
+    canned_stop(c);
+    return code;
+}
+
 TEST(http_get_prints_the_body_of_a_200)
 {
     struct canned c;
-    CHECK_INT_EQ(canned_start(&c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n{}\n", 0), 0);
-    char url[64], *out = NULL;
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/stats", c.port);
-    int code = run_http_get(url, NULL, &out);
-    canned_stop(&c);
+    char *out = NULL;
+    int code =
+        http_get_canned("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n{}\n", "/stats", &out, &c);
     CHECK_INT_EQ(code, 0);
     CHECK_STR_EQ(out, "{}\n");
     free(out);
@@ -243,11 +253,8 @@ TEST(http_get_prints_the_body_of_a_200)
 TEST(http_get_fails_on_other_answers_and_none)
 {
     struct canned c;
-    CHECK_INT_EQ(canned_start(&c, "HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy", 0), 0);
     char url[64], *out = NULL;
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/", c.port);
-    int code = run_http_get(url, NULL, &out);
-    canned_stop(&c);
+    int code = http_get_canned("HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy", "/", &out, &c);
     CHECK_INT_EQ(code, 1);
     CHECK_STR_EQ(out, "busy");
     free(out);

@@ -12,26 +12,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-TEST(listening_line_of_the_server)
+/* Checks that line parses into host, port and mode. */
+static void expect_listening(const char *line, const char *host, int port, const char *mode)
 {
     struct listening l;
-    CHECK_INT_EQ(listening_parse("listening on 127.0.0.1:8080 mode=loop", &l), 0);
-    CHECK_STR_EQ(l.host, "127.0.0.1");
-    CHECK_INT_EQ(l.port, 8080);
-    CHECK_STR_EQ(l.mode, "loop");
-    CHECK_INT_EQ(listening_parse("listening on [::1]:43 mode=thread more=1", &l), 0);
-    CHECK_STR_EQ(l.host, "::1");
-    CHECK_INT_EQ(l.port, 43);
-    CHECK_STR_EQ(l.mode, "thread");
+    CHECK_INT_EQ(listening_parse(line, &l), 0);
+    CHECK_STR_EQ(l.host, host);
+    CHECK_INT_EQ(l.port, port);
+    CHECK_STR_EQ(l.mode, mode);
+}
+
+TEST(listening_line_of_the_server)
+{
+    expect_listening("listening on 127.0.0.1:8080 mode=loop", "127.0.0.1", 8080, "loop");
+    expect_listening("listening on [::1]:43 mode=thread more=1", "::1", 43, "thread");
 }
 
 TEST(listening_line_without_a_mode)
 {
-    struct listening l;
-    CHECK_INT_EQ(listening_parse("listening on 0.0.0.0:65535", &l), 0);
-    CHECK_STR_EQ(l.host, "0.0.0.0");
-    CHECK_INT_EQ(l.port, 65535);
-    CHECK_STR_EQ(l.mode, "");
+    expect_listening("listening on 0.0.0.0:65535", "0.0.0.0", 65535, "");
 }
 
 TEST(listening_line_refuses_anything_else)

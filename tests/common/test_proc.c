@@ -48,6 +48,14 @@ static int start_sh(struct proc *p, const char *script, const struct proc_opts *
     return proc_spawn(p, "sh", sh_argv, o);
 }
 
+/* Starts `sh -c script` with stdout on a pipe and waits for its first line. */
+static int first_line_of(struct proc *p, const char *script, char *line, size_t len)
+{
+    struct proc_opts o = {.stdout_pipe = 1};
+    int rc = start_sh(p, script, &o);
+    return rc < 0 ? rc : proc_wait_first_line(p, NULL, line, len, TEST_WAIT_MS);
+}
+
 TEST(proc_writes_stdout_and_stderr_to_their_files)
 {
     char out[128], err[128];
@@ -97,10 +105,8 @@ TEST(proc_waits_for_the_first_line_in_a_file)
 TEST(proc_reads_the_first_line_from_a_pipe_and_leaves_the_rest)
 {
     struct proc p;
-    struct proc_opts o = {.stdout_pipe = 1};
-    CHECK_INT_EQ(start_sh(&p, "printf 'first\\r\\nsecond\\n'", &o), 0);
     char line[64];
-    CHECK_INT_EQ(proc_wait_first_line(&p, NULL, line, sizeof line, TEST_WAIT_MS), 0);
+    CHECK_INT_EQ(first_line_of(&p, "printf 'first\\r\\nsecond\\n'", line, sizeof line), 0);
     CHECK_STR_EQ(line, "first");
     char *out = NULL;
     CHECK_INT_EQ(proc_collect(&p, TEST_WAIT_MS, &out, NULL), 0);
@@ -111,10 +117,8 @@ TEST(proc_reads_the_first_line_from_a_pipe_and_leaves_the_rest)
 TEST(proc_first_line_reports_a_child_that_exits_without_one)
 {
     struct proc p;
-    struct proc_opts o = {.stdout_pipe = 1};
-    CHECK_INT_EQ(start_sh(&p, "printf 'no newline'; exit 2", &o), 0);
     char line[64];
-    CHECK_INT_EQ(proc_wait_first_line(&p, NULL, line, sizeof line, TEST_WAIT_MS), -ECHILD);
+    CHECK_INT_EQ(first_line_of(&p, "printf 'no newline'; exit 2", line, sizeof line), -ECHILD);
     CHECK_INT_EQ(proc_collect(&p, TEST_WAIT_MS, NULL, NULL), 0);
     CHECK(WIFEXITED(p.status) && WEXITSTATUS(p.status) == 2);
 }
@@ -162,10 +166,8 @@ TEST(proc_collect_kills_a_child_past_its_deadline)
 TEST(proc_stop_ends_a_child_with_sigterm_within_the_grace)
 {
     struct proc p;
-    struct proc_opts o = {.stdout_pipe = 1};
-    CHECK_INT_EQ(start_sh(&p, "echo ready; exec sleep 30", &o), 0);
     char line[16];
-    CHECK_INT_EQ(proc_wait_first_line(&p, NULL, line, sizeof line, TEST_WAIT_MS), 0);
+    CHECK_INT_EQ(first_line_of(&p, "echo ready; exec sleep 30", line, sizeof line), 0);
     close(p.stdout_fd);
     CHECK_INT_EQ(proc_stop(&p, TEST_WAIT_MS), 0);
     CHECK(WIFSIGNALED(p.status) && WTERMSIG(p.status) == SIGTERM);
@@ -178,14 +180,35 @@ TEST(proc_stop_ends_a_child_with_sigterm_within_the_grace)
 TEST(proc_stop_kills_the_group_of_a_child_that_ignores_sigterm)
 {
     struct proc p;
-    struct proc_opts o = {.stdout_pipe = 1};
-    /* the shell ignores SIGTERM, and so does its sleep: only the SIGKILL ends the group */
-    CHECK_INT_EQ(start_sh(&p, "trap '' TERM; echo ready; sleep 30; sleep 30", &o), 0);
     char line[16];
-    CHECK_INT_EQ(proc_wait_first_line(&p, NULL, line, sizeof line, TEST_WAIT_MS), 0);
+    /* the shell ignores SIGTERM, and so does its sleep: only the SIGKILL ends the group */
+    CHECK_INT_EQ(
+        first_line_of(&p, "trap '' TERM; echo ready; sleep 30; sleep 30", line, sizeof line), 0);
     close(p.stdout_fd);
     CHECK_INT_EQ(proc_stop(&p, 200), -ETIMEDOUT);
     CHECK(WIFSIGNALED(p.status) && WTERMSIG(p.status) == SIGKILL);
+}
+
+TEST(proc_leaves_stderr_with_the_parent_when_asked)
+{
+    /* our stderr on a pipe for the while, so that what the child writes there can be read */
+    int fds[2];
+    CHECK_INT_EQ(pipe(fds), 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[1]);
+    struct proc p;
+    struct proc_opts o = {.stderr_path = "/dev/null", .stderr_inherit = 1};
+    int rc = start_sh(&p, "echo inherited >&2", &o);
+    int waited = rc == 0 ? proc_wait(&p, TEST_WAIT_MS) : rc;
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char buf[64] = "";
+    ssize_t n = waited == 0 ? read(fds[0], buf, sizeof buf - 1) : -1;
+    close(fds[0]);
+    CHECK_INT_EQ(waited, 0);
+    CHECK_INT_EQ(n, 10);
+    CHECK(strncmp(buf, "inherited\n", 10) == 0);
 }
 
 TEST(proc_applies_the_open_file_limit)
@@ -226,6 +249,7 @@ int main(int argc, char **argv)
         TEST_ENTRY(proc_collect_kills_a_child_past_its_deadline),
         TEST_ENTRY(proc_stop_ends_a_child_with_sigterm_within_the_grace),
         TEST_ENTRY(proc_stop_kills_the_group_of_a_child_that_ignores_sigterm),
+        TEST_ENTRY(proc_leaves_stderr_with_the_parent_when_asked),
         TEST_ENTRY(proc_applies_the_open_file_limit),
         TEST_ENTRY(proc_capture_returns_both_outputs_and_knows_a_missing_program),
     };

@@ -260,7 +260,8 @@ struct it_response *it_read_response(struct it_conn *c, int timeout_ms)
     return it_read_response_ex(c, 0, timeout_ms);
 }
 
-int it_read_until_eof(struct it_conn *c, int timeout_ms, char **data, size_t *len)
+/* Reads until the peer closes, keeping what arrives or (keep 0) dropping it: 0, -ETIMEDOUT. */
+static int fill_until_eof(struct it_conn *c, int timeout_ms, int keep)
 {
     long long deadline = it_now_ms() + timeout_ms;
     while (!c->eof) {
@@ -268,7 +269,16 @@ int it_read_until_eof(struct it_conn *c, int timeout_ms, char **data, size_t *le
         if (ev == 0)
             return -ETIMEDOUT;
         it_conn_fill(c);
+        if (!keep)
+            c->len = 0;
     }
+    return 0;
+}
+
+int it_read_until_eof(struct it_conn *c, int timeout_ms, char **data, size_t *len)
+{
+    if (fill_until_eof(c, timeout_ms, 1) < 0)
+        return -ETIMEDOUT;
     if (data) {
         char *d = it_alloc(c->len + 1);
         if (c->len)
@@ -282,15 +292,7 @@ int it_read_until_eof(struct it_conn *c, int timeout_ms, char **data, size_t *le
 
 int it_wait_closed(struct it_conn *c, int timeout_ms)
 {
-    long long deadline = it_now_ms() + timeout_ms;
-    while (!c->eof) {
-        int ev = wait_fd(c->fd, POLLIN, deadline);
-        if (ev == 0)
-            return -ETIMEDOUT;
-        it_conn_fill(c);
-        c->len = 0; /* discard */
-    }
-    return 0;
+    return fill_until_eof(c, timeout_ms, 0);
 }
 
 int it_count_responses_until_eof(struct it_conn *c, int timeout_ms)
