@@ -98,11 +98,12 @@ static void registry_remove(pid_t pid)
 }
 
 /* Puts fd (or, with fd < 0, the file at path, /dev/null when NULL) on target. In the child:
- * only async-signal-safe calls. */
+ * only async-signal-safe calls. The file's own descriptor closes at exec; its copy stays. */
 static void child_output(int target, int fd, const char *path)
 {
     if (fd < 0) {
-        fd = open(path ? path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY, 0644);
+        fd = open(path ? path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC,
+                  0644);
         if (fd < 0)
             _exit(126);
     }
