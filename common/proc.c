@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -159,9 +160,13 @@ static void child_setup(pid_t parent, const struct proc_opts *o, int out_w, int 
 }
 
 /* Empties an output file before the child exists: a reader waiting for its first line
- * (proc_wait_first_line) must not find an earlier run's output in a reused directory. */
+ * (proc_wait_first_line) must not find an earlier run's output in a reused directory. A device
+ * is left alone: opening and closing a terminal's slave side would hang up its master. */
 static void truncate_output(const char *path)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
     if (fd >= 0)
         close(fd);
