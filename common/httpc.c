@@ -93,19 +93,27 @@ int httpc_can_connect(const char *host, int port)
     return 1;
 }
 
+/* After a send or recv that returned n: 1 to try again (fd is ready now), 0 when n is a result,
+ * or a negative errno (-ETIMEDOUT at the deadline). */
+static int io_again(ssize_t n, int fd, short events, long long deadline)
+{
+    if (n >= 0)
+        return 0;
+    if (errno != EAGAIN && errno != EINTR)
+        return -errno;
+    int rc = wait_fd(fd, events, deadline);
+    return rc < 0 ? rc : 1;
+}
+
 static int send_all(int fd, const char *data, size_t len, long long deadline)
 {
     for (size_t sent = 0; sent < len;) {
         ssize_t w = send(fd, data + sent, len - sent, MSG_NOSIGNAL);
-        if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-            int rc = wait_fd(fd, POLLOUT, deadline);
-            if (rc < 0)
-                return rc;
-            continue;
-        }
-        if (w < 0)
-            return -errno;
-        sent += (size_t)w;
+        int rc = io_again(w, fd, POLLOUT, deadline);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            sent += (size_t)w;
     }
     return 0;
 }
@@ -165,14 +173,11 @@ static int answer_read(int fd, struct answer *a, long long deadline)
     char buf[16384];
     while (!a->parser.done) {
         ssize_t r = recv(fd, buf, sizeof buf, 0);
-        if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-            int rc = wait_fd(fd, POLLIN, deadline);
-            if (rc < 0)
-                return rc;
+        int again = io_again(r, fd, POLLIN, deadline);
+        if (again < 0)
+            return again;
+        if (again)
             continue;
-        }
-        if (r < 0)
-            return -errno;
         if (r == 0)
             return resp_parse_eof(&a->parser) == 1 ? 0 : -EPROTO;
         int rc = answer_take(a, buf, (size_t)r);
