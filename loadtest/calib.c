@@ -2,6 +2,7 @@
 
 #include "env.h"
 #include "proc.h"
+#include "procfs.h"
 #include "sample.h"
 
 #include <errno.h>
@@ -306,22 +307,16 @@ static long count_maps(void)
  * would map a malloc arena into the very figures it reads. */
 static int self_status(uint64_t *rss, uint64_t *vsize)
 {
-    char buf[4096];
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    size_t n = 0;
-    while (n < sizeof buf - 1) {
-        ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    buf[n] = '\0';
-    return sample_parse_status(buf, rss, vsize, NULL, NULL, NULL);
+    char buf[PROCFS_TEXT_MAX];
+    struct procfs_status st;
+    ssize_t n = procfs_read_text("/proc/self/status", buf, sizeof buf);
+    if (n < 0)
+        return (int)n;
+    if (procfs_parse_status(buf, &st) < 0)
+        return -EINVAL;
+    *rss = st.rss_bytes;
+    *vsize = st.vsize_bytes;
+    return 0;
 }
 
 /* Keeps k threads alive and blocked, measuring what they hold. */

@@ -1,7 +1,9 @@
 #include "run.h"
 
 #include "cgmem.h"
+#include "freeport.h"
 #include "httpc.h"
+#include "listening.h"
 #include "loadgen.h"
 #include "proc.h"
 #include "results.h"
@@ -9,16 +11,13 @@
 #include "schedprof.h"
 #include "wrap.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,26 +116,6 @@ struct run_state {
     int interrupted;
 };
 
-int run_parse_listening(const char *line)
-{
-    const char *p = strstr(line, "listening on ");
-    if (!p)
-        return -EINVAL;
-    p += strlen("listening on ");
-    const char *sp = strchr(p, ' ');
-    const char *colon = NULL;
-    for (const char *q = p; *q && (!sp || q < sp); q++)
-        if (*q == ':')
-            colon = q;
-    if (!colon)
-        return -EINVAL;
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || port <= 0 || port > 65535)
-        return -EINVAL;
-    return (int)port;
-}
-
 long long run_parse_stub_status(const char *text)
 {
     const char *p = strstr(text, "requests");
@@ -219,48 +198,6 @@ static json_t *read_tail(const char *path, size_t max)
     s = json_string(copy);
     free(copy);
     return s ? s : json_null();
-}
-
-/* Whether nothing is bound to HOST:port now. */
-static int port_is_free(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return 0;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    inet_pton(AF_INET, HOST, &sin.sin_addr);
-    int ok = bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
-    close(fd);
-    return ok;
-}
-
-/* A port for nginx, taken below the ephemeral range (net.ipv4.ip_local_port_range) so that no
- * client connection of a run can hold it as its local port by the time nginx binds it. */
-static int free_port(void)
-{
-    int low = 32768, high;
-    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
-    if (f) {
-        if (fscanf(f, "%d %d", &low, &high) != 2)
-            low = 32768;
-        fclose(f);
-    }
-    int base = 10000, span = low - base;
-    if (span < 1000) {
-        base = low > 1024 ? low : 1024;
-        span = 20000;
-    }
-    static unsigned seed;
-    if (seed == 0)
-        seed = (unsigned)getpid();
-    for (int i = 0; i < 100; i++) {
-        int port = base + (int)(rand_r(&seed) % (unsigned)span);
-        if (port <= 65535 && port_is_free(port))
-            return port;
-    }
-    return -EADDRNOTAVAIL;
 }
 
 extern const char nginx_conf_in[];
@@ -440,7 +377,8 @@ static int start_server(struct run_state *st)
     struct bench_ctx *ctx = st->ctx;
     const struct run_spec *r = &st->spec;
     const cpu_set_t *cpus = r->server_all_cpus ? &ctx->env->allowed : &ctx->env->server_cpus;
-    struct proc_opts o = {cpus, st->server_out, st->server_err, NULL};
+    struct proc_opts o = {
+        .cpus = cpus, .stdout_path = st->server_out, .stderr_path = st->server_err};
     int ready_ms = st->wrap == WRAP_NONE ? SERVER_READY_MS : WRAPPED_READY_MS;
     /* A memory cgroup of its own, so that its kernel memory is its own (nginx's workers are
      * forked into it too). */
@@ -450,7 +388,7 @@ static int start_server(struct run_state *st)
         char dir[512];
         snprintf(dir, sizeof dir, "%s/nginx-%s", ctx->tmp_dir, r->id);
         mkdir(dir, 0755);
-        st->port = free_port();
+        st->port = freeport_pick();
         if (st->port < 0 || write_nginx_conf(dir, st->port, ctx->env->nofile_hard) < 0) {
             set_status(st, "failed", "cannot prepare nginx's configuration in %s", dir);
             return -1;
@@ -534,11 +472,12 @@ static int start_server(struct run_state *st)
                    ready_ms, rc == -ECHILD ? how : "still running");
         return -1;
     }
-    st->port = run_parse_listening(line);
-    if (st->port < 0) {
+    struct listening listening;
+    if (listening_parse(line, &listening) < 0) {
         set_status(st, "failed", "unexpected first line from the server: \"%.100s\"", line);
         return -1;
     }
+    st->port = listening.port;
     st->pid = wrapped_child(st);
     st->in_cgroup = cgmem_group_holds(&st->cg, st->pid);
     return 0;
@@ -632,7 +571,8 @@ static int run_warmup(struct run_state *st, const char *tool_path, const char *u
     const struct run_spec *r = &st->spec;
     struct loadgen_argv a;
     loadgen_build(&a, r, tool_path, NULL, url, r->warmup_s, 0, st->ctx->env->n_load_cpus, NULL);
-    struct proc_opts o = {&st->ctx->env->load_cpus, st->warm_out, st->warm_out, NULL};
+    struct proc_opts o = {
+        .cpus = &st->ctx->env->load_cpus, .stdout_path = st->warm_out, .stderr_path = st->warm_out};
     if (proc_spawn(&st->warm, "wrk", a.argv, &o) < 0)
         return -errno;
     int rc = wait_client(st, &st->warm, r->warmup_s + CLIENT_SLACK_S, "warm-up", r->warmup_s);
@@ -652,7 +592,9 @@ static int run_client(struct run_state *st, const char *tool_path, const char *u
     for (int i = 1; i < a.argc; i++)
         json_array_append_new(jargv, json_string(a.argv[i]));
     json_object_set_new(st->run, "client_argv", jargv);
-    struct proc_opts o = {&st->ctx->env->load_cpus, st->client_out, st->client_err, NULL};
+    struct proc_opts o = {.cpus = &st->ctx->env->load_cpus,
+                          .stdout_path = st->client_out,
+                          .stderr_path = st->client_err};
     st->t_client_start = proc_now();
     st->t_measure = st->t_client_start + warm;
     if (proc_spawn(&st->client, r->tool == TOOL_WRK ? "wrk" : "c10k-load", a.argv, &o) < 0) {

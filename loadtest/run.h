@@ -47,8 +47,6 @@ json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r);
 /* Describes a run that did not start (another run's interruption, a missing tool). */
 json_t *run_skipped(const struct run_spec *r, const char *status, const char *reason);
 
-/* Parses "listening on HOST:PORT mode=MODE". Returns the port or -EINVAL. Exposed for tests. */
-int run_parse_listening(const char *line);
 /* What limited a run, from how busy the server's CPUs and the load generator's threads were
  * (shares of 1; client_busy NaN when unknown): "server" (its CPUs at 90% or more), "load
  * generator" (the run is load-bound), "neither", "unknown", or "fixed rate" (open loop).

@@ -1,6 +1,7 @@
 #include "sample.h"
 
 #include "proc.h"
+#include "procfs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,55 +22,13 @@
 #define SAMPLE_TASK_SLOW_S 0.05
 #define SAMPLE_TASK_EVERY_SLOW 5
 
-/* Reads a whole small file into buf (NUL-terminated). Returns the length or a negative errno. */
-static ssize_t read_text(const char *path, char *buf, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    size_t used = 0;
-    while (used < len - 1) {
-        ssize_t n = read(fd, buf + used, len - 1 - used);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            return -e;
-        }
-        if (n == 0)
-            break;
-        used += (size_t)n;
-    }
-    close(fd);
-    buf[used] = '\0';
-    return (ssize_t)used;
-}
-
-/* The value after "Name:" at the start of a line, or -1. */
-static int field_u64(const char *text, const char *name, uint64_t *out)
-{
-    size_t nl = strlen(name);
-    const char *p = text;
-    while (p && *p) {
-        if (strncmp(p, name, nl) == 0 && p[nl] == ':') {
-            *out = strtoull(p + nl + 1, NULL, 10);
-            return 0;
-        }
-        p = strchr(p, '\n');
-        if (p)
-            p++;
-    }
-    return -1;
-}
-
 int sample_parse_meminfo(const char *text, uint64_t *kernel_stack, uint64_t *page_tables,
                          uint64_t *slab_unreclaimable)
 {
     uint64_t ks = 0, pt = 0, su = 0;
-    if (field_u64(text, "KernelStack", &ks) < 0 || field_u64(text, "PageTables", &pt) < 0)
+    if (procfs_status_field(text, "KernelStack", &ks) < 0 || procfs_status_field(text, "PageTables", &pt) < 0)
         return -EINVAL;
-    field_u64(text, "SUnreclaim", &su);
+    procfs_status_field(text, "SUnreclaim", &su);
     *kernel_stack = ks * 1024;
     *page_tables = pt * 1024;
     *slab_unreclaimable = su * 1024;
@@ -131,49 +90,6 @@ int sample_parse_sockstat(const char *text, uint64_t *mem_pages, uint64_t *inuse
     return found ? 0 : -EINVAL;
 }
 
-int sample_parse_stat_times(const char *text, uint64_t *utime, uint64_t *stime)
-{
-    const char *p = strrchr(text, ')');
-    if (!p)
-        return -EINVAL;
-    p++;
-    /* After comm: state(3) ppid(4) ... utime(14) stime(15); p points before field 3. */
-    for (int field = 3; field <= 15; field++) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            return -EINVAL;
-        if (field == 14)
-            *utime = strtoull(p, NULL, 10);
-        if (field == 15) {
-            *stime = strtoull(p, NULL, 10);
-            return 0;
-        }
-        while (*p && *p != ' ')
-            p++;
-    }
-    return -EINVAL;
-}
-
-int sample_parse_status(const char *text, uint64_t *rss, uint64_t *vsize, int64_t *threads,
-                        uint64_t *ctx_vol, uint64_t *ctx_invol)
-{
-    uint64_t v;
-    if (!strstr(text, "Name:"))
-        return -EINVAL;
-    if (rss)
-        *rss = field_u64(text, "VmRSS", &v) == 0 ? v * 1024 : 0;
-    if (vsize)
-        *vsize = field_u64(text, "VmSize", &v) == 0 ? v * 1024 : 0;
-    if (threads)
-        *threads = field_u64(text, "Threads", &v) == 0 ? (int64_t)v : 0;
-    if (ctx_vol)
-        *ctx_vol = field_u64(text, "voluntary_ctxt_switches", &v) == 0 ? v : 0;
-    if (ctx_invol)
-        *ctx_invol = field_u64(text, "nonvoluntary_ctxt_switches", &v) == 0 ? v : 0;
-    return 0;
-}
-
 /* The bytes of one slab cache from /proc/slabinfo (readable by root only); *bytes is left
  * alone when it cannot be read. */
 static void slab_cache_bytes(const char *cache, uint64_t *bytes)
@@ -195,16 +111,16 @@ static void slab_cache_bytes(const char *cache, uint64_t *bytes)
 void sample_machine(struct sample *s)
 {
     char buf[16384];
-    if (read_text("/proc/meminfo", buf, sizeof buf) > 0)
+    if (procfs_read_text("/proc/meminfo", buf, sizeof buf) > 0)
         sample_parse_meminfo(buf, &s->kernel_stack_bytes, &s->page_tables_bytes,
                              &s->slab_unreclaimable_bytes);
-    if (read_text("/proc/net/sockstat", buf, sizeof buf) > 0) {
+    if (procfs_read_text("/proc/net/sockstat", buf, sizeof buf) > 0) {
         uint64_t pages = 0;
         if (sample_parse_sockstat(buf, &pages, &s->tcp_inuse, &s->tcp_tw) == 0)
             s->tcp_mem_bytes = pages * (uint64_t)sysconf(_SC_PAGESIZE);
     }
     s->conntrack = -1;
-    if (read_text("/proc/sys/net/netfilter/nf_conntrack_count", buf, sizeof buf) > 0)
+    if (procfs_read_text("/proc/sys/net/netfilter/nf_conntrack_count", buf, sizeof buf) > 0)
         s->conntrack = strtoll(buf, NULL, 10);
     if (s->conntrack > 0) {
         /* Their slab cache, from /proc/slabinfo (root only), else their count at the usual
@@ -214,25 +130,11 @@ void sample_machine(struct sample *s)
         s->slab_unreclaimable_bytes =
             s->slab_unreclaimable_bytes > tracked ? s->slab_unreclaimable_bytes - tracked : 0;
     }
-    if (read_text("/proc/stat", buf, sizeof buf) > 0) {
+    if (procfs_read_text("/proc/stat", buf, sizeof buf) > 0) {
         const char *p = strstr(buf, "\nctxt ");
         if (p)
             s->machine_ctxt = strtoull(p + 6, NULL, 10);
     }
-}
-
-static int64_t count_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return -1;
-    int64_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
 }
 
 static void sum_tasks(pid_t pid, uint64_t *vol, uint64_t *invol)
@@ -248,58 +150,38 @@ static void sum_tasks(pid_t pid, uint64_t *vol, uint64_t *invol)
             continue;
         char tpath[96];
         snprintf(tpath, sizeof tpath, "/proc/%d/task/%.20s/status", (int)pid, e->d_name);
-        if (read_text(tpath, buf, sizeof buf) <= 0)
+        if (procfs_read_text(tpath, buf, sizeof buf) <= 0)
             continue; /* the thread ended meanwhile */
-        uint64_t v = 0, i = 0;
-        sample_parse_status(buf, NULL, NULL, NULL, &v, &i);
-        *vol += v;
-        *invol += i;
+        struct procfs_status ts;
+        procfs_parse_status(buf, &ts);
+        *vol += ts.ctx_voluntary;
+        *invol += ts.ctx_involuntary;
     }
     closedir(d);
-}
-
-/* A process's user and system CPU seconds (every thread, ended ones too). Returns 0 or a
- * negative errno. */
-static int process_cpu(pid_t pid, double *user_s, double *system_s)
-{
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    uint64_t ut = 0, st = 0;
-    if (read_text(path, buf, sizeof buf) <= 0 || sample_parse_stat_times(buf, &ut, &st) < 0)
-        return -ESRCH;
-    double ticks = (double)sysconf(_SC_CLK_TCK);
-    *user_s = (double)ut / ticks;
-    *system_s = (double)st / ticks;
-    return 0;
 }
 
 /* User + system CPU seconds of a process, or -1. */
 static double sample_cpu_s(pid_t pid)
 {
     double u, sy;
-    return process_cpu(pid, &u, &sy) == 0 ? u + sy : -1;
+    return procfs_cpu_seconds(pid, &u, &sy) == 0 ? u + sy : -1;
 }
 
 /* Adds one process's figures to s. Returns 0 or -ESRCH. */
 static int add_process(pid_t pid, int with_tasks, struct sample *s)
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    if (read_text(path, buf, sizeof buf) <= 0)
+    struct procfs_status st;
+    if (procfs_status(pid, &st) < 0)
         return -ESRCH;
-    uint64_t rss = 0, vsize = 0;
-    int64_t threads = 0;
-    sample_parse_status(buf, &rss, &vsize, &threads, NULL, NULL);
-    s->rss_bytes += rss;
-    s->vsize_bytes += vsize;
-    s->threads += threads;
+    s->rss_bytes += st.rss_bytes;
+    s->vsize_bytes += st.vsize_bytes;
+    s->threads += st.threads;
     double user, sys;
-    if (process_cpu(pid, &user, &sys) == 0) {
+    if (procfs_cpu_seconds(pid, &user, &sys) == 0) {
         s->cpu_user_s += user;
         s->cpu_system_s += sys;
     }
-    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-    int64_t fds = count_dir(path);
+    int64_t fds = procfs_fd_count(pid);
     if (fds > 0)
         s->fds += fds;
     if (with_tasks)
@@ -348,14 +230,17 @@ int sample_tasks(pid_t pid, double t, struct task_snapshot *snap)
             continue;
         struct task_counters tc = {.tid = atoi(e->d_name)};
         snprintf(tpath, sizeof tpath, "/proc/%d/task/%d/status", (int)pid, tc.tid);
-        if (read_text(tpath, buf, sizeof buf) <= 0)
+        if (procfs_read_text(tpath, buf, sizeof buf) <= 0)
             continue; /* the thread ended meanwhile */
-        sample_parse_status(buf, NULL, NULL, NULL, &tc.ctx_voluntary, &tc.ctx_involuntary);
+        struct procfs_status ts;
+        procfs_parse_status(buf, &ts);
+        tc.ctx_voluntary = ts.ctx_voluntary;
+        tc.ctx_involuntary = ts.ctx_involuntary;
         snprintf(tpath, sizeof tpath, "/proc/%d/task/%d/stat", (int)pid, tc.tid);
-        if (read_text(tpath, buf, sizeof buf) > 0)
-            sample_parse_stat_times(buf, &tc.utime_ticks, &tc.stime_ticks);
+        if (procfs_read_text(tpath, buf, sizeof buf) > 0)
+            procfs_parse_stat_times(buf, &tc.utime_ticks, &tc.stime_ticks);
         snprintf(tpath, sizeof tpath, "/proc/%d/task/%d/schedstat", (int)pid, tc.tid);
-        if (read_text(tpath, buf, sizeof buf) <= 0 ||
+        if (procfs_read_text(tpath, buf, sizeof buf) <= 0 ||
             sample_parse_schedstat(buf, &tc.run_ns, &tc.wait_ns, &tc.timeslices) < 0)
             snap->has_schedstat = 0;
         if (snap->n == cap) {
@@ -399,7 +284,7 @@ int sample_children(pid_t pid, pid_t *out, int max)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
-    if (read_text(path, buf, sizeof buf) <= 0)
+    if (procfs_read_text(path, buf, sizeof buf) <= 0)
         return 0;
     char *save = NULL;
     int n = 0;

@@ -75,12 +75,6 @@ int sample_parse_slabinfo(const char *text, const char *cache, uint64_t *bytes);
 int sample_parse_meminfo(const char *text, uint64_t *kernel_stack, uint64_t *page_tables,
                          uint64_t *slab_unreclaimable);
 int sample_parse_sockstat(const char *text, uint64_t *mem_pages, uint64_t *inuse, uint64_t *tw);
-/* utime and stime (clock ticks) from /proc/PID/stat, whose comm field may hold spaces and ')'. */
-int sample_parse_stat_times(const char *text, uint64_t *utime, uint64_t *stime);
-/* VmRSS, VmSize (bytes), Threads, voluntary and nonvoluntary context switches. Fields that are
- * absent stay 0. */
-int sample_parse_status(const char *text, uint64_t *rss, uint64_t *vsize, int64_t *threads,
-                        uint64_t *ctx_vol, uint64_t *ctx_invol);
 
 #define SAMPLER_MAX 4096
 

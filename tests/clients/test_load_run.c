@@ -4,15 +4,13 @@
  * closed loop hides it, and the errors and limits a user meets.
  *
  *   test_load_run <c10k-load> <c10k-stub-server> [test names...] */
-#include "proc.h"
+#include "support.h"
 #include "testlib.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -485,39 +483,6 @@ TEST(run_start_at_delays_the_measured_window)
     run_free(&run);
 }
 
-/* Starts c10k-load in the background with its JSON going to json_path. Returns its pid or -1. */
-static pid_t load_background(char *const argv[])
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) {
-            dup2(null, STDOUT_FILENO);
-            dup2(null, STDERR_FILENO);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Waits for pid (killing it after PROC_RUN_TIMEOUT_MS); returns its exit code or -1. */
-static int wait_background(pid_t pid)
-{
-    int status;
-    for (int waited = 0; waited < PROC_RUN_TIMEOUT_MS; waited += 10) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        if (r < 0)
-            return -1;
-        usleep(10000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    return -1;
-}
-
 /* Two generators started together with the same --start-at, merged by the real binary. */
 TEST(run_two_generators_merge)
 {
@@ -536,11 +501,16 @@ TEST(run_two_generators_merge)
                  "--generator-id",   "a",  "--json", ja,   u,       NULL};
     char *b[] = {(char *)client_bin, "-c", "3",      "-d", "500ms", "--start-at", at,
                  "--generator-id",   "b",  "--json", jb,   u,       NULL};
-    pid_t pa = load_background(a);
+    struct proc pa;
+    CHECK_INT_EQ(proc_spawn(&pa, "c10k-load a", a, NULL), 0);
     struct proc_result r;
-    CHECK_INT_EQ(proc_run(b, 0, PROC_RUN_TIMEOUT_MS, &r), 0);
-    int rc_a = wait_background(pa);
+    int ran_b = proc_run(b, 0, PROC_RUN_TIMEOUT_MS, &r);
+    int rc_a = proc_wait(&pa, PROC_RUN_TIMEOUT_MS) == 0 && WIFEXITED(pa.status)
+                   ? WEXITSTATUS(pa.status)
+                   : -1;
+    proc_stop(&pa, 0);
     proc_server_stop(&s);
+    CHECK_INT_EQ(ran_b, 0);
     CHECK_INT_EQ(r.exit_code, 0);
     CHECK_INT_EQ(rc_a, 0);
     proc_result_free(&r);

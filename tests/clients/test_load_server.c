@@ -3,7 +3,7 @@
  * open loop.
  *
  *   test_load_server <c10k-load> <c10k-server> <mode> [test names...] */
-#include "proc.h"
+#include "support.h"
 #include "testlib.h"
 
 #include <stdarg.h>

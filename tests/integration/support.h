@@ -12,6 +12,7 @@
 #ifndef C10K_IT_SUPPORT_H
 #define C10K_IT_SUPPORT_H
 
+#include "proc.h"
 #include "testlib.h"
 
 #include <errno.h>
@@ -26,12 +27,12 @@
 #define IT_MAX_HEADERS 64
 
 struct it_server {
-    pid_t pid;
-    int out_fd; /* read end of the server's stdout, non-blocking */
+    struct proc proc; /* common/'s child; a server's stdout is proc.stdout_fd, non-blocking */
+    pid_t pid;        /* proc.pid */
     char host[64];
     int port;
     char mode[16]; /* as the "listening on" line reported it */
-    int reaped;    /* waitpid has returned it; `status` is its wait status */
+    int reaped;    /* it has been reaped; `status` is its wait status */
     int status;
     unsigned long long bytes_sent;     /* by every connection to it */
     unsigned long long bytes_received; /* from it, by every connection */
@@ -186,7 +187,7 @@ int it_header_has_token(const struct it_response *r, const char *name, const cha
  * picks one), or -1 (printed). Another process may take it before it is used: a caller whose
  * process then fails to bind it picks again. */
 int it_free_port(void);
-/* Starts argv (argv[0] looked up in PATH) with stdout and stderr appended to log_path. It is
+/* Starts argv (argv[0] looked up in PATH) with stdout and stderr in log_path (emptied first). It is
  * owned like a server: stopped (SIGTERM, then SIGKILL) when the test ends, killed if the test
  * program dies, and it_connect reaches it at host:port. NULL on failure (printed). */
 struct it_server *it_process_startv(const char *const *argv, const char *log_path, const char *host,

@@ -2,9 +2,9 @@
  * thread. The server must neither crash nor spin, must answer what it can
  * (503 and close), count it in /stats, and serve again once the resource is back. The test
  * lowers the running server's limits with prlimit(2) (it runs as root or as the server's user). */
+#include "procfs.h"
 #include "support.h"
 
-#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -20,54 +20,11 @@ static struct it_response *exchange(struct it_conn *c, const char *req, int time
     return it_read_response(c, timeout_ms);
 }
 
-static long count_fds(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    if (d == NULL)
-        return -1;
-    long n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
-
-/* CPU seconds (user + system) the process has used, from /proc/PID/stat. */
+/* CPU seconds (user + system) the process has used, or -1. */
 static double cpu_seconds(pid_t pid)
 {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-    unsigned long long utime, stime;
-    if (p == NULL ||
-        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
-        return -1;
-    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static long vm_size_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return -1;
-    long kb = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmSize: %ld kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb;
+    double user, sys;
+    return procfs_cpu_seconds(pid, &user, &sys) == 0 ? user + sys : -1;
 }
 
 /* A new connection asks for /plaintext: 1 when served 200, 0 when turned away (503, or closed
@@ -137,7 +94,7 @@ TEST(descriptor_exhaustion_neither_spins_nor_crashes_and_recovers)
     struct it_server *s = it_server_start("--threads", "64");
     CHECK(s != NULL);
     CHECK(it_get(s, "/plaintext") != NULL);
-    long fds = count_fds(s->pid);
+    int64_t fds = procfs_fd_count(s->pid);
     CHECK(fds > 0);
     struct rlimit old;
     CHECK_INT_EQ(prlimit(s->pid, RLIMIT_NOFILE, NULL, &old), 0);
@@ -231,9 +188,10 @@ TEST(thread_creation_failure_is_503_counted_and_the_server_goes_on)
     /* No room for another thread stack (8 MiB): pthread_create fails with EAGAIN, as at
      * vm.max_map_count or in a tight memory cgroup. Stacks glibc kept from ended threads are
      * reused first, so hold connections until one is refused. */
-    long kb = vm_size_kb(s->pid);
-    CHECK(kb > 0);
-    struct rlimit tight = {(rlim_t)(kb + 1024) * 1024, RLIM_INFINITY}, old;
+    struct procfs_status st;
+    CHECK_INT_EQ(procfs_status(s->pid, &st), 0);
+    CHECK(st.vsize_bytes > 0);
+    struct rlimit tight = {(rlim_t)st.vsize_bytes + 1024 * 1024, RLIM_INFINITY}, old;
     CHECK_INT_EQ(prlimit(s->pid, RLIMIT_AS, &tight, &old), 0);
     struct it_conn *held[32];
     int n_held = 0, refused = 0;

@@ -44,32 +44,6 @@ TEST(sample_parses_sockstat)
     CHECK_INT_EQ(sample_parse_sockstat("sockets: used 1\n", &mem, &inuse, &tw), -EINVAL);
 }
 
-TEST(sample_parses_stat_with_odd_command_names)
-{
-    /* comm may hold spaces and parentheses: fields count from the last ')'. */
-    const char *text = "123 (a) b) c) S 1 123 123 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 3 0";
-    uint64_t ut = 0, st = 0;
-    CHECK_INT_EQ(sample_parse_stat_times(text, &ut, &st), 0);
-    CHECK_INT_EQ(ut, 250);
-    CHECK_INT_EQ(st, 75);
-    CHECK_INT_EQ(sample_parse_stat_times("123 no parens", &ut, &st), -EINVAL);
-}
-
-TEST(sample_parses_status)
-{
-    const char *text = "Name:\tc10k-server\nVmSize:\t  20000 kB\nVmRSS:\t    3000 kB\n"
-                       "Threads:\t5\nvoluntary_ctxt_switches:\t42\n"
-                       "nonvoluntary_ctxt_switches:\t7\n";
-    uint64_t rss, vsize, vol, invol;
-    int64_t threads;
-    CHECK_INT_EQ(sample_parse_status(text, &rss, &vsize, &threads, &vol, &invol), 0);
-    CHECK_INT_EQ(rss, 3000 * 1024);
-    CHECK_INT_EQ(vsize, 20000 * 1024);
-    CHECK_INT_EQ(threads, 5);
-    CHECK_INT_EQ(vol, 42);
-    CHECK_INT_EQ(invol, 7);
-}
-
 TEST(sample_parses_schedstat)
 {
     uint64_t run = 0, wait = 0, slices = 0;
@@ -122,14 +96,6 @@ TEST(sample_reads_this_process)
     CHECK(s.machine_ctxt > 0);
     CHECK(s.kernel_stack_bytes > 0);
     CHECK_INT_EQ(sample_take(0x7ffffff0, 0, 0, &s), -ESRCH);
-}
-
-TEST(run_parses_the_listening_line)
-{
-    CHECK_INT_EQ(run_parse_listening("listening on 127.0.0.1:8080 mode=loop"), 8080);
-    CHECK_INT_EQ(run_parse_listening("listening on [::1]:43 mode=thread"), 43);
-    CHECK_INT_EQ(run_parse_listening("listening on 127.0.0.1 mode=loop"), -EINVAL);
-    CHECK_INT_EQ(run_parse_listening("hello"), -EINVAL);
 }
 
 TEST(run_names_what_limited_a_run)
@@ -906,10 +872,8 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(sample_parses_schedstat),
           TEST_ENTRY(sample_reads_every_thread_of_this_process),
           TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(run_names_what_limited_a_run),
-          TEST_ENTRY(plan_takes_the_levels_asked_for),
-          TEST_ENTRY(plan_repeats_with_levels_outermost),
-          TEST_ENTRY(sample_parses_stat_with_odd_command_names), TEST_ENTRY(sample_parses_status),
-          TEST_ENTRY(sample_reads_this_process), TEST_ENTRY(run_parses_the_listening_line),
+          TEST_ENTRY(plan_takes_the_levels_asked_for), TEST_ENTRY(plan_repeats_with_levels_outermost),
+          TEST_ENTRY(sample_reads_this_process),
           TEST_ENTRY(run_parses_stub_status), TEST_ENTRY(loadgen_parses_wrk),
           TEST_ENTRY(loadgen_parses_c10k_load), TEST_ENTRY(loadgen_builds_command_lines),
           TEST_ENTRY(report_escapes_script_ends), TEST_ENTRY(env_names_the_limit_a_run_hits),

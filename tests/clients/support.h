@@ -1,13 +1,19 @@
 /* Support for the load client's tests: run programs with deadlines, capture what they print,
  * start a server and read its port from its first line, fetch a path over HTTP, and pick numbers
- * out of the client's JSON. Every wait has a deadline; every process started is stopped. */
-#ifndef C10K_TESTS_CLIENTS_PROC_H
-#define C10K_TESTS_CLIENTS_PROC_H
+ * out of the client's JSON. Every wait has a deadline; every process started is stopped. The
+ * processes, the first line and the GET are common/'s (proc.h, listening.h, httpc.h). */
+#ifndef C10K_TESTS_CLIENTS_SUPPORT_H
+#define C10K_TESTS_CLIENTS_SUPPORT_H
+
+#include "proc.h"
 
 #include <stddef.h>
 #include <sys/types.h>
 
 #define PROC_RUN_TIMEOUT_MS 30000
+#define PROC_SERVER_START_MS 10000 /* to read a server's "listening on" line */
+#define PROC_SERVER_STOP_MS 5000   /* from SIGTERM to SIGKILL */
+#define PROC_HTTP_TIMEOUT_MS 5000
 
 /* A program run to completion. out and err are NUL-terminated and owned (proc_result_free). */
 struct proc_result {
@@ -31,8 +37,7 @@ int proc_run_load(char *argv[], int argc, struct proc_result *r, char **json);
 
 /* A server running in the background. */
 struct proc_server {
-    pid_t pid;
-    int out_fd;
+    struct proc proc;
     char host[64];
     int port;
 };

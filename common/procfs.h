@@ -1,0 +1,43 @@
+/* Readers of /proc/PID: the open descriptors, the status fields and the CPU times. The parsers
+ * take the files' text so that they are tested without a process. Errors are negative errno
+ * values. */
+#ifndef C10K_COMMON_PROCFS_H
+#define C10K_COMMON_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Large enough for /proc/PID/status and /proc/PID/stat. */
+#define PROCFS_TEXT_MAX 4096
+
+/* The fields of /proc/PID/status that are read; absent ones read 0. */
+struct procfs_status {
+    uint64_t rss_bytes, vsize_bytes; /* VmRSS, VmSize */
+    int64_t threads;
+    uint64_t ctx_voluntary, ctx_involuntary; /* of this thread, or the main one for a process */
+};
+
+/* Reads a whole small file into buf (NUL-terminated, cut at len - 1 bytes). Returns the length
+ * or a negative errno. */
+ssize_t procfs_read_text(const char *path, char *buf, size_t len);
+
+/* The entries of a directory other than . and .., or a negative errno. */
+int64_t procfs_count_dir(const char *path);
+/* The process's open descriptors, or a negative errno (-ENOENT: gone). */
+int64_t procfs_fd_count(pid_t pid);
+
+/* The value after "Name:" at the start of a line of status text: 0, or -ENOENT. */
+int procfs_status_field(const char *text, const char *name, uint64_t *out);
+/* Parses status text. Returns 0, or -EINVAL when it is not status text. */
+int procfs_parse_status(const char *text, struct procfs_status *st);
+/* Reads /proc/PID/status. Returns 0, or -ESRCH when the process is gone. */
+int procfs_status(pid_t pid, struct procfs_status *st);
+
+/* utime and stime (clock ticks) from /proc/PID/stat text, whose comm field may hold spaces and
+ * ')'. Returns 0 or -EINVAL. */
+int procfs_parse_stat_times(const char *text, uint64_t *utime, uint64_t *stime);
+/* A process's user and system CPU seconds (every thread, ended ones too). Returns 0 or -ESRCH. */
+int procfs_cpu_seconds(pid_t pid, double *user_s, double *system_s);
+
+#endif

@@ -1,0 +1,113 @@
+/* The /proc readers: their parsers on fixed text, then the readers on this very process. */
+#include "procfs.h"
+#include "testlib.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+TEST(procfs_parses_stat_with_odd_command_names)
+{
+    /* comm may hold spaces and parentheses: fields count from the last ')'. */
+    const char *text = "123 (a) b) c) S 1 123 123 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 3 0";
+    uint64_t ut = 0, st = 0;
+    CHECK_INT_EQ(procfs_parse_stat_times(text, &ut, &st), 0);
+    CHECK_INT_EQ(ut, 250);
+    CHECK_INT_EQ(st, 75);
+    CHECK_INT_EQ(procfs_parse_stat_times("123 no parens", &ut, &st), -EINVAL);
+    CHECK_INT_EQ(procfs_parse_stat_times("123 (short) S 1 2", &ut, &st), -EINVAL);
+}
+
+TEST(procfs_parses_status)
+{
+    const char *text = "Name:\tc10k-server\nVmSize:\t  20000 kB\nVmRSS:\t    3000 kB\n"
+                       "Threads:\t5\nvoluntary_ctxt_switches:\t42\n"
+                       "nonvoluntary_ctxt_switches:\t7\n";
+    struct procfs_status st;
+    CHECK_INT_EQ(procfs_parse_status(text, &st), 0);
+    CHECK_INT_EQ(st.rss_bytes, 3000 * 1024);
+    CHECK_INT_EQ(st.vsize_bytes, 20000 * 1024);
+    CHECK_INT_EQ(st.threads, 5);
+    CHECK_INT_EQ(st.ctx_voluntary, 42);
+    CHECK_INT_EQ(st.ctx_involuntary, 7);
+    CHECK_INT_EQ(procfs_parse_status("Name:\tx\n", &st), 0);
+    CHECK_INT_EQ(st.rss_bytes, 0); /* absent: 0 */
+    CHECK_INT_EQ(procfs_parse_status("not status text", &st), -EINVAL);
+    uint64_t v = 0;
+    CHECK_INT_EQ(procfs_status_field(text, "Threads", &v), 0);
+    CHECK_INT_EQ(v, 5);
+    CHECK_INT_EQ(procfs_status_field(text, "VmSwap", &v), -ENOENT);
+    /* a name is matched at a line's start only */
+    CHECK_INT_EQ(procfs_status_field(text, "ctxt_switches", &v), -ENOENT);
+}
+
+TEST(procfs_counts_this_process_s_descriptors)
+{
+    int64_t before = procfs_fd_count(getpid());
+    CHECK(before >= 3);
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    CHECK(fd >= 0);
+    CHECK_INT_EQ(procfs_fd_count(getpid()), before + 1);
+    close(fd);
+    CHECK_INT_EQ(procfs_fd_count(getpid()), before);
+    CHECK_INT_EQ(procfs_fd_count(0x7ffffff0), -ENOENT);
+}
+
+static void *park(void *arg)
+{
+    pthread_mutex_t *m = arg;
+    pthread_mutex_lock(m);
+    pthread_mutex_unlock(m);
+    return NULL;
+}
+
+TEST(procfs_reads_this_process_s_status)
+{
+    struct procfs_status st;
+    CHECK_INT_EQ(procfs_status(getpid(), &st), 0);
+    CHECK(st.rss_bytes > 0);
+    CHECK(st.vsize_bytes >= st.rss_bytes);
+    CHECK(st.threads >= 1);
+    /* Two parked threads, counted after each start: the second adds exactly one (the first may
+     * bring a sanitizer's own thread along). */
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    pthread_t t[2];
+    int64_t threads[2] = {0, 0};
+    int started = 0;
+    pthread_mutex_lock(&m);
+    for (; started < 2 && pthread_create(&t[started], NULL, park, &m) == 0; started++)
+        threads[started] = procfs_status(getpid(), &st) == 0 ? st.threads : -1;
+    pthread_mutex_unlock(&m);
+    for (int i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    CHECK_INT_EQ(started, 2);
+    CHECK(threads[0] > 1);
+    CHECK_INT_EQ(threads[1], threads[0] + 1);
+    CHECK_INT_EQ(procfs_status(0x7ffffff0, &st), -ESRCH);
+}
+
+TEST(procfs_reads_this_process_s_cpu_time)
+{
+    double user0, sys0, user, sys;
+    CHECK_INT_EQ(procfs_cpu_seconds(getpid(), &user0, &sys0), 0);
+    CHECK(user0 >= 0 && sys0 >= 0);
+    /* spin until the kernel has charged at least one more tick, or give up after 10 s of it */
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    volatile unsigned long spin = 0;
+    do {
+        for (int i = 0; i < 1000000; i++)
+            spin++;
+        CHECK_INT_EQ(procfs_cpu_seconds(getpid(), &user, &sys), 0);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while (user + sys <= user0 + sys0 && t.tv_sec - t0.tv_sec < 10);
+    CHECK(user + sys > user0 + sys0);
+    CHECK_INT_EQ(procfs_cpu_seconds(0x7ffffff0, &user, &sys), -ESRCH);
+}
+
+TEST_MAIN(TEST_ENTRY(procfs_parses_stat_with_odd_command_names), TEST_ENTRY(procfs_parses_status),
+          TEST_ENTRY(procfs_counts_this_process_s_descriptors),
+          TEST_ENTRY(procfs_reads_this_process_s_status),
+          TEST_ENTRY(procfs_reads_this_process_s_cpu_time))
