@@ -378,12 +378,12 @@ server_refusal() { # container -> prints that line
 
 # ---- the engines: the server (and Prometheus) up, the load, and down again ----
 
-# Compose: one load container, or C10K_GENERATORS replicas of it (--scale); Swarm: the whole
-# stack at once, its generators waiting for the shared start.
+# The server (and Prometheus) first, so that the start delay only has to cover the
+# generators' own start: Swarm's stack is deployed with no load replica yet.
 server_up() {
     if [ "$engine" = swarm ]; then
-        export C10K_START_AT=$((EPOCHSECONDS + start_delay))
-        docker stack deploy --resolve-image never -c "$here/stack.yml" "$project"
+        printf 'version: "3.8"\nservices:\n  load:\n    deploy:\n      replicas: 0\n' |
+            docker stack deploy --resolve-image never -c "$here/stack.yml" -c - "$project"
     elif [ "$generators" -gt 0 ]; then
         COMPOSE_PROFILES=prometheus compose up -d --no-build --force-recreate server prometheus
     else
@@ -437,8 +437,11 @@ run_load() { # host-dir
         timeout 600 docker start -a "${loads[0]}" >"$host/load.log" 2>&1 || load_rc=$?
         return 0
     fi
-    if [ "$engine" = compose ]; then
-        export C10K_START_AT=$((EPOCHSECONDS + start_delay))
+    export C10K_START_AT=$((EPOCHSECONDS + start_delay))
+    if [ "$engine" = swarm ]; then
+        docker service update --detach --quiet --env-add "C10K_START_AT=$C10K_START_AT" \
+            --replicas "$generators" "${project}_load" >>"$host/compose.log" 2>&1 || return 1
+    else
         COMPOSE_PROFILES=prometheus compose up -d --no-deps --no-build --force-recreate \
             --scale load="$generators" load >>"$host/compose.log" 2>&1 || return 1
     fi

@@ -127,7 +127,7 @@ swarm_before=$(docker info --format '{{.Swarm.LocalNodeState}}')
 main_out=$out
 out=$(mktemp -d /tmp/c10k-docker-test-swarm.XXXXXX)
 rc=0
-C10K_START_DELAY=${C10K_START_DELAY:-10} timeout "${C10K_TEST_TIMEOUT:-900}" "$here/run.sh" --quick \
+timeout "${C10K_TEST_TIMEOUT:-900}" "$here/run.sh" --quick \
     --no-setup --generators 2 --engine swarm --out "$out" || rc=$?
 [ "$rc" -eq 0 ] || fail "docker/run.sh --quick --generators 2 --engine swarm exited with $rc"
 run_dir=$(find "$out/runs" -mindepth 1 -maxdepth 1 -type d | head -n 1)
