@@ -48,7 +48,7 @@ models=
 scenarios=
 out=
 setup=1
-generators=0 # 0: one load container per run, as before scale-out
+generators= # none: one load container per run
 engine=
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -61,7 +61,7 @@ while [ $# -gt 0 ]; do
     --out=*) out=${1#*=} ;;
     --no-setup) setup=0 ;;
     --generators) generators=${2:?--generators needs a number}; shift ;;
-    --generators=*) generators=${1#*=} ;;
+    --generators=*) generators=${1#*=}; [ -n "$generators" ] || generators=empty ;;
     --engine) engine=${2:?--engine needs compose or swarm}; shift ;;
     --engine=*) engine=${1#*=} ;;
     -h | --help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -69,7 +69,11 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-if [ "$generators" != 0 ] || [ -n "$engine" ]; then
+if [ -z "$generators" ] && [ -n "$engine" ]; then
+    echo "docker/run.sh: --engine goes with --generators N" >&2
+    exit 2
+fi
+if [ -n "$generators" ]; then
     if ! [[ $generators =~ ^[1-9][0-9]{0,2}$ ]]; then
         echo "docker/run.sh: --generators needs a number from 1 to 999, not '$generators'" >&2
         exit 2
@@ -84,6 +88,7 @@ if [ "$generators" != 0 ] || [ -n "$engine" ]; then
     models=${models:-loop}
     C10K_SCALE_LEVELS=${C10K_SCALE_LEVELS:-$([ "$quick" -eq 1 ] && echo 100 || echo 1000)}
 fi
+generators=${generators:-0}
 models=${models:-thread,pool,loop,uring}
 for m in ${models//,/ }; do
     case "$m" in thread | pool | loop | uring) ;; *) echo "docker/run.sh: unknown model '$m'" >&2; exit 2 ;; esac
