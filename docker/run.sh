@@ -478,19 +478,20 @@ run_down() { # server
 }
 
 # The generators' JSON merged into the run's load.json (inside the image: the host may have no
-# c10k-load), and what it says printed beside the server's own count and Prometheus's.
+# c10k-load), and what it says printed beside the server's own count and Prometheus's. A single
+# generator wrote load.json itself.
 merge_generators() { # run-dir host-dir
     local dir=$1 host=$2
-    [ -d "$dir/generators" ] || return 0
-    if ! docker run --rm --network none --label "$run_label" --user "$C10K_USER" \
+    if [ -d "$dir/generators" ] && ! docker run --rm --network none --label "$run_label" --user "$C10K_USER" \
         -v "$dir:/results/run" -w /results/run "$C10K_IMAGE" \
         bash -c 'c10k-load merge --json load.json generators/*.json' >"$dir/load.txt" 2>"$host/merge.log"; then
         cat "$host/merge.log" >&2
         say "the generators' results did not merge (see $host/merge.log)"
         return 1
     fi
-    sed 's/^/  /' "$dir/load.txt" >&2
-    [ -f "$dir/stats-before.json" ] && [ -f "$dir/stats-after.json" ] || return 0
+    if [ -f "$dir/load.txt" ]; then sed 's/^/  /' "$dir/load.txt" >&2; fi
+    [ -f "$dir/load.json" ] && [ -f "$dir/stats-before.json" ] && [ -f "$dir/stats-after.json" ] ||
+        return 0
     jq -rn --slurpfile m "$dir/load.json" --slurpfile b "$dir/stats-before.json" \
         --slurpfile a "$dir/stats-after.json" '
         def load_requests: .requests.total - (.requests.by_endpoint.stats // 0)
@@ -500,7 +501,7 @@ merge_generators() { # run-dir host-dir
         | "  cross-check: generators answered \($c) requests, the server counted \($s): "
           + (if $s > 0 then "\(($c / $s - 1) * 10000 | round / 100)%" else "-" end)
           + "; start skew at most \($m[0].start_skew_ms * 100 | round / 100) ms"
-          + (if $m[0].cpu.saturated then "; a generator was saturated" else "" end)' >&2
+          + (if $m[0].summary.cpu.saturated then "; a generator was saturated" else "" end)' >&2
     if [ -f "$dir/prometheus.json" ]; then
         jq -r '.agreement | "  prometheus: \(.requests_prometheus) requests (ratio \(.ratio * 10000 | round / 10000) to /stats), peak \(.connections_peak.prometheus) connections, \(.threads_peak.prometheus) threads, \(.rss_peak_bytes.prometheus / 1048576 | round) MiB RSS"' \
             "$dir/prometheus.json" >&2
@@ -521,7 +522,7 @@ run_one() {
         return 0
     fi
     local by=
-    [ "$generators" -eq 0 ] || by=", from $generators generators ($engine)"
+    [ "$generators" -eq 0 ] || by=", from $generators generator$([ "$generators" -eq 1 ] || echo s) ($engine)"
     say "$id: $model, $busy busy + $idle idle connections$by, server limits $memory, $pids pids"
     export C10K_MODE=$model C10K_SERVER_MEMORY=$memory C10K_SERVER_PIDS=$pids
     export C10K_RUN=$id C10K_CONNECTIONS=$busy C10K_IDLE=$idle C10K_WARMUP=$warmup
@@ -571,7 +572,7 @@ run_one() {
     docker inspect "${loads[@]}" >"$host/load-inspect.json"
     docker logs "$server" >"$host/server.log" 2>&1 || true
     run_down "$server"
-    merge_generators "$out/runs/$id" "$host" || load_rc=1
+    [ "$generators" -eq 0 ] || merge_generators "$out/runs/$id" "$host" || load_rc=1
     {
         printf '{"id":%s,"scenario":%s,"model":%s,"mode":%s,"level":%s,' \
             "$(json_str "$id")" "$(json_str "$scenario")" "$(json_str "$model")" \
