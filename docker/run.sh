@@ -500,6 +500,7 @@ merge_generators() { # run-dir host-dir
         | (($a[0] | load_requests) - ($b[0] | load_requests)) as $s
         | "  cross-check: generators answered \($c) requests, the server counted \($s): "
           + (if $s > 0 then "\(($c / $s - 1) * 10000 | round / 100)%" else "-" end)
+          + " (\($m[0].summary.abandoned // 0) were in flight when the generators stopped)"
           + "; start skew at most \($m[0].start_skew_ms * 100 | round / 100) ms"
           + (if $m[0].summary.cpu.saturated then "; a generator was saturated" else "" end)' >&2
     if [ -f "$dir/prometheus.json" ]; then
