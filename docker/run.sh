@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # usage: docker/run.sh [--quick] [--models LIST] [--scenarios LIST] [--out DIR] [--no-setup]
+#                      [--generators N [--engine compose|swarm]]
 #
 # The Docker load test, end to end: makes Docker usable (docker/setup.sh), builds the image,
 # then for each model and level starts the server container, runs the load container against
@@ -15,6 +16,14 @@
 #   --scenarios LIST   scale,constrained,memory (default: all three; --quick: scale,constrained)
 #   --out DIR          results directory (default: results/docker-<time>)
 #   --no-setup         do not run docker/setup.sh (Docker and the base image are ready)
+#   --generators N     scale-out: each run's load comes from N c10k-load generators started
+#                      together (C10K_START_DELAY seconds ahead), sharing the level's
+#                      connections; their JSON is merged into the run's load.json, and
+#                      Prometheus scrapes the server beside them. Runs the scale scenario only,
+#                      at C10K_SCALE_LEVELS (default 1000; quick 100), model loop unless --models
+#   --engine ENGINE    with --generators: compose (--scale load=N, the default) or swarm
+#                      (docker/stack.yml on a single-node swarm, created and left again here
+#                      when the engine is not in one already)
 #
 # Environment (defaults in docker/README.md): C10K_IMAGE, C10K_SCALE_LEVELS,
 # C10K_SCALE_DURATION, C10K_CONSTRAINED_LEVELS, C10K_CONSTRAINED_MEMORY, C10K_CONSTRAINED_PIDS,
@@ -22,7 +31,8 @@
 # C10K_MEMORY_LEVELS, C10K_MEMORY_LIMIT, C10K_MEMORY_PIDS, C10K_SCALE_TIMEOUT,
 # C10K_HEALTH_WAIT, C10K_RAMP, C10K_SERVER_CPUS,
 # C10K_SERVER_MEMORY, C10K_SERVER_PIDS, C10K_LOAD_CPUS, C10K_LOAD_MEMORY, C10K_LOAD_PIDS,
-# C10K_NOFILE, C10K_THREADS, C10K_LOOPS, C10K_STACK_SIZE.
+# C10K_NOFILE, C10K_THREADS, C10K_LOOPS, C10K_STACK_SIZE; with --generators C10K_START_DELAY,
+# C10K_PROMETHEUS_IMAGE.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -34,10 +44,12 @@ since() {
 }
 
 quick=0
-models=thread,pool,loop,uring
+models=
 scenarios=
 out=
 setup=1
+generators= # none: one load container per run
+engine=
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1 ;;
@@ -48,11 +60,36 @@ while [ $# -gt 0 ]; do
     --out) out=${2:?--out needs a directory}; shift ;;
     --out=*) out=${1#*=} ;;
     --no-setup) setup=0 ;;
-    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --generators) generators=${2:?--generators needs a number}; shift ;;
+    --generators=*) generators=${1#*=}; [ -n "$generators" ] || generators=empty ;;
+    --engine) engine=${2:?--engine needs compose or swarm}; shift ;;
+    --engine=*) engine=${1#*=} ;;
+    -h | --help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "docker/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
 done
+if [ -z "$generators" ] && [ -n "$engine" ]; then
+    echo "docker/run.sh: --engine goes with --generators N" >&2
+    exit 2
+fi
+if [ -n "$generators" ]; then
+    if ! [[ $generators =~ ^[1-9][0-9]{0,2}$ ]]; then
+        echo "docker/run.sh: --generators needs a number from 1 to 999, not '$generators'" >&2
+        exit 2
+    fi
+    engine=${engine:-compose}
+    case "$engine" in compose | swarm) ;; *) echo "docker/run.sh: unknown engine '$engine' (compose or swarm)" >&2; exit 2 ;; esac
+    if [ -n "$scenarios" ] && [ "$scenarios" != scale ]; then
+        echo "docker/run.sh: --generators runs the scale scenario only" >&2
+        exit 2
+    fi
+    scenarios=scale
+    models=${models:-loop}
+    C10K_SCALE_LEVELS=${C10K_SCALE_LEVELS:-$([ "$quick" -eq 1 ] && echo 100 || echo 1000)}
+fi
+generators=${generators:-0}
+models=${models:-thread,pool,loop,uring}
 for m in ${models//,/ }; do
     case "$m" in thread | pool | loop | uring) ;; *) echo "docker/run.sh: unknown model '$m'" >&2; exit 2 ;; esac
 done
@@ -122,13 +159,32 @@ else
 fi
 export C10K_RESULTS_DIR=$out/runs
 export COMPOSE_PROJECT_NAME=$project
+export C10K_RUN_LABEL=$project
+start_delay=${C10K_START_DELAY:-15}
+if [ "$generators" -gt 0 ]; then
+    export C10K_GENERATORS=$generators
+    export C10K_PROMETHEUS_IMAGE=${C10K_PROMETHEUS_IMAGE:-$C10K_IMAGE-prometheus}
+    export C10K_PROMETHEUS=http://prometheus:9090
+    if ! [[ $start_delay =~ ^[1-9][0-9]*$ ]]; then
+        say "C10K_START_DELAY must be a whole number of seconds, not '$start_delay'"
+        exit 2
+    fi
+fi
 
 sampler=
+swarm_created=0
+gwbridge_created=0
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     if [ -n "$sampler" ]; then kill "$sampler" 2>/dev/null || true; fi
-    compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+    if [ "$engine" = swarm ]; then stack_down >/dev/null 2>&1 || true; fi
+    if [ "$swarm_created" -eq 1 ]; then
+        docker swarm leave --force >/dev/null 2>&1 || true
+        # swarm init's bridge for the tasks' outside traffic outlives the swarm
+        if [ "$gwbridge_created" -eq 1 ]; then docker network rm docker_gwbridge >/dev/null 2>&1 || true; fi
+    fi
+    COMPOSE_PROFILES=prometheus compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1 || true
     local left
     left=$(docker ps -aq --filter "label=$run_label" 2>/dev/null || true)
     if [ -n "$left" ]; then
@@ -141,6 +197,38 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# ---- Swarm: the stack of one run, on this node's swarm (one made here if there is none) ----
+
+stack_containers() { docker ps -aq --filter "label=com.docker.stack.namespace=$project" "$@"; }
+
+# docker stack rm returns before the tasks and the network are gone: wait for them, so that the
+# next run's stack (same name) and the final check see a clean engine.
+stack_down() {
+    docker stack rm "$project" >/dev/null 2>&1 || true
+    local deadline=$((SECONDS + 60))
+    while [ -n "$(stack_containers)$(docker network ls -q --filter "label=com.docker.stack.namespace=$project")" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.5
+    done
+}
+
+if [ "$engine" = swarm ]; then
+    case "$(docker info --format '{{.Swarm.LocalNodeState}}')" in
+    active) ;;
+    inactive)
+        say "no swarm on this engine: making a single-node one (left again at the end)"
+        docker network inspect docker_gwbridge >/dev/null 2>&1 || gwbridge_created=1
+        swarm_created=1
+        docker swarm init --advertise-addr 127.0.0.1 >/dev/null
+        ;;
+    *) say "this engine's swarm is $(docker info --format '{{.Swarm.LocalNodeState}}'): not usable"; exit 1 ;;
+    esac
+    if [ "$(docker info --format '{{.Swarm.ControlAvailable}}')" != true ]; then
+        say "this node is a swarm worker: run docker/run.sh --engine swarm on a manager"
+        exit 1
+    fi
+fi
 
 json_str() {
     local s=${1//\\/\\\\}
@@ -185,6 +273,16 @@ fi
 build_s=$(since "$t0")
 image_bytes=$(docker image inspect --format '{{.Size}}' "$C10K_IMAGE")
 say "image $C10K_IMAGE: $((image_bytes / 1000000)) MB, built in ${build_s}s"
+if [ "$generators" -gt 0 ]; then
+    say "building $C10K_PROMETHEUS_IMAGE (log in $out/build-prometheus.log)"
+    if ! tar -C "$top" -cf - docker/Dockerfile.prometheus docker/prometheus.yml |
+        docker build -f docker/Dockerfile.prometheus -t "$C10K_PROMETHEUS_IMAGE" - \
+            >"$out/build-prometheus.log" 2>&1; then
+        tail -n 20 "$out/build-prometheus.log" >&2
+        say "the Prometheus image did not build"
+        exit 1
+    fi
+fi
 
 # ---- sampling the server container's cgroup and sockets from the host ----
 
@@ -283,6 +381,136 @@ server_refusal() { # container -> prints that line
     [ -n "$lines" ] && [ "$(wc -l <<<"$lines")" = 1 ] && echo "$lines"
 }
 
+# ---- the engines: the server (and Prometheus) up, the load, and down again ----
+
+# The server (and Prometheus) first, so that the start delay only has to cover the
+# generators' own start: Swarm's stack is deployed with no load replica yet.
+server_up() {
+    if [ "$engine" = swarm ]; then
+        printf 'version: "3.8"\nservices:\n  load:\n    deploy:\n      replicas: 0\n' |
+            docker stack deploy --resolve-image never -c "$here/stack.yml" -c - "$project"
+    elif [ "$generators" -gt 0 ]; then
+        COMPOSE_PROFILES=prometheus compose up -d --no-build --force-recreate server prometheus
+    else
+        compose up -d --no-build --force-recreate server
+    fi
+}
+
+# The container of a service (Swarm: its task's, once it has one).
+service_container() {
+    if [ "$engine" != swarm ]; then
+        container_of "$1"
+        return 0
+    fi
+    local deadline=$((SECONDS + start_delay + 30)) c
+    until c=$(stack_containers --filter "label=com.docker.swarm.service.name=${project}_$1" | head -n 1) &&
+        [ -n "$c" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.5
+    done
+    echo "$c"
+}
+
+# The generators' containers, once all C10K_GENERATORS of them exist.
+load_containers() {
+    local deadline=$((SECONDS + start_delay + 30)) ids
+    while :; do
+        if [ "$engine" = swarm ]; then
+            ids=$(stack_containers --filter "label=com.docker.swarm.service.name=${project}_load")
+        else
+            ids=$(docker ps -aq --filter "label=com.docker.compose.project=$project" \
+                --filter "label=com.docker.compose.service=load")
+        fi
+        if [ "$(wc -w <<<"$ids")" -ge "$generators" ]; then
+            echo "$ids"
+            return 0
+        fi
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.5
+    done
+}
+
+# Runs the load; sets `loads` (its containers) and `load_rc` (the worst exit status).
+loads=()
+load_rc=0
+run_load() { # host-dir
+    local host=$1 code
+    load_rc=0
+    if [ "$generators" -eq 0 ]; then
+        compose up --no-start --no-deps --force-recreate load >>"$host/compose.log" 2>&1 || return 1
+        loads=("$(container_of load)")
+        timeout 600 docker start -a "${loads[0]}" >"$host/load.log" 2>&1 || load_rc=$?
+        return 0
+    fi
+    export C10K_START_AT=$((EPOCHSECONDS + start_delay))
+    if [ "$engine" = swarm ]; then
+        docker service update --detach --quiet --env-add "C10K_START_AT=$C10K_START_AT" \
+            --replicas "$generators" "${project}_load" >>"$host/compose.log" 2>&1 || return 1
+    else
+        COMPOSE_PROFILES=prometheus compose up -d --no-deps --no-build --force-recreate \
+            --scale load="$generators" load >>"$host/compose.log" 2>&1 || return 1
+    fi
+    local ids
+    if ! ids=$(load_containers); then
+        docker service ps --no-trunc "${project}_load" >>"$host/compose.log" 2>&1 || true
+        say "fewer than $generators generators started (see $host/compose.log)"
+        return 1
+    fi
+    mapfile -t loads <<<"$ids"
+    while read -r code; do
+        [ "$code" -le "$load_rc" ] || load_rc=$code
+    done < <(timeout 600 docker wait "${loads[@]}" || echo 124)
+    local c
+    for c in "${loads[@]}"; do
+        docker logs "$c" 2>&1 | sed "s/^/[$(docker inspect --format '{{.Name}}' "$c" | tr -d /)] /"
+    done >"$host/load.log"
+}
+
+# The run's containers (and Prometheus, the stack) go; the next run starts from nothing.
+run_down() { # server
+    if [ "$engine" = swarm ]; then
+        stack_down
+    else
+        local prometheus=()
+        [ "$generators" -eq 0 ] || prometheus=("$(container_of prometheus)")
+        docker rm -f "$1" "${loads[@]}" "${prometheus[@]}" >/dev/null 2>&1 || true
+    fi
+}
+
+# The generators' JSON merged into the run's load.json (inside the image: the host may have no
+# c10k-load), and what it says printed beside the server's own count and Prometheus's. A single
+# generator wrote load.json itself.
+merge_generators() { # run-dir host-dir
+    local dir=$1 host=$2
+    if [ -d "$dir/generators" ] && ! docker run --rm --network none --label "$run_label" --user "$C10K_USER" \
+        -v "$dir:/results/run" -w /results/run "$C10K_IMAGE" \
+        bash -c 'c10k-load merge --json load.json generators/*.json' >"$dir/load.txt" 2>"$host/merge.log"; then
+        cat "$host/merge.log" >&2
+        say "the generators' results did not merge (see $host/merge.log)"
+        return 1
+    fi
+    if [ -f "$dir/load.txt" ]; then sed 's/^/  /' "$dir/load.txt" >&2; fi
+    [ -f "$dir/load.json" ] && [ -f "$dir/stats-before.json" ] && [ -f "$dir/stats-after.json" ] ||
+        return 0
+    jq -rn --slurpfile m "$dir/load.json" --slurpfile b "$dir/stats-before.json" \
+        --slurpfile a "$dir/stats-after.json" '
+        def load_requests: .requests.total - (.requests.by_endpoint.stats // 0)
+            - (.requests.by_endpoint.metrics // 0);
+        ($m[0].summary | .requests + .warmup_requests + (.idle.requests // 0)) as $c
+        | (($a[0] | load_requests) - ($b[0] | load_requests)) as $s
+        | "  cross-check: generators answered \($c) requests, the server counted \($s): "
+          + (if $s > 0 then "\(($c / $s - 1) * 10000 | round / 100)%" else "-" end)
+          + " (\($m[0].summary.abandoned // 0) were in flight when the generators stopped)"
+          + "; start skew at most \($m[0].start_skew_ms * 100 | round / 100) ms"
+          + (if $m[0].summary.cpu.saturated then "; a generator was saturated" else "" end)' >&2
+    if [ -f "$dir/prometheus.json" ]; then
+        jq -r '.agreement | "  prometheus: \(.requests_prometheus) requests (ratio \(.ratio * 10000 | round / 10000) to /stats), peak \(.connections_peak.prometheus) connections, \(.threads_peak.prometheus) threads, \(.rss_peak_bytes.prometheus / 1048576 | round) MiB RSS"' \
+            "$dir/prometheus.json" >&2
+    else
+        say "no prometheus.json from generator 1"
+    fi
+}
+
 run_one() {
     local scenario=$1 model=$2 level=$3 busy=$4 idle=$5 memory=$6 pids=$7 warmup=$8 duration=$9
     local timeout=${10}
@@ -294,16 +522,22 @@ run_one() {
         write_skipped_spec "$host" "$id" "$scenario" "$model" "$level" "$busy" "$idle" "${refused[$model]}"
         return 0
     fi
-    say "$id: $model, $busy busy + $idle idle connections, server limits $memory, $pids pids"
+    local by=
+    [ "$generators" -eq 0 ] || by=", from $generators generator$([ "$generators" -eq 1 ] || echo s) ($engine)"
+    say "$id: $model, $busy busy + $idle idle connections$by, server limits $memory, $pids pids"
     export C10K_MODE=$model C10K_SERVER_MEMORY=$memory C10K_SERVER_PIDS=$pids
     export C10K_RUN=$id C10K_CONNECTIONS=$busy C10K_IDLE=$idle C10K_WARMUP=$warmup
     export C10K_DURATION=$duration C10K_RAMP=$ramp C10K_TIMEOUT=$timeout
-    if ! compose up -d --no-build --force-recreate server >"$host/compose.log" 2>&1; then
+    if ! server_up >"$host/compose.log" 2>&1; then
         cat "$host/compose.log" >&2
         return 1
     fi
     local server
-    server=$(container_of server)
+    if ! server=$(service_container server); then
+        docker service ps --no-trunc "${project}_server" >>"$host/compose.log" 2>&1 || true
+        say "$id: the server has no container (see $host/compose.log)"
+        return 1
+    fi
     if [ "$n_runs" -eq 0 ]; then
         docker network inspect --format '{"name":{{json .Name}},"driver":{{json .Driver}},"internal":{{json .Internal}},"subnet":{{json (index .IPAM.Config 0).Subnet}}}' \
             "${project}_c10k" >"$out/network.json" 2>/dev/null || echo null >"$out/network.json"
@@ -316,7 +550,8 @@ run_one() {
         refused[$model]=$refusal
         say "$id: skipped: $refusal"
         docker logs "$server" >"$host/server.log" 2>&1 || true
-        docker rm -f "$server" >/dev/null 2>&1 || true
+        loads=()
+        run_down "$server"
         write_skipped_spec "$host" "$id" "$scenario" "$model" "$level" "$busy" "$idle" "$refusal"
         return 0
     fi
@@ -327,13 +562,7 @@ run_one() {
         sampler=$!
     fi
 
-    if ! compose up --no-start --no-deps --force-recreate load >>"$host/compose.log" 2>&1; then
-        cat "$host/compose.log" >&2
-        return 1
-    fi
-    local load load_rc=0
-    load=$(container_of load)
-    timeout 600 docker start -a "$load" >"$host/load.log" 2>&1 || load_rc=$?
+    run_load "$host" || { cat "$host/compose.log" >&2; return 1; }
     if [ -n "$sampler" ]; then
         kill "$sampler" 2>/dev/null || true
         wait "$sampler" 2>/dev/null || true
@@ -341,27 +570,33 @@ run_one() {
     fi
     docker stop --time 15 "$server" >/dev/null 2>&1 || true
     docker inspect "$server" >"$host/server-inspect.json"
-    docker inspect "$load" >"$host/load-inspect.json"
+    docker inspect "${loads[@]}" >"$host/load-inspect.json"
     docker logs "$server" >"$host/server.log" 2>&1 || true
-    docker rm -f "$server" "$load" >/dev/null 2>&1 || true
+    run_down "$server"
+    [ "$generators" -eq 0 ] || merge_generators "$out/runs/$id" "$host" || load_rc=1
     {
         printf '{"id":%s,"scenario":%s,"model":%s,"mode":%s,"level":%s,' \
             "$(json_str "$id")" "$(json_str "$scenario")" "$(json_str "$model")" \
             "$(json_str "$model")" "$level"
         printf '"concurrency":%s,"idle_connections":%s,"warmup":%s,"duration":%s,' \
             "$busy" "$idle" "$(json_str "$warmup")" "$(json_str "$duration")"
+        if [ "$generators" -gt 0 ]; then
+            printf '"generators":%s,"engine":%s,"start_at":%s,' "$generators" \
+                "$(json_str "$engine")" "$C10K_START_AT"
+        fi
         printf '"timeout":%s,"ramp_per_s":%s,"healthy_before":%s,"load_exit":%s}\n' \
             "$(json_str "$timeout")" "$ramp" "$healthy" "$load_rc"
     } >"$host/spec.json"
     n_runs=$((n_runs + 1))
     if [ "$load_rc" -ne 0 ]; then
         n_load_failed=$((n_load_failed + 1))
-        say "$id: the load container exited with $load_rc (see $out/host/$id/load.log)"
+        say "$id: the load exited with $load_rc (see $out/host/$id/load.log)"
     fi
     local oom
     oom=$(jq -r '.[0].State.OOMKilled' "$host/server-inspect.json")
     if [ "$oom" = true ]; then say "$id: the server container was killed by the OOM killer"; fi
-    grep -E '^ *(requests|errors|non-2xx) ' "$host/load.log" | sed "s/^ */  /" >&2 || true
+    [ "$generators" -gt 0 ] ||
+        grep -E '^ *(requests|errors|non-2xx) ' "$host/load.log" | sed "s/^ */  /" >&2 || true
 }
 
 for scenario in ${scenarios//,/ }; do
@@ -417,6 +652,15 @@ cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
     docker info --format '{"server_version":{{json .ServerVersion}},"storage_driver":{{json .Driver}},"cgroup_driver":{{json .CgroupDriver}},"cgroup_version":{{json .CgroupVersion}},"kernel":{{json .KernelVersion}},"os":{{json .OperatingSystem}},"cpus":{{json .NCPU}},"mem_total_bytes":{{json .MemTotal}}}'
     printf ',"network":'
     cat "$out/network.json"
+    printf ',"scale_out":'
+    if [ "$generators" -gt 0 ]; then
+        printf '{"engine":%s,"generators":%s,"start_delay_s":%s,"swarm_created":%s,"prometheus_image":%s}' \
+            "$(json_str "$engine")" "$generators" "$start_delay" \
+            "$([ "$swarm_created" -eq 1 ] && echo true || echo false)" \
+            "$(json_str "$C10K_PROMETHEUS_IMAGE")"
+    else
+        printf 'null'
+    fi
     printf '}\n'
 } >"$out/docker.json"
 rm -f "$out/network.json"

@@ -8,7 +8,12 @@
 #     server's one line (io_uring missing, or forbidden by the engine's seccomp profile);
 #   - results.json, results.csv and a self-contained report.html (Chart.js inlined) were
 #     written, and the page draws its charts without errors (when chromium is installed);
-#   - everything the test started (containers, networks, volumes; not the images) is gone.
+#   - everything the test started (containers, networks, volumes; not the images) is gone;
+#   - the Kubernetes manifests agree with each other and the image (docker/k8s/check-manifests);
+#   - scale-out: two generators through a Swarm stack (docker/run.sh --quick --generators 2
+#     --engine swarm) merge into requests within 1% of the server's own count, each generator
+#     starting within 100 ms of the shared time, Prometheus's count agreeing with /stats, and
+#     the stack, its network and the swarm (if the test made it) gone afterwards.
 # Prints one line per check; on failure exits 1 with a one-line reason on stderr.
 # Environment: C10K_TEST_TIMEOUT (seconds for the load test, default 900), C10K_TEST_KEEP=1
 # keeps the results directory (it is removed after a success), and run.sh's variables.
@@ -27,6 +32,14 @@ pass() {
     passed=$((passed + 1))
     echo "docker/test.sh: ok: $*"
 }
+
+if ! /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
+    [ "$(id -u)" -eq 0 ] || fail "python3-yaml is missing (apt-get install python3-yaml)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-yaml \
+        >/dev/null || fail "python3-yaml could not be installed"
+fi
+"$here/k8s/check-manifests" >/dev/null || fail "the Kubernetes manifests in docker/k8s do not hold together"
+pass "the Kubernetes manifests hold together (docker/k8s/check-manifests)"
 
 "$here/setup.sh" || fail "docker/setup.sh could not make Docker usable"
 docker info >/dev/null 2>&1 || fail "cannot talk to the Docker engine"
@@ -108,10 +121,50 @@ left=$(docker volume ls -q --filter "label=$label")
 [ -z "$left" ] || fail "volumes left behind: $(echo "$left" | tr '\n' ' ')"
 pass "no container, network or volume of $project is left"
 
+# ---- scale-out: two generators through a Swarm stack ----
+
+swarm_before=$(docker info --format '{{.Swarm.LocalNodeState}}')
+main_out=$out
+out=$(mktemp -d /tmp/c10k-docker-test-swarm.XXXXXX)
+rc=0
+timeout "${C10K_TEST_TIMEOUT:-900}" "$here/run.sh" --quick \
+    --no-setup --generators 2 --engine swarm --out "$out" || rc=$?
+[ "$rc" -eq 0 ] || fail "docker/run.sh --quick --generators 2 --engine swarm exited with $rc"
+run_dir=$(find "$out/runs" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+merged=$run_dir/load.json
+[ -s "$merged" ] || fail "no merged load.json"
+jq -e '.merged_from == 2 and (.generators | length) == 2 and all(.generators[]; .requests > 0)' \
+    "$merged" >/dev/null || fail "the merged load.json does not hold two generators with requests"
+jq -e 'all(.generators[]; (.start_skew_ms | type) == "number" and .start_skew_ms < 100 and .late == false)' \
+    "$merged" >/dev/null ||
+    fail "a generator started 100 ms or more from the shared time: $(jq -c '[.generators[].start_skew_ms]' "$merged")"
+pass "two generators merged: $(jq -r '[.generators[] | "\(.id): \(.requests) requests, skew \(.start_skew_ms) ms"] | join("; ")' "$merged")"
+check=$(jq -n --slurpfile m "$merged" --slurpfile b "$run_dir/stats-before.json" \
+    --slurpfile a "$run_dir/stats-after.json" '
+    def load_requests: .requests.total - (.requests.by_endpoint.stats // 0)
+        - (.requests.by_endpoint.metrics // 0);
+    ($m[0].summary | .requests + .warmup_requests + (.idle.requests // 0)) as $c
+    | (($a[0] | load_requests) - ($b[0] | load_requests)) as $s
+    | {c: $c, s: $s, ok: ($s > 0 and (($c / $s) - 1 | fabs) <= 0.01)}') ||
+    fail "no /stats before and after the scale-out run"
+jq -e .ok <<<"$check" >/dev/null ||
+    fail "the generators answered $(jq .c <<<"$check") requests, the server counted $(jq .s <<<"$check"): more than 1% apart"
+pass "the generators answered $(jq .c <<<"$check") requests, the server counted $(jq .s <<<"$check") (within 1%)"
+jq -e '.agreement.agree' "$run_dir/prometheus.json" >/dev/null 2>&1 ||
+    fail "Prometheus's request count does not agree with /stats (or no prometheus.json)"
+pass "Prometheus counted $(jq .agreement.requests_prometheus "$run_dir/prometheus.json") load requests, as /stats did"
+stack=$(jq -r '.project' "$out/docker.json")
+left=$(docker ps -aq --filter "label=com.docker.stack.namespace=$stack")
+left+=$(docker network ls -q --filter "label=com.docker.stack.namespace=$stack")
+[ -z "$left" ] || fail "the stack $stack left containers or networks: $(echo "$left" | tr '\n' ' ')"
+[ "$(docker info --format '{{.Swarm.LocalNodeState}}')" = "$swarm_before" ] ||
+    fail "the engine's swarm was $swarm_before before the test and is $(docker info --format '{{.Swarm.LocalNodeState}}') after"
+pass "no container or network of the stack $stack is left; the swarm is $swarm_before, as before"
+
 if [ "${C10K_TEST_KEEP:-0}" = 1 ]; then
-    echo "docker/test.sh: results kept in $out"
+    echo "docker/test.sh: results kept in $main_out and $out"
 else
-    rm -rf "$out"
+    rm -rf "$main_out" "$out"
 fi
 echo "docker/test.sh: passed in $((SECONDS - t_start))s"
 echo "docker: $passed passed, 0 failed"
