@@ -365,7 +365,7 @@ n_runs=0
 n_load_failed=0
 declare -A refused=() # model -> the line with which its server refused to start (exit 2)
 
-# A run not made: the server refused the model. Its spec says why; report.jq marks it skipped.
+# A run not made: the server refused the model. Its spec says why; c10k-bench marks it skipped.
 write_skipped_spec() { # host id scenario model level busy idle reason
     printf '{"id":%s,"scenario":%s,"model":%s,"mode":%s,"level":%s,"concurrency":%s,"idle_connections":%s,"skipped_reason":%s}\n' \
         "$(json_str "$2")" "$(json_str "$3")" "$(json_str "$4")" "$(json_str "$4")" "$5" "$6" \

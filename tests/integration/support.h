@@ -183,8 +183,8 @@ int it_header_has_token(const struct it_response *r, const char *name, const cha
 
 /* ---- other processes (the proxies in front of the server), ports and files ---- */
 
-/* A port nothing is bound to on 127.0.0.1, below the ephemeral range (as scripts/bench-lib.sh
- * picks one), or -1 (printed). Another process may take it before it is used: a caller whose
+/* A port nothing is bound to on 127.0.0.1, below the ephemeral range (common/freeport.h's
+ * freeport_pick), or -1 (printed). Another process may take it before it is used: a caller whose
  * process then fails to bind it picks again. */
 int it_free_port(void);
 /* Starts argv (argv[0] looked up in PATH) with stdout and stderr in log_path (emptied first). It is
