@@ -1486,6 +1486,8 @@ static void headline(json_t *root)
     json_array_foreach(claims, i, cm)
         add(&t, " %s %s;", json_string_value(json_object_get(cm, "id")),
             json_string_value(json_object_get(cm, "verdict")));
+    if (json_array_size(claims) == 0)
+        add(&t, " none judged (no scenario of this session answers one)");
     json_array_append_new(out, json_string(t.s));
     json_object_set_new(root, "headline", out);
 }

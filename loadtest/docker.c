@@ -234,6 +234,50 @@ static void stats_spread(const json_t *stats, const char *path, double *median, 
     free(v);
 }
 
+/* The requests of the load in one /stats sample: every request but the samples' own. */
+static double load_requests(const json_t *sample)
+{
+    return results_num(sample, "requests.total") -
+           results_num(sample, "requests.by_endpoint.stats");
+}
+
+/* The server's CPU cores in use while the load ran, from the per-second /stats samples: the
+ * intervals whose load ran at a tenth of its peak rate or more, as did the intervals on either
+ * side (so the warm-up's start, a shared start time's wait and the end fall outside). NaN with
+ * fewer than two such intervals. */
+#define BUSY_RATE_SHARE 0.1
+static double busy_under_load(const json_t *stats)
+{
+    size_t n = json_array_size(stats);
+    if (n < 4)
+        return NAN;
+    double *rate = calloc(n - 1, sizeof *rate), peak = 0;
+    if (!rate)
+        return NAN;
+    for (size_t i = 0; i + 1 < n; i++) {
+        const json_t *a = json_array_get(stats, i), *b = json_array_get(stats, i + 1);
+        double w = delta(a, b, "uptime_s");
+        rate[i] = w > 0 ? (load_requests(b) - load_requests(a)) / w : NAN;
+        if (rate[i] > peak)
+            peak = rate[i];
+    }
+    double cpu = 0, wall = 0, floor = BUSY_RATE_SHARE * peak;
+    int intervals = 0;
+    for (size_t i = 1; i + 2 < n; i++) {
+        if (!(peak > 0 && rate[i - 1] >= floor && rate[i] >= floor && rate[i + 1] >= floor))
+            continue;
+        const json_t *a = json_array_get(stats, i), *b = json_array_get(stats, i + 1);
+        double c = delta(a, b, "process.cpu_user_s") + delta(a, b, "process.cpu_system_s");
+        if (!isfinite(c))
+            continue;
+        cpu += c;
+        wall += delta(a, b, "uptime_s");
+        intervals++;
+    }
+    free(rate);
+    return intervals >= 2 ? cpu / wall : NAN;
+}
+
 static double max2(double a, double b)
 {
     return !isfinite(a) ? b : !isfinite(b) ? a : a > b ? a : b;
@@ -640,23 +684,30 @@ static void judge(json_t *run, const struct docker_inputs *in)
 
 /* Which side set the pace, as in a local run: the server's CPU quota against the load
  * generator's busiest thread (c10k-load's own measure, the busiest generator's when merged). */
-static void saturation(json_t *run, const json_t *docker)
+static void saturation(json_t *run, const json_t *docker, const json_t *stats)
 {
     double cpus = results_num(run, "docker.server.limits.cpus");
     if (!isfinite(cpus))
         cpus = strtod(str(results_get(docker, "limits"), "server_cpus"), NULL);
     if (!(cpus > 0))
         cpus = 1;
-    double sbusy = results_num(run, "server.cpu_cores") / cpus;
+    double cores = busy_under_load(stats);
+    const char *busy_from = "per-second /stats while the load ran";
+    if (!isfinite(cores)) {
+        cores = results_num(run, "server.cpu_cores");
+        busy_from = "/stats before and after the load";
+    }
+    double sbusy = cores / cpus;
     double cbusy = results_num(run, "client.cpu.busiest_thread_share");
     if (!isfinite(sbusy))
         return;
     const char *bottleneck = run_bottleneck(sbusy, cbusy, 0);
     int bound = strcmp(bottleneck, "load generator") == 0;
     json_object_set_new(run, "saturation",
-                        json_pack("{s:f, s:f, s:o, s:s, s:b, s:f}", "server_busy", sbusy,
-                                  "server_cpus", cpus, "client_busy", num(cbusy), "bottleneck",
-                                  bottleneck, "load_bound", bound, "threshold",
+                        json_pack("{s:f, s:s, s:f, s:o, s:s, s:b, s:f}", "server_busy", sbusy,
+                                  "server_busy_from", busy_from, "server_cpus", cpus, "client_busy",
+                                  num(cbusy), "bottleneck", bottleneck, "load_bound", bound,
+                                  "threshold",
                                   results_num(run, "client.cpu.saturation_threshold")));
     json_object_set_new(run, "load_bound", json_boolean(bound));
     if (bound) {
@@ -763,7 +814,7 @@ static json_t *run_of(const struct docker_inputs *in, const json_t *docker)
     if (in->prometheus)
         json_object_set(run, "prometheus", in->prometheus);
     judge(run, in);
-    saturation(run, docker);
+    saturation(run, docker, in->stats);
     return run;
 }
 
