@@ -712,7 +712,8 @@ void run_summarise_wrapper(struct run_state *st)
     json_t *got = wrap_read(st->wrap, st->wrap_out, err, sizeof err);
     if (!got) {
         json_object_set_new(w, "error", json_string(err));
-        run_note(st, "%s counted nothing: %s", wrap_name(st->wrap), err);
+        /* The count is what a wrapped run is for. */
+        run_set_status(st, "failed", "%s counted nothing: %s", wrap_name(st->wrap), err);
         return;
     }
     json_object_update(w, got);
