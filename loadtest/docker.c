@@ -13,7 +13,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef C10K_VERSION
@@ -27,8 +26,6 @@
 #define DOCKER_CROSSCHECK_SHARE 0.02
 /* The tail of the server's log kept in a run object. */
 #define DOCKER_LOG_TAIL_BYTES 1500
-/* The largest input file read (a load.json with every histogram, a long stats.jsonl). */
-#define DOCKER_MAX_FILE_BYTES (64L << 20)
 
 /* ---- Reading the collected files ---- */
 
@@ -64,20 +61,7 @@ static char *read_text(const char *dir, const char *rel)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, rel);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    struct stat st;
-    char *text = NULL;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= DOCKER_MAX_FILE_BYTES &&
-        (text = malloc((size_t)st.st_size + 1))) {
-        size_t n = fread(text, 1, (size_t)st.st_size, f);
-        text[n] = '\0';
-    } else {
-        errno = EINVAL;
-    }
-    fclose(f);
-    return text;
+    return results_read_text(path, RESULTS_TEXT_MAX, NULL);
 }
 
 /* dir/rel as JSON, or NULL: missing (optional files say nothing) or broken (said). */

@@ -1,10 +1,11 @@
 #include "report.h"
 
+#include "results.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* report_template.html, compiled in by c10k_embed. */
@@ -75,29 +76,10 @@ int report_append_script_safe(struct report_buf *b, const char *text, size_t len
     return buf_append(b, text + start, len - start);
 }
 
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    struct stat st;
-    if (fstat(fileno(f), &st) < 0) {
-        fclose(f);
-        return NULL;
-    }
-    char *d = malloc((size_t)st.st_size + 1);
-    if (d) {
-        *len = fread(d, 1, (size_t)st.st_size, f);
-        d[*len] = '\0';
-    }
-    fclose(f);
-    return d;
-}
-
 int report_write(const json_t *root, const char *dir, const char *chartjs_path)
 {
     size_t js_len = 0;
-    char *js = read_all(chartjs_path, &js_len);
+    char *js = results_read_text(chartjs_path, RESULTS_TEXT_MAX, &js_len);
     if (!js)
         return -ENOENT;
     char *data = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(7));

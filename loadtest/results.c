@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *results_read_text(const char *path)
+char *results_read_text(const char *path, size_t max, size_t *len)
 {
     FILE *f = fopen(path, "re");
     if (!f)
         return NULL;
     size_t cap = 65536, used = 0;
     char *buf = malloc(cap);
+    int err = ENOMEM;
     if (!buf)
         goto fail;
     for (;;) {
@@ -27,13 +28,24 @@ char *results_read_text(const char *path)
         if (n == 0)
             break;
         used += n;
+        if (used > max) {
+            err = EFBIG;
+            goto fail;
+        }
+    }
+    if (ferror(f)) {
+        err = EIO;
+        goto fail;
     }
     fclose(f);
     buf[used] = '\0';
+    if (len)
+        *len = used;
     return buf;
 fail:
     free(buf);
     fclose(f);
+    errno = err;
     return NULL;
 }
 

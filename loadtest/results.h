@@ -15,9 +15,14 @@ json_t *results_get(const json_t *root, const char *path);
 /* Its number, or NaN when absent or not a number. */
 double results_num(const json_t *root, const char *path);
 
-/* The whole file, NUL-terminated (malloc'd; the caller frees it), or NULL: the load
- * generators' and the wrappers' outputs. */
-char *results_read_text(const char *path);
+/* The largest file c10k-bench reads whole: a load generator's JSON with its histograms and
+ * per-second series, a wrapper's counts, Chart.js, a Docker run's collected files. */
+#define RESULTS_TEXT_MAX ((size_t)64 << 20)
+
+/* The whole file, NUL-terminated (malloc'd; the caller frees it), with its length in *len when
+ * len is not NULL; or NULL with errno set: ENOENT (missing), EFBIG (over max bytes), EIO,
+ * ENOMEM. */
+char *results_read_text(const char *path, size_t max, size_t *len);
 
 /* Writes dir/results.json. Returns 0 or a negative errno. */
 int results_write_json(const json_t *root, const char *dir);

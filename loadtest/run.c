@@ -493,13 +493,13 @@ static json_t *parse_client(struct run_state *st)
     char err[1200] = "";
     json_t *c = NULL;
     if (st->spec.tool == TOOL_WRK) {
-        char *text = results_read_text(st->client_out);
+        char *text = results_read_text(st->client_out, RESULTS_TEXT_MAX, NULL);
         c = text ? loadgen_parse_wrk(text, err, sizeof err) : NULL;
         if (!text)
             snprintf(err, sizeof err, "cannot read %s", st->client_out);
         free(text);
     } else {
-        char *text = results_read_text(st->client_json);
+        char *text = results_read_text(st->client_json, RESULTS_TEXT_MAX, NULL);
         c = text ? loadgen_parse_load(text, err, sizeof err) : NULL;
         if (!text)
             snprintf(err, sizeof err, "c10k-load wrote no JSON (%s)", st->client_json);

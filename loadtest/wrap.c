@@ -270,7 +270,7 @@ static json_t *read_callgrind(const char *out_path, char *err, size_t err_len)
             continue;
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        char *text = results_read_text(path);
+        char *text = results_read_text(path, RESULTS_TEXT_MAX, NULL);
         json_t *one = text ? wrap_parse_callgrind(text, err, err_len) : NULL;
         free(text);
         if (one) {
@@ -294,7 +294,7 @@ json_t *wrap_read(enum wrap_kind kind, const char *out_path, char *err, size_t e
     err[0] = '\0';
     if (kind == WRAP_CALLGRIND)
         return read_callgrind(out_path, err, err_len);
-    char *text = results_read_text(out_path);
+    char *text = results_read_text(out_path, RESULTS_TEXT_MAX, NULL);
     if (!text) {
         snprintf(err, err_len, "cannot read %s: %s", out_path, strerror(errno));
         return NULL;

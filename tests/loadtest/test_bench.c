@@ -289,8 +289,10 @@ TEST(plan_quick_is_small_and_ids_are_unique)
     fake_env(&e);
     struct plan p;
     unsigned tools = (1u << TOOL_WRK) | (1u << TOOL_LOAD);
-    struct plan_opts o = {.modes = MODE_THREAD | MODE_POOL | MODE_LOOP, .scenarios = SCEN_ALL,
-                          .nginx = 1, .tools = tools};
+    struct plan_opts o = {.modes = MODE_THREAD | MODE_POOL | MODE_LOOP,
+                          .scenarios = SCEN_ALL,
+                          .nginx = 1,
+                          .tools = tools};
     CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
     CHECK(p.calibrate);
     CHECK(p.n > 10);
@@ -329,8 +331,8 @@ TEST(plan_quick_is_small_and_ids_are_unique)
     plan_free(&p);
     CHECK_INT_EQ(plan_build(&p, "nope", &o, &e), -EINVAL);
     /* --generator wrk: wrk drives the closed-loop scale runs. */
-    o = (struct plan_opts){.modes = MODE_LOOP, .scenarios = SCEN_SCALE, .tools = tools,
-                           .prefer_wrk = 1};
+    o = (struct plan_opts){
+        .modes = MODE_LOOP, .scenarios = SCEN_SCALE, .tools = tools, .prefer_wrk = 1};
     CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
     for (size_t i = 0; i < p.n; i++)
         CHECK(p.runs[i].tool == TOOL_WRK);
@@ -342,8 +344,10 @@ TEST(plan_repeats_with_levels_outermost)
     struct bench_env e;
     fake_env(&e);
     struct plan p;
-    struct plan_opts o = {.modes = MODE_THREAD | MODE_LOOP, .scenarios = SCEN_SCALE,
-                          .tools = 1u << TOOL_LOAD, .repeat = 3};
+    struct plan_opts o = {.modes = MODE_THREAD | MODE_LOOP,
+                          .scenarios = SCEN_SCALE,
+                          .tools = 1u << TOOL_LOAD,
+                          .repeat = 3};
     CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
     /* quick: 2 levels x 3 repetitions x 2 models. */
     CHECK_INT_EQ((long long)p.n, 12);
@@ -374,8 +378,8 @@ TEST(plan_takes_the_levels_asked_for)
     fake_env(&e);
     CHECK_INT_EQ(plan_parse_levels("100,1000", levels, PLAN_LEVELS_MAX), 0);
     struct plan p;
-    struct plan_opts o = {.modes = MODE_LOOP, .scenarios = SCEN_SCALE, .tools = 1u << TOOL_LOAD,
-                          .levels = levels};
+    struct plan_opts o = {
+        .modes = MODE_LOOP, .scenarios = SCEN_SCALE, .tools = 1u << TOOL_LOAD, .levels = levels};
     CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
     CHECK_INT_EQ((long long)p.n, 2);
     CHECK_INT_EQ(p.runs[0].level, 100);
@@ -402,12 +406,19 @@ TEST(run_skips_a_model_the_server_refuses)
 
     struct bench_env e;
     CHECK_INT_EQ(env_read(&e), 0);
-    struct bench_ctx ctx = {.env = &e, .server_path = server, .load_path = "/bin/false",
-                            .out_dir = dir, .log_dir = dir, .tmp_dir = dir};
+    struct bench_ctx ctx = {.env = &e,
+                            .server_path = server,
+                            .load_path = "/bin/false",
+                            .out_dir = dir,
+                            .log_dir = dir,
+                            .tmp_dir = dir};
     struct plan p;
     int ten[] = {10, -1};
-    struct plan_opts o = {.modes = MODE_URING, .scenarios = SCEN_SCALE, .tools = 1u << TOOL_LOAD,
-                          .levels = ten, .repeat = 2};
+    struct plan_opts o = {.modes = MODE_URING,
+                          .scenarios = SCEN_SCALE,
+                          .tools = 1u << TOOL_LOAD,
+                          .levels = ten,
+                          .repeat = 2};
     CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
     CHECK_INT_EQ((long long)p.n, 2);
     for (size_t i = 0; i < p.n; i++) {
@@ -439,8 +450,10 @@ TEST(plan_runs_uring_as_the_loop_runs)
     fake_env(&e);
     struct plan p;
     int eight[] = {8, -1};
-    struct plan_opts o = {.modes = MODE_LOOP | MODE_URING, .scenarios = SCEN_CPU,
-                          .tools = 1u << TOOL_LOAD, .levels = eight};
+    struct plan_opts o = {.modes = MODE_LOOP | MODE_URING,
+                          .scenarios = SCEN_CPU,
+                          .tools = 1u << TOOL_LOAD,
+                          .levels = eight};
     CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
     CHECK_INT_EQ((long long)p.n, 6);
     CHECK_STR_EQ(p.runs[3].model, "uring");
@@ -481,6 +494,39 @@ TEST(results_csv_quotes_what_needs_it)
     CHECK(strstr(buf, "\"client errors: 3, \"\"timeout\"\"\"\n") != NULL);
     free(buf);
     json_decref(root);
+}
+
+/* The one whole-file reader: a file of 200,000 bytes (several times its first buffer) comes
+ * back whole with its length; over the limit, missing, or a directory, NULL with errno. */
+TEST(results_read_text_reads_whole_files_up_to_a_limit)
+{
+    char dir[] = "/tmp/c10k-test-read.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[64];
+    snprintf(path, sizeof path, "%s/text", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    for (int i = 0; i < 200000; i++)
+        fputc('a' + i % 26, f);
+    fclose(f);
+    size_t len = 0;
+    char *text = results_read_text(path, RESULTS_TEXT_MAX, &len);
+    CHECK(text != NULL);
+    CHECK_INT_EQ((long long)len, 200000);
+    CHECK_INT_EQ((long long)strlen(text), 200000);
+    CHECK(text[199999] == 'a' + 199999 % 26);
+    free(text);
+    errno = 0;
+    CHECK(results_read_text(path, 199999, NULL) == NULL);
+    CHECK_INT_EQ(errno, EFBIG);
+    text = results_read_text(path, 200000, NULL);
+    CHECK(text != NULL);
+    free(text);
+    CHECK(results_read_text(dir, RESULTS_TEXT_MAX, NULL) == NULL);
+    CHECK_INT_EQ(unlink(path), 0);
+    CHECK(results_read_text(path, RESULTS_TEXT_MAX, NULL) == NULL);
+    CHECK_INT_EQ(errno, ENOENT);
+    CHECK_INT_EQ(rmdir(dir), 0);
 }
 
 TEST(results_get_finds_keys_that_hold_dots)
@@ -868,27 +914,26 @@ TEST(perf_summary_takes_medians_and_ratios)
     json_decref(root);
 }
 
-TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
-          TEST_ENTRY(sample_parses_schedstat),
-          TEST_ENTRY(sample_reads_every_thread_of_this_process),
-          TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(run_names_what_limited_a_run),
-          TEST_ENTRY(plan_takes_the_levels_asked_for), TEST_ENTRY(plan_repeats_with_levels_outermost),
-          TEST_ENTRY(sample_reads_this_process),
-          TEST_ENTRY(run_parses_stub_status), TEST_ENTRY(loadgen_parses_wrk),
-          TEST_ENTRY(loadgen_parses_c10k_load), TEST_ENTRY(loadgen_builds_command_lines),
-          TEST_ENTRY(report_escapes_script_ends), TEST_ENTRY(env_names_the_limit_a_run_hits),
-          TEST_ENTRY(plan_quick_is_small_and_ids_are_unique), TEST_ENTRY(plan_parses_lists),
-          TEST_ENTRY(run_skips_a_model_the_server_refuses),
-          TEST_ENTRY(plan_runs_uring_as_the_loop_runs),
-          TEST_ENTRY(claims_quote_uring_beside_the_loop),
-          TEST_ENTRY(results_csv_quotes_what_needs_it),
-          TEST_ENTRY(results_get_finds_keys_that_hold_dots), TEST_ENTRY(claims_judge_without_data),
-          TEST_ENTRY(claims_blame_switching_when_its_cost_grows_with_threads),
-          TEST_ENTRY(claims_see_no_harm_when_throughput_holds),
-          TEST_ENTRY(claims_mark_a_verdict_that_changes_between_repetitions),
-          TEST_ENTRY(claims_judge_idle_threads_by_their_own_switches),
-          TEST_ENTRY(calib_ring_goes_round_as_threads_and_on_a_loop),
-          TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit),
-          TEST_ENTRY(plan_perf_profile_runs_every_perf_scenario_three_times),
-          TEST_ENTRY(plan_loadgen_runs_both_generators_against_one_server),
-          TEST_ENTRY(perf_summary_takes_medians_and_ratios))
+TEST_MAIN(
+    TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
+    TEST_ENTRY(sample_parses_schedstat), TEST_ENTRY(sample_reads_every_thread_of_this_process),
+    TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(run_names_what_limited_a_run),
+    TEST_ENTRY(plan_takes_the_levels_asked_for), TEST_ENTRY(plan_repeats_with_levels_outermost),
+    TEST_ENTRY(sample_reads_this_process), TEST_ENTRY(run_parses_stub_status),
+    TEST_ENTRY(loadgen_parses_wrk), TEST_ENTRY(loadgen_parses_c10k_load),
+    TEST_ENTRY(loadgen_builds_command_lines), TEST_ENTRY(report_escapes_script_ends),
+    TEST_ENTRY(env_names_the_limit_a_run_hits), TEST_ENTRY(plan_quick_is_small_and_ids_are_unique),
+    TEST_ENTRY(plan_parses_lists), TEST_ENTRY(run_skips_a_model_the_server_refuses),
+    TEST_ENTRY(plan_runs_uring_as_the_loop_runs), TEST_ENTRY(claims_quote_uring_beside_the_loop),
+    TEST_ENTRY(results_csv_quotes_what_needs_it), TEST_ENTRY(results_get_finds_keys_that_hold_dots),
+    TEST_ENTRY(results_read_text_reads_whole_files_up_to_a_limit),
+    TEST_ENTRY(claims_judge_without_data),
+    TEST_ENTRY(claims_blame_switching_when_its_cost_grows_with_threads),
+    TEST_ENTRY(claims_see_no_harm_when_throughput_holds),
+    TEST_ENTRY(claims_mark_a_verdict_that_changes_between_repetitions),
+    TEST_ENTRY(claims_judge_idle_threads_by_their_own_switches),
+    TEST_ENTRY(calib_ring_goes_round_as_threads_and_on_a_loop),
+    TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit),
+    TEST_ENTRY(plan_perf_profile_runs_every_perf_scenario_three_times),
+    TEST_ENTRY(plan_loadgen_runs_both_generators_against_one_server),
+    TEST_ENTRY(perf_summary_takes_medians_and_ratios))
