@@ -1,4 +1,4 @@
-/* The nginx baseline: its configuration from the one template (loadtest/nginx.conf.in, compiled
+/* The nginx baseline: its configuration from the one template (peers/nginx/nginx.conf.in, compiled
  * in) and the requests counter of its stub_status page. */
 #include "run_state.h"
 
@@ -22,7 +22,7 @@ long long run_parse_stub_status(const char *text)
 
 extern const char nginx_conf_in[];
 
-/* nginx.conf from the one template every benchmark uses (loadtest/nginx.conf.in). */
+/* nginx.conf from the one template every benchmark uses (peers/nginx/nginx.conf.in). */
 int run_write_nginx_conf(const char *dir, int port, long long nofile)
 {
     char path[600];

@@ -131,7 +131,7 @@ void run_judge_conntrack(struct run_state *st);
 /* the run's verdict from what the client and the server counted. */
 void run_judge(struct run_state *st, json_t *client);
 
-/* run_nginx.c: writes dir/nginx.conf from loadtest/nginx.conf.in. Returns 0 or -errno. */
+/* run_nginx.c: writes dir/nginx.conf from peers/nginx/nginx.conf.in. Returns 0 or -errno. */
 int run_write_nginx_conf(const char *dir, int port, long long nofile);
 
 #endif
