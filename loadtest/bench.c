@@ -13,7 +13,7 @@
 #include "report.h"
 #include "results.h"
 #include "run.h"
-#include "scenarios.h"
+#include "plan.h"
 #include "schedprof.h"
 
 #include <ctype.h>
@@ -42,9 +42,9 @@
 
 struct options {
     const char *profile;
-    unsigned modes, scenarios;
+    unsigned servers, scenarios; /* --modes (1u << SRV_*), --scenarios (SCN_BIT()s) */
     const char *out;
-    int nginx;      /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
+    int baseline;   /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
     int repeat;     /* --repeat; 0: the profile's */
     double duration_s;         /* --duration; 0: the profile's */
     double warmup_s;           /* --warmup; negative: the profile's */
@@ -64,30 +64,62 @@ struct options {
 /* The longest --duration and --warmup, in seconds. */
 #define DURATION_MAX_S 3600
 
+/* Prints text after a 22-column indent, wrapped at 78 columns. */
+static void usage_wrapped(FILE *f, const char *text, int first_indent)
+{
+    int col = first_indent;
+    const char *p = text;
+    while (*p) {
+        size_t n = strcspn(p, " ");
+        if (col > 22 && col + 1 + (int)n > 78) {
+            fprintf(f, "\n%22s", "");
+            col = 22;
+        } else if (col > 22 || (col == 22 && p != text)) {
+            fputc(' ', f);
+            col++;
+        }
+        fprintf(f, "%.*s", (int)n, p);
+        col += (int)n;
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', f);
+}
+
 static void usage(FILE *f)
 {
+    char text[1024];
+    size_t used = 0;
+    fprintf(f, "usage: c10k-bench [options]\n"
+               "\n"
+               "Runs the scenarios across the servers and writes results.json, results.csv and\n"
+               "a self-contained report.html (see loadtest/README.md).\n"
+               "\n");
+    for (int i = 0; i < PROFILE_COUNT; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s%s (%s)",
+                                 i == 0 ? "" : i + 1 < PROFILE_COUNT ? ", " : " or ",
+                                 bench_profiles[i].name, bench_profiles[i].about);
+    fprintf(f, "  --profile NAME      ");
+    usage_wrapped(f, text, 22);
+    fprintf(f, "  --modes LIST        servers to compare (default: every c10k-server model the\n"
+               "                      server has; peers run as baselines):\n");
+    for (int i = 0; i < SRV_COUNT; i++) {
+        snprintf(text, sizeof text, "%s: %s%s", bench_servers[i].name, bench_servers[i].about,
+                 bench_servers[i].baseline ? " (a baseline)" : "");
+        fprintf(f, "%22s", "");
+        usage_wrapped(f, text, 22);
+    }
+    fprintf(f, "  --scenarios LIST    ");
+    snprintf(text, sizeof text, "%s (default: the profile's)", scenario_names());
+    usage_wrapped(f, text, 22);
     fprintf(f,
-            "usage: c10k-bench [options]\n"
-            "\n"
-            "Runs the scenarios across the concurrency models and writes results.json,\n"
-            "results.csv and a self-contained report.html (see loadtest/README.md).\n"
-            "\n"
-            "  --profile NAME      quick (under 2 minutes), default (under 15 minutes on 2\n"
-            "                      cores), full (up to the open-file limit), perf (the\n"
-            "                      README's performance table: scale, pipeline, syscalls,\n"
-            "                      instructions and idle, 3 rounds of 10 s runs, ~25 minutes)\n"
-            "                      or loadgen (what the load generator costs: generators,\n"
-            "                      hold)\n"
-            "  --modes LIST        models to compare: thread,pool,loop,uring (default: all\n"
-            "                      the server has)\n"
-            "  --scenarios LIST    scale,idle,cpu,blocking,churn,ctxswitch,pipeline,syscalls,\n"
-            "                      instructions,generators,hold (default: the profile's)\n"
             "  --out DIR           write the results there (default: results/<time>)\n"
-            "  --no-baseline       leave nginx out (by default scale, idle, pipeline,\n"
-            "                      syscalls and instructions also run against nginx with one\n"
-            "                      worker where it is installed; generators and hold run\n"
-            "                      against it instead of the loop)\n"
-            "  --baseline nginx    require the nginx baseline (a warning when missing)\n"
+            "  --no-baseline       leave the baselines out (by default nginx, with one worker,\n"
+            "                      runs beside the models wherever it is installed, in the\n"
+            "                      scenarios its row names; generators and hold run against\n"
+            "                      it instead of the loop)\n"
+            "  --baseline NAME     require that baseline (a warning when missing)\n"
             "  --repeat N          run the plan N times (levels stay the outer loop) and\n"
             "                      judge every claim per repetition (default 1; perf: 3)\n"
             "  --duration SECONDS  measured time of every run instead of the profile's\n"
@@ -111,6 +143,7 @@ static void usage(FILE *f)
             "  --report DIR        rewrite DIR/report.html from DIR/results.json\n"
             "  --from-docker DIR   write DIR's results.json, results.csv and report.html from\n"
             "                      what docker/run.sh collected there\n"
+            "  --schema            print results.json's schema as Markdown tables\n"
             "  -h, --help          this text\n"
             "  -V, --version       the version\n"
             "\n"
@@ -251,7 +284,7 @@ static void on_tick(void *arg, const struct run_spec *r, const char *phase, doub
     format_duration(el, sizeof el, now - pg->session_start);
     double cur_left = plan_estimate_s(r) - (now - pg->run_start);
     format_duration(eta, sizeof eta, eta_s(pg, cur_left > 0 ? cur_left : 0));
-    fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %d: %s", pg->index + 1, pg->plan->n, r->scenario,
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %d: %s", pg->index + 1, pg->plan->n, r->scn->name,
             r->model, r->level, phase);
     if (left > 0.5)
         fprintf(stderr, " %.0fs", left);
@@ -259,27 +292,25 @@ static void on_tick(void *arg, const struct run_spec *r, const char *phase, doub
     fflush(stderr);
 }
 
-static void print_run_line(struct progress *pg, const json_t *run)
+static void print_run_line(struct progress *pg, const struct run_record *run)
 {
     if (pg->tty)
         fprintf(stderr, "\r\033[K");
     char p99[32] = "-";
-    double p = results_num(run, "client.latency_us.p99");
+    double p = run->client.latency_us.p99;
     if (isfinite(p)) {
         if (p < 1000)
             snprintf(p99, sizeof p99, "%.0fus", p);
         else
             snprintf(p99, sizeof p99, "%.1fms", p / 1000);
     }
-    double rps = results_num(run, "client.good_per_s");
-    const char *status = json_string_value(json_object_get(run, "status"));
-    const char *reason = json_string_value(json_object_get(run, "reason"));
+    double rps = run->client.good_per_s;
+    const char *status = run->status ? run->status : "?";
     fprintf(stderr, "[%3zu/%zu] %-8s %-16s %6.0f  %-11s %10.0f req/s  p99 %-8s %5.1fs",
-            pg->index + 1, pg->plan->n, json_string_value(json_object_get(run, "scenario")),
-            json_string_value(json_object_get(run, "model")), results_num(run, "level"),
-            status ? status : "?", isfinite(rps) ? rps : 0, p99, results_num(run, "elapsed_s"));
-    if (reason && status && strcmp(status, "ok") != 0)
-        fprintf(stderr, "\n          %.300s", reason);
+            pg->index + 1, pg->plan->n, run->scenario, run->model, run->level, status,
+            isfinite(rps) ? rps : 0, p99, run->elapsed_s);
+    if (run->reason && strcmp(status, "ok") != 0)
+        fprintf(stderr, "\n          %.300s", run->reason);
     fprintf(stderr, "\n");
 }
 
@@ -317,20 +348,23 @@ static void remove_tree(const char *dir)
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static int write_outputs(json_t *root, const char *dir, const char *chartjs, int with_report)
+static int write_outputs(const struct session_record *rec, const char *dir, const char *chartjs,
+                         int with_report)
 {
-    int rc = results_write_json(root, dir);
+    int rc = results_write_json(rec, dir);
     if (rc < 0) {
         fprintf(stderr, "c10k-bench: cannot write %s/results.json: %s\n", dir, strerror(-rc));
         return rc;
     }
-    rc = results_write_csv(root, dir);
+    rc = results_write_csv(rec, dir);
     if (rc < 0) {
         fprintf(stderr, "c10k-bench: cannot write %s/results.csv: %s\n", dir, strerror(-rc));
         return rc;
     }
     if (with_report) {
+        json_t *root = results_document(rec);
         rc = report_write(root, dir, chartjs);
+        json_decref(root);
         if (rc < 0) {
             fprintf(stderr, "c10k-bench: cannot write %s/report.html: %s\n", dir, strerror(-rc));
             return rc;
@@ -341,20 +375,17 @@ static int write_outputs(json_t *root, const char *dir, const char *chartjs, int
 
 static int report_only(const char *dir, const char *chartjs)
 {
-    char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/results.json", dir);
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root) {
-        fprintf(stderr, "c10k-bench: %s: %s (line %d)\n", path, je.text, je.line);
+    struct session_record rec;
+    char err[1024];
+    if (results_load(dir, &rec, err, sizeof err) < 0) {
+        fprintf(stderr, "c10k-bench: --report: %s\n", err);
+        record_session_free(&rec);
         return 1;
     }
-    int rc = report_write(root, dir, chartjs);
-    json_decref(root);
-    if (rc < 0) {
-        fprintf(stderr, "c10k-bench: cannot write %s/report.html: %s\n", dir, strerror(-rc));
+    int rc = write_outputs(&rec, dir, chartjs, 1);
+    record_session_free(&rec);
+    if (rc < 0)
         return 1;
-    }
     printf("%s/report.html\n", dir);
     return 0;
 }
@@ -363,11 +394,11 @@ static void print_plan(const struct plan *p)
 {
     char est[32];
     format_duration(est, sizeof est, plan_total_estimate_s(p));
-    printf("profile %s: %zu runs%s, about %s\n", p->profile, p->n,
+    printf("profile %s: %zu runs%s, about %s\n", p->profile->name, p->n,
            p->calibrate ? " and the calibration" : "", est);
     for (size_t i = 0; i < p->n; i++) {
         const struct run_spec *r = &p->runs[i];
-        printf("  %-34s %-9s %-16s level %-6d %s%s %s, %.1fs + %.1fs\n", r->id, r->scenario,
+        printf("  %-34s %-9s %-16s level %-6d %s%s %s, %.1fs + %.1fs\n", r->id, r->scn->name,
                r->model, r->level, r->tool == TOOL_WRK ? "wrk" : "c10k-load",
                r->tool_required ? " (required)" : "", r->path, r->warmup_s, r->duration_s);
     }
@@ -413,46 +444,44 @@ static int parse_options(struct options *o, int argc, char **argv)
         {"report", required_argument, NULL, 5},
         {"list", no_argument, NULL, 6},
         {"from-docker", required_argument, NULL, 16},
+        {"schema", no_argument, NULL, 17},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->profile = "default";
-    o->modes = 0; /* every model the server has (session_plan asks it) */
+    o->servers = 0;   /* every model the server has (session_plan asks it) */
     o->scenarios = 0; /* the profile's */
     o->warmup_s = -1;
-    o->nginx = -1;
-    o->levels[0] = -1;
+    o->baseline = -1;
+    o->levels[0] = LEVEL_END;
     int c;
     char bad[64];
     opterr = 0;
     while ((c = getopt_long(argc, argv, "hV", longs, NULL)) != -1) {
         switch (c) {
         case 'p':
-            if (!plan_profile_known(optarg)) {
-                fprintf(stderr,
-                        "c10k-bench: --profile: '%s' is not quick, default, full, perf or "
-                        "loadgen\n",
-                        optarg);
+            if (!profile_find(optarg)) {
+                fprintf(stderr, "c10k-bench: --profile: '%s' is not", optarg);
+                for (int i = 0; i < PROFILE_COUNT; i++)
+                    fprintf(stderr, "%s%s", i == 0 ? " " : i + 1 < PROFILE_COUNT ? ", " : " or ",
+                            bench_profiles[i].name);
+                fputc('\n', stderr);
                 return EXIT_USAGE;
             }
             o->profile = optarg;
             break;
         case 'm':
-            if (plan_parse_modes(optarg, &o->modes, bad, sizeof bad) < 0) {
-                fprintf(stderr, "c10k-bench: --modes: '%s' is not thread, pool, loop or uring\n",
-                        bad);
+            if (server_parse_list(optarg, &o->servers, bad, sizeof bad) < 0) {
+                fprintf(stderr, "c10k-bench: --modes: '%s' is not %s\n", bad, server_names());
                 return EXIT_USAGE;
             }
             break;
         case 's':
-            if (plan_parse_scenarios(optarg, &o->scenarios, bad, sizeof bad) < 0) {
-                fprintf(stderr,
-                        "c10k-bench: --scenarios: '%s' is not scale, idle, cpu, blocking, "
-                        "churn, ctxswitch, pipeline, syscalls, instructions, generators or "
-                        "hold\n",
-                        bad);
+            if (scenario_parse_list(optarg, &o->scenarios, bad, sizeof bad) < 0) {
+                fprintf(stderr, "c10k-bench: --scenarios: '%s' is not one of %s\n", bad,
+                        scenario_names());
                 return EXIT_USAGE;
             }
             break;
@@ -460,14 +489,20 @@ static int parse_options(struct options *o, int argc, char **argv)
             o->out = optarg;
             break;
         case 'b':
-            if (strcmp(optarg, "nginx") != 0) {
-                fprintf(stderr, "c10k-bench: --baseline: only 'nginx' is known\n");
+            if (!server_find(optarg) || !server_find(optarg)->baseline) {
+                fprintf(stderr, "c10k-bench: --baseline: '%s' is not a baseline of the server "
+                                "table:",
+                        optarg);
+                for (int i = 0; i < SRV_COUNT; i++)
+                    if (bench_servers[i].baseline)
+                        fprintf(stderr, " %s", bench_servers[i].name);
+                fputc('\n', stderr);
                 return EXIT_USAGE;
             }
-            o->nginx = 1;
+            o->baseline = 1;
             break;
         case 7:
-            o->nginx = 0;
+            o->baseline = 0;
             break;
         case 8: {
             char *end;
@@ -551,6 +586,9 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 16:
             o->from_docker = optarg;
             break;
+        case 17:
+            schema_markdown(stdout);
+            return -1;
         case 'h':
             usage(stdout);
             return -1;
@@ -582,7 +620,8 @@ struct session {
     struct plan plan;
     struct cgmem_session cg;
     char out[PATH_MAX], logs[PATH_MAX + 8], tmp[32], script[64];
-    json_t *root;
+    struct session_record rec;
+    int have_rec;
     struct progress pg;
 };
 
@@ -591,7 +630,8 @@ static void session_free(struct session *s)
     if (s->tmp[0])
         remove_tree(s->tmp);
     cgmem_close(&s->cg);
-    json_decref(s->root);
+    if (s->have_rec)
+        record_session_free(&s->rec);
     plan_free(&s->plan);
     free(s->server);
     free(s->load);
@@ -634,9 +674,9 @@ static void session_wrappers(struct session *s)
     s->valgrind = find_program(NULL, "valgrind", 0);
 }
 
-/* 1 when the server's --help lists mode among its concurrency models ("concurrency model:
+/* 1 when the server's --help lists name among its concurrency models ("concurrency model:
  * thread, pool, loop or uring"). */
-static int server_has_mode(const char *server, const char *mode)
+static int server_has_mode(const char *server, const char *name)
 {
     char help[8192];
     char *argv[] = {(char *)server, "--help", NULL};
@@ -645,11 +685,24 @@ static int server_has_mode(const char *server, const char *mode)
     const char *line = strstr(help, "concurrency model:");
     if (!line)
         return 0;
-    size_t n = strcspn(line, "\n"), len = strlen(mode);
-    for (const char *p = line; (p = strstr(p, mode)) && p + len <= line + n; p += len)
+    size_t n = strcspn(line, "\n"), len = strlen(name);
+    for (const char *p = line; (p = strstr(p, name)) && p + len <= line + n; p += len)
         if (!isalnum((unsigned char)p[-1]) && !isalnum((unsigned char)p[len]))
             return 1;
     return 0;
+}
+
+/* The default servers: every row in the default the binary has (a c10k-server model it lists
+ * in --help). */
+static unsigned default_servers(const char *server)
+{
+    unsigned bits = 0;
+    for (int i = 0; i < SRV_COUNT; i++) {
+        const struct bench_server *sv = &bench_servers[i];
+        if (sv->in_default && (sv->kind != SERVER_C10K || server_has_mode(server, sv->name)))
+            bits |= 1u << i;
+    }
+    return bits;
 }
 
 /* Finds the programs and builds the plan. Returns 0 or 1 after saying why not. */
@@ -659,7 +712,7 @@ static int session_plan(struct session *s)
     s->server = find_program(o->server, "c10k-server", 1);
     s->load = find_program(o->load, "c10k-load", 1);
     s->wrk = find_program(o->wrk, "wrk", 0);
-    s->nginx = o->nginx ? find_program(o->nginx_path, "nginx", 0) : NULL;
+    s->nginx = o->baseline ? find_program(o->nginx_path, "nginx", 0) : NULL;
     if (o->prefer_wrk && !s->wrk)
         fprintf(stderr, "c10k-bench: warning: --generator wrk, but wrk is not installed: "
                         "c10k-load does its runs (apt-get install wrk)\n");
@@ -670,21 +723,18 @@ static int session_plan(struct session *s)
                 o->server ? " at " : "", o->server ? o->server : "");
         return 1;
     }
-    if (!o->modes) {
-        s->o.modes = MODE_THREAD | MODE_POOL | MODE_LOOP;
-        if (server_has_mode(s->server, "uring"))
-            s->o.modes |= MODE_URING;
-    }
+    if (!o->servers)
+        s->o.servers = default_servers(s->server);
     if (o->load && !s->load)
         fprintf(stderr, "c10k-bench: warning: --load %s is not executable\n", o->load);
-    if (o->nginx > 0 && !s->nginx)
+    if (o->baseline > 0 && !s->nginx)
         fprintf(stderr, "c10k-bench: warning: nginx not found: its baseline runs are skipped "
                         "(apt-get install nginx-light)\n");
     struct plan_opts po = {
-        .modes = o->modes,
+        .servers = s->o.servers,
         .scenarios = o->scenarios,
-        /* By default nginx runs beside the models where it is installed. */
-        .nginx = o->nginx > 0 || (o->nginx < 0 && s->nginx),
+        /* By default the baselines run beside the models where they are installed. */
+        .baselines = o->baseline > 0 || (o->baseline < 0 && s->nginx),
         .tools = (s->wrk ? 1u << TOOL_WRK : 0) | (s->load ? 1u << TOOL_LOAD : 0),
         .repeat = o->repeat,
         .duration_s = o->duration_s,
@@ -694,7 +744,7 @@ static int session_plan(struct session *s)
         .instructions_requests = o->instructions_requests,
         .wrap = o->wrap,
         .prefer_wrk = o->prefer_wrk,
-        .levels = o->levels[0] >= 0 ? o->levels : NULL,
+        .levels = o->levels[0] != LEVEL_END ? o->levels : NULL,
     };
     if (plan_build(&s->plan, o->profile, &po, &s->env) < 0) {
         fprintf(stderr, "c10k-bench: out of memory\n");
@@ -736,56 +786,85 @@ static int session_dirs(struct session *s)
     return 0;
 }
 
-static json_t *modes_json(unsigned modes)
+/* The servers the plan runs, by name. */
+static json_t *servers_json(unsigned servers)
 {
     json_t *a = json_array();
-    for (int i = 0; i < MODE_COUNT; i++)
-        if (modes & (1u << i))
-            json_array_append_new(a, json_string(plan_mode_name(1u << i)));
+    for (int i = 0; i < SRV_COUNT; i++)
+        if (servers & (1u << i))
+            json_array_append_new(a, json_string(bench_servers[i].name));
     return a;
 }
 
-/* The results document before any run: what runs, where, with what. */
-static json_t *session_document(struct session *s, int argc, char **argv)
+/* What each scenario of the plan is and asks (for results.json and the report). */
+static json_t *scenarios_json(unsigned scenarios)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < SCN_COUNT; i++) {
+        const struct bench_scenario *sc = &bench_scenarios[i];
+        if (scenarios & (1u << i))
+            json_array_append_new(arr,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", sc->name, "title",
+                                            sc->title, "question", sc->question, "x_label",
+                                            sc->x_label, "how", sc->how));
+    }
+    return arr;
+}
+
+/* The size of each model's source file, for the correctness claim. */
+static json_t *code_size_json(void)
+{
+    json_t *o = json_object();
+    for (const struct claims_code_size *c = claims_code_size; c->file; c++)
+        json_object_set_new(o, c->file, json_integer(c->lines));
+    return o;
+}
+
+/* The session's record before any run: what runs, where, with what. */
+static void session_document(struct session *s, int argc, char **argv)
 {
     const struct options *o = &s->o;
+    struct session_record *rec = &s->rec;
+    record_session_init(rec);
+    s->have_rec = 1;
     json_t *versions = json_pack(
         "{s:o, s:o, s:o, s:o, s:s, s:s, s:o}", "c10k_server", version_of(s->server, "--version"),
         "c10k_load", version_of(s->load, "--version"), "wrk", version_of(s->wrk, "--version"),
         "nginx", version_of(s->nginx, "-v"), "libuv", C10K_LIBUV_VERSION, "jansson",
         JANSSON_VERSION, "chartjs", chartjs_version(s->chartjs));
-    json_t *programs =
-        json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server, "c10k_load", s->load,
-                  "wrk", s->wrk, "nginx", s->nginx, "chartjs", s->chartjs);
     char started[64];
     iso_time(started, sizeof started);
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:o, s:f, s:o, s:o, s:o, s:[], s:n}",
-        "schema", RESULTS_SCHEMA, "tool", "c10k-bench", "version", C10K_VERSION, "profile",
-        s->plan.profile, "command", command_line(argc, argv), "started_at", started, "modes",
-        modes_json(o->modes), "scenarios", plan_scenarios_json(&s->plan, s->plan.scenarios),
-        "baseline_nginx", s->nginx != NULL && o->nginx != 0, "environment",
-        env_json(&s->env, versions), "estimate_s", plan_total_estimate_s(&s->plan), "programs",
-        programs, "finished_at", json_null(), "interrupted", json_false(), "runs", "calibration");
-    if (!doc)
-        return NULL;
-    json_object_set_new(doc, "repeat", json_integer(s->plan.repeat));
-    json_object_set_new(doc, "code_size", claims_code_size_json());
-    json_object_set_new(doc, "scheduler_profile",
-                        s->perf ? json_pack("{s:b, s:s}", "available", 1, "perf", s->perf)
-                                : json_pack("{s:b, s:s}", "available", 0, "why",
-                                            s->perf_why[0] ? s->perf_why : "scale did not run"));
-    json_object_set_new(doc, "generator",
-                        json_string(o->prefer_wrk && s->wrk ? "wrk" : s->load ? "c10k-load" : "wrk"));
+    record_set_str(&rec->schema, RESULTS_SCHEMA);
+    record_set_str(&rec->tool, "c10k-bench");
+    record_set_str(&rec->version, C10K_VERSION);
+    record_set_str(&rec->profile, s->plan.profile->name);
+    record_set_json(&rec->command, command_line(argc, argv));
+    record_set_str(&rec->started_at, started);
+    record_set_json(&rec->modes, servers_json(s->plan.servers ? s->plan.servers : o->servers));
+    record_set_json(&rec->scenarios, scenarios_json(s->plan.scenarios));
+    rec->baseline_nginx = s->nginx != NULL && o->baseline != 0;
+    record_set_json(&rec->environment, env_json(&s->env, versions));
+    rec->cpus_allowed = s->env.cpus_allowed;
+    rec->estimate_s = plan_total_estimate_s(&s->plan);
+    record_set_json(&rec->programs, json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "c10k_server",
+                                              s->server, "c10k_load", s->load, "wrk", s->wrk,
+                                              "nginx", s->nginx, "chartjs", s->chartjs));
+    rec->interrupted = 0;
+    rec->repeat = s->plan.repeat;
+    record_set_json(&rec->code_size, code_size_json());
+    record_set_json(&rec->scheduler_profile,
+                    s->perf ? json_pack("{s:b, s:s}", "available", 1, "perf", s->perf)
+                            : json_pack("{s:b, s:s}", "available", 0, "why",
+                                        s->perf_why[0] ? s->perf_why : "scale did not run"));
+    record_set_str(&rec->generator, o->prefer_wrk && s->wrk ? "wrk" : s->load ? "c10k-load" : "wrk");
     /* Where the server's kernel memory is read from. */
-    json_object_set_new(
-        doc, "memory_cgroup",
-        s->cg.version ? json_pack("{s:i, s:s, s:s, s:f}", "version", s->cg.version, "dir",
-                                  s->cg.dir, "source", cgmem_source(s->cg.version),
-                                  "resolution_bytes", cgmem_resolution_bytes())
-                      : json_pack("{s:n, s:s, s:s}", "version", "why", s->cg.why, "source",
-                                  cgmem_source(0)));
-    return doc;
+    record_set_json(&rec->memory_cgroup,
+                    s->cg.version
+                        ? json_pack("{s:i, s:s, s:s, s:f}", "version", s->cg.version, "dir",
+                                    s->cg.dir, "source", cgmem_source(s->cg.version),
+                                    "resolution_bytes", cgmem_resolution_bytes())
+                        : json_pack("{s:n, s:s, s:s}", "version", "why", s->cg.why, "source",
+                                    cgmem_source(0)));
 }
 
 /* The calibration, then every run in order; the files are rewritten after each. */
@@ -811,52 +890,59 @@ static void session_run(struct session *s)
         .tick = on_tick,
         .tick_arg = pg,
     };
+    struct session_record *rec = &s->rec;
     if (s->plan.calibrate) {
         if (pg->tty)
             fprintf(stderr, "calibrating: context switches, thread creation, idle threads, "
                             "RLIMIT_AS, a ring of 500 tasks...");
-        json_t *cal = calib_run(&s->env, strcmp(s->plan.profile, "quick") == 0);
-        json_object_set_new(s->root, "calibration", cal);
-        ctx.switch_cost_ns = calib_switch_cost_ns(cal);
+        json_t *cal = calib_run(&s->env, s->plan.profile == &bench_profiles[PROFILE_QUICK]);
+        schema_parse(&schema_session, rec, cal, "calibration");
+        json_decref(cal);
+        const struct rec_calibration *c = &rec->calibration;
+        ctx.switch_cost_ns =
+            isfinite(c->context_switch.switch_cost_ns) ? c->context_switch.switch_cost_ns : 0;
         fprintf(stderr,
                 "%scalibration: a context switch costs %.2f us between threads, %.2f us between "
                 "processes (%.2f and %.2f net of the pipe syscalls)\n",
-                pg->tty ? "\r\033[K" : "", results_num(cal, "context_switch.thread_pair_ns") / 1000,
-                results_num(cal, "context_switch.process_pair_ns") / 1000,
-                results_num(cal, "context_switch.thread_pair_net_ns") / 1000,
-                results_num(cal, "context_switch.process_pair_net_ns") / 1000);
-        write_outputs(s->root, s->out, s->chartjs, 0);
+                pg->tty ? "\r\033[K" : "", c->context_switch.thread_pair_ns / 1000,
+                c->context_switch.process_pair_ns / 1000,
+                c->context_switch.thread_pair_net_ns / 1000,
+                c->context_switch.process_pair_net_ns / 1000);
+        write_outputs(rec, s->out, s->chartjs, 0);
     }
-    json_t *runs = json_object_get(s->root, "runs");
     for (size_t i = 0; i < s->plan.n; i++) {
         pg->index = i;
         pg->run_start = proc_now();
-        json_t *run;
+        struct run_record *run = record_session_add_run(rec);
+        if (!run) {
+            fprintf(stderr, "c10k-bench: out of memory\n");
+            return;
+        }
         if (proc_interrupted())
-            run = run_skipped(&s->plan.runs[i], "interrupted", "the session was interrupted");
+            run_skipped(&s->plan.runs[i], "interrupted", "the session was interrupted", run);
         else
-            run = run_execute(&ctx, &s->plan.runs[i]);
-        json_array_append_new(runs, run);
-        if (results_num(run, "elapsed_s") > 0)
+            run_execute(&ctx, &s->plan.runs[i], run);
+        if (run->elapsed_s > 0)
             print_run_line(pg, run);
         pg->done_estimate += plan_estimate_s(&s->plan.runs[i]);
         pg->done_actual += proc_now() - pg->run_start;
-        write_outputs(s->root, s->out, s->chartjs, 0);
+        write_outputs(rec, s->out, s->chartjs, 0);
     }
 }
 
 /* Judges the claims, writes the files with the report, prints the headline. Returns 0 or 1. */
 static int session_finish(struct session *s)
 {
+    struct session_record *rec = &s->rec;
     char finished[64];
     iso_time(finished, sizeof finished);
-    json_object_set_new(s->root, "finished_at", json_string(finished));
-    json_object_set_new(s->root, "elapsed_s", json_real(proc_now() - s->pg.session_start));
-    json_object_set_new(s->root, "interrupted", json_boolean(proc_interrupted()));
-    claims_build(s->root);
-    if (s->plan.scenarios & (SCEN_PIPELINE | SCEN_SYSCALLS | SCEN_INSTRUCTIONS | SCEN_LOADGEN))
-        json_object_set_new(s->root, "perf", perf_summary(s->root));
-    int rc = write_outputs(s->root, s->out, s->chartjs, 1);
+    record_set_str(&rec->finished_at, finished);
+    rec->elapsed_s = proc_now() - s->pg.session_start;
+    rec->interrupted = proc_interrupted() != 0;
+    claims_build(rec);
+    if (s->plan.scenarios & (SCN_PERF | SCN_LOADGEN))
+        record_set_json(&rec->perf, perf_summary(rec));
+    int rc = write_outputs(rec, s->out, s->chartjs, 1);
 
     char el[32];
     format_duration(el, sizeof el, proc_now() - s->pg.session_start);
@@ -865,11 +951,11 @@ static int session_finish(struct session *s)
     fprintf(stderr, "\n%s after %s.\n", proc_interrupted() ? "Interrupted" : "Done", el);
     size_t i;
     json_t *line;
-    json_array_foreach(json_object_get(s->root, "headline"), i, line)
+    json_array_foreach(rec->headline, i, line)
         fprintf(stderr, "  %s\n", json_string_value(line));
-    if (json_is_object(json_object_get(s->root, "perf"))) {
+    if (json_is_object(rec->perf)) {
         fprintf(stderr, "\n");
-        perf_print(stderr, json_object_get(s->root, "perf"));
+        perf_print(stderr, rec->perf);
     }
     fprintf(stderr, "\nReport:  %s/report.html\nResults: %s/results.json, %s/results.csv\n", s->out,
             s->out, s->out);
@@ -911,7 +997,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "c10k-bench: kernel memory is read machine-wide: %s\n", s.cg.why);
     if (rc == 0)
         session_wrappers(&s);
-    if (rc == 0 && (s.plan.scenarios & SCEN_SCALE)) {
+    if (rc == 0 && plan_profiles_cpu(&s.plan)) {
         /* perf, to say what share of a server's CPU the scheduler took. */
         s.perf = find_program(NULL, "perf", 0);
         if (!s.perf)
@@ -925,10 +1011,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "c10k-bench: the scheduler's share is not measured: %s\n",
                     s.perf_why);
     }
-    if (rc == 0 && !(s.root = session_document(&s, argc, argv))) {
-        fprintf(stderr, "c10k-bench: cannot build the results document\n");
-        rc = 1;
-    }
+    if (rc == 0)
+        session_document(&s, argc, argv);
     if (rc == 0) {
         /* c10k-bench (and its sampler) stays on the load generator's CPUs. */
         if (s.env.pinned)
@@ -940,7 +1024,7 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "c10k-bench %s: profile %s, %zu runs, about %s; server on CPU %s, load on CPU "
                 "%s; results in %s\n",
-                C10K_VERSION, s.plan.profile, s.plan.n, est, s.env.server_cpu_list,
+                C10K_VERSION, s.plan.profile->name, s.plan.n, est, s.env.server_cpu_list,
                 s.env.load_cpu_list, s.out);
         if (!s.wrk)
             fprintf(stderr, "c10k-bench: wrk not found: c10k-load does its runs\n");

@@ -1,5 +1,6 @@
 #include "claims.h"
 
+#include "compat.h"
 #include "results.h"
 
 #include <math.h>
@@ -1492,9 +1493,19 @@ static void headline(json_t *root)
     json_object_set_new(root, "headline", out);
 }
 
-void claims_build(json_t *root)
+static void claims_build_json(json_t *root)
 {
     json_object_set_new(root, "claims", judge_claims(root));
     surprises(root);
     headline(root);
+}
+
+void claims_build(struct session_record *s)
+{
+    json_t *doc = results_document(s);
+    claims_build_json(doc);
+    record_set_json(&s->claims, json_incref(json_object_get(doc, "claims")));
+    record_set_json(&s->surprises, json_incref(json_object_get(doc, "surprises")));
+    record_set_json(&s->headline, json_incref(json_object_get(doc, "headline")));
+    json_decref(doc);
 }

@@ -5,6 +5,8 @@
 #ifndef C10K_BENCH_CLAIMS_H
 #define C10K_BENCH_CLAIMS_H
 
+#include "record.h"
+
 #include <jansson.h>
 
 /* The size of each model's source file, counted at build time (a {NULL, 0} entry ends it). */
@@ -17,9 +19,9 @@ extern const struct claims_code_size claims_code_size[];
 /* The table above as an object {"mode_thread.c": lines, ...} (a new reference). */
 json_t *claims_code_size_json(void);
 
-/* Sets root's "claims", "surprises" and "headline" from its "runs", "calibration" and
- * "code_size"; with "repeat" > 1 each claim is judged once per repetition. */
-void claims_build(json_t *root);
+/* Sets the session's claims, surprises and headline from its runs, calibration and code sizes;
+ * with repeat > 1 each claim is judged once per repetition. */
+void claims_build(struct session_record *s);
 
 /* Formats bytes as "812 B", "14.2 KiB", "8.00 MiB". */
 void claims_format_bytes(char *buf, size_t len, double bytes);

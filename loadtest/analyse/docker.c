@@ -4,6 +4,8 @@
 #include "load_config.h"
 #include "loadgen.h"
 #include "report.h"
+#include "compat.h"
+#include "judge.h"
 #include "results.h"
 #include "run.h"
 
@@ -685,7 +687,7 @@ static void saturation(json_t *run, const json_t *docker, const json_t *stats)
     double cbusy = results_num(run, "client.cpu.busiest_thread_share");
     if (!isfinite(sbusy))
         return;
-    const char *bottleneck = run_bottleneck(sbusy, cbusy, 0);
+    const char *bottleneck = judge_bottleneck_of(sbusy, cbusy, 0);
     int bound = strcmp(bottleneck, "load generator") == 0;
     json_object_set_new(run, "saturation",
                         json_pack("{s:f, s:s, s:f, s:o, s:s, s:b, s:f}", "server_busy", sbusy,
@@ -1018,11 +1020,15 @@ int docker_report(const char *dir, const char *chartjs_path)
         fprintf(stderr, "c10k-bench: --from-docker: %s\n", err);
         return 1;
     }
-    claims_build(root);
-    int rc = results_write_json(root, dir);
+    struct session_record rec;
+    results_from_document(root, &rec);
+    json_decref(root);
+    claims_build(&rec);
+    root = results_document(&rec);
+    int rc = results_write_json(&rec, dir);
     const char *what = "results.json";
     if (rc == 0) {
-        rc = results_write_csv(root, dir);
+        rc = results_write_csv(&rec, dir);
         what = "results.csv";
     }
     if (rc == 0) {
@@ -1034,5 +1040,6 @@ int docker_report(const char *dir, const char *chartjs_path)
     else
         docker_print_summary(root, stdout);
     json_decref(root);
+    record_session_free(&rec);
     return rc < 0 ? 1 : 0;
 }

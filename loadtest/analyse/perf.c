@@ -1,5 +1,6 @@
 #include "perf.h"
 
+#include "compat.h"
 #include "results.h"
 
 #include <math.h>
@@ -273,7 +274,7 @@ static json_t *ratios_of(const json_t *perf)
     return ratios;
 }
 
-json_t *perf_summary(const json_t *root)
+static json_t *perf_summary_json(const json_t *root)
 {
     const json_t *runs = json_object_get(root, "runs");
     json_t *perf = json_pack("{s:[], s:i}", "models", "rounds",
@@ -478,4 +479,12 @@ void perf_print(FILE *f, const json_t *perf)
         fprintf(f, "  %-52s %.2f\n", json_string_value(json_object_get(r, "name")),
                 json_number_value(json_object_get(r, "value")));
     }
+}
+
+json_t *perf_summary(const struct session_record *s)
+{
+    json_t *doc = results_document(s);
+    json_t *perf = perf_summary_json(doc);
+    json_decref(doc);
+    return perf;
 }

@@ -5,12 +5,14 @@
 #ifndef C10K_BENCH_PERF_H
 #define C10K_BENCH_PERF_H
 
+#include "record.h"
+
 #include <jansson.h>
 #include <stdio.h>
 
 /* The "perf" object of results.json (a new reference): "models" (nginx first), then per
  * scenario an object model -> level -> figures, and "ratios" [{name, value}]. */
-json_t *perf_summary(const json_t *root);
+json_t *perf_summary(const struct session_record *s);
 
 /* The same figures as tables on f (the end of a session). */
 void perf_print(FILE *f, const json_t *perf);

@@ -1,138 +1,291 @@
-/* The scenarios of DESIGN.md and the profiles that size them: which models run, at which
- * concurrency levels, for how long, with which load generator. plan_build turns a profile and
- * the chosen modes and scenarios into the ordered list of runs. */
+/* The table of scenarios (each answers a question about the servers) and of the profiles that
+ * size them. A scenario is one row: its name and question, its levels in each profile, its load
+ * (path, connections, rate, pipelining, generator, timeouts, wrapper), what it needs and how its
+ * runs are summarised in the perf profile. plan.c turns the rows into runs. */
 #ifndef C10K_BENCH_SCENARIOS_H
 #define C10K_BENCH_SCENARIOS_H
 
+#include "schema.h"
 #include "wrap.h"
 
-#include <jansson.h>
 #include <stddef.h>
 
-struct bench_env;
+struct run_spec;
+struct plan_opts;
+struct run_record;
 
+/* ---- Profiles ---- */
+
+enum profile_id { PROFILE_QUICK, PROFILE_DEFAULT, PROFILE_FULL, PROFILE_PERF, PROFILE_LOADGEN,
+                  PROFILE_COUNT };
+
+struct bench_profile {
+    const char *name, *about;
+    double warmup_s, duration_s;
+    unsigned scenarios; /* what runs unless --scenarios says */
+    int repeat;         /* repetitions unless --repeat says */
+    double calib_s;     /* the calibration's estimated time */
+};
+
+extern const struct bench_profile bench_profiles[PROFILE_COUNT];
+/* The profile called name, or NULL. */
+const struct bench_profile *profile_find(const char *name);
+
+/* ---- Endpoints a scenario's requests need ---- */
+
+#define ENDPOINT_TABLE(X)                                                                          \
+    X(PLAINTEXT)                                                                                   \
+    X(WORK)                                                                                        \
+    X(SLEEP)
+#define ENDPOINT_ENUM(id) ENDPOINT_##id,
+enum endpoint_id { ENDPOINT_TABLE(ENDPOINT_ENUM) ENDPOINT_COUNT };
+#undef ENDPOINT_ENUM
+#define ENDPOINT_BIT(id) (1u << ENDPOINT_##id)
+#define ENDPOINTS_C10K (ENDPOINT_BIT(PLAINTEXT) | ENDPOINT_BIT(WORK) | ENDPOINT_BIT(SLEEP))
+
+/* ---- Scenarios ---- */
+
+/* The load generators. */
 enum bench_tool {
     TOOL_WRK,  /* closed loop, keep-alive: wrk with a Lua done() that prints JSON */
     TOOL_LOAD, /* c10k-load: open loop, idle connections, ramp, several source addresses */
 };
 
-#define SPEC_MAX_ARGS 4
-
-/* One run: one server configuration under one load. */
-struct run_spec {
-    char id[96];
-    const char *scenario; /* static: "scale", "idle", ... */
-    char model[48];       /* what the charts call it: "thread", "loop --loops 2", "nginx" */
-    char mode[16];        /* the server's --mode, or "nginx" */
-    char server_args[SPEC_MAX_ARGS][24]; /* extra server options */
-    int n_server_args;
-    int level;       /* the charts' x value: concurrency, or idle connections */
-    int concurrency; /* busy connections */
-    int idle;        /* silent keep-alive connections beside them */
-    double rate;     /* open loop: requests/s in total; 0: closed loop */
-    char path[64];
-    int keepalive;
-    int sources; /* local addresses to connect from (0: the kernel's choice) */
-    double warmup_s, duration_s;
-    double ramp; /* connections opened per second; 0: at once */
-    enum bench_tool tool;
-    int tool_required;         /* no fallback: skip the run when the tool is missing */
-    int server_all_cpus;       /* the server may use every CPU (the cpu scenario) */
-    double timeout_s;          /* a request slower than this is a client error */
-    long long new_connections; /* how many connections the run may open (an estimate) */
-    int repetition;            /* 1..plan_opts.repeat */
-    int pipeline;              /* requests in flight per connection (c10k-load); 0 or 1: one */
-    long long requests;        /* c10k-load stops after this many (0: at the duration) */
-    enum wrap_kind wrap;       /* the server runs under this wrapper (WRAP_NONE: as it is) */
+/* Which load generator a scenario's runs take. */
+enum tool_choice {
+    TOOL_CLOSED,       /* the closed-loop one that loads a server hardest (c10k-load, unless
+                        * --generator wrk or it is missing) */
+    TOOL_PREFERS_LOAD, /* c10k-load where there is one (its timeouts and source addresses) */
+    TOOL_NEEDS_LOAD,   /* c10k-load only: the run is skipped without it */
+    TOOL_EACH,         /* wrk, then c10k-load (one part each) */
 };
 
-struct plan {
-    struct run_spec *runs; /* owned */
-    size_t n, cap;
-    int calibrate; /* the ctxswitch scenario: calibrate this machine */
-    const char *profile;
-    unsigned scenarios; /* SCEN_* bits planned: the options' or the profile's */
-    double calib_s; /* its estimated time */
-    int repeat;     /* repetitions of every run */
+/* A figure of the perf summary: its name there, and the run field it is the median of (or a
+ * function of the run, for a figure derived from a series). */
+struct summary_figure {
+    const char *key;
+    int field; /* RUN_F_*; -1: compute */
+    double (*compute)(const struct run_record *r);
 };
 
-/* Bits for the models and scenarios. */
-#define MODE_THREAD 1u
-#define MODE_POOL 2u
-#define MODE_LOOP 4u
-#define MODE_URING 8u /* io_uring: an event model like the loop, where the server has it */
-#define MODE_ALL 15u
-#define MODE_COUNT 4
+#define LEVELS_MAX 12
+#define LEVEL_END (-1)
+#define LEVEL_MAX (-2) /* as many connections as the limits allow */
+#define SUMMARY_MAX 10
 
-#define SCEN_SCALE 1u
-#define SCEN_IDLE 2u
-#define SCEN_CPU 4u
-#define SCEN_BLOCKING 8u
-#define SCEN_CHURN 16u
-#define SCEN_CTXSWITCH 32u
-#define SCEN_ALL 63u /* the scenarios of the quick, default and full profiles */
-/* The perf profile's, beside scale and idle: pipelined requests, and the server under a
- * wrapper that counts its system calls and context switches, or its instructions. */
-#define SCEN_PIPELINE 64u
-#define SCEN_SYSCALLS 128u
-#define SCEN_INSTRUCTIONS 256u
-#define SCEN_PERF (SCEN_SCALE | SCEN_IDLE | SCEN_PIPELINE | SCEN_SYSCALLS | SCEN_INSTRUCTIONS)
-/* The loadgen profile's: what the load generator costs. wrk and c10k-load in turn against
- * one server (CPU per request), and one c10k-load holding many connections. */
-#define SCEN_GENERATORS 512u
-#define SCEN_HOLD 1024u
-#define SCEN_LOADGEN (SCEN_GENERATORS | SCEN_HOLD)
-#define SCEN_COUNT 11
-
-/* Parses "thread,pool" or "scale,idle" into bits. Returns 0 or -EINVAL (naming the bad item
- * in bad, if given). */
-int plan_parse_modes(const char *list, unsigned *bits, char *bad, size_t bad_len);
-int plan_parse_scenarios(const char *list, unsigned *bits, char *bad, size_t bad_len);
-/* The --mode name of one MODE_* bit ("thread", ..., "uring"), or NULL. */
-const char *plan_mode_name(unsigned bit);
-/* The largest level --levels takes, and how many. */
-#define PLAN_LEVEL_MAX 1000000
-#define PLAN_LEVELS_MAX 12
-/* Parses "100,1000" into levels[] (at most max - 1 of them, ended by -1). Returns 0 or
- * -EINVAL. */
-int plan_parse_levels(const char *list, int *levels, size_t max);
-/* 1 for quick, default, full, perf. */
-int plan_profile_known(const char *name);
-
-/* What to plan besides the profile. */
-struct plan_opts {
-    unsigned modes, scenarios; /* MODE_* and SCEN_* bits; scenarios 0: the profile's */
-    int nginx;                 /* nginx beside the models in scale and idle */
-    unsigned tools;            /* load generators that exist: 1 << TOOL_WRK, 1 << TOOL_LOAD */
-    int repeat;                /* every run this many times (0: the profile's) */
-    double duration_s;         /* measured seconds of every run (0: the profile's) */
-    int warmup_set;            /* warmup_s replaces the profile's warm-up */
-    double warmup_s;
-    int hold_busy;             /* busy connections among those hold holds (0: 100) */
-    int instructions_requests; /* the smaller request count of the instructions runs, the
-                                * larger being 11 times it (0: 2,000) */
-    enum wrap_kind wrap;       /* every run's server under this wrapper (WRAP_NONE: only
-                                * the scenarios that need one) */
-    int prefer_wrk;            /* drive scale and cpu with wrk where c10k-load would */
-    const int *levels;         /* NULL, or the levels of every scenario instead of the
-                                * profile's (ended by -1, as plan_parse_levels writes them) */
+struct bench_scenario {
+    const char *name, *title, *question, *x_label, *how;
+    int levels[PROFILE_COUNT][LEVELS_MAX]; /* each ended by LEVEL_END; none: not in it */
+    /* The load. */
+    unsigned endpoint;    /* ENDPOINT_BIT() its path needs */
+    const char *path;     /* a printf format taking the profile's work_us or sleep_ms */
+    int close;            /* a new connection per request (else keep-alive) */
+    int busy;             /* busy connections whatever the level (idle: 10); 0: the level */
+    int level_is_idle;    /* the level counts the idle connections beside them */
+    double rate;          /* open loop: requests/s in all; 0: closed loop */
+    int pipeline;         /* requests in flight per connection */
+    enum tool_choice tool;
+    double timeout_s;     /* a slower request is a client error (0: the default) */
+    double max_warmup_s, max_duration_s; /* caps on the profile's (0: none) */
+    int sources;          /* c10k-load's source addresses (0: one) */
+    int server_all_cpus;  /* the server may use every CPU */
+    enum wrap_kind wrap;  /* the server runs under this wrapper */
+    int parts;            /* runs per level and server (0: one) */
+    /* The odd ones' own shaping of a run (hold, instructions), after the fields above. */
+    void (*shape)(struct run_spec *r, int part, const struct plan_opts *o);
+    /* What it needs and does besides the load. */
+    int calibration;          /* not runs: the calibration of this machine */
+    int sample_idle_threads;  /* read the idle connections' threads (thread-per-connection) */
+    int profile_cpu;          /* perf's samples of the server's CPUs, where perf can */
+    int one_server;           /* one server: the baseline, else the reference (load generators) */
+    int by_tool;              /* the perf summary is keyed by load generator */
+    struct summary_figure summary[SUMMARY_MAX]; /* the perf summary's figures */
 };
 
-/* Builds the runs: levels are the outer loop, then the repetitions, then the models (in an
- * order that rotates from one repetition to the next). Returns 0, -EINVAL (unknown profile)
- * or -ENOMEM. */
-int plan_build(struct plan *p, const char *profile, const struct plan_opts *o,
-               const struct bench_env *env);
-void plan_free(struct plan *p);
+double scenario_min_open(const struct run_record *r);
+void scenario_shape_hold(struct run_spec *r, int part, const struct plan_opts *o);
+void scenario_shape_instructions(struct run_spec *r, int part, const struct plan_opts *o);
 
-/* Estimated seconds for one run, start and stop included. */
-double plan_estimate_s(const struct run_spec *r);
-double plan_total_estimate_s(const struct plan *p);
+#define SUM(key, field)                                                                            \
+    {                                                                                              \
+        key, RUN_F_##field, NULL                                                                   \
+    }
+#define SUM_LEVELS                                                                                 \
+    SUM("requests_per_s", CLIENT_REQUESTS_PER_S), SUM("p99_us", CLIENT_LATENCY_P99),              \
+        SUM("cpu_us_per_request", SERVER_CPU_US_PER_REQUEST), SUM("server_busy", SAT_SERVER_BUSY), \
+        SUM("client_busy", SAT_CLIENT_BUSY)
 
-/* The --source argument of the churn runs. */
-const char *plan_churn_sources(void);
+/* The rows, in the order a session runs them. X(ID, designated initialisers) */
+#define SCENARIO_TABLE(X)                                                                          \
+    X(SCALE, .name = "scale", .title = "Scale: keep-alive requests at rising concurrency",        \
+      .question = "Where does each model's throughput and latency bend as connections grow, and " \
+                  "why?",                                                                          \
+      .x_label = "concurrent connections",                                                         \
+      .how = "GET /plaintext over keep-alive connections, closed loop (each connection sends its " \
+             "next request when the previous answer arrives), from the load generator that "      \
+             "loads a server hardest here (c10k-load, one thread per load CPU, unless "           \
+             "--generator wrk).",                                                                  \
+      .levels = {[PROFILE_QUICK] = {10, 1000, LEVEL_END},                                          \
+                 [PROFILE_DEFAULT] = {10, 100, 1000, 5000, 10000, LEVEL_END},                      \
+                 [PROFILE_FULL] = {10, 100, 1000, 2000, 5000, 10000, 15000, LEVEL_MAX, LEVEL_END}, \
+                 [PROFILE_PERF] = {100, 1000, 10000, LEVEL_END},                                   \
+                 [PROFILE_LOADGEN] = {100, 1000, LEVEL_END}},                                      \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .profile_cpu = 1,                \
+      .summary = {SUM_LEVELS, SUM("errors", CLIENT_ERRORS_TOTAL)})                                 \
+    X(PIPELINE, .name = "pipeline", .title = "Pipelined requests",                                \
+      .question = "What does a request cost each server when the per-request overhead of "       \
+                  "waiting is gone?",                                                              \
+      .x_label = "concurrent connections",                                                         \
+      .how = "GET /plaintext over keep-alive connections with 16 requests in flight on each "     \
+             "(c10k-load --pipeline 16), closed loop.",                                            \
+      .levels = {[PROFILE_QUICK] = {100, LEVEL_END}, [PROFILE_DEFAULT] = {100, LEVEL_END},        \
+                 [PROFILE_FULL] = {100, LEVEL_END}, [PROFILE_PERF] = {100, LEVEL_END},            \
+                 [PROFILE_LOADGEN] = {100, LEVEL_END}},                                            \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .pipeline = 16,                  \
+      .tool = TOOL_NEEDS_LOAD, .summary = {SUM_LEVELS})                                            \
+    X(SYSCALLS, .name = "syscalls", .title = "System calls and context switches per request",     \
+      .question = "How many system calls and context switches does each server make per "         \
+                  "request?",                                                                      \
+      .x_label = "concurrent connections",                                                         \
+      .how = "The server runs under perf stat (the raw_syscalls:sys_enter tracepoint and the "    \
+             "context-switches counter, over every thread and child) or, where perf cannot, "     \
+             "strace -f -c; its counts over its life divided by the requests it answered (its "   \
+             "own counter). The tracing slows the server: its throughput here is no figure.",      \
+      .levels = {[PROFILE_QUICK] = {1000, LEVEL_END}, [PROFILE_DEFAULT] = {1000, LEVEL_END},      \
+                 [PROFILE_FULL] = {1000, LEVEL_END}, [PROFILE_PERF] = {1000, LEVEL_END},          \
+                 [PROFILE_LOADGEN] = {1000, LEVEL_END}},                                           \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .wrap = WRAP_SYSCALLS,           \
+      .summary = {SUM("syscalls_per_request", WRAP_SYSCALLS_PER_REQUEST),                         \
+                  SUM("context_switches_per_request", WRAP_CONTEXT_SWITCHES_PER_REQUEST),         \
+                  SUM("cpu_us_per_request", SERVER_CPU_US_PER_REQUEST)})                           \
+    X(INSTRUCTIONS, .name = "instructions", .title = "User-space instructions per request",        \
+      .question = "How much user-space work does each server do per request, free of the "        \
+                  "machine's noise?",                                                              \
+      .x_label = "concurrent connections",                                                         \
+      .how = "The server runs under valgrind's callgrind twice, answering 2,000 and then 22,000 " \
+             "requests over 100 keep-alive connections; the difference in instructions over the " \
+             "difference in requests leaves start-up and shutdown out.",                           \
+      .levels = {[PROFILE_QUICK] = {100, LEVEL_END}, [PROFILE_DEFAULT] = {100, LEVEL_END},        \
+                 [PROFILE_FULL] = {100, LEVEL_END}, [PROFILE_PERF] = {100, LEVEL_END},            \
+                 [PROFILE_LOADGEN] = {100, LEVEL_END}},                                            \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_NEEDS_LOAD,         \
+      .wrap = WRAP_CALLGRIND, .parts = 2, .shape = scenario_shape_instructions)                   \
+    X(IDLE, .name = "idle", .title = "Idle: many silent keep-alive connections beside a few busy " \
+                                     "ones",                                                       \
+      .question = "What does a connection cost while it does nothing, in user and kernel "        \
+                  "memory, and what do the busy connections feel?",                                \
+      .x_label = "idle connections",                                                               \
+      .how = "N silent keep-alive connections (opened at 2,500 per second) plus 10 busy ones "   \
+             "sending GET /plaintext at 1,000 requests/s in total (open loop: latency counted "   \
+             "from when each request was due).",                                                   \
+      .levels = {[PROFILE_QUICK] = {1000, LEVEL_END},                                              \
+                 [PROFILE_DEFAULT] = {0, 1000, 5000, 10000, LEVEL_END},                            \
+                 [PROFILE_FULL] = {0, 1000, 5000, 10000, 15000, LEVEL_MAX, LEVEL_END},             \
+                 [PROFILE_PERF] = {10000, LEVEL_END}, [PROFILE_LOADGEN] = {1000, LEVEL_END}},     \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .busy = 10,                      \
+      .level_is_idle = 1, .rate = 1000, .tool = TOOL_NEEDS_LOAD, .sample_idle_threads = 1,        \
+      .summary = {SUM("rss_bytes_per_connection", PC_RSS_BYTES)})                                  \
+    X(CPU, .name = "cpu", .title = "CPU-bound requests",                                          \
+      .question = "Which models use every core for CPU-bound work: one loop, several loops, an "  \
+                  "offload pool, threads?",                                                        \
+      .x_label = "concurrent connections",                                                         \
+      .how = "GET /work (a fixed amount of CPU work per request), closed loop; here the server "  \
+             "may use every CPU.",                                                                 \
+      .levels = {[PROFILE_QUICK] = {8, LEVEL_END}, [PROFILE_DEFAULT] = {1, 2, 8, 32, LEVEL_END},  \
+                 [PROFILE_FULL] = {1, 2, 4, 8, 32, 128, LEVEL_END},                                \
+                 [PROFILE_PERF] = {8, LEVEL_END}, [PROFILE_LOADGEN] = {8, LEVEL_END}},            \
+      .endpoint = ENDPOINT_BIT(WORK), .path = "/work?cpu_us=500", .server_all_cpus = 1)           \
+    X(BLOCKING, .name = "blocking", .title = "Blocking calls: more waiting requests than workers", \
+      .question = "What happens when requests wait (blocking I/O, here /sleep) and there are "    \
+                  "more of them than pool workers: pool saturation versus a thread each versus "  \
+                  "timers?",                                                                       \
+      .x_label = "concurrent connections",                                                         \
+      .how = "GET /sleep (a blocking sleep in thread and pool, a timer in the loop), closed loop " \
+             "over keep-alive connections; the pool has 16 workers. A request unanswered after 2 " \
+             "s is a timeout error.",                                                              \
+      .levels = {[PROFILE_QUICK] = {64, LEVEL_END},                                                \
+                 [PROFILE_DEFAULT] = {4, 16, 64, 256, 1024, LEVEL_END},                            \
+                 [PROFILE_FULL] = {4, 16, 64, 256, 1024, 4096, LEVEL_END},                         \
+                 [PROFILE_PERF] = {64, LEVEL_END}, [PROFILE_LOADGEN] = {64, LEVEL_END}},          \
+      .endpoint = ENDPOINT_BIT(SLEEP), .path = "/sleep?ms=50", .tool = TOOL_PREFERS_LOAD,         \
+      .timeout_s = 2.0)                                                                            \
+    X(CHURN, .name = "churn", .title = "Connection churn: a new connection per request",          \
+      .question = "What do accept and, for threads, thread creation cost when every request "     \
+                  "comes on a new connection?",                                                    \
+      .x_label = "concurrent clients",                                                             \
+      .how = "GET /plaintext with Connection: close, a new connection for every request, closed " \
+             "loop, from 40 source addresses (1 s warm-up, 3 s measured).",                        \
+      .levels = {[PROFILE_QUICK] = {8, LEVEL_END}, [PROFILE_DEFAULT] = {1, 8, 64, LEVEL_END},     \
+                 [PROFILE_FULL] = {1, 8, 64, 256, LEVEL_END}, [PROFILE_PERF] = {8, LEVEL_END},    \
+                 [PROFILE_LOADGEN] = {8, LEVEL_END}},                                              \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .close = 1,                      \
+      .tool = TOOL_PREFERS_LOAD, .max_warmup_s = 1.0, .max_duration_s = 3.0, .sources = 40)       \
+    X(GENERATORS, .name = "generators", .title = "Load generators: c10k-load against wrk",        \
+      .question = "How much CPU does each load generator spend per request against the same "     \
+                  "server?",                                                                       \
+      .x_label = "concurrent connections",                                                         \
+      .how = "GET /plaintext over keep-alive connections, closed loop, from wrk and then "        \
+             "c10k-load (one thread each on the load CPU) against one server: nginx, or the loop " \
+             "without it; the generator's CPU time over the measured window per request "          \
+             "answered.",                                                                          \
+      .levels = {[PROFILE_QUICK] = {100, 1000, LEVEL_END},                                         \
+                 [PROFILE_DEFAULT] = {100, 1000, LEVEL_END},                                       \
+                 [PROFILE_FULL] = {100, 1000, LEVEL_END}, [PROFILE_PERF] = {100, 1000, LEVEL_END}, \
+                 [PROFILE_LOADGEN] = {100, 1000, LEVEL_END}},                                      \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_EACH, .parts = 2,   \
+      .one_server = 1, .by_tool = 1,                                                               \
+      .summary = {SUM("client_cpu_us_per_request", SAT_CLIENT_CPU_US_PER_REQUEST),                \
+                  SUM("requests_per_s", CLIENT_REQUESTS_PER_S),                                    \
+                  SUM("server_busy", SAT_SERVER_BUSY), SUM("client_busy", SAT_CLIENT_BUSY)})       \
+    X(HOLD, .name = "hold", .title = "One c10k-load holding many connections",                    \
+      .question = "What does one c10k-load process cost to hold N connections, past one source "  \
+                  "address's ports?",                                                              \
+      .x_label = "connections held",                                                               \
+      .how = "N keep-alive connections from one c10k-load process, 100 busy (closed loop) and "   \
+             "the rest idle, opened at 5,000 per second from 40 source addresses; the client's "  \
+             "descriptors, memory and CPU, and the fewest connections open in any measured "       \
+             "second.",                                                                            \
+      .levels = {[PROFILE_QUICK] = {15000, LEVEL_END}, [PROFILE_DEFAULT] = {15000, LEVEL_END},    \
+                 [PROFILE_FULL] = {15000, LEVEL_END}, [PROFILE_PERF] = {15000, LEVEL_END},        \
+                 [PROFILE_LOADGEN] = {15000, LEVEL_END}},                                          \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_NEEDS_LOAD,         \
+      .sources = 40, .shape = scenario_shape_hold, .one_server = 1,                               \
+      .summary = {{"min_open", -1, scenario_min_open}, SUM("max_open", CLIENT_CONNECTIONS_MAX_OPEN), \
+                  SUM("errors", CLIENT_ERRORS_TOTAL), SUM("client_rss_bytes", CLIENT_PROCESS_RSS_BYTES), \
+                  SUM("client_fds", CLIENT_PROCESS_FDS), SUM("client_cores", SAT_CLIENT_CORES),   \
+                  SUM("server_connections", SERVER_CONNECTIONS_HELD_PEAK),                         \
+                  SUM("tcp_inuse_peak", MACHINE_TCP_INUSE_PEAK)})                                  \
+    X(CTXSWITCH, .name = "ctxswitch", .title = "Context switch and thread costs on this machine", \
+      .question = "What does one context switch cost here, and creating a thread, and an idle "   \
+                  "thread's memory?",                                                              \
+      .x_label = "",                                                                               \
+      .how = "Two threads (and two processes) pinned to one CPU pass a byte back and forth over " \
+             "pipes; threads are created and joined, then a thousand are kept idle and "          \
+             "measured.",                                                                          \
+      .calibration = 1)
 
-/* What each scenario is and asks (for results.json and the report): an array of objects. */
-json_t *plan_scenarios_json(const struct plan *p, unsigned scenarios);
+#define SCENARIO_ENUM(id, ...) SCN_##id,
+enum scenario_id { SCENARIO_TABLE(SCENARIO_ENUM) SCN_COUNT };
+#undef SCENARIO_ENUM
+#define SCN_BIT(id) (1u << SCN_##id)
+#define SCN_ALL_BITS ((1u << SCN_COUNT) - 1)
+/* The scenarios of the quick, default and full profiles, which every model runs. */
+#define SCN_MODELS                                                                                 \
+    (SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) | SCN_BIT(BLOCKING) | SCN_BIT(CHURN) |          \
+     SCN_BIT(CTXSWITCH) | SCN_PERF)
+/* The perf profile's, beside scale and idle. */
+#define SCN_PERF (SCN_BIT(PIPELINE) | SCN_BIT(SYSCALLS) | SCN_BIT(INSTRUCTIONS))
+/* The loadgen profile's: what the load generator costs. */
+#define SCN_LOADGEN (SCN_BIT(GENERATORS) | SCN_BIT(HOLD))
+
+extern const struct bench_scenario bench_scenarios[SCN_COUNT];
+
+/* The row called name, or NULL. */
+const struct bench_scenario *scenario_find(const char *name);
+int scenario_id_of(const struct bench_scenario *s);
+/* Parses "scale,idle" into SCN_BIT()s. Returns 0, or -EINVAL naming the bad item in bad. */
+int scenario_parse_list(const char *list, unsigned *bits, char *bad, size_t bad_len);
+/* "scale,pipeline,...,ctxswitch", for --help. */
+const char *scenario_names(void);
 
 #endif

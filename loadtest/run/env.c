@@ -293,7 +293,7 @@ static int fail(struct env_limit *lim, const char *name, long long have, long lo
     return 1;
 }
 
-int env_check(const struct bench_env *e, const char *mode, long long connections, int sources,
+int env_check(const struct bench_env *e, int task_per_connection, long long connections, int sources,
               long long stack_bytes, struct env_limit *lim)
 {
     memset(lim, 0, sizeof *lim);
@@ -309,7 +309,7 @@ int env_check(const struct bench_env *e, const char *mode, long long connections
                     "one ephemeral port per connection and source address: widen the range "
                     "(sysctl -w net.ipv4.ip_local_port_range='1024 65535') or connect from "
                     "several source addresses (c10k-load --source 127.0.0.2-127.0.0.40)");
-    if (strcmp(mode, "thread") != 0)
+    if (!task_per_connection)
         return 0;
 
     long long threads = connections + ENV_THREAD_MARGIN;

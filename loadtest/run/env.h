@@ -58,12 +58,12 @@ struct env_limit {
     char how[256];  /* how to raise it */
 };
 
-/* Whether a run with `connections` open connections in the given server mode ("thread",
- * "pool", "loop" or "nginx"), from `sources` local addresses (0 or 1: one), with thread stacks
- * of stack_bytes (thread mode; 0: the default), fits this machine. Returns 0 when it does, or 1
- * with *lim naming the first limit it would hit. */
-int env_check(const struct bench_env *e, const char *mode, long long connections, int sources,
-              long long stack_bytes, struct env_limit *lim);
+/* Whether a run with `connections` open connections, from `sources` local addresses (0 or 1:
+ * one), fits this machine; task_per_connection: the server starts a task (a thread) for each,
+ * with stacks of stack_bytes (0: the default). Returns 0 when it does, or 1 with *lim naming the
+ * first limit it would hit. */
+int env_check(const struct bench_env *e, int task_per_connection, long long connections,
+              int sources, long long stack_bytes, struct env_limit *lim);
 
 /* Re-reads the connection-tracking counter; returns it, or -1 when tracking is not loaded. */
 long long env_conntrack_count(struct bench_env *e);

@@ -135,7 +135,7 @@ void loadgen_build(struct loadgen_argv *a, const struct run_spec *r, const char 
     }
     if (r->sources > 1) {
         add(a, "--source");
-        add(a, "%s", plan_churn_sources());
+        add(a, "%s", plan_sources());
     }
     if (out_path) {
         add(a, "--json");

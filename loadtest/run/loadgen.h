@@ -4,7 +4,7 @@
 #ifndef C10K_BENCH_LOADGEN_H
 #define C10K_BENCH_LOADGEN_H
 
-#include "scenarios.h"
+#include "plan.h"
 
 #include <jansson.h>
 #include <stddef.h>

@@ -1,16 +1,14 @@
 /* One run: start the server on its CPUs, wait until it listens, sample it every second, warm
  * it up, drive it with the load generator, read its own counters before and after, stop
- * everything, and describe what happened as one object of results.json. A run that fails
- * (server crashed, limit hit, client errors) says so in its status and reason; it never stops
- * the session. */
+ * everything, and describe what happened in its record. A run that fails (server crashed, limit
+ * hit, client errors) says so in its status and reason; it never stops the session. */
 #ifndef C10K_BENCH_RUN_H
 #define C10K_BENCH_RUN_H
 
 #include "cgmem.h"
 #include "env.h"
-#include "scenarios.h"
-
-#include <jansson.h>
+#include "plan.h"
+#include "record.h"
 
 struct bench_ctx {
     struct bench_env *env;
@@ -32,26 +30,25 @@ struct bench_ctx {
     /* Called about five times a second while a run waits: phase is "warm-up", "measuring"... */
     void (*tick)(void *arg, const struct run_spec *r, const char *phase, double phase_left_s);
     void *tick_arg;
-    /* Filled by run_execute: per model (MODE_* bit order), the line with which the server
-     * refused to start it (exit status 2), so that the model's later runs are skipped with it
-     * without starting it again. Empty: not refused. */
-    char refused[MODE_COUNT][256];
+    /* Filled by run_execute: per server (SRV_*), the line with which the server refused to
+     * start (exit status 2), so that its later runs are skipped with it without starting it
+     * again. Empty: not refused. */
+    char refused[SRV_COUNT][256];
 };
 
-/* Executes one run and returns its object (a new reference; never NULL unless out of memory).
- * Its "status" is "ok", "errors", "failed", "skipped" or "interrupted"; a server that exits
- * with status 2 and one line (a model it lacks, or io_uring forbidden here) makes the run, and
- * every later run of that model, "skipped" with that line as the reason. */
-json_t *run_execute(struct bench_ctx *ctx, const struct run_spec *r);
+/* Executes one run into rec (initialised by the caller). Its status is "ok", "errors",
+ * "failed", "skipped" or "interrupted"; a server that exits with status 2 and one line (a model
+ * it lacks, or io_uring forbidden here) makes the run, and every later run of that server,
+ * "skipped" with that line as the reason. */
+void run_execute(struct bench_ctx *ctx, const struct run_spec *r, struct run_record *rec);
 
 /* Describes a run that did not start (another run's interruption, a missing tool). */
-json_t *run_skipped(const struct run_spec *r, const char *status, const char *reason);
+void run_skipped(const struct run_spec *r, const char *status, const char *reason,
+                 struct run_record *rec);
 
-/* What limited a run, from how busy the server's CPUs and the load generator's threads were
- * (shares of 1; client_busy NaN when unknown): "server" (its CPUs at 90% or more), "load
- * generator" (the run is load-bound), "neither", "unknown", or "fixed rate" (open loop).
- * Exposed for tests. */
-const char *run_bottleneck(double server_busy, double client_busy, int open_loop);
+/* The spec's fields of a record. */
+void run_spec_record(const struct run_spec *r, struct run_record *rec);
+
 /* Parses nginx's stub_status page; returns the requests counter or -EINVAL. */
 long long run_parse_stub_status(const char *text);
 

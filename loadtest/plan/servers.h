@@ -1,0 +1,133 @@
+/* The table of servers c10k-bench runs: c10k-server's concurrency models and the peers a user
+ * would pick instead. A server is one row: its name, how it starts, which of its processes is
+ * the serving one, the scenarios it serves, its variants (extra arguments in some scenarios),
+ * whether it is a baseline, whom the claims and ratios quote it beside, its colour in the report.
+ * The plan, the runs, the claims, the perf summary, the report and --modes/--help read the
+ * table; nothing else compares a server's name. Adding a server is one row here plus, for a new
+ * kind of peer, its start-up code in run/peers.c. */
+#ifndef C10K_BENCH_SERVERS_H
+#define C10K_BENCH_SERVERS_H
+
+#include "scenarios.h"
+
+#include <stddef.h>
+
+/* How a server starts and tells its request count (run/peers.c has one of each). */
+enum server_kind {
+    SERVER_C10K,  /* c10k-server --mode NAME: the listening line, then /stats */
+    SERVER_NGINX, /* nginx from peers/nginx/nginx.conf.in: a connect, then stub_status */
+};
+
+/* What a server's variant is for, so that the claims can find it without its arguments. */
+enum variant_role {
+    VARIANT_BASE,     /* the server as it is */
+    VARIANT_PER_CORE, /* one event loop (ring) per server CPU */
+    VARIANT_OFFLOAD,  /* CPU work on a thread pool */
+    VARIANT_SIZED,    /* sized for the scenario (a pool with fewer workers than requests) */
+};
+
+/* Which ratios the perf summary gives of a server against another. */
+enum ratio_kind {
+    RATIO_NONE,
+    RATIO_RATE,  /* requests/s at each scale level */
+    RATIO_EVENT, /* and CPU per request, and the perf scenarios' one figure each */
+    RATIO_FULL,  /* and p99 at each scale level */
+};
+
+#define VARIANT_ARGS 4
+#define SERVER_VARIANTS 4
+#define SERVER_RATIOS 2
+
+/* A variant: extra arguments and the scenarios it runs in. "@CPUS@" in an argument stands for
+ * the server's CPUs; a variant that needs more than one is left out on one CPU. */
+struct server_variant {
+    const char *args[VARIANT_ARGS];
+    unsigned scenarios; /* SCN_BIT()s; 0: the variant does not exist */
+    enum variant_role role;
+    int min_cpus;
+    const char *color; /* the report's; NULL: the server's */
+};
+
+struct server_ratio {
+    int against; /* SRV_* */
+    enum ratio_kind kind;
+};
+
+struct bench_server {
+    const char *name;  /* --modes and the charts' name */
+    const char *about; /* one line for --help */
+    enum server_kind kind;
+    const char *source;    /* c10k-server: its model's file, for the correctness claim */
+    unsigned endpoints;    /* ENDPOINT_* it answers */
+    unsigned scenarios;    /* SCN_BIT()s it runs in (and serves the endpoint of) */
+    int baseline;          /* a peer that runs beside the models unless --no-baseline */
+    int in_default;        /* in --modes' default (c10k-server: where the binary has it) */
+    int reference;         /* the event model the claims hold the others against */
+    int thread_per_connection; /* its idle connections are threads (idle threads' counters) */
+    int serving_child;     /* the process that serves is its first child (nginx's worker) */
+    int beside;            /* SRV_* it is quoted beside in the claims, or -1 */
+    const char *color;     /* the report's */
+    struct server_variant variants[SERVER_VARIANTS];
+    struct server_ratio ratios[SERVER_RATIOS];
+};
+
+/* The rows. X(ID, designated initialisers) */
+#define SERVER_TABLE(X)                                                                            \
+    X(THREAD, .name = "thread", .about = "c10k-server: one pthread per connection",               \
+      .kind = SERVER_C10K, .source = "mode_thread.c", .endpoints = ENDPOINTS_C10K,                \
+      .scenarios = SCN_MODELS, .in_default = 1, .thread_per_connection = 1, .beside = -1,         \
+      .color = "#d62728", .variants = {{.scenarios = SCN_MODELS}},                                \
+      .ratios = {{SRV_LOOP, RATIO_RATE}})                                                          \
+    X(POOL, .name = "pool", .about = "c10k-server: a fixed pool of worker threads",               \
+      .kind = SERVER_C10K, .source = "mode_pool.c", .endpoints = ENDPOINTS_C10K,                  \
+      .scenarios = SCN_MODELS, .in_default = 1, .beside = -1, .color = "#ff7f0e",                 \
+      .variants = {{.scenarios = SCN_MODELS & ~SCN_BIT(BLOCKING)},                                \
+                   {.args = {"--threads", "16"}, .scenarios = SCN_BIT(BLOCKING),                   \
+                    .role = VARIANT_SIZED}},                                                       \
+      .ratios = {{SRV_LOOP, RATIO_RATE}})                                                          \
+    X(LOOP, .name = "loop", .about = "c10k-server: libuv event loops", .kind = SERVER_C10K,        \
+      .source = "mode_loop.c", .endpoints = ENDPOINTS_C10K, .scenarios = SCN_MODELS,              \
+      .in_default = 1, .reference = 1, .beside = -1, .color = "#1f77b4",                          \
+      .variants = {{.scenarios = SCN_MODELS},                                                      \
+                   {.args = {"--loops", "@CPUS@"}, .scenarios = SCN_BIT(CPU),                     \
+                    .role = VARIANT_PER_CORE, .min_cpus = 2, .color = "#17becf"},                  \
+                   {.args = {"--offload"}, .scenarios = SCN_BIT(CPU), .role = VARIANT_OFFLOAD,    \
+                    .color = "#9467bd"}},                                                          \
+      .ratios = {{SRV_NGINX, RATIO_FULL}})                                                         \
+    X(URING, .name = "uring", .about = "c10k-server: io_uring rings, where the kernel has them",  \
+      .kind = SERVER_C10K, .source = "mode_uring.c", .endpoints = ENDPOINTS_C10K,                 \
+      .scenarios = SCN_MODELS, .in_default = 1, .beside = SRV_LOOP, .color = "#8c564b",           \
+      .variants = {{.scenarios = SCN_MODELS},                                                      \
+                   {.args = {"--rings", "@CPUS@"}, .scenarios = SCN_BIT(CPU),                     \
+                    .role = VARIANT_PER_CORE, .min_cpus = 2, .color = "#bcbd22"},                  \
+                   {.args = {"--offload"}, .scenarios = SCN_BIT(CPU), .role = VARIANT_OFFLOAD,    \
+                    .color = "#e377c2"}},                                                          \
+      .ratios = {{SRV_NGINX, RATIO_FULL}, {SRV_LOOP, RATIO_EVENT}})                                \
+    X(NGINX, .name = "nginx", .about = "nginx, one worker (peers/nginx/nginx.conf.in)",           \
+      .kind = SERVER_NGINX, .endpoints = ENDPOINT_BIT(PLAINTEXT),                                 \
+      .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_PERF | SCN_LOADGEN, .baseline = 1,        \
+      .serving_child = 1, .beside = SRV_LOOP, .color = "#2ca02c",                                 \
+      .variants = {{.scenarios = SCN_ALL_BITS}})
+
+#define SERVER_ENUM(id, ...) SRV_##id,
+enum server_id { SERVER_TABLE(SERVER_ENUM) SRV_COUNT };
+#undef SERVER_ENUM
+
+extern const struct bench_server bench_servers[SRV_COUNT];
+
+/* The row called name, or NULL. */
+const struct bench_server *server_find(const char *name);
+/* A row's index (SRV_*). */
+int server_id_of(const struct bench_server *s);
+
+/* Parses "thread,pool" into SRV_* bits. Returns 0, or -EINVAL naming the bad item in bad. */
+int server_parse_list(const char *list, unsigned *bits, char *bad, size_t bad_len);
+/* "thread, pool, loop, uring or nginx", for messages and --help. */
+const char *server_names(void);
+
+/* A run's label: the name and the variant's arguments with @CPUS@ filled ("loop --loops 2"). */
+void server_label(const struct bench_server *s, int variant, int cpus, char *buf, size_t len);
+/* The row and variant a label names (an older results.json's "model"), or NULL. */
+const struct bench_server *server_of_label(const char *label, int *variant);
+
+#endif
