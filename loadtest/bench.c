@@ -44,14 +44,14 @@ struct options {
     const char *profile;
     unsigned servers, scenarios; /* --modes (1u << SRV_*), --scenarios (SCN_BIT()s) */
     const char *out;
-    int baseline;   /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
-    int repeat;     /* --repeat; 0: the profile's */
-    double duration_s;         /* --duration; 0: the profile's */
-    double warmup_s;           /* --warmup; negative: the profile's */
-    enum wrap_kind wrap;       /* --wrap */
-    int hold_busy;             /* --hold-busy; 0: the scenario's */
-    int instructions_requests; /* --instructions-requests; 0: the scenario's */
-    int prefer_wrk; /* --generator wrk */
+    int baseline;        /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
+    int repeat;          /* --repeat; 0: the profile's */
+    double duration_s;   /* --duration; 0: the profile's */
+    double warmup_s;     /* --warmup; negative: the profile's */
+    enum wrap_kind wrap; /* --wrap */
+    int hold_busy;       /* --hold-busy; 0: the scenario's */
+    int instructions_requests;   /* --instructions-requests; 0: the scenario's */
+    int prefer_wrk;              /* --generator wrk */
     int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == -1: the profile's */
     const char *server, *load, *wrk, *nginx_path;
     const char *report_only;
@@ -98,7 +98,9 @@ static void usage(FILE *f)
                "\n");
     for (int i = 0; i < PROFILE_COUNT; i++)
         used += (size_t)snprintf(text + used, sizeof text - used, "%s%s (%s)",
-                                 i == 0 ? "" : i + 1 < PROFILE_COUNT ? ", " : " or ",
+                                 i == 0                  ? ""
+                                 : i + 1 < PROFILE_COUNT ? ", "
+                                                         : " or ",
                                  bench_profiles[i].name, bench_profiles[i].about);
     fprintf(f, "  --profile NAME      ");
     usage_wrapped(f, text, 22);
@@ -465,7 +467,10 @@ static int parse_options(struct options *o, int argc, char **argv)
             if (!profile_find(optarg)) {
                 fprintf(stderr, "c10k-bench: --profile: '%s' is not", optarg);
                 for (int i = 0; i < PROFILE_COUNT; i++)
-                    fprintf(stderr, "%s%s", i == 0 ? " " : i + 1 < PROFILE_COUNT ? ", " : " or ",
+                    fprintf(stderr, "%s%s",
+                            i == 0                  ? " "
+                            : i + 1 < PROFILE_COUNT ? ", "
+                                                    : " or ",
                             bench_profiles[i].name);
                 fputc('\n', stderr);
                 return EXIT_USAGE;
@@ -490,8 +495,9 @@ static int parse_options(struct options *o, int argc, char **argv)
             break;
         case 'b':
             if (!server_find(optarg) || !server_find(optarg)->baseline) {
-                fprintf(stderr, "c10k-bench: --baseline: '%s' is not a baseline of the server "
-                                "table:",
+                fprintf(stderr,
+                        "c10k-bench: --baseline: '%s' is not a baseline of the server "
+                        "table:",
                         optarg);
                 for (int i = 0; i < SRV_COUNT; i++)
                     if (bench_servers[i].baseline)
@@ -508,8 +514,8 @@ static int parse_options(struct options *o, int argc, char **argv)
             char *end;
             long n = strtol(optarg, &end, 10);
             if (end == optarg || *end || n < 1 || n > REPEAT_MAX) {
-                fprintf(stderr, "c10k-bench: --repeat: '%s' is not a number from 1 to %d\n",
-                        optarg, REPEAT_MAX);
+                fprintf(stderr, "c10k-bench: --repeat: '%s' is not a number from 1 to %d\n", optarg,
+                        REPEAT_MAX);
                 return EXIT_USAGE;
             }
             o->repeat = (int)n;
@@ -517,8 +523,7 @@ static int parse_options(struct options *o, int argc, char **argv)
         }
         case 9:
             if (strcmp(optarg, "wrk") != 0 && strcmp(optarg, "c10k-load") != 0) {
-                fprintf(stderr, "c10k-bench: --generator: '%s' is not c10k-load or wrk\n",
-                        optarg);
+                fprintf(stderr, "c10k-bench: --generator: '%s' is not c10k-load or wrk\n", optarg);
                 return EXIT_USAGE;
             }
             o->prefer_wrk = strcmp(optarg, "wrk") == 0;
@@ -613,8 +618,8 @@ struct session {
     struct options o;
     char chartjs[PATH_MAX];
     struct bench_env env;
-    char *server, *load, *wrk, *nginx; /* owned paths; NULL when not found */
-    char *perf;                        /* perf, where it can sample the kernel; else NULL */
+    char *server, *load, *wrk, *nginx;   /* owned paths; NULL when not found */
+    char *perf;                          /* perf, where it can sample the kernel; else NULL */
     char *perf_stat, *strace, *valgrind; /* the wrappers' programs (wrap.h), or NULL */
     char perf_why[512];
     struct plan plan;
@@ -803,10 +808,9 @@ static json_t *scenarios_json(unsigned scenarios)
     for (int i = 0; i < SCN_COUNT; i++) {
         const struct bench_scenario *sc = &bench_scenarios[i];
         if (scenarios & (1u << i))
-            json_array_append_new(arr,
-                                  json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", sc->name, "title",
-                                            sc->title, "question", sc->question, "x_label",
-                                            sc->x_label, "how", sc->how));
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", sc->name,
+                                                 "title", sc->title, "question", sc->question,
+                                                 "x_label", sc->x_label, "how", sc->how));
     }
     return arr;
 }
@@ -846,9 +850,9 @@ static void session_document(struct session *s, int argc, char **argv)
     record_set_json(&rec->environment, env_json(&s->env, versions));
     rec->cpus_allowed = s->env.cpus_allowed;
     rec->estimate_s = plan_total_estimate_s(&s->plan);
-    record_set_json(&rec->programs, json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "c10k_server",
-                                              s->server, "c10k_load", s->load, "wrk", s->wrk,
-                                              "nginx", s->nginx, "chartjs", s->chartjs));
+    record_set_json(&rec->programs,
+                    json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server, "c10k_load",
+                              s->load, "wrk", s->wrk, "nginx", s->nginx, "chartjs", s->chartjs));
     rec->interrupted = 0;
     rec->repeat = s->plan.repeat;
     record_set_json(&rec->code_size, code_size_json());
@@ -856,15 +860,17 @@ static void session_document(struct session *s, int argc, char **argv)
                     s->perf ? json_pack("{s:b, s:s}", "available", 1, "perf", s->perf)
                             : json_pack("{s:b, s:s}", "available", 0, "why",
                                         s->perf_why[0] ? s->perf_why : "scale did not run"));
-    record_set_str(&rec->generator, o->prefer_wrk && s->wrk ? "wrk" : s->load ? "c10k-load" : "wrk");
+    record_set_str(&rec->generator, o->prefer_wrk && s->wrk ? "wrk"
+                                    : s->load               ? "c10k-load"
+                                                            : "wrk");
     /* Where the server's kernel memory is read from. */
-    record_set_json(&rec->memory_cgroup,
-                    s->cg.version
-                        ? json_pack("{s:i, s:s, s:s, s:f}", "version", s->cg.version, "dir",
-                                    s->cg.dir, "source", cgmem_source(s->cg.version),
-                                    "resolution_bytes", cgmem_resolution_bytes())
-                        : json_pack("{s:n, s:s, s:s}", "version", "why", s->cg.why, "source",
-                                    cgmem_source(0)));
+    record_set_json(
+        &rec->memory_cgroup,
+        s->cg.version
+            ? json_pack("{s:i, s:s, s:s, s:f}", "version", s->cg.version, "dir", s->cg.dir,
+                        "source", cgmem_source(s->cg.version), "resolution_bytes",
+                        cgmem_resolution_bytes())
+            : json_pack("{s:n, s:s, s:s}", "version", "why", s->cg.why, "source", cgmem_source(0)));
 }
 
 /* The calibration, then every run in order; the files are rewritten after each. */
@@ -951,8 +957,7 @@ static int session_finish(struct session *s)
     fprintf(stderr, "\n%s after %s.\n", proc_interrupted() ? "Interrupted" : "Done", el);
     size_t i;
     json_t *line;
-    json_array_foreach(rec->headline, i, line)
-        fprintf(stderr, "  %s\n", json_string_value(line));
+    json_array_foreach(rec->headline, i, line) fprintf(stderr, "  %s\n", json_string_value(line));
     if (json_is_object(rec->perf)) {
         fprintf(stderr, "\n");
         perf_print(stderr, rec->perf);
@@ -1008,8 +1013,7 @@ int main(int argc, char **argv)
             s.perf = NULL;
         }
         if (!s.perf)
-            fprintf(stderr, "c10k-bench: the scheduler's share is not measured: %s\n",
-                    s.perf_why);
+            fprintf(stderr, "c10k-bench: the scheduler's share is not measured: %s\n", s.perf_why);
     }
     if (rc == 0)
         session_document(&s, argc, argv);

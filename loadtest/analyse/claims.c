@@ -10,19 +10,20 @@
 #include <string.h>
 
 /* Thresholds of the verdicts; each claim states its own in words too ("thresholds"). */
-#define RESERVED_SHARE 0.5   /* a thread's virtual size grows by this share of its stack: reserved */
-#define MEMORY_RATIO 2.0     /* thread/loop memory per connection: "costs more" */
-#define COST_RATIO 1.25      /* thread/loop CPU per request or p99: "costs more" */
-#define FALL_HOLDS 0.20      /* capacity past 5,000 threads below the best before by this much */
+#define RESERVED_SHARE 0.5 /* a thread's virtual size grows by this share of its stack: reserved   \
+                            */
+#define MEMORY_RATIO 2.0   /* thread/loop memory per connection: "costs more" */
+#define COST_RATIO 1.25    /* thread/loop CPU per request or p99: "costs more" */
+#define FALL_HOLDS 0.20    /* capacity past 5,000 threads below the best before by this much */
 #define FALL_PARTLY 0.05
-#define SWITCH_GROWTH 1.5    /* total cost per switch grows this much from the fewest threads */
-#define SCHED_GROWTH 0.10    /* or the scheduler's share of CPU grows by 10 points */
-#define MANY_THREADS 5000    /* the claim's "about 5,000 threads" */
-#define IDLE_SCHEDULED 1.0   /* switches per idle thread per second: scheduled */
-#define IDLE_NOTICED 0.01    /* ... noticeably (once every 100 s) */
-#define PARALLEL_SHARE 0.8   /* threads busy on this share of the CPUs: every core */
-#define CORES_OVER_LOOP 1.5  /* and this many times one loop's cores */
-#define LEVEL_LOW 1000       /* claim 5's two levels */
+#define SWITCH_GROWTH 1.5   /* total cost per switch grows this much from the fewest threads */
+#define SCHED_GROWTH 0.10   /* or the scheduler's share of CPU grows by 10 points */
+#define MANY_THREADS 5000   /* the claim's "about 5,000 threads" */
+#define IDLE_SCHEDULED 1.0  /* switches per idle thread per second: scheduled */
+#define IDLE_NOTICED 0.01   /* ... noticeably (once every 100 s) */
+#define PARALLEL_SHARE 0.8  /* threads busy on this share of the CPUs: every core */
+#define CORES_OVER_LOOP 1.5 /* and this many times one loop's cores */
+#define LEVEL_LOW 1000      /* claim 5's two levels */
 #define LEVEL_HIGH 10000
 
 void claims_format_bytes(char *buf, size_t len, double bytes)
@@ -135,8 +136,9 @@ static double capacity(const json_t *run, int *estimated)
         return rps(run);
     double cpus = results_num(run, "saturation.server_cpus");
     *estimated = 1;
-    return isfinite(cpu_us(run)) && cpu_us(run) > 0 ? (isfinite(cpus) ? cpus : 1) * 1e6 / cpu_us(run)
-                                                      : NAN;
+    return isfinite(cpu_us(run)) && cpu_us(run) > 0
+               ? (isfinite(cpus) ? cpus : 1) * 1e6 / cpu_us(run)
+               : NAN;
 }
 
 static const char *id(const json_t *run)
@@ -218,12 +220,11 @@ static void source(struct claim *c, const char *text)
 
 static json_t *claim_json(struct claim *c)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o}", "id", c->id,
-                          "claim", c->claim, "folklore", c->folklore, "measured",
-                          c->measured.len ? c->measured.s : "not measured", "verdict", c->verdict,
-                          "surprising", c->surprising, "note", c->note.s, "thresholds",
-                          c->thresholds, "figures", c->figures, "evidence", c->evidence,
-                          "sources", c->sources);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o}", "id", c->id, "claim", c->claim,
+        "folklore", c->folklore, "measured", c->measured.len ? c->measured.s : "not measured",
+        "verdict", c->verdict, "surprising", c->surprising, "note", c->note.s, "thresholds",
+        c->thresholds, "figures", c->figures, "evidence", c->evidence, "sources", c->sources);
     return o;
 }
 
@@ -270,8 +271,9 @@ static json_t *claim_stack(const json_t *root)
         double r = results_num(t, "per_connection.rss_bytes");
         claims_format_bytes(a, sizeof a, v);
         claims_format_bytes(b, sizeof b, r);
-        add(&c.measured, " The thread server with %.0f connections (%s): %s of virtual size and %s "
-                         "resident per connection.",
+        add(&c.measured,
+            " The thread server with %.0f connections (%s): %s of virtual size and %s "
+            "resident per connection.",
             level(t), id(t), a, isfinite(r) ? b : "too little to measure");
         figure(&c, "run_vsize_bytes_per_connection", v);
         cite(&c, t);
@@ -300,7 +302,6 @@ static json_t *claim_stack(const json_t *root)
         "vm.max_map_count (two mappings per thread); --stack-size shrinks it.");
     return claim_json(&c);
 }
-
 
 /* The loop stands for the event models in every verdict; the uring run at the same scenario
  * and level, where there is one, is quoted beside it (not judged). */
@@ -344,8 +345,8 @@ static json_t *claim_resources(const json_t *root)
         add(&c.measured,
             "Creating a thread costs %.1f µs (%.1f µs with a fresh stack); an idle thread "
             "holds %s of kernel stack, %s of page tables and %s resident.",
-            results_num(tc, "create_join_ns") / 1000, results_num(tc, "create_alive_ns") / 1000,
-            a, b, d);
+            results_num(tc, "create_join_ns") / 1000, results_num(tc, "create_alive_ns") / 1000, a,
+            b, d);
         figure(&c, "create_us", results_num(tc, "create_join_ns") / 1000);
     }
     int costlier = 0, judged = 0;
@@ -366,7 +367,8 @@ static json_t *claim_resources(const json_t *root)
             level(t), a, b, tt / lt);
         claims_format_bytes(a, sizeof a, tk);
         claims_format_bytes(b, sizeof b, lk);
-        add(&c.measured, "; kernel memory alone %s against %s.", a, isfinite(lk) ? b : "too little to measure");
+        add(&c.measured, "; kernel memory alone %s against %s.", a,
+            isfinite(lk) ? b : "too little to measure");
         figure(&c, "memory_ratio", tt / lt);
         figure(&c, "thread_kernel_bytes_per_connection", tk);
         cite(&c, t);
@@ -442,8 +444,9 @@ static json_t *claim_switching(const json_t *root)
         if (isfinite(cost_ns))
             add(&c.measured, ", direct %.2f µs", cost_ns / 1000);
         if (isfinite(total_ns))
-            add(&c.measured, ", total %.2f µs per switch (%.1f against the loop's %.1f µs of CPU "
-                             "per request)",
+            add(&c.measured,
+                ", total %.2f µs per switch (%.1f against the loop's %.1f µs of CPU "
+                "per request)",
                 total_ns / 1000, cpu_us(t), cpu_us(l));
         if (isfinite(sched))
             add(&c.measured, ", %.0f%% of its CPU in the scheduler", 100 * sched);
@@ -477,8 +480,9 @@ static json_t *claim_switching(const json_t *root)
     figure(&c, "direct_switch_us", cost_ns / 1000);
     if (!isfinite(top_level) || !isfinite(best_before)) {
         if (any)
-            add(&c.measured, " The profile did not reach %d threads with a level below it, so "
-                             "the claim is not judged.",
+            add(&c.measured,
+                " The profile did not reach %d threads with a level below it, so "
+                "the claim is not judged.",
                 MANY_THREADS);
         return claim_json(&c);
     }
@@ -553,14 +557,17 @@ static json_t *claim_idle(const json_t *root)
             results_num(t, "idle_threads.busy_switches_per_thread_per_s"));
         if (isfinite(slices)) {
             source(&c, "/proc/PID/task/*/schedstat: timeslices and time on the CPU");
-            add(&c.measured, " schedstat agrees: %.4f timeslices and %.2f µs on the CPU per idle "
-                             "thread per second.",
+            add(&c.measured,
+                " schedstat agrees: %.4f timeslices and %.2f µs on the CPU per idle "
+                "thread per second.",
                 slices, results_num(t, "idle_threads.run_us_per_thread_per_s"));
         }
         figure(&c, "idle_switches_per_thread_per_s", sw);
         figure(&c, "idle_cpu_us_per_thread_per_s", cpu);
         cite(&c, t);
-        c.verdict = sw >= IDLE_SCHEDULED ? "holds" : sw >= IDLE_NOTICED ? "partly" : "does not hold";
+        c.verdict = sw >= IDLE_SCHEDULED ? "holds"
+                    : sw >= IDLE_NOTICED ? "partly"
+                                         : "does not hold";
         c.surprising = 0;
     }
     const json_t *tt = t ? t : top_run(runs, "idle", "thread");
@@ -574,8 +581,9 @@ static json_t *claim_idle(const json_t *root)
         claims_format_bytes(b, sizeof b, results_num(l, "per_connection.total_bytes"));
         format_us(d, sizeof d, results_num(tt, "client.latency_us.p99"));
         format_us(e, sizeof e, results_num(l, "client.latency_us.p99"));
-        add(&c.note, " What it does cost is memory: %s per idle connection with a thread "
-                     "each, %s in the loop; the busy connections' p99 was %s and %s",
+        add(&c.note,
+            " What it does cost is memory: %s per idle connection with a thread "
+            "each, %s in the loop; the busy connections' p99 was %s and %s",
             a, b, d, e);
         if (t0) {
             format_us(d, sizeof d, results_num(t0, "client.latency_us.p99"));
@@ -616,8 +624,9 @@ static json_t *claim_efficiency(const json_t *root)
         double p99 = p99_ok ? results_num(t, "client.latency_us.p99") /
                                   results_num(l, "client.latency_us.p99")
                             : NAN;
-        add(&c.measured, "%sAt %.0f connections thread/loop: memory per connection %.1fx, CPU "
-                         "per request %.2fx (%.1f against %.1f µs)",
+        add(&c.measured,
+            "%sAt %.0f connections thread/loop: memory per connection %.1fx, CPU "
+            "per request %.2fx (%.1f against %.1f µs)",
             judged ? " " : "", levels[k], mem, cpu, cpu_us(t), cpu_us(l));
         if (p99_ok)
             add(&c.measured, ", p99 %.2fx", p99);
@@ -1422,8 +1431,8 @@ static void headline(json_t *root)
             if (bound)
                 add(&t, " %s %.2f µs;", models[k], cpu_us(r));
             else
-                add(&t, " %s %.0f req/s (p99 %s, %.2f µs CPU per request);", models[k], rps(r),
-                    p99, cpu_us(r));
+                add(&t, " %s %.0f req/s (p99 %s, %.2f µs CPU per request);", models[k], rps(r), p99,
+                    cpu_us(r));
         }
         json_array_append_new(out, json_string(t.s));
     }

@@ -143,8 +143,7 @@ static void judge_refusals(struct run_record *r, const struct judge_context *cx)
         const char *which = "pid_max, threads-max, vm.max_map_count, the cgroup's pids.max or "
                             "memory";
         struct env_limit lim;
-        if (cx->env && env_check(cx->env, 1,
-                                 (long long)(r->concurrency + r->idle_connections),
+        if (cx->env && env_check(cx->env, 1, (long long)(r->concurrency + r->idle_connections),
                                  (int)r->source_addresses, 0, &lim))
             which = lim.name;
         record_set_status(r, "errors",
@@ -183,8 +182,7 @@ static void judge_client(struct run_record *r, const struct judge_context *cx)
                           "%srequests waited past the %.0f s timeout: the server answered %.0f "
                           "requests (%.0f/s) in the window, each after its client had given up "
                           "(client errors: %s)",
-                          why, r->timeout_s, r->server.requests, r->server.requests_per_s,
-                          classes);
+                          why, r->timeout_s, r->server.requests, r->server.requests_per_s, classes);
     } else if (requests <= 0) {
         record_set_status(r, "failed",
                           "no request completed in the measured time (client errors: %s; %.0f "
@@ -192,13 +190,13 @@ static void judge_client(struct run_record *r, const struct judge_context *cx)
                           classes, c->abandoned);
     } else if (good <= 0 && c->errors.status > 0) {
         /* Every answer was a refusal: the server worked, and said no. */
-        record_set_status(r, "errors", "no request was answered with a 2xx in the measured time "
-                                       "(client errors: %s)",
+        record_set_status(r, "errors",
+                          "no request was answered with a 2xx in the measured time "
+                          "(client errors: %s)",
                           classes);
     } else if (good <= 0) {
         record_set_status(r, "failed",
-                          "no request succeeded in the measured time (client errors: %s)",
-                          classes);
+                          "no request succeeded in the measured time (client errors: %s)", classes);
     } else if (total > 0 && total / tried > JUDGE_ERROR_SHARE) {
         record_set_status(r, "errors", "client errors: %.0f (%.2f%% of requests): %s", total,
                           100 * total / tried, classes);

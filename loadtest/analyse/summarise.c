@@ -361,8 +361,8 @@ static void summarise_memory(const struct run_raw *raw, struct run_record *r)
         if (raw->cg->version == 2) {
             pc->cgroup.kernel_stack_bytes =
                 per_conn(raw, w0, w1, f_cg_kstack, c, g, "cgroup.kernel_stack_bytes", below, NULL);
-            pc->cgroup.page_tables_bytes = per_conn(raw, w0, w1, f_cg_ptables, c, g,
-                                                    "cgroup.page_tables_bytes", below, NULL);
+            pc->cgroup.page_tables_bytes =
+                per_conn(raw, w0, w1, f_cg_ptables, c, g, "cgroup.page_tables_bytes", below, NULL);
             pc->cgroup.slab_bytes =
                 per_conn(raw, w0, w1, f_cg_slab, c, g, "cgroup.slab_bytes", below, NULL);
         }
@@ -427,9 +427,9 @@ static void summarise_saturation(const struct run_raw *raw, struct run_record *r
 static void summarise_client_cost(const struct run_raw *raw, struct run_record *r)
 {
     double rps = r->client.requests_per_s;
-    r->saturation.client_cpu_us_per_request =
-        isfinite(r->saturation.client_cores) && rps > 0 ? r->saturation.client_cores * 1e6 / rps
-                                                        : NAN;
+    r->saturation.client_cpu_us_per_request = isfinite(r->saturation.client_cores) && rps > 0
+                                                  ? r->saturation.client_cores * 1e6 / rps
+                                                  : NAN;
     const struct sample *m = &raw->client_mid;
     r->client_process.present = raw->client_sampled;
     if (raw->client_sampled) {

@@ -212,8 +212,8 @@ static void shape_run(struct run_spec *r, const struct bench_scenario *scn,
         r->new_connections = (long long)(r->concurrency + r->idle) * 2 + 100;
 }
 
-static int add_scenario(struct plan *p, const struct bench_scenario *scn,
-                        const struct plan_opts *o, const struct bench_env *env)
+static int add_scenario(struct plan *p, const struct bench_scenario *scn, const struct plan_opts *o,
+                        const struct bench_env *env)
 {
     const struct bench_profile *pr = p->profile;
     const int *levels = scn->levels[pr - bench_profiles];

@@ -18,9 +18,9 @@ struct run_spec {
     char id[96];
     const struct bench_scenario *scn;
     const struct bench_server *srv;
-    int variant;                          /* the server's variant */
-    char model[48];                       /* what the charts call it: "loop --loops 2" */
-    char server_args[SPEC_MAX_ARGS][24];  /* the variant's arguments, @CPUS@ filled */
+    int variant;                         /* the server's variant */
+    char model[48];                      /* what the charts call it: "loop --loops 2" */
+    char server_args[SPEC_MAX_ARGS][24]; /* the variant's arguments, @CPUS@ filled */
     int n_server_args;
     int level;       /* the charts' x value: concurrency, or idle connections */
     int concurrency; /* busy connections */
@@ -61,13 +61,13 @@ int plan_parse_levels(const char *list, int *levels, size_t max);
 
 /* What to plan besides the profile. */
 struct plan_opts {
-    unsigned servers;          /* SRV bits (1u << SRV_*) of the chosen servers */
-    unsigned scenarios;        /* SCN_BIT()s; 0: the profile's */
-    int baselines;             /* the baseline peers (nginx) beside the models */
-    unsigned tools;            /* load generators that exist: 1 << TOOL_WRK, 1 << TOOL_LOAD */
-    int repeat;                /* every run this many times (0: the profile's) */
-    double duration_s;         /* measured seconds of every run (0: the profile's) */
-    int warmup_set;            /* warmup_s replaces the profile's warm-up */
+    unsigned servers;   /* SRV bits (1u << SRV_*) of the chosen servers */
+    unsigned scenarios; /* SCN_BIT()s; 0: the profile's */
+    int baselines;      /* the baseline peers (nginx) beside the models */
+    unsigned tools;     /* load generators that exist: 1 << TOOL_WRK, 1 << TOOL_LOAD */
+    int repeat;         /* every run this many times (0: the profile's) */
+    double duration_s;  /* measured seconds of every run (0: the profile's) */
+    int warmup_set;     /* warmup_s replaces the profile's warm-up */
     double warmup_s;
     int hold_busy;             /* busy connections among those hold holds (0: 100) */
     int instructions_requests; /* the smaller request count of the instructions runs, the

@@ -16,8 +16,14 @@ struct run_record;
 
 /* ---- Profiles ---- */
 
-enum profile_id { PROFILE_QUICK, PROFILE_DEFAULT, PROFILE_FULL, PROFILE_PERF, PROFILE_LOADGEN,
-                  PROFILE_COUNT };
+enum profile_id {
+    PROFILE_QUICK,
+    PROFILE_DEFAULT,
+    PROFILE_FULL,
+    PROFILE_PERF,
+    PROFILE_LOADGEN,
+    PROFILE_COUNT
+};
 
 struct bench_profile {
     const char *name, *about;
@@ -77,28 +83,28 @@ struct bench_scenario {
     const char *name, *title, *question, *x_label, *how;
     int levels[PROFILE_COUNT][LEVELS_MAX]; /* each ended by LEVEL_END; none: not in it */
     /* The load. */
-    unsigned endpoint;    /* ENDPOINT_BIT() its path needs */
-    const char *path;     /* a printf format taking the profile's work_us or sleep_ms */
-    int close;            /* a new connection per request (else keep-alive) */
-    int busy;             /* busy connections whatever the level (idle: 10); 0: the level */
-    int level_is_idle;    /* the level counts the idle connections beside them */
-    double rate;          /* open loop: requests/s in all; 0: closed loop */
-    int pipeline;         /* requests in flight per connection */
+    unsigned endpoint; /* ENDPOINT_BIT() its path needs */
+    const char *path;  /* a printf format taking the profile's work_us or sleep_ms */
+    int close;         /* a new connection per request (else keep-alive) */
+    int busy;          /* busy connections whatever the level (idle: 10); 0: the level */
+    int level_is_idle; /* the level counts the idle connections beside them */
+    double rate;       /* open loop: requests/s in all; 0: closed loop */
+    int pipeline;      /* requests in flight per connection */
     enum tool_choice tool;
-    double timeout_s;     /* a slower request is a client error (0: the default) */
+    double timeout_s;                    /* a slower request is a client error (0: the default) */
     double max_warmup_s, max_duration_s; /* caps on the profile's (0: none) */
-    int sources;          /* c10k-load's source addresses (0: one) */
-    int server_all_cpus;  /* the server may use every CPU */
-    enum wrap_kind wrap;  /* the server runs under this wrapper */
-    int parts;            /* runs per level and server (0: one) */
+    int sources;                         /* c10k-load's source addresses (0: one) */
+    int server_all_cpus;                 /* the server may use every CPU */
+    enum wrap_kind wrap;                 /* the server runs under this wrapper */
+    int parts;                           /* runs per level and server (0: one) */
     /* The odd ones' own shaping of a run (hold, instructions), after the fields above. */
     void (*shape)(struct run_spec *r, int part, const struct plan_opts *o);
     /* What it needs and does besides the load. */
-    int calibration;          /* not runs: the calibration of this machine */
-    int sample_idle_threads;  /* read the idle connections' threads (thread-per-connection) */
-    int profile_cpu;          /* perf's samples of the server's CPUs, where perf can */
-    int one_server;           /* one server: the baseline, else the reference (load generators) */
-    int by_tool;              /* the perf summary is keyed by load generator */
+    int calibration;         /* not runs: the calibration of this machine */
+    int sample_idle_threads; /* read the idle connections' threads (thread-per-connection) */
+    int profile_cpu;         /* perf's samples of the server's CPUs, where perf can */
+    int one_server;          /* one server: the baseline, else the reference (load generators) */
+    int by_tool;             /* the perf summary is keyed by load generator */
     struct summary_figure summary[SUMMARY_MAX]; /* the perf summary's figures */
 };
 
@@ -111,93 +117,103 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
         key, RUN_F_##field, NULL                                                                   \
     }
 #define SUM_LEVELS                                                                                 \
-    SUM("requests_per_s", CLIENT_REQUESTS_PER_S), SUM("p99_us", CLIENT_LATENCY_P99),              \
+    SUM("requests_per_s", CLIENT_REQUESTS_PER_S), SUM("p99_us", CLIENT_LATENCY_P99),               \
         SUM("cpu_us_per_request", SERVER_CPU_US_PER_REQUEST), SUM("server_busy", SAT_SERVER_BUSY), \
         SUM("client_busy", SAT_CLIENT_BUSY)
 
 /* The rows, in the order a session runs them. X(ID, designated initialisers) */
 #define SCENARIO_TABLE(X)                                                                          \
-    X(SCALE, .name = "scale", .title = "Scale: keep-alive requests at rising concurrency",        \
-      .question = "Where does each model's throughput and latency bend as connections grow, and " \
+    X(SCALE, .name = "scale", .title = "Scale: keep-alive requests at rising concurrency",         \
+      .question = "Where does each model's throughput and latency bend as connections grow, and "  \
                   "why?",                                                                          \
       .x_label = "concurrent connections",                                                         \
       .how = "GET /plaintext over keep-alive connections, closed loop (each connection sends its " \
-             "next request when the previous answer arrives), from the load generator that "      \
-             "loads a server hardest here (c10k-load, one thread per load CPU, unless "           \
+             "next request when the previous answer arrives), from the load generator that "       \
+             "loads a server hardest here (c10k-load, one thread per load CPU, unless "            \
              "--generator wrk).",                                                                  \
       .levels = {[PROFILE_QUICK] = {10, 1000, LEVEL_END},                                          \
                  [PROFILE_DEFAULT] = {10, 100, 1000, 5000, 10000, LEVEL_END},                      \
                  [PROFILE_FULL] = {10, 100, 1000, 2000, 5000, 10000, 15000, LEVEL_MAX, LEVEL_END}, \
                  [PROFILE_PERF] = {100, 1000, 10000, LEVEL_END},                                   \
                  [PROFILE_LOADGEN] = {100, 1000, LEVEL_END}},                                      \
-      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .profile_cpu = 1,                \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .profile_cpu = 1,                 \
       .summary = {SUM_LEVELS, SUM("errors", CLIENT_ERRORS_TOTAL)})                                 \
-    X(PIPELINE, .name = "pipeline", .title = "Pipelined requests",                                \
-      .question = "What does a request cost each server when the per-request overhead of "       \
+    X(PIPELINE, .name = "pipeline", .title = "Pipelined requests",                                 \
+      .question = "What does a request cost each server when the per-request overhead of "         \
                   "waiting is gone?",                                                              \
       .x_label = "concurrent connections",                                                         \
-      .how = "GET /plaintext over keep-alive connections with 16 requests in flight on each "     \
+      .how = "GET /plaintext over keep-alive connections with 16 requests in flight on each "      \
              "(c10k-load --pipeline 16), closed loop.",                                            \
-      .levels = {[PROFILE_QUICK] = {100, LEVEL_END}, [PROFILE_DEFAULT] = {100, LEVEL_END},        \
-                 [PROFILE_FULL] = {100, LEVEL_END}, [PROFILE_PERF] = {100, LEVEL_END},            \
+      .levels = {[PROFILE_QUICK] = {100, LEVEL_END},                                               \
+                 [PROFILE_DEFAULT] = {100, LEVEL_END},                                             \
+                 [PROFILE_FULL] = {100, LEVEL_END},                                                \
+                 [PROFILE_PERF] = {100, LEVEL_END},                                                \
                  [PROFILE_LOADGEN] = {100, LEVEL_END}},                                            \
-      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .pipeline = 16,                  \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .pipeline = 16,                   \
       .tool = TOOL_NEEDS_LOAD, .summary = {SUM_LEVELS})                                            \
-    X(SYSCALLS, .name = "syscalls", .title = "System calls and context switches per request",     \
-      .question = "How many system calls and context switches does each server make per "         \
+    X(SYSCALLS, .name = "syscalls", .title = "System calls and context switches per request",      \
+      .question = "How many system calls and context switches does each server make per "          \
                   "request?",                                                                      \
       .x_label = "concurrent connections",                                                         \
-      .how = "The server runs under perf stat (the raw_syscalls:sys_enter tracepoint and the "    \
-             "context-switches counter, over every thread and child) or, where perf cannot, "     \
-             "strace -f -c; its counts over its life divided by the requests it answered (its "   \
+      .how = "The server runs under perf stat (the raw_syscalls:sys_enter tracepoint and the "     \
+             "context-switches counter, over every thread and child) or, where perf cannot, "      \
+             "strace -f -c; its counts over its life divided by the requests it answered (its "    \
              "own counter). The tracing slows the server: its throughput here is no figure.",      \
-      .levels = {[PROFILE_QUICK] = {1000, LEVEL_END}, [PROFILE_DEFAULT] = {1000, LEVEL_END},      \
-                 [PROFILE_FULL] = {1000, LEVEL_END}, [PROFILE_PERF] = {1000, LEVEL_END},          \
+      .levels = {[PROFILE_QUICK] = {1000, LEVEL_END},                                              \
+                 [PROFILE_DEFAULT] = {1000, LEVEL_END},                                            \
+                 [PROFILE_FULL] = {1000, LEVEL_END},                                               \
+                 [PROFILE_PERF] = {1000, LEVEL_END},                                               \
                  [PROFILE_LOADGEN] = {1000, LEVEL_END}},                                           \
-      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .wrap = WRAP_SYSCALLS,           \
-      .summary = {SUM("syscalls_per_request", WRAP_SYSCALLS_PER_REQUEST),                         \
-                  SUM("context_switches_per_request", WRAP_CONTEXT_SWITCHES_PER_REQUEST),         \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .wrap = WRAP_SYSCALLS,            \
+      .summary = {SUM("syscalls_per_request", WRAP_SYSCALLS_PER_REQUEST),                          \
+                  SUM("context_switches_per_request", WRAP_CONTEXT_SWITCHES_PER_REQUEST),          \
                   SUM("cpu_us_per_request", SERVER_CPU_US_PER_REQUEST)})                           \
     X(INSTRUCTIONS, .name = "instructions", .title = "User-space instructions per request",        \
-      .question = "How much user-space work does each server do per request, free of the "        \
+      .question = "How much user-space work does each server do per request, free of the "         \
                   "machine's noise?",                                                              \
       .x_label = "concurrent connections",                                                         \
-      .how = "The server runs under valgrind's callgrind twice, answering 2,000 and then 22,000 " \
-             "requests over 100 keep-alive connections; the difference in instructions over the " \
+      .how = "The server runs under valgrind's callgrind twice, answering 2,000 and then 22,000 "  \
+             "requests over 100 keep-alive connections; the difference in instructions over the "  \
              "difference in requests leaves start-up and shutdown out.",                           \
-      .levels = {[PROFILE_QUICK] = {100, LEVEL_END}, [PROFILE_DEFAULT] = {100, LEVEL_END},        \
-                 [PROFILE_FULL] = {100, LEVEL_END}, [PROFILE_PERF] = {100, LEVEL_END},            \
+      .levels = {[PROFILE_QUICK] = {100, LEVEL_END},                                               \
+                 [PROFILE_DEFAULT] = {100, LEVEL_END},                                             \
+                 [PROFILE_FULL] = {100, LEVEL_END},                                                \
+                 [PROFILE_PERF] = {100, LEVEL_END},                                                \
                  [PROFILE_LOADGEN] = {100, LEVEL_END}},                                            \
-      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_NEEDS_LOAD,         \
-      .wrap = WRAP_CALLGRIND, .parts = 2, .shape = scenario_shape_instructions)                   \
-    X(IDLE, .name = "idle", .title = "Idle: many silent keep-alive connections beside a few busy " \
-                                     "ones",                                                       \
-      .question = "What does a connection cost while it does nothing, in user and kernel "        \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_NEEDS_LOAD,          \
+      .wrap = WRAP_CALLGRIND, .parts = 2, .shape = scenario_shape_instructions)                    \
+    X(IDLE, .name = "idle",                                                                        \
+      .title = "Idle: many silent keep-alive connections beside a few busy "                       \
+               "ones",                                                                             \
+      .question = "What does a connection cost while it does nothing, in user and kernel "         \
                   "memory, and what do the busy connections feel?",                                \
       .x_label = "idle connections",                                                               \
-      .how = "N silent keep-alive connections (opened at 2,500 per second) plus 10 busy ones "   \
-             "sending GET /plaintext at 1,000 requests/s in total (open loop: latency counted "   \
+      .how = "N silent keep-alive connections (opened at 2,500 per second) plus 10 busy ones "     \
+             "sending GET /plaintext at 1,000 requests/s in total (open loop: latency counted "    \
              "from when each request was due).",                                                   \
       .levels = {[PROFILE_QUICK] = {1000, LEVEL_END},                                              \
                  [PROFILE_DEFAULT] = {0, 1000, 5000, 10000, LEVEL_END},                            \
                  [PROFILE_FULL] = {0, 1000, 5000, 10000, 15000, LEVEL_MAX, LEVEL_END},             \
-                 [PROFILE_PERF] = {10000, LEVEL_END}, [PROFILE_LOADGEN] = {1000, LEVEL_END}},     \
-      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .busy = 10,                      \
-      .level_is_idle = 1, .rate = 1000, .tool = TOOL_NEEDS_LOAD, .sample_idle_threads = 1,        \
+                 [PROFILE_PERF] = {10000, LEVEL_END},                                              \
+                 [PROFILE_LOADGEN] = {1000, LEVEL_END}},                                           \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .busy = 10, .level_is_idle = 1,   \
+      .rate = 1000, .tool = TOOL_NEEDS_LOAD, .sample_idle_threads = 1,                             \
       .summary = {SUM("rss_bytes_per_connection", PC_RSS_BYTES)})                                  \
-    X(CPU, .name = "cpu", .title = "CPU-bound requests",                                          \
-      .question = "Which models use every core for CPU-bound work: one loop, several loops, an "  \
+    X(CPU, .name = "cpu", .title = "CPU-bound requests",                                           \
+      .question = "Which models use every core for CPU-bound work: one loop, several loops, an "   \
                   "offload pool, threads?",                                                        \
       .x_label = "concurrent connections",                                                         \
-      .how = "GET /work (a fixed amount of CPU work per request), closed loop; here the server "  \
+      .how = "GET /work (a fixed amount of CPU work per request), closed loop; here the server "   \
              "may use every CPU.",                                                                 \
-      .levels = {[PROFILE_QUICK] = {8, LEVEL_END}, [PROFILE_DEFAULT] = {1, 2, 8, 32, LEVEL_END},  \
+      .levels = {[PROFILE_QUICK] = {8, LEVEL_END},                                                 \
+                 [PROFILE_DEFAULT] = {1, 2, 8, 32, LEVEL_END},                                     \
                  [PROFILE_FULL] = {1, 2, 4, 8, 32, 128, LEVEL_END},                                \
-                 [PROFILE_PERF] = {8, LEVEL_END}, [PROFILE_LOADGEN] = {8, LEVEL_END}},            \
-      .endpoint = ENDPOINT_BIT(WORK), .path = "/work?cpu_us=500", .server_all_cpus = 1)           \
+                 [PROFILE_PERF] = {8, LEVEL_END},                                                  \
+                 [PROFILE_LOADGEN] = {8, LEVEL_END}},                                              \
+      .endpoint = ENDPOINT_BIT(WORK), .path = "/work?cpu_us=500", .server_all_cpus = 1)            \
     X(BLOCKING, .name = "blocking", .title = "Blocking calls: more waiting requests than workers", \
-      .question = "What happens when requests wait (blocking I/O, here /sleep) and there are "    \
-                  "more of them than pool workers: pool saturation versus a thread each versus "  \
+      .question = "What happens when requests wait (blocking I/O, here /sleep) and there are "     \
+                  "more of them than pool workers: pool saturation versus a thread each versus "   \
                   "timers?",                                                                       \
       .x_label = "concurrent connections",                                                         \
       .how = "GET /sleep (a blocking sleep in thread and pool, a timer in the loop), closed loop " \
@@ -206,61 +222,70 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
       .levels = {[PROFILE_QUICK] = {64, LEVEL_END},                                                \
                  [PROFILE_DEFAULT] = {4, 16, 64, 256, 1024, LEVEL_END},                            \
                  [PROFILE_FULL] = {4, 16, 64, 256, 1024, 4096, LEVEL_END},                         \
-                 [PROFILE_PERF] = {64, LEVEL_END}, [PROFILE_LOADGEN] = {64, LEVEL_END}},          \
-      .endpoint = ENDPOINT_BIT(SLEEP), .path = "/sleep?ms=50", .tool = TOOL_PREFERS_LOAD,         \
+                 [PROFILE_PERF] = {64, LEVEL_END},                                                 \
+                 [PROFILE_LOADGEN] = {64, LEVEL_END}},                                             \
+      .endpoint = ENDPOINT_BIT(SLEEP), .path = "/sleep?ms=50", .tool = TOOL_PREFERS_LOAD,          \
       .timeout_s = 2.0)                                                                            \
-    X(CHURN, .name = "churn", .title = "Connection churn: a new connection per request",          \
-      .question = "What do accept and, for threads, thread creation cost when every request "     \
+    X(CHURN, .name = "churn", .title = "Connection churn: a new connection per request",           \
+      .question = "What do accept and, for threads, thread creation cost when every request "      \
                   "comes on a new connection?",                                                    \
       .x_label = "concurrent clients",                                                             \
-      .how = "GET /plaintext with Connection: close, a new connection for every request, closed " \
+      .how = "GET /plaintext with Connection: close, a new connection for every request, closed "  \
              "loop, from 40 source addresses (1 s warm-up, 3 s measured).",                        \
-      .levels = {[PROFILE_QUICK] = {8, LEVEL_END}, [PROFILE_DEFAULT] = {1, 8, 64, LEVEL_END},     \
-                 [PROFILE_FULL] = {1, 8, 64, 256, LEVEL_END}, [PROFILE_PERF] = {8, LEVEL_END},    \
+      .levels = {[PROFILE_QUICK] = {8, LEVEL_END},                                                 \
+                 [PROFILE_DEFAULT] = {1, 8, 64, LEVEL_END},                                        \
+                 [PROFILE_FULL] = {1, 8, 64, 256, LEVEL_END},                                      \
+                 [PROFILE_PERF] = {8, LEVEL_END},                                                  \
                  [PROFILE_LOADGEN] = {8, LEVEL_END}},                                              \
-      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .close = 1,                      \
-      .tool = TOOL_PREFERS_LOAD, .max_warmup_s = 1.0, .max_duration_s = 3.0, .sources = 40)       \
-    X(GENERATORS, .name = "generators", .title = "Load generators: c10k-load against wrk",        \
-      .question = "How much CPU does each load generator spend per request against the same "     \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .close = 1,                       \
+      .tool = TOOL_PREFERS_LOAD, .max_warmup_s = 1.0, .max_duration_s = 3.0, .sources = 40)        \
+    X(GENERATORS, .name = "generators", .title = "Load generators: c10k-load against wrk",         \
+      .question = "How much CPU does each load generator spend per request against the same "      \
                   "server?",                                                                       \
       .x_label = "concurrent connections",                                                         \
-      .how = "GET /plaintext over keep-alive connections, closed loop, from wrk and then "        \
+      .how = "GET /plaintext over keep-alive connections, closed loop, from wrk and then "         \
              "c10k-load (one thread each on the load CPU) against one server: nginx, or the loop " \
              "without it; the generator's CPU time over the measured window per request "          \
              "answered.",                                                                          \
       .levels = {[PROFILE_QUICK] = {100, 1000, LEVEL_END},                                         \
                  [PROFILE_DEFAULT] = {100, 1000, LEVEL_END},                                       \
-                 [PROFILE_FULL] = {100, 1000, LEVEL_END}, [PROFILE_PERF] = {100, 1000, LEVEL_END}, \
+                 [PROFILE_FULL] = {100, 1000, LEVEL_END},                                          \
+                 [PROFILE_PERF] = {100, 1000, LEVEL_END},                                          \
                  [PROFILE_LOADGEN] = {100, 1000, LEVEL_END}},                                      \
-      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_EACH, .parts = 2,   \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_EACH, .parts = 2,    \
       .one_server = 1, .by_tool = 1,                                                               \
-      .summary = {SUM("client_cpu_us_per_request", SAT_CLIENT_CPU_US_PER_REQUEST),                \
+      .summary = {SUM("client_cpu_us_per_request", SAT_CLIENT_CPU_US_PER_REQUEST),                 \
                   SUM("requests_per_s", CLIENT_REQUESTS_PER_S),                                    \
                   SUM("server_busy", SAT_SERVER_BUSY), SUM("client_busy", SAT_CLIENT_BUSY)})       \
-    X(HOLD, .name = "hold", .title = "One c10k-load holding many connections",                    \
-      .question = "What does one c10k-load process cost to hold N connections, past one source "  \
+    X(HOLD, .name = "hold", .title = "One c10k-load holding many connections",                     \
+      .question = "What does one c10k-load process cost to hold N connections, past one source "   \
                   "address's ports?",                                                              \
       .x_label = "connections held",                                                               \
-      .how = "N keep-alive connections from one c10k-load process, 100 busy (closed loop) and "   \
-             "the rest idle, opened at 5,000 per second from 40 source addresses; the client's "  \
+      .how = "N keep-alive connections from one c10k-load process, 100 busy (closed loop) and "    \
+             "the rest idle, opened at 5,000 per second from 40 source addresses; the client's "   \
              "descriptors, memory and CPU, and the fewest connections open in any measured "       \
              "second.",                                                                            \
-      .levels = {[PROFILE_QUICK] = {15000, LEVEL_END}, [PROFILE_DEFAULT] = {15000, LEVEL_END},    \
-                 [PROFILE_FULL] = {15000, LEVEL_END}, [PROFILE_PERF] = {15000, LEVEL_END},        \
+      .levels = {[PROFILE_QUICK] = {15000, LEVEL_END},                                             \
+                 [PROFILE_DEFAULT] = {15000, LEVEL_END},                                           \
+                 [PROFILE_FULL] = {15000, LEVEL_END},                                              \
+                 [PROFILE_PERF] = {15000, LEVEL_END},                                              \
                  [PROFILE_LOADGEN] = {15000, LEVEL_END}},                                          \
-      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_NEEDS_LOAD,         \
-      .sources = 40, .shape = scenario_shape_hold, .one_server = 1,                               \
-      .summary = {{"min_open", -1, scenario_min_open}, SUM("max_open", CLIENT_CONNECTIONS_MAX_OPEN), \
-                  SUM("errors", CLIENT_ERRORS_TOTAL), SUM("client_rss_bytes", CLIENT_PROCESS_RSS_BYTES), \
-                  SUM("client_fds", CLIENT_PROCESS_FDS), SUM("client_cores", SAT_CLIENT_CORES),   \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_NEEDS_LOAD,          \
+      .sources = 40, .shape = scenario_shape_hold, .one_server = 1,                                \
+      .summary = {{"min_open", -1, scenario_min_open},                                             \
+                  SUM("max_open", CLIENT_CONNECTIONS_MAX_OPEN),                                    \
+                  SUM("errors", CLIENT_ERRORS_TOTAL),                                              \
+                  SUM("client_rss_bytes", CLIENT_PROCESS_RSS_BYTES),                               \
+                  SUM("client_fds", CLIENT_PROCESS_FDS),                                           \
+                  SUM("client_cores", SAT_CLIENT_CORES),                                           \
                   SUM("server_connections", SERVER_CONNECTIONS_HELD_PEAK),                         \
                   SUM("tcp_inuse_peak", MACHINE_TCP_INUSE_PEAK)})                                  \
-    X(CTXSWITCH, .name = "ctxswitch", .title = "Context switch and thread costs on this machine", \
-      .question = "What does one context switch cost here, and creating a thread, and an idle "   \
+    X(CTXSWITCH, .name = "ctxswitch", .title = "Context switch and thread costs on this machine",  \
+      .question = "What does one context switch cost here, and creating a thread, and an idle "    \
                   "thread's memory?",                                                              \
       .x_label = "",                                                                               \
-      .how = "Two threads (and two processes) pinned to one CPU pass a byte back and forth over " \
-             "pipes; threads are created and joined, then a thousand are kept idle and "          \
+      .how = "Two threads (and two processes) pinned to one CPU pass a byte back and forth over "  \
+             "pipes; threads are created and joined, then a thousand are kept idle and "           \
              "measured.",                                                                          \
       .calibration = 1)
 

@@ -55,7 +55,9 @@ const char *server_names(void)
         size_t used = 0;
         for (int i = 0; i < SRV_COUNT && used < sizeof names; i++)
             used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
-                                     i == 0 ? "" : i + 1 < SRV_COUNT ? ", " : " or ",
+                                     i == 0              ? ""
+                                     : i + 1 < SRV_COUNT ? ", "
+                                                         : " or ",
                                      bench_servers[i].name);
     }
     return names;

@@ -57,56 +57,67 @@ struct bench_server {
     const char *name;  /* --modes and the charts' name */
     const char *about; /* one line for --help */
     enum server_kind kind;
-    const char *source;    /* c10k-server: its model's file, for the correctness claim */
-    unsigned endpoints;    /* ENDPOINT_* it answers */
-    unsigned scenarios;    /* SCN_BIT()s it runs in (and serves the endpoint of) */
-    int baseline;          /* a peer that runs beside the models unless --no-baseline */
-    int in_default;        /* in --modes' default (c10k-server: where the binary has it) */
-    int reference;         /* the event model the claims hold the others against */
+    const char *source;        /* c10k-server: its model's file, for the correctness claim */
+    unsigned endpoints;        /* ENDPOINT_* it answers */
+    unsigned scenarios;        /* SCN_BIT()s it runs in (and serves the endpoint of) */
+    int baseline;              /* a peer that runs beside the models unless --no-baseline */
+    int in_default;            /* in --modes' default (c10k-server: where the binary has it) */
+    int reference;             /* the event model the claims hold the others against */
     int thread_per_connection; /* its idle connections are threads (idle threads' counters) */
-    int serving_child;     /* the process that serves is its first child (nginx's worker) */
-    int beside;            /* SRV_* it is quoted beside in the claims, or -1 */
-    const char *color;     /* the report's */
+    int serving_child;         /* the process that serves is its first child (nginx's worker) */
+    int beside;                /* SRV_* it is quoted beside in the claims, or -1 */
+    const char *color;         /* the report's */
     struct server_variant variants[SERVER_VARIANTS];
     struct server_ratio ratios[SERVER_RATIOS];
 };
 
 /* The rows. X(ID, designated initialisers) */
 #define SERVER_TABLE(X)                                                                            \
-    X(THREAD, .name = "thread", .about = "c10k-server: one pthread per connection",               \
-      .kind = SERVER_C10K, .source = "mode_thread.c", .endpoints = ENDPOINTS_C10K,                \
-      .scenarios = SCN_MODELS, .in_default = 1, .thread_per_connection = 1, .beside = -1,         \
-      .color = "#d62728", .variants = {{.scenarios = SCN_MODELS}},                                \
+    X(THREAD, .name = "thread", .about = "c10k-server: one pthread per connection",                \
+      .kind = SERVER_C10K, .source = "mode_thread.c", .endpoints = ENDPOINTS_C10K,                 \
+      .scenarios = SCN_MODELS, .in_default = 1, .thread_per_connection = 1, .beside = -1,          \
+      .color = "#d62728", .variants = {{.scenarios = SCN_MODELS}},                                 \
       .ratios = {{SRV_LOOP, RATIO_RATE}})                                                          \
-    X(POOL, .name = "pool", .about = "c10k-server: a fixed pool of worker threads",               \
-      .kind = SERVER_C10K, .source = "mode_pool.c", .endpoints = ENDPOINTS_C10K,                  \
-      .scenarios = SCN_MODELS, .in_default = 1, .beside = -1, .color = "#ff7f0e",                 \
-      .variants = {{.scenarios = SCN_MODELS & ~SCN_BIT(BLOCKING)},                                \
-                   {.args = {"--threads", "16"}, .scenarios = SCN_BIT(BLOCKING),                   \
+    X(POOL, .name = "pool", .about = "c10k-server: a fixed pool of worker threads",                \
+      .kind = SERVER_C10K, .source = "mode_pool.c", .endpoints = ENDPOINTS_C10K,                   \
+      .scenarios = SCN_MODELS, .in_default = 1, .beside = -1, .color = "#ff7f0e",                  \
+      .variants = {{.scenarios = SCN_MODELS & ~SCN_BIT(BLOCKING)},                                 \
+                   {.args = {"--threads", "16"},                                                   \
+                    .scenarios = SCN_BIT(BLOCKING),                                                \
                     .role = VARIANT_SIZED}},                                                       \
       .ratios = {{SRV_LOOP, RATIO_RATE}})                                                          \
     X(LOOP, .name = "loop", .about = "c10k-server: libuv event loops", .kind = SERVER_C10K,        \
-      .source = "mode_loop.c", .endpoints = ENDPOINTS_C10K, .scenarios = SCN_MODELS,              \
-      .in_default = 1, .reference = 1, .beside = -1, .color = "#1f77b4",                          \
+      .source = "mode_loop.c", .endpoints = ENDPOINTS_C10K, .scenarios = SCN_MODELS,               \
+      .in_default = 1, .reference = 1, .beside = -1, .color = "#1f77b4",                           \
       .variants = {{.scenarios = SCN_MODELS},                                                      \
-                   {.args = {"--loops", "@CPUS@"}, .scenarios = SCN_BIT(CPU),                     \
-                    .role = VARIANT_PER_CORE, .min_cpus = 2, .color = "#17becf"},                  \
-                   {.args = {"--offload"}, .scenarios = SCN_BIT(CPU), .role = VARIANT_OFFLOAD,    \
+                   {.args = {"--loops", "@CPUS@"},                                                 \
+                    .scenarios = SCN_BIT(CPU),                                                     \
+                    .role = VARIANT_PER_CORE,                                                      \
+                    .min_cpus = 2,                                                                 \
+                    .color = "#17becf"},                                                           \
+                   {.args = {"--offload"},                                                         \
+                    .scenarios = SCN_BIT(CPU),                                                     \
+                    .role = VARIANT_OFFLOAD,                                                       \
                     .color = "#9467bd"}},                                                          \
       .ratios = {{SRV_NGINX, RATIO_FULL}})                                                         \
-    X(URING, .name = "uring", .about = "c10k-server: io_uring rings, where the kernel has them",  \
-      .kind = SERVER_C10K, .source = "mode_uring.c", .endpoints = ENDPOINTS_C10K,                 \
-      .scenarios = SCN_MODELS, .in_default = 1, .beside = SRV_LOOP, .color = "#8c564b",           \
+    X(URING, .name = "uring", .about = "c10k-server: io_uring rings, where the kernel has them",   \
+      .kind = SERVER_C10K, .source = "mode_uring.c", .endpoints = ENDPOINTS_C10K,                  \
+      .scenarios = SCN_MODELS, .in_default = 1, .beside = SRV_LOOP, .color = "#8c564b",            \
       .variants = {{.scenarios = SCN_MODELS},                                                      \
-                   {.args = {"--rings", "@CPUS@"}, .scenarios = SCN_BIT(CPU),                     \
-                    .role = VARIANT_PER_CORE, .min_cpus = 2, .color = "#bcbd22"},                  \
-                   {.args = {"--offload"}, .scenarios = SCN_BIT(CPU), .role = VARIANT_OFFLOAD,    \
+                   {.args = {"--rings", "@CPUS@"},                                                 \
+                    .scenarios = SCN_BIT(CPU),                                                     \
+                    .role = VARIANT_PER_CORE,                                                      \
+                    .min_cpus = 2,                                                                 \
+                    .color = "#bcbd22"},                                                           \
+                   {.args = {"--offload"},                                                         \
+                    .scenarios = SCN_BIT(CPU),                                                     \
+                    .role = VARIANT_OFFLOAD,                                                       \
                     .color = "#e377c2"}},                                                          \
       .ratios = {{SRV_NGINX, RATIO_FULL}, {SRV_LOOP, RATIO_EVENT}})                                \
-    X(NGINX, .name = "nginx", .about = "nginx, one worker (peers/nginx/nginx.conf.in)",           \
-      .kind = SERVER_NGINX, .endpoints = ENDPOINT_BIT(PLAINTEXT),                                 \
-      .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_PERF | SCN_LOADGEN, .baseline = 1,        \
-      .serving_child = 1, .beside = SRV_LOOP, .color = "#2ca02c",                                 \
+    X(NGINX, .name = "nginx", .about = "nginx, one worker (peers/nginx/nginx.conf.in)",            \
+      .kind = SERVER_NGINX, .endpoints = ENDPOINT_BIT(PLAINTEXT),                                  \
+      .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_PERF | SCN_LOADGEN, .baseline = 1,         \
+      .serving_child = 1, .beside = SRV_LOOP, .color = "#2ca02c",                                  \
       .variants = {{.scenarios = SCN_ALL_BITS}})
 
 #define SERVER_ENUM(id, ...) SRV_##id,

@@ -669,6 +669,8 @@
       calibration.address_space.small_stack_error, "", "", "how creation failed; null: the cap")   \
     X(CAL_AS_CAP, "calibration.address_space.cap", INT, calibration.address_space.cap, "threads",  \
       "", "where it stops counting")                                                               \
+    X(CAL_AS_ERROR, "calibration.address_space_error", STR, calibration.address_space_error, "",   \
+      "", "why the address-space limit was not measured")                                          \
     X(CAL_RING, "calibration.ring", JSON, calibration.ring, "", "",                                \
       "the 500-task pipe ring beside the published figures")                                       \
     X(REPEAT, "repeat", INT, repeat, "", "", "runs of the plan (--repeat)")                        \

@@ -285,6 +285,7 @@ struct rec_calibration {
             threads_small_stack, cap;
         char *default_stack_error, *small_stack_error;
     } address_space;
+    char *address_space_error;
     json_t *ring;
 };
 

@@ -1,5 +1,6 @@
 #include "results.h"
 
+#include "judge.h"
 #include "scenarios.h"
 #include "servers.h"
 
@@ -124,6 +125,9 @@ static void resolve(struct run_record *r)
         r->srv = server_find(r->mode);
         r->variant = 0;
     }
+    /* Sessions written before server.refused existed kept only the counters it comes from. */
+    if (r->server.refused.present != 1 && r->server.counters)
+        judge_refusals_from_counters(r);
 }
 
 void results_from_document(const json_t *doc, struct session_record *s)

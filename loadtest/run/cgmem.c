@@ -95,8 +95,8 @@ int cgmem_open(struct cgmem_session *s)
          * its children (a group with processes cannot hand it down, the root can). */
         char ctl[256] = "";
         read_small(CG_V2_ROOT "/cgroup.subtree_control", ctl, sizeof ctl);
-        if (!strstr(ctl, "memory") && write_small(CG_V2_ROOT "/cgroup.subtree_control",
-                                                  "+memory") < 0) {
+        if (!strstr(ctl, "memory") &&
+            write_small(CG_V2_ROOT "/cgroup.subtree_control", "+memory") < 0) {
             snprintf(s->why, sizeof s->why,
                      "cgroup v2: the memory controller is not enabled below %s and cannot be "
                      "(%s)",
@@ -109,8 +109,9 @@ int cgmem_open(struct cgmem_session *s)
         if (rc == 0)
             rc = write_small(path, "+memory");
         if (rc < 0) {
-            snprintf(s->why, sizeof s->why, "cgroup v2: cannot make %s with the memory controller (%s)",
-                     s->dir, strerror(-rc));
+            snprintf(s->why, sizeof s->why,
+                     "cgroup v2: cannot make %s with the memory controller (%s)", s->dir,
+                     strerror(-rc));
             rmdir(s->dir);
             return rc;
         }

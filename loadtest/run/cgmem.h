@@ -26,8 +26,8 @@ struct cgmem_session {
 struct cgmem_group {
     int version; /* 0: none */
     char dir[640];
-    char rel[640];    /* the path /proc/PID/cgroup shows for it */
-    char procs[660];  /* dir/cgroup.procs, for the child to join */
+    char rel[640];   /* the path /proc/PID/cgroup shows for it */
+    char procs[660]; /* dir/cgroup.procs, for the child to join */
 };
 
 /* What one reading says, in bytes; -1 where this version does not say. */

@@ -293,8 +293,8 @@ static int fail(struct env_limit *lim, const char *name, long long have, long lo
     return 1;
 }
 
-int env_check(const struct bench_env *e, int task_per_connection, long long connections, int sources,
-              long long stack_bytes, struct env_limit *lim)
+int env_check(const struct bench_env *e, int task_per_connection, long long connections,
+              int sources, long long stack_bytes, struct env_limit *lim)
 {
     memset(lim, 0, sizeof *lim);
     long long fds = connections + ENV_FD_MARGIN;

@@ -35,8 +35,7 @@ long long run_parse_stub_status(const char *text)
 /* A template with @NAME@ placeholders filled by value_of (NULL: not a placeholder, kept as it
  * is), written to path. Returns 0 or -errno. */
 static int write_template(const char *path, const char *tmpl,
-                          const char *(*value_of)(const char *name, size_t n, void *arg),
-                          void *arg)
+                          const char *(*value_of)(const char *name, size_t n, void *arg), void *arg)
 {
     FILE *f = fopen(path, "we");
     if (!f)
@@ -125,10 +124,10 @@ static int start_nginx(struct run_state *st, struct proc_opts *o, int ready_ms)
     char *wargv[WRAP_MAX_ARGS + 8], store[2048];
     snprintf(st->server_err, sizeof st->server_err, "%s", errlog);
     o->stderr_path = st->server_out;
-    if (proc_spawn(&st->server, "nginx",
-                   peer_wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store,
-                                     sizeof store),
-                   o) < 0) {
+    if (proc_spawn(
+            &st->server, "nginx",
+            peer_wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store, sizeof store),
+            o) < 0) {
         record_set_status(st->rec, "failed", "cannot start nginx: %s", strerror(errno));
         return -1;
     }
@@ -172,8 +171,8 @@ static int wait_listening(struct run_state *st, int ready_ms)
         char how[128];
         proc_describe_exit(&st->server, how, sizeof how);
         record_set_status(st->rec, "failed",
-                          "the server did not print its listening line within %d ms (%s)",
-                          ready_ms, rc == -ECHILD ? how : "still running");
+                          "the server did not print its listening line within %d ms (%s)", ready_ms,
+                          rc == -ECHILD ? how : "still running");
         return -1;
     }
     struct listening listening;
@@ -212,10 +211,10 @@ static int start_c10k(struct run_state *st, struct proc_opts *o, int ready_ms)
         json_array_append_new(jargv, json_string(argv[i]));
     record_set_json(&st->rec->server.argv, jargv);
     char *wargv[WRAP_MAX_ARGS + 24], store[2048];
-    if (proc_spawn(&st->server, "c10k-server",
-                   peer_wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store,
-                                     sizeof store),
-                   o) < 0) {
+    if (proc_spawn(
+            &st->server, "c10k-server",
+            peer_wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store, sizeof store),
+            o) < 0) {
         record_set_status(st->rec, "failed", "cannot start %s: %s", ctx->server_path,
                           strerror(errno));
         return -1;

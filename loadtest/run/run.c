@@ -265,8 +265,8 @@ static int run_client(struct run_state *st, const char *tool_path, const char *u
         char how[128];
         proc_describe_exit(&st->client, how, sizeof how);
         char *tail = run_log_tail(r->tool == TOOL_WRK ? st->client_out : st->client_err, 400);
-        record_set_status(st->rec, "failed", "%s %s: %s",
-                          r->tool == TOOL_WRK ? "wrk" : "c10k-load", how, tail ? tail : "");
+        record_set_status(st->rec, "failed", "%s %s: %s", r->tool == TOOL_WRK ? "wrk" : "c10k-load",
+                          how, tail ? tail : "");
         free(tail);
         return -1;
     }
@@ -283,8 +283,8 @@ static int read_client(struct run_state *st, int quiet)
     const char *path = st->spec.tool == TOOL_WRK ? st->client_out : st->client_json;
     char *text = results_read_text(path, RESULTS_TEXT_MAX, NULL);
     if (!text)
-        snprintf(err, sizeof err, st->spec.tool == TOOL_WRK ? "cannot read %s"
-                                                            : "c10k-load wrote no JSON (%s)",
+        snprintf(err, sizeof err,
+                 st->spec.tool == TOOL_WRK ? "cannot read %s" : "c10k-load wrote no JSON (%s)",
                  path);
     else if (st->spec.tool == TOOL_WRK)
         c = loadgen_parse_wrk(text, err, sizeof err);
@@ -427,8 +427,7 @@ static void finish(struct run_state *st)
     rec->logs.present = 1;
     record_set_str(&rec->logs.server, st->server_err);
     record_set_str(&rec->logs.server_stdout, st->server_out);
-    record_set_str(&rec->logs.client,
-                   st->spec.tool == TOOL_WRK ? st->client_out : st->client_json);
+    record_set_str(&rec->logs.client, st->spec.tool == TOOL_WRK ? st->client_out : st->client_json);
     json_decref(raw->before.stats);
     json_decref(raw->after.stats);
     sampler_free(&st->sampler);

@@ -12,18 +12,18 @@
 
 struct bench_ctx {
     struct bench_env *env;
-    const char *server_path; /* c10k-server */
-    const char *load_path;   /* c10k-load, or NULL when not found */
-    const char *wrk_path;    /* wrk, or NULL */
-    const char *nginx_path;  /* nginx, or NULL */
-    const char *out_dir;     /* results/<time> */
-    const char *log_dir;     /* out_dir/logs */
-    const char *tmp_dir;     /* scripts, nginx's prefix */
-    const char *wrk_script;  /* the Lua script */
-    double t0;               /* proc_now() at the session's start */
-    double switch_cost_ns;   /* one context switch here (calibration); 0: unknown */
+    const char *server_path;        /* c10k-server */
+    const char *load_path;          /* c10k-load, or NULL when not found */
+    const char *wrk_path;           /* wrk, or NULL */
+    const char *nginx_path;         /* nginx, or NULL */
+    const char *out_dir;            /* results/<time> */
+    const char *log_dir;            /* out_dir/logs */
+    const char *tmp_dir;            /* scripts, nginx's prefix */
+    const char *wrk_script;         /* the Lua script */
+    double t0;                      /* proc_now() at the session's start */
+    double switch_cost_ns;          /* one context switch here (calibration); 0: unknown */
     const struct cgmem_session *cg; /* a memory cgroup per server, or NULL: machine-wide */
-    const char *perf_path;   /* perf, to sample the scheduler's share; NULL: not sampled */
+    const char *perf_path;          /* perf, to sample the scheduler's share; NULL: not sampled */
     /* The wrappers' programs (wrap.h), NULL where missing: perf where it can count the
      * syscall tracepoints, strace, valgrind. */
     const char *perf_stat_path, *strace_path, *valgrind_path;

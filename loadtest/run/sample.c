@@ -26,7 +26,8 @@ int sample_parse_meminfo(const char *text, uint64_t *kernel_stack, uint64_t *pag
                          uint64_t *slab_unreclaimable)
 {
     uint64_t ks = 0, pt = 0, su = 0;
-    if (procfs_status_field(text, "KernelStack", &ks) < 0 || procfs_status_field(text, "PageTables", &pt) < 0)
+    if (procfs_status_field(text, "KernelStack", &ks) < 0 ||
+        procfs_status_field(text, "PageTables", &pt) < 0)
         return -EINVAL;
     procfs_status_field(text, "SUnreclaim", &su);
     *kernel_stack = ks * 1024;
@@ -189,8 +190,7 @@ static int add_process(pid_t pid, int with_tasks, struct sample *s)
     return 0;
 }
 
-int sample_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns,
-                           uint64_t *slices)
+int sample_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns, uint64_t *slices)
 {
     unsigned long long a, b, c;
     if (sscanf(text, "%llu %llu %llu", &a, &b, &c) != 3)

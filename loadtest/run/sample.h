@@ -53,8 +53,7 @@ struct task_snapshot {
 int sample_tasks(pid_t pid, double t, struct task_snapshot *snap);
 void sample_tasks_free(struct task_snapshot *snap);
 /* Parses /proc/PID/task/TID/schedstat ("run_ns wait_ns slices"). Returns 0 or -EINVAL. */
-int sample_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns,
-                           uint64_t *slices);
+int sample_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *wait_ns, uint64_t *slices);
 
 /* Reads one sample of pid's tree and of the machine. with_tasks: also sum the context switches
  * over every thread (the costly part with thousands of threads). Returns 0, or -ESRCH when the
@@ -80,9 +79,9 @@ int sample_parse_sockstat(const char *text, uint64_t *mem_pages, uint64_t *inuse
 
 struct sampler {
     pid_t pid;
-    pid_t client_pid; /* 0: none yet; read and written under lock */
+    pid_t client_pid;      /* 0: none yet; read and written under lock */
     struct cgmem_group cg; /* version 0: none */
-    double t0; /* proc_now() at the run's start */
+    double t0;             /* proc_now() at the run's start */
     double interval_s;
     int task_every; /* sum thread context switches every Nth sample (1: always) */
     pthread_t thread;

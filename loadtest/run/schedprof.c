@@ -394,8 +394,8 @@ static int start_recording(struct schedprof *p, const char *perf_path, const cpu
         return -errno;
     /* --no-bpf-event: describing the loaded BPF programs would delay the first sample by about
      * a second, for samples that never land in them. */
-    char *argv[] = {p->perf_path, "record", "-e", "cpu-clock",      "-F", freq,         "-a",
-                    "-C",         cpus,     "-g", "--no-bpf-event",
+    char *argv[] = {p->perf_path, "record", "-e", "cpu-clock", "-F", freq, "-a", "-C", cpus, "-g",
+                    "--no-bpf-event",
                     /* no build-id pass over the data when it stops: perf script reads the
                      * binaries where they are */
                     "--no-buildid", "-o", p->data_path, NULL};
