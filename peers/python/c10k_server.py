@@ -147,7 +147,7 @@ def log(cfg, message):
 
 # ---- counters: one table, summed over per-thread shards when read ----
 
-ENDPOINTS = ("plaintext", "json", "work", "sleep", "echo", "data", "stats", "other")
+ENDPOINTS = ("plaintext", "json", "work", "sleep", "echo", "data", "stats", "dashboard", "other")
 COUNTERS = (
     "connections.active", "connections.accepted", "connections.handled",
     "connections.rejected", "connections.closed", "connections.reading",
@@ -261,7 +261,7 @@ def pool_worker_init():
 
 # ---- reading a request: a generator that says what it needs, driven by each front ----
 
-LINE, EXACT, FIRST, SEND = range(4)     # what the generator asks of its driver
+LINE, SOME, FIRST, SEND = range(4)      # what the generator asks of its driver
 IDLE, HEAD, BODY = range(3)             # which timeout applies to that read
 
 
@@ -307,9 +307,11 @@ def read_line(line, limit, status):
 
 
 def read_request(cfg):
-    """Yields (LINE, limit, phase), (EXACT, n, phase), (FIRST, 1, IDLE) or (SEND, bytes, None);
-    is sent the bytes read (b"" at EOF); returns a Request, or None when the client closed
-    between requests. Raises HttpError for what must be answered with an error."""
+    """Yields what it needs: (FIRST, 1, IDLE) the first byte of a request, (LINE, limit, phase)
+    a line of at most `limit` bytes (cut at the limit or at EOF), (SOME, n, phase) 1 to n bytes
+    as they arrive, (SEND, bytes, None) bytes to write. Is sent the bytes read (b"" at EOF);
+    returns a Request, or None when the client closed between requests. Raises HttpError for
+    what must be answered with an error, ClientGone when the client left amid a request."""
     budget = cfg.max_head_bytes
     skipped = []
     while True:
@@ -455,13 +457,18 @@ def read_body(req, cfg, style):
         return (yield from read_chunked(cfg, style))
     if length is None:
         return None  # no body: POST /echo answers 411
-    parts, left = [], length
-    while left:
-        data = yield (EXACT, min(left, BODY_READ_BYTES), BODY)
+    return (yield from read_exact(length))
+
+
+def read_exact(n):
+    """n bytes of a body, read as they arrive (so that bytes.in counts what came)."""
+    parts = []
+    while n:
+        data = yield (SOME, min(n, BODY_READ_BYTES), BODY)
         if not data:
             raise ClientGone()
         parts.append(data)
-        left -= len(data)
+        n -= len(data)
     return b"".join(parts)
 
 
@@ -481,16 +488,8 @@ def read_chunked(cfg, style):
         total += size
         if total > cfg.max_body_bytes:
             raise HttpError(413)
-        while size:
-            data = yield (EXACT, min(size, BODY_READ_BYTES), BODY)
-            if not data:
-                raise ClientGone()
-            parts.append(data)
-            size -= len(data)
-        end = yield (EXACT, len(style), BODY)
-        if len(end) < len(style):
-            raise ClientGone()
-        if end != style:
+        parts.append((yield from read_exact(size)))
+        if (yield from read_exact(len(style))) != style:
             raise HttpError(400)
     budget = cfg.max_head_bytes
     while True:  # the trailer section: field lines, read and discarded
@@ -522,7 +521,27 @@ ROUTES = {
     "/data": Route("data", params=("key", "write")),
     "/echo": Route("echo", post=True),
     "/stats": Route("stats"),
+    "/dashboard": Route("dashboard"),
+    "/dashboard/chart.js": Route("dashboard"),
 }
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The live page c10k-server serves (it draws from /stats, whose shape this server shares) and
+# Debian's libjs-chart.js: path, (file, content type), read once at start.
+ASSET_FILES = {
+    "/dashboard": (os.path.join(HERE, "..", "..", "server", "dashboard.html"),
+                   "text/html; charset=utf-8"),
+    "/dashboard/chart.js": ("/usr/share/javascript/chart.js/chart.min.js", "text/javascript"),
+}
+ASSETS = {}
+
+
+def load_assets():
+    for path, (file, ctype) in ASSET_FILES.items():
+        try:
+            with open(file, "rb") as f:
+                ASSETS[path] = (f.read(), ctype)
+        except OSError:
+            pass  # answered 404, naming the file
 DECIMAL = re.compile(r"[0-9]{1,10}")
 
 
@@ -583,6 +602,12 @@ def route_call(name, p, req, cfg):
         return Call(name, body=req.body, ctype="application/octet-stream")
     if name == "stats":
         return Call(name, ctype="application/json")  # the front fills it in
+    if name == "dashboard":
+        if req.path not in ASSETS:
+            return Call(name, status=404,
+                        body=f"404 Not Found: no {ASSET_FILES[req.path][0]}\n".encode())
+        body, ctype = ASSETS[req.path]
+        return Call(name, body=body, ctype=ctype)
     if name == "work":
         if p.get("cpu_us", cfg.max_work_us + 1) > cfg.max_work_us:
             return bad_param(name)
@@ -704,7 +729,9 @@ def stats_body(ctx):
     config["dataset_entries"] = len(DATASET) if DATASET is not None else 0
     out = {"mode": cfg.mode, "version": VERSION,
            "uptime_s": round(time.monotonic() - ctx.stats.start, 3), "config": config}
-    out.update(nest(ctx.stats.snapshot()))
+    counters = ctx.stats.snapshot()
+    counters["connections.active"] = ctx.active  # admission's one shared count
+    out.update(nest(counters))
     out["process"] = process_section(ctx.worker_pids())
     out["python"] = python_section(ctx.loop_name, ctx.executor_name)
     return (json.dumps(out, separators=(",", ":")) + "\n").encode()
@@ -743,11 +770,18 @@ class Context:
             self.active -= 1
 
 
-def reject_503(sock, shard):
-    """--max-conns reached: 503 and close, counted; the request it sent is read first so that
-    the close is a FIN, not a reset that would discard the 503."""
+def rejection(shard):
+    """--max-conns reached: the 503 to send, counted."""
     shard["connections.rejected"] += 1
     shard["errors.max_conns"] += 1
+    shard["responses.5xx"] += 1
+    return response(503, b"", "text/plain", False, 1, False, "Retry-After: 1\r\n")
+
+
+def reject_503(sock, shard):
+    """503 and close; the request it sent is read first so that the close is a FIN, not a
+    reset that would discard the 503."""
+    data = rejection(shard)
     try:
         sock.setblocking(False)
         while sock.recv(4096):
@@ -755,11 +789,20 @@ def reject_503(sock, shard):
     except OSError:
         pass
     try:
-        sock.send(response(503, b"", "text/plain", False, 1, False, "Retry-After: 1\r\n"))
-        shard["responses.5xx"] += 1
+        sock.send(data)
         sock.shutdown(socket.SHUT_WR)
     except OSError:
         pass
+
+
+async def async_reject_503(reader, writer, shard):
+    writer.write(rejection(shard))
+    try:
+        writer.write_eof()
+        await asyncio.wait_for(reader.read(), LINGER_S)
+    except (OSError, RuntimeError, asyncio.TimeoutError):
+        pass
+    writer.close()
 
 
 def print_listening(host, port, mode):
@@ -862,11 +905,12 @@ class ThreadsHandler(http.server.BaseHTTPRequestHandler):
                     self.shard["connections.reading"] += 1
                     head_deadline = time.monotonic() + cfg.header_timeout
             else:
-                left = head_deadline - time.monotonic() if phase == HEAD else cfg.body_timeout
-                if left <= 0:
-                    raise TimeoutError()
-                sock.settimeout(left)
-                data = rfile.readline(n) if kind == LINE else rfile.read(n)
+                deadline = head_deadline if phase == HEAD else time.monotonic() + cfg.body_timeout
+                if kind == LINE:
+                    data = blocking_readline(sock, rfile, n, deadline)
+                else:
+                    sock.settimeout(cfg.body_timeout)
+                    data = rfile.read1(n)
             self.shard["bytes.in"] += len(data)
 
     def serve(self, req):
@@ -906,6 +950,27 @@ class ThreadsHandler(http.server.BaseHTTPRequestHandler):
         if close:
             self.close_connection = True
             linger(self.connection)
+
+
+def blocking_readline(sock, rfile, limit, deadline):
+    """rfile.readline(limit) that gives up at the deadline: a socket timeout alone bounds each
+    recv, and a client trickling a byte at a time would extend it forever."""
+    parts, size = [], 0
+    while size < limit:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError()
+        sock.settimeout(left)
+        buffered = rfile.peek(1)[:limit - size]
+        if not buffered:
+            break  # EOF
+        end = buffered.find(b"\n") + 1
+        chunk = rfile.read(end or len(buffered))
+        parts.append(chunk)
+        size += len(chunk)
+        if end:
+            break
+    return b"".join(parts)
 
 
 def linger(sock):
@@ -1056,13 +1121,10 @@ async def drive_async(conn, gen):
 
 
 async def read_some(reader, kind, n):
-    """readline(n) or read(n) as a BufferedReader gives them: at most n bytes; a line cut at n
-    or at EOF comes back without its LF."""
-    if kind == EXACT:
-        try:
-            return await reader.readexactly(n)
-        except asyncio.IncompleteReadError as e:
-            return e.partial
+    """A line of at most n bytes (cut at n or at EOF, it comes back without its LF), or 1 to n
+    bytes as they arrive."""
+    if kind == SOME:
+        return await reader.read(n)
     try:
         line = await reader.readuntil(b"\n")
     except asyncio.IncompleteReadError as e:
@@ -1108,6 +1170,8 @@ async def async_answer(conn, data, close):
 
 
 async def async_linger(conn):
+    if conn.writer.is_closing():
+        return
     try:
         if conn.writer.can_write_eof():
             conn.writer.write_eof()
@@ -1115,8 +1179,8 @@ async def async_linger(conn):
         while time.monotonic() < deadline:
             if not await asyncio.wait_for(conn.reader.read(65536), LINGER_S):
                 break
-    except (OSError, asyncio.TimeoutError):
-        pass
+    except (OSError, RuntimeError, asyncio.TimeoutError):
+        pass  # RuntimeError: uvloop's transport closed meanwhile
 
 
 async def async_one_request(conn, served):
@@ -1163,10 +1227,8 @@ async def async_one_request(conn, served):
 async def async_connection(ctx, reader, writer):
     shard = ctx.front_shard
     shard["connections.accepted"] += 1
-    sock = writer.get_extra_info("socket")
     if ctx.draining.is_set() or not ctx.admit():
-        reject_503(sock, shard)
-        writer.close()
+        await async_reject_503(reader, writer, shard)
         return
     shard["connections.handled"] += 1
     writer.transport.set_write_buffer_limits(high=ctx.cfg.output_limit)
@@ -1300,6 +1362,7 @@ def main(argv):
     fds = raise_fd_limit()
     if cfg.max_conns is None:
         cfg.max_conns = max(fds - 32, 1)
+    load_assets()
     global DATASET
     if cfg.dataset:
         DATASET = build_dataset(cfg.dataset)

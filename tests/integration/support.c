@@ -30,6 +30,16 @@ const char *const *it_server_args(int *n)
     return server_args;
 }
 
+int it_thread_per_connection(void)
+{
+    /* c10k-server's thread model and the Python server's (peers/python) */
+    static const char *const modes[] = {"thread", "py-threads"};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(it_mode(), modes[i]) == 0)
+            return 1;
+    return 0;
+}
+
 const char *it_option(const char *name)
 {
     size_t nl = strlen(name);

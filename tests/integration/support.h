@@ -91,6 +91,9 @@ struct it_event_model {
 };
 /* The mode under test as an event model, or NULL for a thread model. */
 const struct it_event_model *it_event_model(void);
+/* Whether the mode under test serves each connection on a thread of its own ("thread",
+ * "py-threads"). */
+int it_thread_per_connection(void);
 /* The value of a server option the program was given (e.g. "--threads"), or NULL. */
 const char *it_option(const char *name);
 
