@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import email.utils
+import errno
 import http.server
 import io
 import json
@@ -86,6 +87,7 @@ CPUS = os.cpu_count() or 1
 # (option, parser, default, help); None as a default is worked out at start.
 OPTIONS = (
     ("--mode", str, "py-asyncio", "py-threads, py-asyncio, py-threadpool or py-processpool"),
+    ("--event-loop", str, "auto", "asyncio models: uvloop, asyncio, or auto (uvloop if it imports)"),
     ("--host", str, "127.0.0.1", "address to listen on"),
     ("--port", parse_port, 8080, "port to listen on; 0 picks a free one"),
     ("--threads", parse_positive, 2 * CPUS, "py-threadpool: ThreadPoolExecutor workers"),
@@ -135,6 +137,8 @@ def parse_options(argv):
     cfg = p.parse_args(argv)
     if cfg.mode not in MODES:
         p.error(f"--mode: '{cfg.mode}' is not one of {', '.join(MODES)}")
+    if cfg.event_loop not in ("auto", "uvloop", "asyncio"):
+        p.error(f"--event-loop: '{cfg.event_loop}' is not auto, uvloop or asyncio")
     if cfg.dataset and cfg.dataset < ENTRY_BYTES:
         p.error(f"--dataset: {cfg.dataset} bytes is less than one {ENTRY_BYTES}-byte entry")
     return cfg
@@ -661,6 +665,8 @@ def count_response(shard, call):
 
 def error_response(err, shard, minor=1, head_only=False):
     shard[err.counter] += 1
+    shard["requests.total"] += 1  # answered, like any request; to no endpoint
+    shard["requests.by_endpoint.other"] += 1
     shard[f"responses.{err.status // 100}xx"] += 1
     return response(err.status, b"", "text/plain", not err.close, minor, head_only)
 
@@ -733,6 +739,7 @@ def stats_body(ctx):
     counters["connections.active"] = ctx.active  # admission's one shared count
     out.update(nest(counters))
     out["process"] = process_section(ctx.worker_pids())
+    out.update(ctx.model_section(counters))
     out["python"] = python_section(ctx.loop_name, ctx.executor_name)
     return (json.dumps(out, separators=(",", ":")) + "\n").encode()
 
@@ -752,6 +759,7 @@ class Context:
         self.loop_name = None
         self.executor_name = None
         self.executor = None
+        self.model_section = lambda counters: {}  # the model's own part of /stats
 
     def worker_pids(self):
         # ProcessPoolExecutor names its workers only in _processes (pid: Process), 3.8 to 3.13
@@ -770,18 +778,18 @@ class Context:
             self.active -= 1
 
 
-def rejection(shard):
-    """--max-conns reached: the 503 to send, counted."""
+def rejection(shard, why):
+    """A connection turned away (`why` counts the cause): the 503 to send, counted."""
     shard["connections.rejected"] += 1
-    shard["errors.max_conns"] += 1
+    shard[why] += 1
     shard["responses.5xx"] += 1
     return response(503, b"", "text/plain", False, 1, False, "Retry-After: 1\r\n")
 
 
-def reject_503(sock, shard):
+def reject_503(sock, shard, why):
     """503 and close; the request it sent is read first so that the close is a FIN, not a
     reset that would discard the 503."""
-    data = rejection(shard)
+    data = rejection(shard, why)
     try:
         sock.setblocking(False)
         while sock.recv(4096):
@@ -796,7 +804,7 @@ def reject_503(sock, shard):
 
 
 async def async_reject_503(reader, writer, shard):
-    writer.write(rejection(shard))
+    writer.write(rejection(shard, "errors.max_conns"))
     try:
         writer.write_eof()
         await asyncio.wait_for(reader.read(), LINGER_S)
@@ -907,10 +915,10 @@ class ThreadsHandler(http.server.BaseHTTPRequestHandler):
             else:
                 deadline = head_deadline if phase == HEAD else time.monotonic() + cfg.body_timeout
                 if kind == LINE:
-                    data = blocking_readline(sock, rfile, n, deadline)
-                else:
-                    sock.settimeout(cfg.body_timeout)
-                    data = rfile.read1(n)
+                    data = blocking_readline(sock, rfile, n, deadline, self.shard)
+                    continue
+                sock.settimeout(cfg.body_timeout)
+                data = rfile.read1(n)
             self.shard["bytes.in"] += len(data)
 
     def serve(self, req):
@@ -952,7 +960,7 @@ class ThreadsHandler(http.server.BaseHTTPRequestHandler):
             linger(self.connection)
 
 
-def blocking_readline(sock, rfile, limit, deadline):
+def blocking_readline(sock, rfile, limit, deadline, shard):
     """rfile.readline(limit) that gives up at the deadline: a socket timeout alone bounds each
     recv, and a client trickling a byte at a time would extend it forever."""
     parts, size = [], 0
@@ -966,11 +974,20 @@ def blocking_readline(sock, rfile, limit, deadline):
             break  # EOF
         end = buffered.find(b"\n") + 1
         chunk = rfile.read(end or len(buffered))
+        shard["bytes.in"] += len(chunk)  # as it arrives, not once the line is whole
         parts.append(chunk)
         size += len(chunk)
         if end:
             break
     return b"".join(parts)
+
+
+def open_spare():
+    """A descriptor kept to be given up when accept() fails for want of one, or None."""
+    try:
+        return os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
 
 
 def linger(sock):
@@ -999,22 +1016,48 @@ class ThreadsServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.no_conns = threading.Condition()
         super().__init__((ctx.cfg.host, ctx.cfg.port), ThreadsHandler)
         self.shard = ctx.stats.shard()  # the accepting thread's
+        self.spare = open_spare()
 
     def server_bind(self):
         socketserver.TCPServer.server_bind(self)  # HTTPServer's looks up the host name
 
+    def get_request(self):
+        """accept(); at EMFILE or ENFILE the pending connection is answered 503 with a spare
+        descriptor, as c10k-server does, or accepting pauses for 50 ms without one: the
+        standard library would return to select() at once and spin on the same error."""
+        try:
+            return super().get_request()
+        except OSError as e:
+            self.shard["errors.accept"] += 1
+            if e.errno in (errno.EMFILE, errno.ENFILE):
+                self.turn_away()
+            raise
+
+    def turn_away(self):
+        if self.spare is None:
+            time.sleep(0.05)
+        else:
+            os.close(self.spare)
+            try:
+                conn, _ = self.socket.accept()
+                self.shard["connections.accepted"] += 1
+                reject_503(conn, self.shard, "errors.emfile")
+                conn.close()
+            except OSError:
+                pass
+        self.spare = open_spare()
+
     def process_request(self, request, client_address):
         self.shard["connections.accepted"] += 1
         if not self.ctx.admit():
-            reject_503(request, self.shard)
+            reject_503(request, self.shard, "errors.max_conns")
             self.shutdown_request(request)
             return
         try:
             super().process_request(request, client_address)
         except RuntimeError:  # can't start new thread
             self.ctx.unadmit()
-            self.shard["errors.thread_create"] += 1
-            reject_503(request, self.shard)
+            reject_503(request, self.shard, "errors.thread_create")
             self.shutdown_request(request)
 
     def process_request_thread(self, request, client_address):
@@ -1051,6 +1094,7 @@ class ThreadsServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 def serve_threads(ctx):
     server = ThreadsServer(ctx)
     ctx.port = server.server_address[1]
+    ctx.model_section = lambda c: {"thread": {"connection_threads": ctx.active}}
     ctx.loop_name = None
     ctx.executor_name = "thread per connection"
     stop = threading.Event()
@@ -1079,18 +1123,46 @@ def serve_threads(ctx):
 # ---- the asyncio front: py-asyncio, py-threadpool, py-processpool ----
 
 class AsyncConn:
-    """One connection of the asyncio front."""
+    """One connection of the asyncio front, with the bytes received and not yet taken (kept
+    here rather than in the StreamReader, so that bytes.in counts them as they arrive)."""
 
     def __init__(self, ctx, reader, writer):
         self.ctx, self.reader, self.writer = ctx, reader, writer
         self.shard = ctx.front_shard  # one thread serves them all: one shard
         self.idle = False
         self.in_request = False
+        self.buf = bytearray()
+
+    async def fill(self, timeout):
+        """Waits up to timeout for more bytes: False at EOF."""
+        data = await asyncio.wait_for(self.reader.read(BODY_READ_BYTES), max(timeout, 0))
+        self.shard["bytes.in"] += len(data)
+        self.buf += data
+        return bool(data)
+
+    def take(self, n):
+        data = bytes(self.buf[:n])
+        del self.buf[:n]
+        return data
+
+    async def line(self, limit, deadline):
+        """Up to and with the next LF, at most `limit` bytes (cut there, or at EOF)."""
+        while True:
+            end = self.buf.find(b"\n", 0, limit)
+            if end >= 0:
+                return self.take(end + 1)
+            if len(self.buf) >= limit or not await self.fill(deadline - time.monotonic()):
+                return self.take(limit)
+
+    async def some(self, n, timeout):
+        if not self.buf:
+            await self.fill(timeout)
+        return self.take(n)
 
 
 async def drive_async(conn, gen):
-    """Runs read_request on a StreamReader, with each read's timeout."""
-    cfg, reader, shard = conn.ctx.cfg, conn.reader, conn.shard
+    """Runs read_request on the connection's buffer, with each read's timeout."""
+    cfg, shard = conn.ctx.cfg, conn.shard
     head_deadline = None
     data = None
     while True:
@@ -1106,7 +1178,7 @@ async def drive_async(conn, gen):
             conn.idle = True
             shard["connections.waiting"] += 1
             try:
-                data = await asyncio.wait_for(reader.read(1), cfg.keepalive_timeout)
+                data = await conn.some(1, cfg.keepalive_timeout)
             finally:
                 conn.idle = False
                 shard["connections.waiting"] -= 1
@@ -1114,26 +1186,11 @@ async def drive_async(conn, gen):
                 conn.in_request = True
                 shard["connections.reading"] += 1
                 head_deadline = time.monotonic() + cfg.header_timeout
+        elif kind == LINE:
+            deadline = head_deadline if phase == HEAD else time.monotonic() + cfg.body_timeout
+            data = await conn.line(n, deadline)
         else:
-            left = head_deadline - time.monotonic() if phase == HEAD else cfg.body_timeout
-            data = await asyncio.wait_for(read_some(reader, kind, n), max(left, 0))
-        shard["bytes.in"] += len(data)
-
-
-async def read_some(reader, kind, n):
-    """A line of at most n bytes (cut at n or at EOF, it comes back without its LF), or 1 to n
-    bytes as they arrive."""
-    if kind == SOME:
-        return await reader.read(n)
-    try:
-        line = await reader.readuntil(b"\n")
-    except asyncio.IncompleteReadError as e:
-        return e.partial
-    except asyncio.LimitOverrunError:
-        return await reader.readexactly(n)  # no LF within the limit: the caller sees a cut line
-    if len(line) > n:
-        return line[:n]
-    return line
+            data = await conn.some(n, cfg.body_timeout)
 
 
 async def run_call(ctx, call):
@@ -1276,19 +1333,26 @@ def start_executor(ctx):
             f.result()
 
 
-def event_loop_factory():
-    """uvloop's loop where it is importable (Debian's python3-uvloop), asyncio's otherwise."""
-    try:
-        import uvloop
-        return uvloop.new_event_loop, "uvloop"
-    except ImportError:
-        return asyncio.new_event_loop, "asyncio"
+def event_loop_factory(choice):
+    """uvloop's loop where it is importable (Debian's python3-uvloop) and not refused,
+    asyncio's otherwise."""
+    if choice != "asyncio":
+        try:
+            import uvloop
+            return uvloop.new_event_loop, "uvloop"
+        except ImportError:
+            if choice == "uvloop":
+                raise SystemExit("c10k_server.py: --event-loop uvloop: uvloop is not installed "
+                                 "(Debian's python3-uvloop)")
+    return asyncio.new_event_loop, "asyncio"
 
 
 async def async_main(ctx):
     cfg = ctx.cfg
     loop = asyncio.get_running_loop()
     ctx.front_shard = ctx.stats.shard()  # one thread counts: the loop's
+    ctx.model_section = lambda c: {"loops": [{"accepted": c["connections.accepted"],
+                                              "active": c["connections.active"]}]}
     ctx.conns = set()
     ctx.no_conns = asyncio.Event()
     stop = asyncio.Event()
@@ -1303,8 +1367,7 @@ async def async_main(ctx):
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
     server = await asyncio.start_server(lambda r, w: async_connection(ctx, r, w), cfg.host,
-                                        cfg.port, backlog=cfg.backlog, reuse_address=True,
-                                        limit=max(cfg.max_head_bytes, 65536) + 2)
+                                        cfg.port, backlog=cfg.backlog, reuse_address=True)
     ctx.port = server.sockets[0].getsockname()[1]
     print_listening(cfg.host, ctx.port, cfg.mode)
     await stop.wait()
@@ -1330,7 +1393,7 @@ async def async_drain(ctx):
 
 def serve_asyncio(ctx):
     start_executor(ctx)
-    new_loop, ctx.loop_name = event_loop_factory()
+    new_loop, ctx.loop_name = event_loop_factory(ctx.cfg.event_loop)
     loop = new_loop()
     try:
         asyncio.set_event_loop(loop)

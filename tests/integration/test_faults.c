@@ -174,7 +174,7 @@ TEST(without_a_spare_descriptor_accepting_pauses_instead_of_spinning)
 
 TEST(thread_creation_failure_is_503_counted_and_the_server_goes_on)
 {
-    if (strcmp(it_mode(), "thread") != 0) {
+    if (!it_thread_per_connection()) {
         it_log("not applicable in mode %s", it_mode());
         return;
     }

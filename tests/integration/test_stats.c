@@ -211,7 +211,7 @@ TEST(concurrency_model_shows_in_process_stats)
     char *json = it_stats(s);
     CHECK(json != NULL);
     double threads = num(json, "process.threads");
-    if (strcmp(it_mode(), "thread") == 0) {
+    if (it_thread_per_connection()) {
         /* a thread per connection */
         CHECK(threads >= held + 1);
     } else if (pool) {
