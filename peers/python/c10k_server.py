@@ -1103,7 +1103,7 @@ def serve_threads(ctx):
     def on_signal(signum, frame):
         signals.append(signum)
         if len(signals) > 1:
-            os._exit(1)  # a second signal exits at once
+            exit_now(ctx, 1)  # a second signal exits at once
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -1361,7 +1361,7 @@ async def async_main(ctx):
     def on_signal():
         signals.append(1)
         if len(signals) > 1:
-            os._exit(1)
+            exit_now(ctx, 1)
         stop.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -1391,6 +1391,17 @@ async def async_drain(ctx):
     return 0 if not ctx.conns else 1
 
 
+def exit_now(ctx, status):
+    """Exits without waiting for the requests still running: the pool's worker processes are
+    killed (they ignore SIGTERM), and no thread is joined, as an ordinary exit would join a
+    ThreadPoolExecutor's."""
+    for proc in (getattr(ctx.executor, "_processes", None) or {}).values():
+        proc.kill()
+        proc.join()
+    sys.stdout.flush()
+    os._exit(status)
+
+
 def serve_asyncio(ctx):
     start_executor(ctx)
     new_loop, ctx.loop_name = event_loop_factory(ctx.cfg.event_loop)
@@ -1400,8 +1411,10 @@ def serve_asyncio(ctx):
         status = loop.run_until_complete(async_main(ctx))
     finally:
         loop.close()
-        if ctx.executor is not None:
-            ctx.executor.shutdown(wait=True, cancel_futures=True)
+    if status != 0:
+        exit_now(ctx, status)  # --drain-timeout ran out: what still runs is cut
+    if ctx.executor is not None:
+        ctx.executor.shutdown(wait=True)
     return status
 
 
