@@ -124,15 +124,21 @@ def option_type(name, parse):
         try:
             return parse(text)
         except ValueError as e:
-            raise argparse.ArgumentTypeError(f"{name}: {e}")
+            raise argparse.ArgumentTypeError(str(e))  # argparse names the option
     convert.__name__ = name
     return convert
+
+
+METAVARS = {parse_size: "SIZE", parse_duration: "TIME", parse_count: "N", parse_positive: "N",
+            parse_port: "PORT", str: "NAME"}
 
 
 def parse_options(argv):
     p = OneLineParser(description="c10k-lab's Python HTTP/1.1 server (standard library only)")
     for name, parse, default, help_text in OPTIONS:
-        p.add_argument(name, type=option_type(name, parse), default=default, help=help_text)
+        shown = "" if default is None else f" (default {default})"
+        p.add_argument(name, type=option_type(name, parse), default=default,
+                       metavar=METAVARS[parse], help=help_text + shown)
     p.add_argument("--quiet", action="store_true", help="no log lines on stderr")
     cfg = p.parse_args(argv)
     if cfg.mode not in MODES:
