@@ -24,6 +24,9 @@ static const char usage_text[] =
     "  --loops N                loop: event loops, one thread and listener each (default 1)\n"
     "  --offload                loop, uring: run /work on a thread pool (libuv's, the ring's)\n"
     "  --rings N                uring: io_uring rings, one thread and listener each (default 1)\n"
+    "  --processes N            prefork: worker processes (default: sized like Apache's\n"
+    "                           MaxRequestWorkers, min(256, available memory / a worker's))\n"
+    "  --dataset SIZE           a table of 1 KiB entries served at /data, K/M/G (default none)\n"
     "  --backlog N              listen backlog (default 4096)\n"
     "  --max-conns N            active connections; more get 503 (default: fd limit - 32)\n"
     "  --max-head-bytes BYTES   request line and headers; more get 431 (default 8K)\n"
@@ -55,6 +58,8 @@ enum {
     OPT_LOOPS,
     OPT_OFFLOAD,
     OPT_RINGS,
+    OPT_PROCESSES,
+    OPT_DATASET,
     OPT_BACKLOG,
     OPT_MAX_CONNS,
     OPT_MAX_HEAD_BYTES,
@@ -86,6 +91,8 @@ static const struct option long_options[] = {
     {"loops", required_argument, NULL, OPT_LOOPS},
     {"offload", no_argument, NULL, OPT_OFFLOAD},
     {"rings", required_argument, NULL, OPT_RINGS},
+    {"processes", required_argument, NULL, OPT_PROCESSES},
+    {"dataset", required_argument, NULL, OPT_DATASET},
     {"backlog", required_argument, NULL, OPT_BACKLOG},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
     {"max-head-bytes", required_argument, NULL, OPT_MAX_HEAD_BYTES},
@@ -258,6 +265,14 @@ int config_parse(struct config *cfg, int argc, char **argv, const char *mode_nam
         case OPT_RINGS:
             if ((rc = parse_count(name, optarg, 1, 256, &v)) == 0)
                 cfg->rings = (int)v;
+            break;
+        case OPT_PROCESSES:
+            if ((rc = parse_count(name, optarg, 1, CONFIG_MAX_PROCESSES, &v)) == 0)
+                cfg->processes = (int)v;
+            break;
+        case OPT_DATASET:
+            if ((rc = parse_bytes(name, optarg, 1024, CONFIG_MAX_DATASET_BYTES, &v)) == 0)
+                cfg->dataset_bytes = (size_t)v;
             break;
         case OPT_OFFLOAD:
             cfg->offload = 1;

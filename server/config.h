@@ -18,6 +18,8 @@
 #define CONFIG_DEFAULT_MAX_WORK_US 1000000
 #define CONFIG_DEFAULT_MAX_SLEEP_MS 60000
 #define CONFIG_DEFAULT_CHARTJS "/usr/share/javascript/chart.js/chart.min.js"
+#define CONFIG_MAX_PROCESSES 20000 /* prefork workers: Apache's ServerLimit hard limit */
+#define CONFIG_MAX_DATASET_BYTES (1LL << 40)
 #define CONFIG_FDS_RESERVED 32 /* descriptors kept free for listeners, logs and /stats */
 
 struct config {
@@ -30,6 +32,8 @@ struct config {
     int loops;            /* loop mode: event loops, one thread and SO_REUSEPORT listener each */
     int offload;          /* loop, uring: run /work on a thread pool */
     int rings;            /* uring mode: rings, one thread and SO_REUSEPORT listener each */
+    int processes;        /* prefork: worker processes; 0: sized at start */
+    size_t dataset_bytes; /* the /data table; 0: none */
     int backlog;
     long max_conns;       /* active connections; more get 503 */
     size_t max_head_bytes;
