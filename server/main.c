@@ -108,6 +108,11 @@ int main(int argc, char **argv)
         server_log(&server, "/dashboard has no chart library: %s: %s (install libjs-chart.js)",
                    cfg.chartjs, strerror(-rc));
     stats_shard_register(&server.main_shard);
+    /* Before the model starts: the process models fork with the table already built. */
+    if ((rc = dataset_init(&server.dataset, cfg.dataset_bytes)) < 0) {
+        fprintf(stderr, "c10k-server: --dataset %zu: %s\n", cfg.dataset_bytes, strerror(-rc));
+        return 2;
+    }
 
     /* Every thread inherits this mask; only the signal thread takes the signals. */
     static sigset_t set;
@@ -145,6 +150,7 @@ int main(int argc, char **argv)
     server_close_listeners(&server);
     if (server.mode->fini)
         server.mode->fini(&server);
+    dataset_free(&server.dataset);
     server_log(&server, "drained, exiting");
     return 0;
 }

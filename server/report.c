@@ -105,7 +105,8 @@ static int render_json(struct server *srv, struct buf *out)
             C10K_VERSION, server_now() - srv->start_time);
     appendf(out,
             "\"config\":{\"host\":\"%s\",\"port\":%d,\"threads\":%d,\"hold_ms\":%d,"
-            "\"stack_size\":%zu,\"loops\":%d,\"rings\":%d,\"offload\":%s,\"backlog\":%d,"
+            "\"stack_size\":%zu,\"loops\":%d,\"rings\":%d,\"processes\":%d,\"offload\":%s,"
+            "\"backlog\":%d,"
             "\"max_conns\":%ld,"
             "\"max_head_bytes\":%zu,\"max_target_bytes\":%zu,\"max_headers\":%u,"
             "\"max_body_bytes\":%zu,\"output_limit\":%zu,\"keepalive_requests\":%ld,"
@@ -113,13 +114,14 @@ static int render_json(struct server *srv, struct buf *out)
             "\"write_timeout_ms\":%d,\"drain_timeout_ms\":%d,\"max_work_us\":%ld,"
             "\"max_sleep_ms\":%ld},",
             srv->host, srv->port, cfg->threads, cfg->hold_ms, cfg->stack_size, cfg->loops,
-            cfg->rings,
-            cfg->offload ? "true" : "false", cfg->backlog, cfg->max_conns, cfg->max_head_bytes,
-            cfg->max_target_bytes, cfg->max_headers, cfg->max_body_bytes, cfg->output_limit,
-            cfg->keepalive_requests, cfg->header_timeout_ms, cfg->body_timeout_ms,
-            cfg->keepalive_timeout_ms, cfg->write_timeout_ms, cfg->drain_timeout_ms,
-            cfg->max_work_us, cfg->max_sleep_ms);
+            cfg->rings, cfg->processes, cfg->offload ? "true" : "false", cfg->backlog,
+            cfg->max_conns, cfg->max_head_bytes, cfg->max_target_bytes, cfg->max_headers,
+            cfg->max_body_bytes, cfg->output_limit, cfg->keepalive_requests, cfg->header_timeout_ms,
+            cfg->body_timeout_ms, cfg->keepalive_timeout_ms, cfg->write_timeout_ms,
+            cfg->drain_timeout_ms, cfg->max_work_us, cfg->max_sleep_ms);
     render_counters_json(v, out);
+    appendf(out, "\"dataset\":{\"bytes\":%zu,\"entries\":%llu,\"entry_bytes\":%d},",
+            srv->dataset.bytes, (unsigned long long)srv->dataset.entries, DATASET_ENTRY_BYTES);
     appendf(out,
             "\"process\":{\"rss_bytes\":%llu,\"peak_rss_bytes\":%llu,\"vsize_bytes\":%llu,"
             "\"threads\":%ld,\"ctx_voluntary\":%llu,\"ctx_involuntary\":%llu,"

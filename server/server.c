@@ -34,6 +34,7 @@ void server_init(struct server *srv, const struct config *cfg, const struct serv
         .mode = mode,
         .start_time = server_now(),
     };
+    srv->env.dataset = &srv->dataset;
 }
 
 void server_log(const struct server *srv, const char *fmt, ...)

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "dataset.h"
 #include "http.h"
 #include "stats.h"
 
@@ -60,6 +61,7 @@ struct server {
     double start_time;           /* CLOCK_MONOTONIC seconds */
     atomic_long active;          /* open connections, for --max-conns */
     struct stats_shard main_shard; /* the accepting thread's counters */
+    struct dataset dataset;        /* built before the model starts; env.dataset points here */
     void *mode_state;            /* the model's own, from its init hook */
 };
 

@@ -17,6 +17,7 @@ enum route {
     ROUTE_STATS,
     ROUTE_METRICS,
     ROUTE_DASHBOARD,
+    ROUTE_DATA,
     ROUTE_OTHER,
     ROUTE_COUNT
 };
@@ -53,6 +54,7 @@ enum route {
     STATS_ROUTE_COUNTER(X, STATS, "stats")                                                         \
     STATS_ROUTE_COUNTER(X, METRICS, "metrics")                                                     \
     STATS_ROUTE_COUNTER(X, DASHBOARD, "dashboard")                                                 \
+    STATS_ROUTE_COUNTER(X, DATA, "data")                                                           \
     STATS_ROUTE_COUNTER(X, OTHER, "other")                                                         \
     STATS_RESPONSE_COUNTER(X, 1XX, "1xx")                                                          \
     STATS_RESPONSE_COUNTER(X, 2XX, "2xx")                                                          \
@@ -62,7 +64,7 @@ enum route {
     /* malformed requests (400, 411, 413, 414, 431, 501, 505) */                                   \
     X(ERR_PARSE, "errors", "parse", "c10k_parse_errors_total", NULL, COUNTER,                      \
       "Malformed requests.")                                                                       \
-    /* well-formed requests with an invalid /work or /sleep parameter */                           \
+    /* well-formed requests with an invalid /work, /sleep or /data parameter */                    \
     X(ERR_PARAM, "errors", "bad_param", "c10k_bad_param_errors_total", NULL, COUNTER,              \
       "Requests with an invalid parameter.")                                                       \
     /* connections closed by a header, body or write timeout */                                    \

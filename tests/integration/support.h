@@ -91,6 +91,16 @@ struct it_event_model {
 };
 /* The mode under test as an event model, or NULL for a thread model. */
 const struct it_event_model *it_event_model(void);
+/* A model of several processes (process, prefork), each serving one connection at a time. */
+struct it_process_model {
+    const char *count_option; /* the option that sets how many serve at once, or NULL: one per
+                                 connection */
+};
+/* The mode under test as a process model, or NULL for a model of one process. */
+const struct it_process_model *it_process_model(void);
+/* How many connections the server serves at once at most: the prefork workers, else unbounded
+ * (INT_MAX). */
+int it_serving_limit(void);
 /* The value of a server option the program was given (e.g. "--threads"), or NULL. */
 const char *it_option(const char *name);
 
