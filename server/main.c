@@ -16,10 +16,7 @@
 
 /* The model table: a model is its file and one line here. */
 static const struct server_mode *const modes[] = {
-    &mode_thread,
-    &mode_pool,
-    &mode_loop,
-    &mode_uring,
+    &mode_thread, &mode_pool, &mode_loop, &mode_uring, &mode_process, &mode_prefork,
 };
 #define N_MODES (sizeof modes / sizeof modes[0])
 
@@ -107,7 +104,7 @@ int main(int argc, char **argv)
     if (rc < 0)
         server_log(&server, "/dashboard has no chart library: %s: %s (install libjs-chart.js)",
                    cfg.chartjs, strerror(-rc));
-    stats_shard_register(&server.main_shard);
+    stats_shard_register(server.main_shard);
     /* Before the model starts: the process models fork with the table already built. */
     if ((rc = dataset_init(&server.dataset, cfg.dataset_bytes)) < 0) {
         fprintf(stderr, "c10k-server: --dataset %zu: %s\n", cfg.dataset_bytes, strerror(-rc));
