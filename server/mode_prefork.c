@@ -2,8 +2,7 @@
  * listener and serving one connection at a time with the blocking code the thread models share
  * (Apache's prefork MPM). With keep-alive a worker stays with its connection until it closes or
  * idles out, so connections beyond N wait in the listen queue: the model's behaviour, shown as
- * it is. The main process only watches: a worker that ends before a drain is counted and
- * replaced. */
+ * it is. The main process only watches: a worker that dies is counted and replaced. */
 #include "blocking.h"
 #include "procfs.h"
 #include "procs.h"
@@ -121,11 +120,15 @@ static void supervise(struct server *srv, struct prefork_model *model)
         int waiting = model->missing > 0 && !server_stopping(srv);
         struct procs_ended e;
         int rc = procs_reap(p, waiting ? WNOHANG : 0, &e);
-        /* The stop is stored before any worker is told: a worker that ends for it ends after. */
+        /* A worker that exits 0 was told to drain, by the main process or by a signal sent to
+         * the whole process group (a terminal's ^C), which reaches the main process too: while
+         * that is not seen here yet, it is replaced, but it has not died. */
         if (rc == 0 && !server_stopping(srv)) {
-            stats_inc(srv->main_shard, STAT_ERR_PROCESS_DIED);
-            server_log(srv, "worker %d ended (%s): starting another", (int)e.pid,
-                       WIFSIGNALED(e.status) ? strsignal(WTERMSIG(e.status)) : "exit");
+            if (e.died) {
+                stats_inc(srv->main_shard, STAT_ERR_PROCESS_DIED);
+                server_log(srv, "worker %d %s: starting another", (int)e.pid,
+                           WIFSIGNALED(e.status) ? strsignal(WTERMSIG(e.status)) : "failed");
+            }
             model->missing++;
         }
         if (rc == -ECHILD && server_stopping(srv))

@@ -99,6 +99,7 @@ pid_t procs_fork(struct procs *p, struct server *srv)
         return -EAGAIN;
     }
     uint32_t slot = p->free_slots[--p->n_free];
+    stats_area_reserve(p->area, slot); /* summed from the child's first count on */
     pid_t pid = fork();
     if (pid == 0) {
         child_start(p, srv, slot); /* p->lock stays as the fork left it: the child never uses it */

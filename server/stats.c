@@ -88,10 +88,15 @@ void stats_area_destroy(struct stats_area *a)
         munmap(a, a->bytes);
 }
 
-void stats_area_assign(struct stats_area *a, uint32_t i, int32_t pid)
+void stats_area_reserve(struct stats_area *a, uint32_t i)
 {
     if (i >= atomic_load(&a->used))
         atomic_store(&a->used, i + 1);
+}
+
+void stats_area_assign(struct stats_area *a, uint32_t i, int32_t pid)
+{
+    stats_area_reserve(a, i);
     atomic_store(&a->slots[i].pid, pid);
 }
 
@@ -133,10 +138,9 @@ void stats_area_sum(struct stats_area *a, uint64_t v[STAT_COUNT], struct stats_u
         for (int k = 0; k < STAT_COUNT; k++)
             v[k] = atomic_load_explicit(&a->ended[k], memory_order_relaxed);
         uint32_t used = atomic_load(&a->used);
+        /* Free slots are zero; a child may count before its pid is set. */
         for (uint32_t i = 0; i < used; i++) {
             struct stats_slot *slot = &a->slots[i];
-            if (atomic_load_explicit(&slot->pid, memory_order_relaxed) == 0)
-                continue;
             for (int k = 0; k < STAT_COUNT; k++)
                 v[k] += atomic_load_explicit(&slot->shard.v[k], memory_order_relaxed);
         }

@@ -186,7 +186,9 @@ struct stats_usage_sum {
 
 struct stats_area *stats_area_create(uint32_t n_slots);
 void stats_area_destroy(struct stats_area *a);
-/* Gives slot i to pid (the slot's counters are zero). */
+/* Makes slot i (its counters zero) part of the sums, before its process is forked. */
+void stats_area_reserve(struct stats_area *a, uint32_t i);
+/* Gives slot i to pid. */
 void stats_area_assign(struct stats_area *a, uint32_t i, int32_t pid);
 /* Slot i's process has ended: adds its counters to the ended totals (not its gauges: its
  * connections are gone), and its use (user and system microseconds, switches), and frees it. */

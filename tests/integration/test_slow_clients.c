@@ -3,6 +3,7 @@
  * server with short timeouts, waits for conditions with deadlines, and prints what it measured. */
 #include "support.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -80,7 +81,12 @@ struct slow_conn {
 TEST(slowloris_is_closed_at_the_header_timeout_while_others_are_served)
 {
     /* The pool's workers read a trickling connection only when a byte has come, then hand it
-     * back: a few workers are enough (the next test shows a pool whose workers hold on). */
+     * back: a few workers are enough (the next test shows a pool whose workers hold on, and
+     * prefork, whose workers always do). */
+    if (it_serving_limit() < SLOW_CONNS + 1) {
+        it_log("not applicable in mode %s: its workers would all be held", it_mode());
+        return;
+    }
     struct it_server *s = it_server_start("--header-timeout", "2000ms");
     CHECK(s != NULL);
     static struct latencies before, during;
@@ -107,7 +113,7 @@ TEST(slowloris_is_closed_at_the_header_timeout_while_others_are_served)
     long long deadline = it_now_ms() + SLOW_HEADER_TIMEOUT_MS + 15000;
     long long next_trickle = 0;
     int open = SLOW_CONNS, stats_taken = 0;
-    double threads = -1, rss = -1, vsize = -1;
+    double threads = -1, rss = -1, vsize = -1, processes = -1;
     while (open > 0 && it_now_ms() < deadline) {
         long long now = it_now_ms();
         if (now >= next_trickle) {
@@ -125,6 +131,7 @@ TEST(slowloris_is_closed_at_the_header_timeout_while_others_are_served)
             it_json_number(json, "process.threads", &threads);
             it_json_number(json, "process.rss_bytes", &rss);
             it_json_number(json, "process.vsize_bytes", &vsize);
+            it_json_number(json, "process.processes", &processes);
             stats_taken = 1;
         }
         for (int i = 0; i < SLOW_CONNS; i++) {
@@ -162,12 +169,15 @@ TEST(slowloris_is_closed_at_the_header_timeout_while_others_are_served)
     long long d50 = lat_pct(&during, 50), d99 = lat_pct(&during, 99), d100 = lat_pct(&during, 100);
     it_log("%d trickling connections closed %d..%lld ms after their first byte; %d normal "
            "requests meanwhile: p50 %lld ms, p99 %lld ms, max %lld ms (before: p50 %lld ms, max "
-           "%lld ms); server under attack: %.0f threads, %.1f MiB RSS, %.0f MiB virtual",
+           "%lld ms); server under attack: %.0f threads in %.0f processes, %.1f MiB RSS, %.0f "
+           "MiB virtual",
            SLOW_CONNS, SLOW_HEADER_TIMEOUT_MS, latest, during.n, d50, d99, d100, b50, b100, threads,
-           rss / (1024.0 * 1024.0), vsize / (1024.0 * 1024.0));
+           processes, rss / (1024.0 * 1024.0), vsize / (1024.0 * 1024.0));
     CHECK(during.n > 0);
     if (strcmp(it_mode(), "thread") == 0) {
         CHECK(threads >= SLOW_CONNS); /* a thread held per trickling connection */
+    } else if (it_process_model() != NULL) {
+        CHECK(processes >= SLOW_CONNS); /* a process held per trickling connection */
     } else {
         /* the loop and the pool serve everyone else as if nothing happened */
         CHECK(d99 < 250);
@@ -177,17 +187,20 @@ TEST(slowloris_is_closed_at_the_header_timeout_while_others_are_served)
 
 TEST(slowloris_holds_the_workers_of_a_holding_pool_until_the_header_timeout)
 {
-    if (strcmp(it_mode(), "pool") != 0) {
+    int prefork = it_process_model() != NULL && it_serving_limit() != INT_MAX;
+    if (strcmp(it_mode(), "pool") != 0 && !prefork) {
         it_log("not applicable in mode %s", it_mode());
         return;
     }
-    /* With --hold, a worker waits on its connection (the classic pool). As many trickling
-     * connections as workers: a normal client waits until a header timeout frees a worker. */
+    /* With --hold, a worker waits on its connection (the classic pool); a prefork worker always
+     * does. As many trickling connections as workers: a normal client waits until a header
+     * timeout frees a worker. */
+    int workers = prefork ? it_serving_limit() : 4;
     struct it_server *s =
         it_server_start("--header-timeout", "2000ms", "--threads", "4", "--hold", "10s");
     CHECK(s != NULL);
-    struct it_conn *slow[4];
-    for (int i = 0; i < 4; i++) {
+    struct it_conn **slow = it_alloc((size_t)workers * sizeof *slow);
+    for (int i = 0; i < workers; i++) {
         slow[i] = it_connect(s);
         CHECK(slow[i] != NULL);
         CHECK_INT_EQ(it_sends(slow[i], "GET /plaintext HTTP/1.1\r\nHost: t\r\nX-Slow: "), 0);
@@ -201,9 +214,9 @@ TEST(slowloris_holds_the_workers_of_a_holding_pool_until_the_header_timeout)
     CHECK(r != NULL);
     CHECK_INT_EQ(r->status, 200);
     long long waited = it_now_ms() - t0;
-    it_log("with 4 workers held by 4 trickling connections a normal request waited %lld ms "
-           "(header timeout %d ms)",
-           waited, SLOW_HEADER_TIMEOUT_MS);
+    it_log("with %d workers held by as many trickling connections a normal request waited %lld "
+           "ms (header timeout %d ms)",
+           workers, waited, SLOW_HEADER_TIMEOUT_MS);
     CHECK(waited >= SLOW_HEADER_TIMEOUT_MS / 2);
 }
 
@@ -211,7 +224,9 @@ TEST(slowloris_holds_the_workers_of_a_holding_pool_until_the_header_timeout)
 
 TEST(clients_that_never_read_are_bounded_and_closed_at_the_write_timeout)
 {
-    struct it_server *s = it_server_start("--write-timeout", "1500ms", "--threads", "32");
+    /* enough pool threads and prefork workers for the non-readers and everyone else */
+    struct it_server *s =
+        it_server_start("--write-timeout", "1500ms", "--threads", "32", "--processes", "32");
     CHECK(s != NULL);
     char *json = it_stats(s);
     CHECK(json != NULL);
@@ -286,7 +301,8 @@ TEST(clients_that_never_read_are_bounded_and_closed_at_the_write_timeout)
 
 TEST(graceful_shutdown_under_load_cuts_no_request)
 {
-    struct it_server *s = it_server_start("--threads", "64", "--drain-timeout", "10s");
+    struct it_server *s =
+        it_server_start("--threads", "64", "--processes", "64", "--drain-timeout", "10s");
     CHECK(s != NULL);
     enum { N = DRAIN_SLEEPERS + DRAIN_WORKERS + DRAIN_BODIES };
     struct it_conn *busy[N], *idle[DRAIN_IDLE];
