@@ -28,6 +28,7 @@ const char *const *it_server_args(int *n);
 
 /* Starts a server with the program's arguments plus extra, not owned by the current test. */
 struct it_server *it_server_spawn(const char *const *extra);
+struct it_server *it_server_spawn_prefixed(const char *const *prefix, const char *const *extra);
 /* Reaps the server if it has exited: 1 once it has (s->reaped, s->status), 0 while it runs. */
 int it_server_poll(struct it_server *s);
 /* Copies what the server printed on stdout since its first line to our stderr. */

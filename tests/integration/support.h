@@ -98,6 +98,9 @@ struct it_process_model {
 };
 /* The mode under test as a process model, or NULL for a model of one process. */
 const struct it_process_model *it_process_model(void);
+/* Waits until every prefork worker has started (the server says it listens before it starts
+ * them): 0 (at once for the other models), or -ETIMEDOUT (printed). */
+int it_wait_workers(struct it_server *s);
 /* How many connections the server serves at once at most: the prefork workers, else unbounded
  * (INT_MAX). */
 int it_serving_limit(void);
@@ -125,6 +128,17 @@ struct it_server *it_shared_server(void);
  * it_server_start("--max-conns", "2") is it_server_startv with the list made for you. */
 struct it_server *it_server_startv(const char *const *extra);
 #define it_server_start(...) it_server_startv((const char *const[]){__VA_ARGS__, NULL})
+
+/* Same, with the command line after a prefix (a NULL-terminated list, or NULL), such as
+ * {"setpriv", "--reuid=65534", ..., NULL} to run it as another user. */
+struct it_server *it_server_start_prefixed(const char *const *prefix, const char *const *extra);
+
+#define IT_MAX_PIDS 4096
+/* The server's processes: its pid first, then its descendants (common/procfs.h's tree).
+ * Returns how many, or a negative errno (printed). */
+int it_server_pids(struct it_server *s, pid_t *out, int max);
+/* How many of the server's descendants are zombies (ended, not reaped), or a negative errno. */
+int it_server_zombies(struct it_server *s);
 
 int it_server_signal(struct it_server *s, int sig);
 /* Waits until the server exits. 0 once it has (see s->status), -ETIMEDOUT. */
