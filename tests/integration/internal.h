@@ -21,7 +21,6 @@ void *it_xrealloc(void *p, size_t n);
 
 /* Milliseconds to the deadline, at least 0. */
 int it_remaining_ms(long long deadline);
-void it_pause_ms(int ms);
 
 /* The server arguments the program was given, passed to every server it starts. */
 const char *const *it_server_args(int *n);

@@ -111,6 +111,8 @@ const char *it_option(const char *name);
 void it_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 long long it_now_ms(void);
+/* A pause between two polls of a condition (never a wait for one to hold). */
+void it_pause_ms(int ms);
 
 /* Memory released when the current test ends. Never NULL (aborts when out of memory). */
 void *it_alloc(size_t n);

@@ -1,6 +1,7 @@
 /* Many connections at once: 1,000 open together, a request on each, every response read. */
 #include "support.h"
 
+#include <limits.h>
 #include <poll.h>
 
 enum { N_CONNS = 1000 };
@@ -99,6 +100,14 @@ TEST(active_connections_return_to_one_after_the_crowd_leaves)
     struct it_server *s = it_shared_server();
     CHECK(s != NULL);
     CHECK_INT_EQ(it_wait_stat_eq(s, "connections.active", 1, 5000, NULL), 0);
+    /* a process model reaped every child that served one: no zombie is left */
+    long long deadline = it_now_ms() + 5000;
+    int zombies;
+    while ((zombies = it_server_zombies(s)) > 0 && it_now_ms() < deadline)
+        it_pause_ms(10);
+    CHECK_INT_EQ(zombies, 0);
+    if (it_process_model() != NULL && it_serving_limit() == INT_MAX)
+        CHECK_INT_EQ(it_wait_stat_eq(s, "processes.connection_processes", 1, 5000, NULL), 0);
 }
 
 IT_MAIN(TEST_ENTRY(thousand_concurrent_connections_all_answered),
