@@ -61,6 +61,10 @@ static void prefork_worker(struct server *srv)
         procs_serve(srv, &bc, &ctx);
         stats_add(shard, STAT_ACTIVE, (uint64_t)-1);
     }
+    if (spare >= 0)
+        close(spare);
+    blocking_ctx_free(&ctx);
+    blocking_slots_destroy(&slots);
     /* _exit: the main process's stdio buffers and exit handlers are not this process's. */
     _exit(0);
 }

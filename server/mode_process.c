@@ -42,6 +42,8 @@ static void process_child(struct server *srv, struct process_model *model, int f
     struct blocking_conn bc;
     blocking_conn_init(&bc, srv, fd, srv->main_shard);
     procs_serve(srv, &bc, &ctx);
+    blocking_ctx_free(&ctx);
+    blocking_slots_destroy(&slots);
     /* _exit: the main process's stdio buffers and exit handlers are not this process's. */
     _exit(0);
 }
