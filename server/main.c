@@ -133,6 +133,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "c10k-server: cannot start the signal thread: %s\n", strerror(rc));
         return 1;
     }
+    if (server.mode->start && server.mode->start(&server) < 0)
+        return 1; /* the model said why */
     printf("listening on %s:%d mode=%s\n", server.host, server.port, server.mode->name);
     fflush(stdout);
 

@@ -141,10 +141,12 @@ static void supervise(struct server *srv, struct prefork_model *model)
     }
 }
 
-static int prefork_run(struct server *srv)
+/* The workers start before the server says it listens, so that whoever waits for that line
+ * finds them serving. */
+static int prefork_start(struct server *srv)
 {
     struct prefork_model *model = srv->mode_state;
-    for (int i = 0; i < model->workers; i++) {
+    for (int i = 0; i < model->workers && !server_stopping(srv); i++) {
         int rc = start_worker(srv, model);
         if (rc < 0) {
             fprintf(stderr, "c10k-server: prefork: cannot start worker %d of %d: fork: %s\n", i + 1,
@@ -155,7 +157,12 @@ static int prefork_run(struct server *srv)
             return rc;
         }
     }
-    supervise(srv, model);
+    return 0;
+}
+
+static int prefork_run(struct server *srv)
+{
+    supervise(srv, srv->mode_state);
     return 0;
 }
 
@@ -226,6 +233,7 @@ static void prefork_fini(struct server *srv)
 const struct server_mode mode_prefork = {
     .name = "prefork",
     .init = prefork_init,
+    .start = prefork_start,
     .run = prefork_run,
     .stop = prefork_stop,
     .stats_json = prefork_stats_json,

@@ -26,6 +26,9 @@ struct server_mode {
      * srv->mode_state. Returns 0, or a negative errno after printing one line that says why the
      * model cannot run here (the server then exits with status 2). */
     int (*init)(struct server *srv);
+    /* Optional: starts, once the listeners are open, what must be running before the server
+     * says it listens (prefork's workers). Returns 0, or a negative errno after printing why. */
+    int (*start)(struct server *srv);
     /* Serves until a stop has been asked for and the connections have drained. Returns 0, or a
      * negative errno when the model could not start. */
     int (*run)(struct server *srv);

@@ -67,6 +67,19 @@ struct it_conn {
 /* Flags for reading a response. */
 #define IT_RESP_HEAD 1 /* the answer to a HEAD request: no body whatever the headers say */
 
+/* Built with ThreadSanitizer, where a fork takes about 100 ms (it copies the page tables of
+ * the sanitizer's huge mappings): tests that fork a process per connection use fewer. */
+#if defined(__SANITIZE_THREAD__)
+#define IT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define IT_TSAN 1
+#endif
+#endif
+#ifndef IT_TSAN
+#define IT_TSAN 0
+#endif
+
 /* ---- the program: argv, the runner ---- */
 
 int it_main(int argc, char **argv, const struct testlib_case *cases, size_t n);
