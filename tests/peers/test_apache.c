@@ -147,7 +147,10 @@ static void check_running(pid_t pid, int port, enum apache_mpm mpm)
     struct apache_sizing z;
     apache_size(mpm, CONNECTIONS, &z);
     pid_t pids[256];
-    int64_t n = procfs_tree_pids(pid, pids, 256);
+    int64_t n;
+    deadline = proc_now() + IO_TIMEOUT_MS / 1000.0; /* the parent forks them one after another */
+    while ((n = procfs_tree_pids(pid, pids, 256)) < z.start_servers + 1 && proc_now() < deadline)
+        proc_sleep_ms(10);
     fprintf(stderr, "  %s: %lld processes for %d connections\n", apache_mpm_name(mpm), (long long)n,
             CONNECTIONS);
     CHECK(n >= z.start_servers + 1);
