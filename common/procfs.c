@@ -175,7 +175,8 @@ int procfs_parse_smaps_rollup(const char *text, struct procfs_smaps *out)
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         uint64_t kb = 0;
-        if (procfs_status_field(text, fields[i].name, &kb) < 0 && i < 2)
+        int required = i < 2; /* Rss and Pss */
+        if (procfs_status_field(text, fields[i].name, &kb) < 0 && required)
             return -EINVAL;
         *(uint64_t *)(void *)((char *)out + fields[i].offset) = kb * 1024;
     }
