@@ -71,7 +71,7 @@ struct server {
     /* The accepting thread's counters: own_shard, or a process model's slot of shared memory. */
     struct stats_shard *main_shard;
     struct stats_shard own_shard;
-    struct dataset dataset;        /* built before the model starts; env.dataset points here */
+    struct dataset dataset;      /* built before the model starts; env.dataset points here */
     void *mode_state;            /* the model's own, from its init hook */
 };
 
