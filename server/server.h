@@ -42,11 +42,6 @@ extern const struct server_mode mode_pool;
 extern const struct server_mode mode_loop;
 extern const struct server_mode mode_uring;
 
-/* The model called `name` in the model table, or NULL. */
-const struct server_mode *server_mode_find(const char *name);
-/* The models' names, "thread, pool, loop or uring", for messages. */
-const char *server_mode_names(void);
-
 #define SERVER_MAX_LISTENERS 256
 
 struct server {
