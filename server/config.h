@@ -23,7 +23,7 @@
 #define CONFIG_FDS_RESERVED 32 /* descriptors kept free for listeners, logs and /stats */
 
 struct config {
-    const char *mode;
+    int mode;             /* index in the model names given to config_parse; -1 without them */
     const char *host;
     int port;
     int threads;          /* pool workers */
@@ -53,9 +53,10 @@ struct config {
     int quiet;            /* no log lines on stderr */
 };
 
-/* Fills cfg from argv. Returns 0 to run, 1 when --help or --version was printed, or -1 after
- * printing a one-line error to stderr (the caller exits 2). cfg->mode is not checked: the caller
- * looks it up in its model table, whose names (for --help) are `mode_names`. */
-int config_parse(struct config *cfg, int argc, char **argv, const char *mode_names);
+/* Fills cfg from argv, by the option table in config.c. Returns 0 to run, 1 when --help, --version
+ * or --help-markdown was printed, or -1 after printing a one-line error to stderr (the caller
+ * exits 2). mode_names are the models of the caller's model table, NULL-terminated and in its
+ * order: --mode takes one of them and stores its index (NULL: no --mode is valid). */
+int config_parse(struct config *cfg, int argc, char **argv, const char *const *mode_names);
 
 #endif

@@ -20,21 +20,12 @@ static const struct server_mode *const modes[] = {
 };
 #define N_MODES (sizeof modes / sizeof modes[0])
 
-const struct server_mode *server_mode_find(const char *name)
+/* The models' names, in the table's order, for --mode. */
+static const char *const *mode_names(void)
 {
+    static const char *names[N_MODES + 1];
     for (size_t i = 0; i < N_MODES; i++)
-        if (strcmp(modes[i]->name, name) == 0)
-            return modes[i];
-    return NULL;
-}
-
-const char *server_mode_names(void)
-{
-    static char names[128];
-    if (names[0] == '\0')
-        for (size_t i = 0; i < N_MODES; i++)
-            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
-                     i == 0 ? "" : i + 1 < N_MODES ? ", " : " or ", modes[i]->name);
+        names[i] = modes[i]->name;
     return names;
 }
 
@@ -89,17 +80,11 @@ int main(int argc, char **argv)
 {
     struct config cfg;
     raise_fd_limit();
-    int rc = config_parse(&cfg, argc, argv, server_mode_names());
+    int rc = config_parse(&cfg, argc, argv, mode_names());
     if (rc != 0)
         return rc > 0 ? 0 : 2;
-    const struct server_mode *mode = server_mode_find(cfg.mode);
-    if (mode == NULL) {
-        fprintf(stderr, "c10k-server: --mode: invalid value '%s': must be %s\n", cfg.mode,
-                server_mode_names());
-        return 2;
-    }
 
-    server_init(&server, &cfg, mode);
+    server_init(&server, &cfg, modes[cfg.mode]);
     rc = router_init(&cfg);
     if (rc < 0)
         server_log(&server, "/dashboard has no chart library: %s: %s (install libjs-chart.js)",

@@ -51,11 +51,6 @@ extern const struct server_mode mode_uring;
 extern const struct server_mode mode_process;
 extern const struct server_mode mode_prefork;
 
-/* The model called `name` in the model table, or NULL. */
-const struct server_mode *server_mode_find(const char *name);
-/* The models' names, "thread, pool, loop, uring, process or prefork", for messages. */
-const char *server_mode_names(void);
-
 #define SERVER_MAX_LISTENERS 256
 
 struct server {

@@ -16,7 +16,7 @@ static const struct server_mode test_mode = {.name = "test"};
 static void setup(void)
 {
     char *argv[] = {"test", NULL};
-    config_parse(&cfg, 1, argv, "");
+    config_parse(&cfg, 1, argv, NULL);
     server_init(&srv, &cfg, &test_mode);
     stats_shard_register(&shard);
 }
