@@ -112,9 +112,22 @@ OPTIONS = (
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """A bad option is one line naming it and exit status 2, as c10k-server does."""
+    """A bad option is one line naming it and exit status 2, in c10k-server's words where
+    argparse's say the same thing."""
+
+    REWORDED = (
+        (re.compile(r"argument (\S+): expected one argument"), r"\1: needs a value (see --help)"),
+        (re.compile(r"argument (\S+): ignored explicit argument .*"), r"\1: takes no value"),
+        (re.compile(r"unrecognized arguments: (--\S+).*"), r"\1: unknown option (see --help)"),
+        (re.compile(r"unrecognized arguments: (\S+).*"), r"unexpected argument '\1' (see --help)"),
+        (re.compile(r"argument (\S+): (.*)"), r"\1: \2"),
+    )
 
     def error(self, message):
+        for pattern, words in self.REWORDED:
+            if pattern.fullmatch(message):
+                message = pattern.sub(words, message)
+                break
         sys.stderr.write(f"c10k_server.py: {message}\n")
         sys.exit(2)
 
@@ -217,11 +230,12 @@ def nest(flat):
 # ---- the data set: built before any pool or fork ----
 
 def build_dataset(size):
-    """SIZE/1024 entries of 1,024 bytes. Entry k: bytes 0-7 its write counter (64-bit
-    little-endian, 0 at start), byte i for i >= 8 is (k + i) mod 256. A list of bytearray: the
-    entries are updated in place by /data?write=1, which bytes objects cannot be."""
-    pattern = bytes(range(256)) * 5
-    return [bytearray(8) + pattern[(k + 8) % 256:(k + 8) % 256 + ENTRY_BYTES - 8]
+    """SIZE/1024 entries of 1,024 bytes, as c10k-server builds them. Entry k: bytes 0-7 its
+    write counter (64-bit little-endian, 0 at start), then k as a 64-bit little-endian integer
+    in each of the 127 following 8-byte words. A list of bytearray: the entries are updated in
+    place by /data?write=1, which bytes objects cannot be."""
+    words = (ENTRY_BYTES - 8) // 8
+    return [bytearray(8) + k.to_bytes(8, "little") * words
             for k in range(size // ENTRY_BYTES)]
 
 

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,6 +78,28 @@ const struct it_event_model *it_event_model(void)
         if (strcmp(it_mode(), models[i].mode) == 0)
             return &models[i].model;
     return NULL;
+}
+
+const struct it_process_model *it_process_model(void)
+{
+    static const struct {
+        const char *mode;
+        struct it_process_model model;
+    } models[] = {
+        {"process", {NULL}},
+        {"prefork", {"--processes"}},
+    };
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
+        if (strcmp(it_mode(), models[i].mode) == 0)
+            return &models[i].model;
+    return NULL;
+}
+
+int it_serving_limit(void)
+{
+    const struct it_process_model *pm = it_process_model();
+    const char *n = pm && pm->count_option ? it_option(pm->count_option) : NULL;
+    return n ? atoi(n) : INT_MAX;
 }
 
 void it_log(const char *fmt, ...)

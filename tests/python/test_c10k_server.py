@@ -143,8 +143,8 @@ def request(target, method="GET", extra=""):
 
 
 def entry(k):
-    """Entry k of the data set as built: a zero write counter, then (k + i) mod 256."""
-    return bytes(8) + bytes((k + i) % 256 for i in range(8, ENTRY))
+    """Entry k of the data set as built: a zero write counter, then k in every 8-byte word."""
+    return bytes(8) + k.to_bytes(8, "little") * ((ENTRY - 8) // 8)
 
 
 def number(stats, path):
