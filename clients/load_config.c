@@ -1,101 +1,14 @@
 #include "load_config.h"
 
+#include "opts.h"
+#include "units.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static const char usage_text[] =
-    "usage: c10k-load [options] http://HOST[:PORT][/PATH]\n"
-    "       c10k-load merge [--json OUT] FILE...   (results of several generators as one)\n"
-    "\n"
-    "An HTTP/1.1 load generator: closed loop by default (each connection sends its next request\n"
-    "when the previous response arrives), open loop with --rate (latency counted from the time\n"
-    "each request was due, so that a stalled server shows in the percentiles).\n"
-    "\n"
-    "Load:\n"
-    "  -c, --connections N      busy connections (default 10)\n"
-    "  -t, --threads N          threads, each with its own event loop (default 1)\n"
-    "  -d, --duration TIME      measured time after the warm-up (default 10s)\n"
-    "  -n, --requests N         stop after N measured requests (with --duration: what comes "
-    "first)\n"
-    "  -R, --rate N             open loop: N requests per second in total\n"
-    "  -p, --pipeline N         requests in flight per connection (default 1)\n"
-    "      --no-keepalive       a new connection for every request\n"
-    "  -w, --warmup TIME        run this long first, excluded from the results (default 0)\n"
-    "      --timeout TIME       a request (or a connect) that takes longer fails (default 10s)\n"
-    "      --idle N             N more keep-alive connections that stay silent\n"
-    "      --idle-interval TIME each idle connection sends one request this often (default never)\n"
-    "      --ramp N             open N connections per second instead of all at once\n"
-    "      --source ADDRS       local addresses to connect from, e.g. 127.0.0.2-127.0.0.40\n"
-    "                           (comma-separated addresses or IPv4 ranges; repeatable)\n"
-    "\n"
-    "Requests:\n"
-    "  -m, --method METHOD      default method (default GET, or POST with a body)\n"
-    "  -r, --request SPEC       add \"[METHOD] PATH [WEIGHT]\" to the mix (repeatable); without\n"
-    "                           it every request is for the URL's path\n"
-    "  -H, --header 'N: V'      add a header to every request (repeatable)\n"
-    "  -b, --body STRING        body for the requests whose method is not GET or HEAD\n"
-    "      --body-file FILE     the same, read from a file\n"
-    "\n"
-    "Several generators (see \"c10k-load merge --help\"):\n"
-    "      --start-at WHEN      wait until this Unix time (e.g. 1764640000.250; +5 or +500ms:\n"
-    "                           that long from now), then connect, warm up and measure as usual\n"
-    "      --generator-id ID    name this generator in the summary and the JSON\n"
-    "                           (1-64 characters of A-Z a-z 0-9 . _ -)\n"
-    "\n"
-    "Output:\n"
-    "  -j, --json FILE          write the summary, histograms and a per-second series as JSON\n"
-    "                           (\"-\" for stdout)\n"
-    "  -h, --help               this text\n"
-    "  -V, --version            the version\n"
-    "\n"
-    "TIME takes ms, s, m or h (plain numbers are seconds); N takes k or M suffixes.\n"
-    "The summary goes to stdout; on a terminal a progress line is shown on stderr.\n"
-    "Exit status: 0 after a run, 1 when it could not run, 2 for a bad option.\n";
-
-enum {
-    OPT_NO_KEEPALIVE = 256,
-    OPT_TIMEOUT,
-    OPT_IDLE,
-    OPT_IDLE_INTERVAL,
-    OPT_RAMP,
-    OPT_SOURCE,
-    OPT_BODY_FILE,
-    OPT_START_AT,
-    OPT_GENERATOR_ID,
-};
-
-static const struct option long_options[] = {
-    {"connections", required_argument, NULL, 'c'},
-    {"threads", required_argument, NULL, 't'},
-    {"duration", required_argument, NULL, 'd'},
-    {"requests", required_argument, NULL, 'n'},
-    {"rate", required_argument, NULL, 'R'},
-    {"pipeline", required_argument, NULL, 'p'},
-    {"no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE},
-    {"warmup", required_argument, NULL, 'w'},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"idle", required_argument, NULL, OPT_IDLE},
-    {"idle-interval", required_argument, NULL, OPT_IDLE_INTERVAL},
-    {"ramp", required_argument, NULL, OPT_RAMP},
-    {"source", required_argument, NULL, OPT_SOURCE},
-    {"method", required_argument, NULL, 'm'},
-    {"request", required_argument, NULL, 'r'},
-    {"header", required_argument, NULL, 'H'},
-    {"body", required_argument, NULL, 'b'},
-    {"body-file", required_argument, NULL, OPT_BODY_FILE},
-    {"json", required_argument, NULL, 'j'},
-    {"start-at", required_argument, NULL, OPT_START_AT},
-    {"generator-id", required_argument, NULL, OPT_GENERATOR_ID},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
-};
 
 static char *dup_n(const char *s, size_t n)
 {
@@ -107,60 +20,15 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
-/* Parses a non-negative decimal number with an optional suffix from `units` (each a suffix and
- * its multiplier); returns 0 or -EINVAL. */
-struct unit {
-    const char *suffix;
-    double scale;
-};
-
-static int parse_scaled(const char *s, const struct unit *units, double *out)
-{
-    if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
-        return -EINVAL;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno != 0 || end == s || !isfinite(v) || v < 0)
-        return -EINVAL;
-    /* strtod accepts hex, inf and nan; only plain decimals are meant. */
-    for (const char *c = s; c < end; c++)
-        if (!((*c >= '0' && *c <= '9') || *c == '.'))
-            return -EINVAL;
-    if (*end == '\0') {
-        *out = v;
-        return 0;
-    }
-    for (const struct unit *u = units; u->suffix; u++) {
-        if (strcmp(end, u->suffix) == 0) {
-            *out = v * u->scale;
-            return 0;
-        }
-    }
-    return -EINVAL;
-}
-
+/* The client's numbers are common/units.c's; these keep its -EINVAL convention. */
 int load_parse_duration(const char *s, double *seconds)
 {
-    static const struct unit units[] = {{"us", 1e-6}, {"ms", 1e-3}, {"s", 1},
-                                        {"m", 60},    {"h", 3600},  {NULL, 0}};
-    return parse_scaled(s, units, seconds);
+    return s && units_parse_real(s, &units_seconds, seconds) == 0 ? 0 : -EINVAL;
 }
 
 int load_parse_count(const char *s, uint64_t *n)
 {
-    static const struct unit units[] = {{"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {NULL, 0}};
-    double v;
-    if (parse_scaled(s, units, &v) < 0 || v != floor(v) || v > 1e18)
-        return -EINVAL;
-    *n = (uint64_t)v;
-    return 0;
-}
-
-static int parse_rate(const char *s, double *r)
-{
-    static const struct unit units[] = {{"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {NULL, 0}};
-    return parse_scaled(s, units, r);
+    return s && units_parse_int(s, &units_thousands, n) == 0 ? 0 : -EINVAL;
 }
 
 int load_parse_url(const char *url, char **host, char **host_header, char **port, char **path)
@@ -400,8 +268,9 @@ int load_parse_start_at(const char *s, double now, double *unix_s)
         at = now + ahead;
     } else {
         /* Plain decimal seconds: no unit, since an absolute time has none. */
-        static const struct unit none[] = {{NULL, 0}};
-        if (parse_scaled(s, none, &at) < 0)
+        static const struct unit none[] = {{"", 1}, {NULL, 0}};
+        static const struct units unix_seconds = {none, 1};
+        if (units_parse_real(s, &unix_seconds, &at) < 0)
             return -EINVAL;
     }
     /* Further than a day ahead is a mistake (milliseconds for seconds), not a plan. A time in the
@@ -470,16 +339,6 @@ fail:
     return r;
 }
 
-static void config_init(struct load_config *cfg)
-{
-    memset(cfg, 0, sizeof *cfg);
-    cfg->connections = LOAD_DEFAULT_CONNECTIONS;
-    cfg->threads = LOAD_DEFAULT_THREADS;
-    cfg->pipeline = 1;
-    cfg->timeout_s = LOAD_DEFAULT_TIMEOUT_S;
-    cfg->keepalive = 1;
-}
-
 void load_config_free(struct load_config *cfg)
 {
     free(cfg->url);
@@ -501,22 +360,6 @@ void load_config_free(struct load_config *cfg)
     free(cfg->json_path);
     free(cfg->generator_id);
     memset(cfg, 0, sizeof *cfg);
-}
-
-#define USAGE_ERROR(...)                                                                           \
-    do {                                                                                           \
-        fprintf(err, "c10k-load: " __VA_ARGS__);                                                   \
-        fputc('\n', err);                                                                          \
-        return LOAD_CONFIG_USAGE;                                                                  \
-    } while (0)
-
-static int count_option(const char *arg, uint64_t lo, uint64_t hi, uint32_t *out)
-{
-    uint64_t v;
-    if (load_parse_count(arg, &v) < 0 || v < lo || v > hi)
-        return -EINVAL;
-    *out = (uint32_t)v;
-    return 0;
 }
 
 static int replace_string(char **dst, const char *src)
@@ -543,225 +386,330 @@ static int valid_header(const char *h)
     return 1;
 }
 
-enum load_config_result load_config_parse(struct load_config *cfg, int argc, char **argv, FILE *out,
-                                          FILE *err)
+/* ---- the options ---- */
+
+/* What a parse remembers beside the configuration, for the defaults that depend on it. */
+struct load_parse {
+    int have_duration;
+    int have_body;
+    int method_given;
+};
+
+static struct load_parse *state_of(struct opts_parser *p)
 {
-    config_init(cfg);
-    int have_duration = 0, have_body = 0, method_given = 0;
-    uint64_t v64;
+    return p->user;
+}
 
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":c:t:d:n:R:p:w:m:r:H:b:j:hV", long_options, NULL)) !=
-           -1) {
-        switch (opt) {
-        case 'c':
-            if (count_option(optarg, 0, LOAD_MAX_CONNECTIONS, &cfg->connections) < 0)
-                USAGE_ERROR("--connections: '%s' is not a count from 0 to %d", optarg,
-                            LOAD_MAX_CONNECTIONS);
-            break;
-        case 't':
-            if (count_option(optarg, 1, LOAD_MAX_THREADS, &cfg->threads) < 0)
-                USAGE_ERROR("--threads: '%s' is not a count from 1 to %d", optarg,
-                            LOAD_MAX_THREADS);
-            break;
-        case 'd':
-            if (load_parse_duration(optarg, &cfg->duration_s) < 0 || cfg->duration_s <= 0)
-                USAGE_ERROR("--duration: '%s' is not a positive time (e.g. 10s, 500ms, 2m)",
-                            optarg);
-            have_duration = 1;
-            break;
-        case 'n':
-            if (load_parse_count(optarg, &v64) < 0 || v64 == 0)
-                USAGE_ERROR("--requests: '%s' is not a positive count", optarg);
-            cfg->requests = v64;
-            break;
-        case 'R':
-            if (parse_rate(optarg, &cfg->rate) < 0 || cfg->rate <= 0 || cfg->rate > 1e8)
-                USAGE_ERROR("--rate: '%s' is not a positive number of requests per second", optarg);
-            break;
-        case 'p':
-            if (count_option(optarg, 1, LOAD_MAX_PIPELINE, &cfg->pipeline) < 0)
-                USAGE_ERROR("--pipeline: '%s' is not a count from 1 to %d", optarg,
-                            LOAD_MAX_PIPELINE);
-            break;
-        case OPT_NO_KEEPALIVE:
-            cfg->keepalive = 0;
-            break;
-        case 'w':
-            if (load_parse_duration(optarg, &cfg->warmup_s) < 0)
-                USAGE_ERROR("--warmup: '%s' is not a time (e.g. 2s)", optarg);
-            break;
-        case OPT_TIMEOUT:
-            if (load_parse_duration(optarg, &cfg->timeout_s) < 0 || cfg->timeout_s < 0.001)
-                USAGE_ERROR("--timeout: '%s' is not a time of at least 1ms", optarg);
-            break;
-        case OPT_IDLE:
-            if (count_option(optarg, 0, LOAD_MAX_CONNECTIONS, &cfg->idle) < 0)
-                USAGE_ERROR("--idle: '%s' is not a count from 0 to %d", optarg,
-                            LOAD_MAX_CONNECTIONS);
-            break;
-        case OPT_IDLE_INTERVAL:
-            if (load_parse_duration(optarg, &cfg->idle_interval_s) < 0 ||
-                cfg->idle_interval_s < 0.001)
-                USAGE_ERROR("--idle-interval: '%s' is not a time of at least 1ms", optarg);
-            break;
-        case OPT_RAMP:
-            if (parse_rate(optarg, &cfg->ramp) < 0 || cfg->ramp <= 0 || cfg->ramp > 1e7)
-                USAGE_ERROR("--ramp: '%s' is not a positive number of connections per second",
-                            optarg);
-            break;
-        case OPT_SOURCE: {
-            int r = load_parse_sources(optarg, &cfg->sources, &cfg->n_sources);
-            if (r == -ENOMEM)
-                USAGE_ERROR("--source: out of memory");
-            if (r < 0)
-                USAGE_ERROR("--source: '%s' is not a list of addresses or IPv4 ranges (A-B) of "
-                            "at most %d addresses",
-                            optarg, LOAD_MAX_SOURCES);
-            break;
-        }
-        case 'm':
-            if (!valid_method(optarg, strlen(optarg)))
-                USAGE_ERROR("--method: '%s' is not a method", optarg);
-            if (replace_string(&cfg->method, optarg) < 0)
-                USAGE_ERROR("--method: out of memory");
-            method_given = 1;
-            break;
-        case 'r': {
-            if (cfg->n_kinds >= LOAD_MAX_REQUEST_KINDS)
-                USAGE_ERROR("--request: more than %d kinds of request", LOAD_MAX_REQUEST_KINDS);
-            struct load_request_kind kind;
-            if (load_parse_request_kind(optarg, &kind) < 0)
-                USAGE_ERROR("--request: '%s' is not \"[METHOD] PATH [WEIGHT]\" (PATH starting "
-                            "with /, WEIGHT from 1 to %d)",
-                            optarg, LOAD_MAX_WEIGHT);
-            struct load_request_kind *grown =
-                realloc(cfg->kinds, (cfg->n_kinds + 1) * sizeof *cfg->kinds);
-            if (grown == NULL) {
-                free(kind.method);
-                free(kind.path);
-                USAGE_ERROR("--request: out of memory");
-            }
-            cfg->kinds = grown;
-            cfg->kinds[cfg->n_kinds++] = kind;
-            break;
-        }
-        case 'H': {
-            if (!valid_header(optarg))
-                USAGE_ERROR("--header: '%s' is not \"Name: value\"", optarg);
-            char **grown = realloc(cfg->headers, (cfg->n_headers + 1) * sizeof *cfg->headers);
-            if (grown == NULL)
-                USAGE_ERROR("--header: out of memory");
-            cfg->headers = grown;
-            cfg->headers[cfg->n_headers] = strdup(optarg);
-            if (cfg->headers[cfg->n_headers] == NULL)
-                USAGE_ERROR("--header: out of memory");
-            cfg->n_headers++;
-            break;
-        }
-        case 'b':
-            if (have_body)
-                USAGE_ERROR("--body: a body was already given");
-            if (replace_string(&cfg->body, optarg) < 0)
-                USAGE_ERROR("--body: out of memory");
-            cfg->body_len = strlen(optarg);
-            have_body = 1;
-            break;
-        case OPT_BODY_FILE: {
-            if (have_body)
-                USAGE_ERROR("--body-file: a body was already given");
-            int r = read_file(optarg, &cfg->body, &cfg->body_len);
-            if (r < 0)
-                USAGE_ERROR("--body-file: cannot read '%s': %s", optarg, strerror(-r));
-            have_body = 1;
-            break;
-        }
-        case 'j':
-            if (*optarg == '\0')
-                USAGE_ERROR("--json: empty file name");
-            if (replace_string(&cfg->json_path, optarg) < 0)
-                USAGE_ERROR("--json: out of memory");
-            break;
-        case OPT_START_AT: {
-            struct timespec now;
-            clock_gettime(CLOCK_REALTIME, &now);
-            double now_s = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-            if (load_parse_start_at(optarg, now_s, &cfg->start_at) < 0)
-                USAGE_ERROR("--start-at: '%s' is not a Unix time (e.g. %.0f.250) or +SECONDS "
-                            "at most 24h ahead",
-                            optarg, now_s);
-            break;
-        }
-        case OPT_GENERATOR_ID:
-            if (!load_valid_generator_id(optarg))
-                USAGE_ERROR("--generator-id: '%s' is not 1 to %d characters of A-Z a-z 0-9 . _ -",
-                            optarg, LOAD_MAX_GENERATOR_ID);
-            if (replace_string(&cfg->generator_id, optarg) < 0)
-                USAGE_ERROR("--generator-id: out of memory");
-            break;
-        case 'h':
-            fputs(usage_text, out);
-            return LOAD_CONFIG_EXIT;
-        case 'V':
-            fprintf(out, "c10k-load %s\n", C10K_VERSION);
-            return LOAD_CONFIG_EXIT;
-        case ':':
-            if (strncmp(argv[optind - 1], "--", 2) == 0)
-                USAGE_ERROR("%s: needs a value (see --help)", argv[optind - 1]);
-            USAGE_ERROR("-%c: needs a value (see --help)", optopt);
-        default:
-            if (strncmp(argv[optind - 1], "--", 2) == 0)
-                USAGE_ERROR("%.*s: unknown option (see --help)",
-                            (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-            USAGE_ERROR("-%c: unknown option (see --help)", optopt);
-        }
+static struct load_config *cfg_of(struct opts_parser *p)
+{
+    return p->dst;
+}
+
+static int note_duration(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    (void)o, (void)value;
+    state_of(p)->have_duration = 1;
+    return 0;
+}
+
+static int add_sources(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    (void)o;
+    return load_parse_sources(value, &cfg_of(p)->sources, &cfg_of(p)->n_sources);
+}
+
+static int set_method(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    (void)o;
+    if (!valid_method(value, strlen(value)))
+        return -EINVAL;
+    state_of(p)->method_given = 1;
+    return replace_string(&cfg_of(p)->method, value);
+}
+
+static int add_request(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    struct load_config *cfg = cfg_of(p);
+    if (cfg->n_kinds >= LOAD_MAX_REQUEST_KINDS)
+        return opts_fail(p, o, "more than %d kinds of request", LOAD_MAX_REQUEST_KINDS);
+    struct load_request_kind kind;
+    if (load_parse_request_kind(value, &kind) < 0)
+        return -EINVAL;
+    struct load_request_kind *grown = realloc(cfg->kinds, (cfg->n_kinds + 1) * sizeof *cfg->kinds);
+    if (grown == NULL) {
+        free(kind.method);
+        free(kind.path);
+        return -ENOMEM;
     }
+    cfg->kinds = grown;
+    cfg->kinds[cfg->n_kinds++] = kind;
+    return 0;
+}
 
-    if (optind >= argc)
-        USAGE_ERROR("missing the target URL, e.g. http://127.0.0.1:8080/ (see --help)");
-    if (optind + 1 < argc)
-        USAGE_ERROR("'%s': only one target URL is allowed", argv[optind + 1]);
-    const char *url = argv[optind];
+static int add_header(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    struct load_config *cfg = cfg_of(p);
+    (void)o;
+    if (!valid_header(value))
+        return -EINVAL;
+    char **grown = realloc(cfg->headers, (cfg->n_headers + 1) * sizeof *cfg->headers);
+    if (grown == NULL)
+        return -ENOMEM;
+    cfg->headers = grown;
+    if ((cfg->headers[cfg->n_headers] = strdup(value)) == NULL)
+        return -ENOMEM;
+    cfg->n_headers++;
+    return 0;
+}
+
+static int set_body(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    struct load_config *cfg = cfg_of(p);
+    if (state_of(p)->have_body)
+        return opts_fail(p, o, "a body was already given");
+    state_of(p)->have_body = 1;
+    cfg->body_len = strlen(value);
+    return replace_string(&cfg->body, value);
+}
+
+static int set_body_file(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    if (state_of(p)->have_body)
+        return opts_fail(p, o, "a body was already given");
+    int r = read_file(value, &cfg_of(p)->body, &cfg_of(p)->body_len);
+    if (r < 0)
+        return opts_fail(p, o, "cannot read '%s': %s", value, strerror(-r));
+    state_of(p)->have_body = 1;
+    return 0;
+}
+
+static int set_start_at(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    double now_s = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+    if (load_parse_start_at(value, now_s, &cfg_of(p)->start_at) < 0)
+        return opts_fail(p, o,
+                         "invalid value '%s': must be a Unix time (e.g. %.0f.250) or +SECONDS at "
+                         "most 24h ahead",
+                         value, now_s);
+    return 0;
+}
+
+static int set_generator_id(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    (void)o;
+    if (!load_valid_generator_id(value))
+        return -EINVAL;
+    return replace_string(&cfg_of(p)->generator_id, value);
+}
+
+#define CFG(member) OPT_FIELD(struct load_config, member)
+#define COUNT(member, least, most)                                                                 \
+    .kind = OPT_INT, .arg = "N", CFG(member), .units = &units_thousands, .min = (least),           \
+    .max = (most)
+#define TIME(member) .kind = OPT_REAL, .arg = "TIME", CFG(member), .units = &units_seconds
+#define PER_SECOND(member, most)                                                                   \
+    .kind = OPT_REAL, .arg = "N", CFG(member), .units = &units_thousands, .positive = 1,           \
+    .rmax = (most), .def_text = ""
+
+#define SECTION_LOAD "Load"
+#define SECTION_REQUESTS "Requests"
+#define SECTION_GENERATORS "Several generators (see \"c10k-load merge --help\")"
+#define SECTION_OUTPUT "Output"
+
+/* Every option of c10k-load, once: --help, the errors and clients/README.md's table come from
+ * here. */
+static const struct opt load_options[] = {
+    {"connections", 'c', COUNT(connections, 0, LOAD_MAX_CONNECTIONS),
+     .def = LOAD_DEFAULT_CONNECTIONS, .section = SECTION_LOAD, .help = "busy connections",
+     .doc = "busy connections; 0 is allowed with `--idle`"},
+    {"threads", 't', COUNT(threads, 1, LOAD_MAX_THREADS), .def = LOAD_DEFAULT_THREADS,
+     .section = SECTION_LOAD, .help = "threads, each with its own event loop",
+     .doc = "threads, each with its own epoll loop and its share of the connections (at most one "
+            "per connection)"},
+    {"duration", 'd', TIME(duration_s), .positive = 1, .rdef = LOAD_DEFAULT_DURATION_S,
+     .call = note_duration, .section = SECTION_LOAD, .help = "measured time after the warm-up",
+     .doc = "measured time, after the warm-up (none when only `--requests` is given)"},
+    {"requests", 'n', COUNT(requests, 1, 0), .def_text = "", .section = SECTION_LOAD,
+     .help = "stop after N measured requests (with --duration: what comes first)",
+     .doc = "stop after N measured requests have been answered (with `--duration` too: whichever "
+            "comes first). Exactly N are sent."},
+    {"rate", 'R', PER_SECOND(rate, LOAD_MAX_RATE), .section = SECTION_LOAD,
+     .help = "open loop: N requests per second in total",
+     .doc = "open loop: N requests per second in total, evenly spaced (each thread takes an "
+            "interleaved share)"},
+    {"pipeline", 'p', COUNT(pipeline, 1, LOAD_MAX_PIPELINE), .def = LOAD_DEFAULT_PIPELINE,
+     .section = SECTION_LOAD, .help = "requests in flight per connection",
+     .doc = "requests in flight per busy connection"},
+    {"no-keepalive", .kind = OPT_FLAG, CFG(keepalive), .negate = 1, .section = SECTION_LOAD,
+     .help = "a new connection for every request",
+     .doc = "a new connection for every request (`Connection: close`); latency then includes the "
+            "connect"},
+    {"warmup", 'w', TIME(warmup_s), .section = SECTION_LOAD,
+     .help = "run this long first, excluded from the results",
+     .doc = "run this long first; requests due during the warm-up are left out of every result"},
+    {"timeout", TIME(timeout_s), .rmin = LOAD_MIN_TIMEOUT_S, .rdef = LOAD_DEFAULT_TIMEOUT_S,
+     .section = SECTION_LOAD, .help = "a request (or a connect) that takes longer fails",
+     .doc = "a request without a response (or a connect without an answer) for this long fails"},
+    {"idle", COUNT(idle, 0, LOAD_MAX_CONNECTIONS), .def_text = "", .section = SECTION_LOAD,
+     .help = "N more keep-alive connections that stay silent",
+     .doc = "N more keep-alive connections that stay silent beside the busy ones"},
+    {"idle-interval", TIME(idle_interval_s), .rmin = LOAD_MIN_TIMEOUT_S, .def_text = "never",
+     .section = SECTION_LOAD, .help = "each idle connection sends one request this often",
+     .doc = "each idle connection sends one request this often (spread evenly)"},
+    {"ramp", PER_SECOND(ramp, LOAD_MAX_RAMP), .section = SECTION_LOAD,
+     .help = "open N connections per second instead of all at once",
+     .doc = "open N connections per second (busy ones first) instead of all at once"},
+    {"source", .kind = OPT_CALL, .arg = "ADDRS", .call = add_sources,
+     .expect = "a list of addresses or IPv4 ranges (A-B) of at most " OPTS_STR(
+         LOAD_MAX_SOURCES) " addresses",
+     .section = SECTION_LOAD,
+     .help = "local addresses to connect from, e.g. 127.0.0.2-127.0.0.40 (comma-separated "
+             "addresses or IPv4 ranges; repeatable)",
+     .doc = "local source addresses: a comma-separated list of addresses or IPv4 ranges "
+            "(`127.0.0.2-127.0.0.40`); repeatable. Connection *i* uses address *i* mod count."},
+    {"method", 'm', .kind = OPT_CALL, .arg = "METHOD", .call = set_method, .expect = "a method",
+     .def_text = "GET, or POST with a body", .section = SECTION_REQUESTS, .help = "default method"},
+    {"request", 'r', .kind = OPT_CALL, .arg = "SPEC", .call = add_request,
+     .expect = "\"[METHOD] PATH [WEIGHT]\" (PATH starting with /, WEIGHT from 1 to " OPTS_STR(
+         LOAD_MAX_WEIGHT) ")",
+     .section = SECTION_REQUESTS,
+     .help = "add \"[METHOD] PATH [WEIGHT]\" to the mix (repeatable); without it every request is "
+             "for the URL's path",
+     .doc = "add a kind of request, `[METHOD] PATH [WEIGHT]`, to the mix (repeatable, weight 1 to "
+            "1000, default 1). Without it, every request is for the URL's path."},
+    {"header", 'H', .kind = OPT_CALL, .arg = "'N: V'", .call = add_header,
+     .expect = "\"Name: value\"", .section = SECTION_REQUESTS,
+     .help = "add a header to every request (repeatable)",
+     .doc = "add a header `Name: value` to every request (repeatable; a `Host`, `Content-Length` "
+            "or `Connection` given here replaces the client's own)"},
+    {"body", 'b', .kind = OPT_CALL, .arg = "STRING", .call = set_body, .section = SECTION_REQUESTS,
+     .help = "body for the requests whose method is not GET or HEAD",
+     .doc = "body of the requests whose method is not GET or HEAD (with `Content-Length`)"},
+    {"body-file", .kind = OPT_CALL, .arg = "FILE", .call = set_body_file,
+     .section = SECTION_REQUESTS, .help = "the same, read from a file"},
+    {"start-at", .kind = OPT_CALL, .arg = "WHEN", .call = set_start_at,
+     .section = SECTION_GENERATORS,
+     .help = "wait until this Unix time (e.g. 1764640000.250; +5 or +500ms: that long from now), "
+             "then connect, warm up and measure as usual",
+     .doc = "wait until this wall-clock time, Unix seconds with an optional fraction "
+            "(`1764640000.250`) or `+SECONDS` from now (`+5`, `+500ms`), then connect, warm up "
+            "and measure as usual. At most 24 h ahead; a time that has passed starts the run at "
+            "once, with a line on stderr saying how late. See "
+            "[Several generators](#several-generators)."},
+    {"generator-id", .kind = OPT_CALL, .arg = "ID", .call = set_generator_id,
+     .expect = "1 to " OPTS_STR(LOAD_MAX_GENERATOR_ID) " characters of A-Z a-z 0-9 . _ -",
+     .section = SECTION_GENERATORS,
+     .help = "name this generator in the summary and the JSON (1-64 characters of A-Z a-z 0-9 . "
+             "_ -)",
+     .doc = "a name for this generator (1 to 64 characters of `A-Z a-z 0-9 . _ -`), shown in the "
+            "summary's first line and written as `generator_id`"},
+    {"json", 'j', .kind = OPT_STRING, .arg = "FILE", CFG(json_path), .copy = 1, .nonempty = 1,
+     .section = SECTION_OUTPUT,
+     .help = "write the summary, histograms and a per-second series as JSON (\"-\" for stdout)",
+     .doc = "write the results as JSON (`-` for stdout; the summary then goes to stderr)"},
+    {"help", 'h', .kind = OPT_HELP, .section = SECTION_OUTPUT, .help = "this text"},
+    {"version", 'V', .kind = OPT_VERSION, .section = SECTION_OUTPUT, .help = "the version"},
+};
+
+static const struct opts_spec load_spec = {
+    .program = "c10k-load",
+    .usage = "usage: c10k-load [options] http://HOST[:PORT][/PATH]\n"
+             "       c10k-load merge [--json OUT] FILE...   (results of several generators as "
+             "one)\n",
+    .intro = "An HTTP/1.1 load generator: closed loop by default (each connection sends its next "
+             "request\n"
+             "when the previous response arrives), open loop with --rate (latency counted from the "
+             "time\n"
+             "each request was due, so that a stalled server shows in the percentiles).\n",
+    .epilogue = "TIME takes us, ms, s, m or h (plain numbers are seconds); N takes k or M "
+                "suffixes.\n"
+                "The summary goes to stdout; on a terminal a progress line is shown on stderr.\n"
+                "Exit status: 0 after a run, 1 when it could not run, 2 for a bad option.\n",
+    .operands = "http://HOST[:PORT][/PATH]",
+    .opts = load_options,
+    .n = sizeof load_options / sizeof load_options[0],
+};
+
+/* ---- after the options ---- */
+
+static enum opts_result take_url(struct opts_parser *p, int argc, char **argv, int first)
+{
+    struct load_config *cfg = cfg_of(p);
+    if (first >= argc)
+        return opts_error(p, "missing the target URL, e.g. http://127.0.0.1:8080/ (see --help)");
+    if (first + 1 < argc)
+        return opts_error(p, "'%s': only one target URL is allowed", argv[first + 1]);
+    const char *url = argv[first];
     if (strncmp(url, "https://", 8) == 0)
-        USAGE_ERROR("'%s': https is not supported; use http://", url);
+        return opts_error(p, "'%s': https is not supported; use http://", url);
     int r = load_parse_url(url, &cfg->host, &cfg->host_header, &cfg->port, &cfg->url_path);
     if (r == -ENOMEM)
-        USAGE_ERROR("out of memory");
+        return opts_error(p, "out of memory");
     if (r < 0)
-        USAGE_ERROR("'%s' is not a URL of the form http://HOST[:PORT][/PATH]", url);
+        return opts_error(p, "'%s' is not a URL of the form http://HOST[:PORT][/PATH]", url);
     if (replace_string(&cfg->url, url) < 0)
-        USAGE_ERROR("out of memory");
+        return opts_error(p, "out of memory");
+    return OPTS_RUN;
+}
 
-    /* Defaults that depend on other options. */
-    if (!method_given && replace_string(&cfg->method, have_body ? "POST" : "GET") < 0)
-        USAGE_ERROR("out of memory");
+/* The defaults that depend on other options. */
+static enum opts_result late_defaults(struct opts_parser *p)
+{
+    struct load_config *cfg = cfg_of(p);
+    const struct load_parse *st = state_of(p);
+    if (!st->method_given && replace_string(&cfg->method, st->have_body ? "POST" : "GET") < 0)
+        return opts_error(p, "out of memory");
     if (cfg->n_kinds == 0) {
         cfg->kinds = calloc(1, sizeof *cfg->kinds);
         if (cfg->kinds == NULL || (cfg->kinds[0].path = strdup(cfg->url_path)) == NULL)
-            USAGE_ERROR("out of memory");
+            return opts_error(p, "out of memory");
         cfg->kinds[0].weight = 1;
         cfg->n_kinds = 1;
     }
-    if (!have_duration && cfg->requests == 0)
-        cfg->duration_s = LOAD_DEFAULT_DURATION_S;
+    if (!st->have_duration && cfg->requests > 0)
+        cfg->duration_s = 0;
+    return OPTS_RUN;
+}
 
-    /* Combinations. */
+static enum opts_result check_combinations(struct opts_parser *p)
+{
+    const struct load_config *cfg = cfg_of(p);
     if (cfg->connections == 0 && cfg->idle == 0)
-        USAGE_ERROR("--connections: 0, and no --idle connections either: nothing to do");
+        return opts_error(p, "--connections: 0, and no --idle connections either: nothing to do");
     if (cfg->threads > (uint64_t)cfg->connections + cfg->idle)
-        USAGE_ERROR("--threads: %u threads for %llu connections; use at most one per connection",
-                    cfg->threads, (unsigned long long)cfg->connections + cfg->idle);
+        return opts_error(
+            p, "--threads: %u threads for %llu connections; use at most one per connection",
+            cfg->threads, (unsigned long long)cfg->connections + cfg->idle);
     if (cfg->pipeline > 1 && !cfg->keepalive)
-        USAGE_ERROR("--pipeline: pipelining needs keep-alive (drop --no-keepalive)");
+        return opts_error(p, "--pipeline: pipelining needs keep-alive (drop --no-keepalive)");
     if (cfg->idle > 0 && !cfg->keepalive)
-        USAGE_ERROR("--idle: idle connections are keep-alive ones (drop --no-keepalive)");
+        return opts_error(p, "--idle: idle connections are keep-alive ones (drop --no-keepalive)");
     if (cfg->idle_interval_s > 0 && cfg->idle == 0)
-        USAGE_ERROR("--idle-interval: needs --idle N");
+        return opts_error(p, "--idle-interval: needs --idle N");
     if (cfg->connections == 0 && cfg->duration_s == 0)
-        USAGE_ERROR("--requests: only idle connections (--connections 0) need --duration");
+        return opts_error(p, "--requests: only idle connections (--connections 0) need --duration");
     if (cfg->connections == 0 && cfg->rate > 0)
-        USAGE_ERROR("--rate: needs busy connections (--connections at least 1)");
-    return LOAD_CONFIG_RUN;
+        return opts_error(p, "--rate: needs busy connections (--connections at least 1)");
+    return OPTS_RUN;
+}
+
+enum load_config_result load_config_parse(struct load_config *cfg, int argc, char **argv, FILE *out,
+                                          FILE *err)
+{
+    struct load_parse st = {0};
+    struct opts_parser p = {&load_spec, cfg, &st, out, err, 0};
+    int first;
+    memset(cfg, 0, sizeof *cfg);
+    enum opts_result r = opts_defaults(&p);
+    if (r == OPTS_RUN)
+        r = opts_parse(&p, argc, argv, &first);
+    if (r == OPTS_RUN)
+        r = take_url(&p, argc, argv, first);
+    if (r == OPTS_RUN)
+        r = late_defaults(&p);
+    if (r == OPTS_RUN)
+        r = check_combinations(&p);
+    return r == OPTS_RUN ? LOAD_CONFIG_RUN : r == OPTS_EXIT ? LOAD_CONFIG_EXIT : LOAD_CONFIG_USAGE;
 }

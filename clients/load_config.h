@@ -12,6 +12,10 @@
 #define LOAD_DEFAULT_THREADS 1
 #define LOAD_DEFAULT_DURATION_S 10.0
 #define LOAD_DEFAULT_TIMEOUT_S 10.0
+#define LOAD_DEFAULT_PIPELINE 1
+#define LOAD_MIN_TIMEOUT_S 0.001 /* --timeout and --idle-interval: at least 1ms */
+#define LOAD_MAX_RATE 1e8        /* --rate: requests per second */
+#define LOAD_MAX_RAMP 1e7        /* --ramp: connections per second */
 #define LOAD_MAX_CONNECTIONS 1000000
 #define LOAD_MAX_THREADS 256
 #define LOAD_MAX_PIPELINE 1024
@@ -82,8 +86,9 @@ enum load_config_result {
     LOAD_CONFIG_USAGE = 2, /* a bad value: an error line was printed; exit 2 */
 };
 
-/* Parses argv into cfg (which it initialises). Help and version go to out, errors (one line,
- * naming the option) to err. cfg must be released with load_config_free whatever the result. */
+/* Parses argv into cfg (which it initialises), by the option table in load_config.c. Help, version
+ * and --help-markdown go to out, errors (one line, naming the option) to err. cfg must be released
+ * with load_config_free whatever the result. */
 enum load_config_result load_config_parse(struct load_config *cfg, int argc, char **argv, FILE *out,
                                           FILE *err);
 void load_config_free(struct load_config *cfg);

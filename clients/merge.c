@@ -1,6 +1,7 @@
 #include "merge.h"
 
 #include "load_config.h"
+#include "opts.h"
 #include "report.h"
 #include "request.h"
 
@@ -11,23 +12,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char merge_usage[] =
-    "usage: c10k-load merge [--json OUT] FILE...\n"
-    "\n"
-    "Merges the JSON files that several c10k-load runs wrote with --json into one result with the\n"
-    "same fields, plus \"generators\" (each one's own figures) and \"merged_from\". Histograms "
-    "are\n"
-    "added bucket by bucket and every percentile is computed again from the sum; counts, errors\n"
-    "and statuses are added; the per-second series are added second by second on the wall clock.\n"
-    "The files must have the same histogram layout and measured windows that overlap.\n"
-    "\n"
-    "  -j, --json OUT   write the merged result there (\"-\" for stdout; the summary then goes to\n"
-    "                   stderr)\n"
-    "  -h, --help       this text\n"
-    "\n"
-    "Exit status: 0 when merged, 1 when OUT cannot be written, 2 for a bad option or files that\n"
-    "cannot be merged (one line naming the file).\n";
 
 /* ---- reading one file ---- */
 
@@ -696,47 +680,52 @@ static int write_json(const char *path, const struct merged *m, const struct mer
 
 /* ---- the subcommand ---- */
 
+struct merge_options {
+    const char *json_path;
+};
+
+static const struct opt merge_opts[] = {
+    {"json", 'j', .kind = OPT_STRING, .arg = "OUT", OPT_FIELD(struct merge_options, json_path),
+     .nonempty = 1,
+     .help = "write the merged result there (\"-\" for stdout; the summary then goes to stderr)"},
+    {"help", 'h', .kind = OPT_HELP, .help = "this text"},
+};
+
+static const struct opts_spec merge_spec = {
+    .program = "c10k-load merge",
+    .usage = "usage: c10k-load merge [--json OUT] FILE...\n",
+    .intro = "Merges the JSON files that several c10k-load runs wrote with --json into one result "
+             "with the\n"
+             "same fields, plus \"generators\" (each one's own figures) and \"merged_from\". "
+             "Histograms are\n"
+             "added bucket by bucket and every percentile is computed again from the sum; counts, "
+             "errors\n"
+             "and statuses are added; the per-second series are added second by second on the "
+             "wall clock.\n"
+             "The files must have the same histogram layout and measured windows that overlap.\n",
+    .epilogue = "Exit status: 0 when merged, 1 when OUT cannot be written, 2 for a bad option or "
+                "files that\n"
+                "cannot be merged (one line naming the file).\n",
+    .operands = "FILE...",
+    .opts = merge_opts,
+    .n = sizeof merge_opts / sizeof merge_opts[0],
+};
+
 int merge_main(int argc, char **argv, FILE *out, FILE *err)
 {
-    const char *json_path = NULL;
-    const char **files = calloc((size_t)argc + 1, sizeof *files);
-    size_t n = 0;
-    int options_done = 0;
-    if (files == NULL) {
-        fprintf(err, "c10k-load merge: out of memory\n");
-        return 1;
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (options_done || a[0] != '-' || strcmp(a, "-") == 0) {
-            files[n++] = a;
-        } else if (strcmp(a, "--") == 0) {
-            options_done = 1;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(merge_usage, out);
-            free(files);
-            return 0;
-        } else if (strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0 ||
-                   strncmp(a, "--json=", 7) == 0) {
-            const char *v = a[1] == '-' && a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
-            if (v == NULL || *v == '\0') {
-                fprintf(err, "c10k-load merge: --json: needs a file name (see --help)\n");
-                free(files);
-                return 2;
-            }
-            json_path = v;
-        } else {
-            fprintf(err, "c10k-load merge: %.*s: unknown option (see --help)\n",
-                    (int)strcspn(a, "="), a);
-            free(files);
-            return 2;
-        }
-    }
-    if (n == 0) {
-        fprintf(err, "c10k-load merge: no files to merge (see --help)\n");
-        free(files);
-        return 2;
-    }
+    struct merge_options o = {0};
+    struct opts_parser p = {&merge_spec, &o, NULL, out, err, 0};
+    int first;
+    enum opts_result r = opts_defaults(&p);
+    if (r == OPTS_RUN)
+        r = opts_parse(&p, argc, argv, &first);
+    if (r == OPTS_RUN && first == argc)
+        r = opts_error(&p, "no files to merge (see --help)");
+    if (r != OPTS_RUN)
+        return r == OPTS_EXIT ? 0 : 2;
+    const char *json_path = o.json_path;
+    char **files = argv + first;
+    size_t n = (size_t)(argc - first);
 
     struct merge_input *in = calloc(n, sizeof *in);
     struct merged m;
@@ -774,6 +763,5 @@ out:
             merge_input_free(&in[i]);
         free(in);
     }
-    free(files);
     return status;
 }

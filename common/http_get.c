@@ -1,6 +1,7 @@
 /* c10k-http-get [--timeout DURATION] http://HOST[:PORT][/PATH]: one GET; prints the body, exits
  * 0 on a 200, 1 on any other answer or none, 2 on a URL or an option it cannot take. */
 #include "httpc.h"
+#include "units.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,14 +20,8 @@ static const char usage[] =
 /* "500ms", "3s", "1.5" (seconds): milliseconds, or -1. */
 static int parse_duration_ms(const char *s)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || !(v > 0))
-        return -1;
-    if (strcmp(end, "ms") == 0)
-        v /= 1000;
-    else if (*end != '\0' && strcmp(end, "s") != 0)
+    double v;
+    if (units_parse_real(s, &units_seconds, &v) < 0)
         return -1;
     if (v * 1000 > HTTP_GET_MAX_TIMEOUT_MS || v * 1000 < 1)
         return -1;

@@ -4,12 +4,15 @@
 set -euo pipefail
 
 build_packages=(gcc make cmake pkg-config libuv1-dev liburing-dev libjansson-dev libjs-chart.js wrk jq)
-# The benchmark's baseline (nginx), the scheduler's share of a server's CPU and the system calls
-# per request (perf; strace where perf cannot count them), the instructions per request
-# (valgrind's callgrind).
-bench_packages=(nginx-light linux-perf strace valgrind)
-# The proxies of the smuggling test and the second parser of the differential fuzzer.
-test_packages=(clang libclang-rt-14-dev haproxy libhttp-parser-dev chromium procps valgrind)
+# The benchmark's baselines (nginx; Apache httpd's prefork, worker and event MPMs), the
+# scheduler's share of a server's CPU and the system calls per request (perf; strace where perf
+# cannot count them), the instructions per request (valgrind's callgrind), and the Python server
+# (peers/python: Debian's python3, with uvloop).
+bench_packages=(nginx-light apache2-bin linux-perf strace valgrind python3 python3-uvloop)
+# The proxies of the smuggling test, the second parser of the differential fuzzer, and the
+# Python server's checker.
+test_packages=(clang libclang-rt-14-dev haproxy libhttp-parser-dev chromium procps valgrind
+    pyflakes3)
 
 case "${1:-build}" in
 build) wanted=("${build_packages[@]}") ;;

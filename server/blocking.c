@@ -46,14 +46,18 @@ static void slot_remove(struct blocking_slots *slots, struct blocking_slot *s)
     pthread_mutex_unlock(&slots->lock);
 }
 
+void blocking_wake_slot(struct blocking_slot *s)
+{
+    int expected = SLOT_IDLE;
+    if (atomic_compare_exchange_strong(&s->state, &expected, SLOT_CLOSING))
+        shutdown(s->fd, SHUT_RD);
+}
+
 void blocking_wake_idle(struct blocking_slots *slots)
 {
     pthread_mutex_lock(&slots->lock);
-    for (struct blocking_slot *s = slots->head; s; s = s->next) {
-        int expected = SLOT_IDLE;
-        if (atomic_compare_exchange_strong(&s->state, &expected, SLOT_CLOSING))
-            shutdown(s->fd, SHUT_RD);
-    }
+    for (struct blocking_slot *s = slots->head; s; s = s->next)
+        blocking_wake_slot(s);
     pthread_mutex_unlock(&slots->lock);
 }
 

@@ -83,6 +83,9 @@ void blocking_close(struct server *srv, struct blocking_conn *bc, struct stats_s
 
 /* Wakes every connection of `slots` blocked waiting for a next request, so that it closes. */
 void blocking_wake_idle(struct blocking_slots *slots);
+/* Wakes one such connection if it is waiting for a next request. Async-signal-safe: a process
+ * that serves one connection calls it from its drain signal's handler. */
+void blocking_wake_slot(struct blocking_slot *s);
 
 int64_t blocking_now_ms(void);
 

@@ -1,181 +1,119 @@
 #include "config.h"
 
 #include "http.h"
+#include "opts.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-static const char usage_text[] =
-    "usage: c10k-server [--mode MODE] [options]\n"
-    "\n"
-    "  --mode MODE              concurrency model: %s (default loop)\n"
-    "  --host ADDR              address to listen on (default 127.0.0.1)\n"
-    "  --port N                 port; 0 picks a free one (default 8080)\n"
-    "  --threads N              pool: worker threads (default 2 x cores)\n"
-    "  --hold T                 pool: how long a worker waits on its connection for more bytes\n"
-    "                           before handing it back to epoll (default 0)\n"
-    "  --stack-size BYTES       thread, pool: stack per thread, K/M suffixes (default: system's)\n"
-    "  --loops N                loop: event loops, one thread and listener each (default 1)\n"
-    "  --offload                loop, uring: run /work on a thread pool (libuv's, the ring's)\n"
-    "  --rings N                uring: io_uring rings, one thread and listener each (default 1)\n"
-    "  --backlog N              listen backlog (default 4096)\n"
-    "  --max-conns N            active connections; more get 503 (default: fd limit - 32)\n"
-    "  --max-head-bytes BYTES   request line and headers; more get 431 (default 8K)\n"
-    "  --max-target-bytes BYTES request target; longer gets 414 (default 4K)\n"
-    "  --max-headers N          header fields; more get 431 (default 64)\n"
-    "  --max-body-bytes BYTES   request body; more gets 413 (default 1M)\n"
-    "  --output-limit BYTES     unsent output per connection before reading stops (default 64K)\n"
-    "  --keepalive-requests N   requests per connection, 0 for no limit (default 1000)\n"
-    "  --header-timeout T       to receive a request head (default 10s)\n"
-    "  --body-timeout T         between body reads (default 30s)\n"
-    "  --keepalive-timeout T    idle time between requests (default 75s)\n"
-    "  --write-timeout T        to send pending output (default 30s)\n"
-    "  --drain-timeout T        on SIGINT/SIGTERM, to finish requests in flight (default 10s)\n"
-    "  --max-work-us N          largest /work?cpu_us (default 1000000)\n"
-    "  --max-sleep-ms N         largest /sleep?ms (default 60000)\n"
-    "  --chartjs PATH           Chart.js for /dashboard (default: Debian's libjs-chart.js)\n"
-    "  --quiet                  no log lines on stderr\n"
-    "  --help, --version\n"
-    "\n"
-    "Durations take ms, s or m suffixes (plain numbers are seconds).\n";
+#define CONFIG_MAX_DURATION_MS (24LL * 3600 * 1000)
 
-enum {
-    OPT_MODE = 256,
-    OPT_HOST,
-    OPT_PORT,
-    OPT_THREADS,
-    OPT_HOLD,
-    OPT_STACK_SIZE,
-    OPT_LOOPS,
-    OPT_OFFLOAD,
-    OPT_RINGS,
-    OPT_BACKLOG,
-    OPT_MAX_CONNS,
-    OPT_MAX_HEAD_BYTES,
-    OPT_MAX_TARGET_BYTES,
-    OPT_MAX_HEADERS,
-    OPT_MAX_BODY_BYTES,
-    OPT_OUTPUT_LIMIT,
-    OPT_KEEPALIVE_REQUESTS,
-    OPT_HEADER_TIMEOUT,
-    OPT_BODY_TIMEOUT,
-    OPT_KEEPALIVE_TIMEOUT,
-    OPT_WRITE_TIMEOUT,
-    OPT_DRAIN_TIMEOUT,
-    OPT_MAX_WORK_US,
-    OPT_MAX_SLEEP_MS,
-    OPT_CHARTJS,
-    OPT_QUIET,
-    OPT_HELP,
-    OPT_VERSION,
+#define CFG(member) OPT_FIELD(struct config, member)
+#define DURATION(member, least)                                                                    \
+    .kind = OPT_INT, .arg = "T", CFG(member), .units = &units_ms, .min = (least),                  \
+    .max = CONFIG_MAX_DURATION_MS
+#define SIZE(member, least, most)                                                                  \
+    .kind = OPT_INT, .arg = "BYTES", CFG(member), .units = &units_bytes, .min = (least),           \
+    .max = (most)
+#define COUNT(member, least, most)                                                                 \
+    .kind = OPT_INT, .arg = "N", CFG(member), .min = (least), .max = (most)
+
+static const char *const *mode_names(void *user)
+{
+    return user;
+}
+
+/* Every option of c10k-server, once: --help, the errors and README.md's table come from here. */
+static const struct opt config_options[] = {
+    {"mode", .kind = OPT_CHOICE, .arg = "MODE", CFG(mode), .choices_of = mode_names, .sdef = "loop",
+     .help = "concurrency model"},
+    {"host", .kind = OPT_STRING, .arg = "ADDR", CFG(host), .nonempty = 1, .sdef = "127.0.0.1",
+     .help = "address to listen on"},
+    {"port", COUNT(port, 0, 65535), .def = CONFIG_DEFAULT_PORT, .help = "port; 0 picks a free one"},
+    {"threads", COUNT(threads, 1, 10000), .def_text = "2 x cores", .scope = "pool",
+     .help = "worker threads"},
+    {"hold", DURATION(hold_ms, 0), .scope = "pool",
+     .help = "how long a worker waits on its connection for more bytes before handing it back to "
+             "epoll",
+     .doc = "how long a worker waits on its connection for more bytes before handing it back to "
+            "epoll; the keep-alive timeout makes it the classic pool"},
+    {"stack-size", SIZE(stack_size, 16 * 1024, 1LL << 32), .def_text = "the system's",
+     .scope = "thread, pool", .help = "stack per thread",
+     .doc = "stack per thread (8 MiB here by default: reserved, not resident)"},
+    {"loops", COUNT(loops, 1, 256), .def = 1, .scope = "loop",
+     .help = "event loops, one thread and listener each",
+     .doc = "event loops, each with its own thread and SO_REUSEPORT listener"},
+    {"offload", .kind = OPT_FLAG, CFG(offload), .scope = "loop, uring",
+     .help = "run /work on a thread pool (libuv's, the ring's)",
+     .doc = "run `/work` on a thread pool: libuv's in loop (`UV_THREADPOOL_SIZE`, default 4), 4 "
+            "threads of its own in uring"},
+    {"rings", COUNT(rings, 1, 256), .def = 1, .scope = "uring",
+     .help = "io_uring rings, one thread and listener each",
+     .doc = "io_uring rings, each with its own thread and SO_REUSEPORT listener"},
+    {"processes", COUNT(processes, 1, CONFIG_MAX_PROCESSES),
+     .def_text = "min(256, 80% of MemAvailable / (2 MiB + the data set))", .scope = "prefork",
+     .help = "worker processes, started up front",
+     .doc = "worker processes, at most 20,000; the default is sized as Apache sizes "
+            "MaxRequestWorkers (see [The process models](#the-process-models))"},
+    {"dataset", SIZE(dataset_bytes, 1024, CONFIG_MAX_DATASET_BYTES), .def_text = "none",
+     .help = "a table of 1 KiB entries served at /data, built at start",
+     .doc = "a table of SIZE / 1,024 entries of 1,024 bytes served at `/data`, built at start; "
+            "K/M/G suffixes, at least 1K"},
+    {"backlog", COUNT(backlog, 1, 1 << 20), .def = CONFIG_DEFAULT_BACKLOG, .help = "listen backlog",
+     .doc = "listen backlog (the kernel caps it at `net.core.somaxconn`)"},
+    {"max-conns", COUNT(max_conns, 1, 1 << 24), .def_text = "fd limit - 32",
+     .help = "active connections; more get 503",
+     .doc = "open connections; more get 503 and are closed (in `process`, also the children at "
+            "once; `prefork` holds at most its workers' connections and does not use it)"},
+    {"max-head-bytes", SIZE(max_head_bytes, 256, 1 << 20), .def = HTTP_DEFAULT_MAX_HEAD_BYTES,
+     .help = "request line and headers; more get 431",
+     .doc = "request line and header fields; more get 431"},
+    {"max-target-bytes", SIZE(max_target_bytes, 16, 1 << 20), .def = HTTP_DEFAULT_MAX_TARGET_BYTES,
+     .help = "request target; longer gets 414"},
+    {"max-headers", COUNT(max_headers, 1, 10000), .def = HTTP_DEFAULT_MAX_HEADERS,
+     .help = "header fields; more get 431"},
+    {"max-body-bytes", SIZE(max_body_bytes, 0, 1LL << 30), .def = CONFIG_DEFAULT_MAX_BODY_BYTES,
+     .help = "request body; more gets 413"},
+    {"output-limit", SIZE(output_limit, 1024, 1LL << 30), .def = CONFIG_DEFAULT_OUTPUT_LIMIT,
+     .help = "unsent output per connection before reading stops",
+     .doc = "unsent output per connection before it stops being read"},
+    {"keepalive-requests", COUNT(keepalive_requests, 0, 0),
+     .def = CONFIG_DEFAULT_KEEPALIVE_REQUESTS, .help = "requests per connection, 0 for no limit",
+     .doc = "requests per connection, then `Connection: close` (0: no limit)"},
+    {"header-timeout", DURATION(header_timeout_ms, 1), .def = CONFIG_DEFAULT_HEADER_TIMEOUT_MS,
+     .help = "to receive a request head",
+     .doc = "to receive a whole request head, from its first byte (then 408 and close)"},
+    {"body-timeout", DURATION(body_timeout_ms, 1), .def = CONFIG_DEFAULT_BODY_TIMEOUT_MS,
+     .help = "between body reads", .doc = "between two reads of a body"},
+    {"keepalive-timeout", DURATION(keepalive_timeout_ms, 1),
+     .def = CONFIG_DEFAULT_KEEPALIVE_TIMEOUT_MS, .help = "idle time between requests"},
+    {"write-timeout", DURATION(write_timeout_ms, 1), .def = CONFIG_DEFAULT_WRITE_TIMEOUT_MS,
+     .help = "to send pending output", .doc = "between two writes that make progress"},
+    {"drain-timeout", DURATION(drain_timeout_ms, 1), .def = CONFIG_DEFAULT_DRAIN_TIMEOUT_MS,
+     .help = "on SIGINT/SIGTERM, to finish requests in flight",
+     .doc = "on SIGINT/SIGTERM, to finish the requests in flight"},
+    {"max-work-us", COUNT(max_work_us, 0, 60LL * 1000 * 1000), .def = CONFIG_DEFAULT_MAX_WORK_US,
+     .help = "largest /work?cpu_us", .doc = "largest `/work?cpu_us`"},
+    {"max-sleep-ms", COUNT(max_sleep_ms, 0, 3600LL * 1000), .def = CONFIG_DEFAULT_MAX_SLEEP_MS,
+     .help = "largest /sleep?ms", .doc = "largest `/sleep?ms`"},
+    {"chartjs", .kind = OPT_STRING, .arg = "PATH", CFG(chartjs), .sdef = CONFIG_DEFAULT_CHARTJS,
+     .def_text = "Debian's libjs-chart.js", .help = "Chart.js for /dashboard",
+     .doc = "the chart library `/dashboard` serves"},
+    {"quiet", .kind = OPT_FLAG, CFG(quiet), .help = "no log lines on stderr"},
+    {"help", .kind = OPT_HELP, .help = "this text"},
+    {"version", .kind = OPT_VERSION, .help = "the version"},
 };
 
-static const struct option long_options[] = {
-    {"mode", required_argument, NULL, OPT_MODE},
-    {"host", required_argument, NULL, OPT_HOST},
-    {"port", required_argument, NULL, OPT_PORT},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"hold", required_argument, NULL, OPT_HOLD},
-    {"stack-size", required_argument, NULL, OPT_STACK_SIZE},
-    {"loops", required_argument, NULL, OPT_LOOPS},
-    {"offload", no_argument, NULL, OPT_OFFLOAD},
-    {"rings", required_argument, NULL, OPT_RINGS},
-    {"backlog", required_argument, NULL, OPT_BACKLOG},
-    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
-    {"max-head-bytes", required_argument, NULL, OPT_MAX_HEAD_BYTES},
-    {"max-target-bytes", required_argument, NULL, OPT_MAX_TARGET_BYTES},
-    {"max-headers", required_argument, NULL, OPT_MAX_HEADERS},
-    {"max-body-bytes", required_argument, NULL, OPT_MAX_BODY_BYTES},
-    {"output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT},
-    {"keepalive-requests", required_argument, NULL, OPT_KEEPALIVE_REQUESTS},
-    {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
-    {"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
-    {"keepalive-timeout", required_argument, NULL, OPT_KEEPALIVE_TIMEOUT},
-    {"write-timeout", required_argument, NULL, OPT_WRITE_TIMEOUT},
-    {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
-    {"max-work-us", required_argument, NULL, OPT_MAX_WORK_US},
-    {"max-sleep-ms", required_argument, NULL, OPT_MAX_SLEEP_MS},
-    {"chartjs", required_argument, NULL, OPT_CHARTJS},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"help", no_argument, NULL, OPT_HELP},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
+static const struct opts_spec config_spec = {
+    .program = "c10k-server",
+    .usage = "usage: c10k-server [--mode MODE] [options]\n",
+    .epilogue =
+        "Durations take ms, s or m suffixes (plain numbers are seconds); sizes take K, M or "
+        "G.\n",
+    .opts = config_options,
+    .n = sizeof config_options / sizeof config_options[0],
 };
-
-static int bad_value(const char *option, const char *value, const char *why)
-{
-    fprintf(stderr, "c10k-server: --%s: invalid value '%s': %s\n", option, value, why);
-    return -1;
-}
-
-/* Parses a decimal integer with an optional multiplier suffix from the given table. */
-static int parse_scaled(const char *option, const char *s, const char *const *suffixes,
-                        const long long *scales, long long min, long long max, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || errno == ERANGE || *s == '-' || *s == '+' || *s == ' ')
-        return bad_value(option, s, "not a non-negative number");
-    long long scale = scales[0];
-    if (*end != '\0') {
-        int found = 0;
-        for (int i = 1; suffixes[i] != NULL; i++) {
-            if (strcmp(end, suffixes[i]) == 0) {
-                scale = scales[i];
-                found = 1;
-                break;
-            }
-        }
-        if (!found)
-            return bad_value(option, s, "unknown suffix");
-    }
-    if (v > LLONG_MAX / scale)
-        return bad_value(option, s, "too large");
-    v *= scale;
-    if (v < min || v > max) {
-        char why[96];
-        snprintf(why, sizeof why, "must be between %lld and %lld", min, max);
-        return bad_value(option, s, why);
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_count(const char *option, const char *s, long long min, long long max,
-                       long long *out)
-{
-    static const char *const suffixes[] = {"", NULL};
-    static const long long scales[] = {1};
-    return parse_scaled(option, s, suffixes, scales, min, max, out);
-}
-
-static int parse_bytes(const char *option, const char *s, long long min, long long max,
-                       long long *out)
-{
-    static const char *const suffixes[] = {"", "K", "k", "M", "m", "G", "g", NULL};
-    static const long long scales[] = {1, 1024, 1024, 1024 * 1024, 1024 * 1024, 1LL << 30,
-                                       1LL << 30};
-    return parse_scaled(option, s, suffixes, scales, min, max, out);
-}
-
-/* Milliseconds; plain numbers are seconds. */
-static int parse_duration(const char *option, const char *s, long long min_ms, int *out_ms)
-{
-    static const char *const suffixes[] = {"", "ms", "s", "m", NULL};
-    static const long long scales[] = {1000, 1, 1000, 60000};
-    long long v;
-    if (parse_scaled(option, s, suffixes, scales, min_ms, 24LL * 3600 * 1000, &v) < 0)
-        return -1;
-    *out_ms = (int)v;
-    return 0;
-}
 
 static long default_max_conns(void)
 {
@@ -186,165 +124,20 @@ static long default_max_conns(void)
     return n > 1 ? n : 1;
 }
 
-static void config_defaults(struct config *cfg)
+int config_parse(struct config *cfg, int argc, char **argv, const char *const *mode_names)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    *cfg = (struct config){
-        .mode = "loop",
-        .host = "127.0.0.1",
-        .port = CONFIG_DEFAULT_PORT,
-        .threads = (int)(cores > 0 ? 2 * cores : 4),
-        .loops = 1,
-        .rings = 1,
-        .backlog = CONFIG_DEFAULT_BACKLOG,
-        .max_conns = default_max_conns(),
-        .max_head_bytes = HTTP_DEFAULT_MAX_HEAD_BYTES,
-        .max_target_bytes = HTTP_DEFAULT_MAX_TARGET_BYTES,
-        .max_headers = HTTP_DEFAULT_MAX_HEADERS,
-        .max_body_bytes = CONFIG_DEFAULT_MAX_BODY_BYTES,
-        .output_limit = CONFIG_DEFAULT_OUTPUT_LIMIT,
-        .keepalive_requests = CONFIG_DEFAULT_KEEPALIVE_REQUESTS,
-        .header_timeout_ms = CONFIG_DEFAULT_HEADER_TIMEOUT_MS,
-        .body_timeout_ms = CONFIG_DEFAULT_BODY_TIMEOUT_MS,
-        .keepalive_timeout_ms = CONFIG_DEFAULT_KEEPALIVE_TIMEOUT_MS,
-        .write_timeout_ms = CONFIG_DEFAULT_WRITE_TIMEOUT_MS,
-        .drain_timeout_ms = CONFIG_DEFAULT_DRAIN_TIMEOUT_MS,
-        .max_work_us = CONFIG_DEFAULT_MAX_WORK_US,
-        .max_sleep_ms = CONFIG_DEFAULT_MAX_SLEEP_MS,
-        .chartjs = CONFIG_DEFAULT_CHARTJS,
-    };
-}
-
-int config_parse(struct config *cfg, int argc, char **argv, const char *mode_names)
-{
-    config_defaults(cfg);
-    opterr = 0;
-    optind = 1;
-    int c;
-    long long v;
-    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        const char *name = c >= OPT_MODE && c <= OPT_VERSION ? long_options[c - OPT_MODE].name : "";
-        int rc = 0;
-        switch (c) {
-        case OPT_MODE:
-            if (*optarg == '\0')
-                return bad_value(name, optarg, "empty");
-            cfg->mode = optarg; /* the caller looks it up in its model table */
-            break;
-        case OPT_HOST:
-            if (*optarg == '\0')
-                return bad_value(name, optarg, "empty");
-            cfg->host = optarg;
-            break;
-        case OPT_PORT:
-            if ((rc = parse_count(name, optarg, 0, 65535, &v)) == 0)
-                cfg->port = (int)v;
-            break;
-        case OPT_THREADS:
-            if ((rc = parse_count(name, optarg, 1, 10000, &v)) == 0)
-                cfg->threads = (int)v;
-            break;
-        case OPT_HOLD:
-            rc = parse_duration(name, optarg, 0, &cfg->hold_ms);
-            break;
-        case OPT_STACK_SIZE:
-            if ((rc = parse_bytes(name, optarg, 16 * 1024, 1LL << 32, &v)) == 0)
-                cfg->stack_size = (size_t)v;
-            break;
-        case OPT_LOOPS:
-            if ((rc = parse_count(name, optarg, 1, 256, &v)) == 0)
-                cfg->loops = (int)v;
-            break;
-        case OPT_RINGS:
-            if ((rc = parse_count(name, optarg, 1, 256, &v)) == 0)
-                cfg->rings = (int)v;
-            break;
-        case OPT_OFFLOAD:
-            cfg->offload = 1;
-            break;
-        case OPT_BACKLOG:
-            if ((rc = parse_count(name, optarg, 1, 1 << 20, &v)) == 0)
-                cfg->backlog = (int)v;
-            break;
-        case OPT_MAX_CONNS:
-            if ((rc = parse_count(name, optarg, 1, 1 << 24, &v)) == 0)
-                cfg->max_conns = (long)v;
-            break;
-        case OPT_MAX_HEAD_BYTES:
-            if ((rc = parse_bytes(name, optarg, 256, 1 << 20, &v)) == 0)
-                cfg->max_head_bytes = (size_t)v;
-            break;
-        case OPT_MAX_TARGET_BYTES:
-            if ((rc = parse_bytes(name, optarg, 16, 1 << 20, &v)) == 0)
-                cfg->max_target_bytes = (size_t)v;
-            break;
-        case OPT_MAX_HEADERS:
-            if ((rc = parse_count(name, optarg, 1, 10000, &v)) == 0)
-                cfg->max_headers = (unsigned)v;
-            break;
-        case OPT_MAX_BODY_BYTES:
-            if ((rc = parse_bytes(name, optarg, 0, 1LL << 30, &v)) == 0)
-                cfg->max_body_bytes = (size_t)v;
-            break;
-        case OPT_OUTPUT_LIMIT:
-            if ((rc = parse_bytes(name, optarg, 1024, 1LL << 30, &v)) == 0)
-                cfg->output_limit = (size_t)v;
-            break;
-        case OPT_KEEPALIVE_REQUESTS:
-            if ((rc = parse_count(name, optarg, 0, LONG_MAX, &v)) == 0)
-                cfg->keepalive_requests = (long)v;
-            break;
-        case OPT_HEADER_TIMEOUT:
-            rc = parse_duration(name, optarg, 1, &cfg->header_timeout_ms);
-            break;
-        case OPT_BODY_TIMEOUT:
-            rc = parse_duration(name, optarg, 1, &cfg->body_timeout_ms);
-            break;
-        case OPT_KEEPALIVE_TIMEOUT:
-            rc = parse_duration(name, optarg, 1, &cfg->keepalive_timeout_ms);
-            break;
-        case OPT_WRITE_TIMEOUT:
-            rc = parse_duration(name, optarg, 1, &cfg->write_timeout_ms);
-            break;
-        case OPT_DRAIN_TIMEOUT:
-            rc = parse_duration(name, optarg, 1, &cfg->drain_timeout_ms);
-            break;
-        case OPT_MAX_WORK_US:
-            if ((rc = parse_count(name, optarg, 0, 60LL * 1000 * 1000, &v)) == 0)
-                cfg->max_work_us = (long)v;
-            break;
-        case OPT_MAX_SLEEP_MS:
-            if ((rc = parse_count(name, optarg, 0, 3600LL * 1000, &v)) == 0)
-                cfg->max_sleep_ms = (long)v;
-            break;
-        case OPT_CHARTJS:
-            cfg->chartjs = optarg;
-            break;
-        case OPT_QUIET:
-            cfg->quiet = 1;
-            break;
-        case OPT_HELP:
-            printf(usage_text, mode_names);
-            return 1;
-        case OPT_VERSION:
-            printf("c10k-server %s\n", C10K_VERSION);
-            return 1;
-        default:
-            if (optopt >= OPT_MODE && optopt <= OPT_VERSION)
-                fprintf(stderr, "c10k-server: --%s needs a value\n",
-                        long_options[optopt - OPT_MODE].name);
-            else
-                fprintf(stderr, "c10k-server: unknown option '%s' (see --help)\n",
-                        argv[optind - 1]);
-            return -1;
-        }
-        if (rc < 0)
-            return -1;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "c10k-server: unexpected argument '%s' (see --help)\n", argv[optind]);
+    struct opts_parser p = {&config_spec, cfg, (void *)mode_names, stdout, stderr, 0};
+    *cfg = (struct config){0};
+    if (opts_defaults(&p) != OPTS_RUN)
         return -1;
-    }
+    /* The defaults worked out here (the table shows them as text). */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->threads = (int)(cores > 0 ? 2 * cores : 4);
+    cfg->max_conns = default_max_conns();
+
+    enum opts_result r = opts_parse(&p, argc, argv, NULL);
+    if (r != OPTS_RUN)
+        return r == OPTS_EXIT ? 1 : -1;
     if (cfg->max_target_bytes > cfg->max_head_bytes)
         cfg->max_target_bytes = cfg->max_head_bytes;
     return 0;

@@ -18,10 +18,12 @@
 #define CONFIG_DEFAULT_MAX_WORK_US 1000000
 #define CONFIG_DEFAULT_MAX_SLEEP_MS 60000
 #define CONFIG_DEFAULT_CHARTJS "/usr/share/javascript/chart.js/chart.min.js"
+#define CONFIG_MAX_PROCESSES 20000 /* prefork workers: Apache's ServerLimit hard limit */
+#define CONFIG_MAX_DATASET_BYTES (1LL << 40)
 #define CONFIG_FDS_RESERVED 32 /* descriptors kept free for listeners, logs and /stats */
 
 struct config {
-    const char *mode;
+    int mode;             /* index in the model names given to config_parse; -1 without them */
     const char *host;
     int port;
     int threads;          /* pool workers */
@@ -30,6 +32,8 @@ struct config {
     int loops;            /* loop mode: event loops, one thread and SO_REUSEPORT listener each */
     int offload;          /* loop, uring: run /work on a thread pool */
     int rings;            /* uring mode: rings, one thread and SO_REUSEPORT listener each */
+    int processes;        /* prefork: worker processes; 0: sized at start */
+    size_t dataset_bytes; /* the /data table; 0: none */
     int backlog;
     long max_conns;       /* active connections; more get 503 */
     size_t max_head_bytes;
@@ -49,9 +53,10 @@ struct config {
     int quiet;            /* no log lines on stderr */
 };
 
-/* Fills cfg from argv. Returns 0 to run, 1 when --help or --version was printed, or -1 after
- * printing a one-line error to stderr (the caller exits 2). cfg->mode is not checked: the caller
- * looks it up in its model table, whose names (for --help) are `mode_names`. */
-int config_parse(struct config *cfg, int argc, char **argv, const char *mode_names);
+/* Fills cfg from argv, by the option table in config.c. Returns 0 to run, 1 when --help, --version
+ * or --help-markdown was printed, or -1 after printing a one-line error to stderr (the caller
+ * exits 2). mode_names are the models of the caller's model table, NULL-terminated and in its
+ * order: --mode takes one of them and stores its index (NULL: no --mode is valid). */
+int config_parse(struct config *cfg, int argc, char **argv, const char *const *mode_names);
 
 #endif

@@ -81,8 +81,8 @@ static enum conn_next conn_answer(struct conn *c, struct buf *out)
     stats_inc(c->shard, (enum stat_id)(STAT_ROUTE_FIRST + r->route));
     stats_inc(c->shard, (enum stat_id)(STAT_RESP_1XX + status / 100 - 1));
     stats_add(c->shard, STAT_BYTES_OUT, out->len - before);
-    if (status == 400 && (r->route == ROUTE_WORK || r->route == ROUTE_SLEEP))
-        stats_inc(c->shard, STAT_ERR_PARAM); /* only the router answers these routes 400 */
+    if (status == 400 && r->route != ROUTE_OTHER)
+        stats_inc(c->shard, STAT_ERR_PARAM); /* the router's 400: a bad parameter */
     else if (status_is_malformed(status))
         stats_inc(c->shard, STAT_ERR_PARSE);
     c->state = r->keep_alive ? CS_HEAD : CS_CLOSED;
@@ -183,7 +183,7 @@ static enum conn_next conn_process(struct conn *c, const char *p, size_t len, si
                 next = conn_fail(c, -r, out);
                 break;
             }
-            router_resolve(&req, cfg, &c->req);
+            router_resolve(&req, c->env, &c->req);
             pos += (size_t)r;
             c->scanned = 0;
             next = conn_start_body(c, &req, pos < len, out);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct config;
+struct dataset;
 
 /* What the state machine needs of the server that runs it: the limits, the configuration, the
  * stop flag and the renderer of /stats and /metrics. The server owns it; it outlives every
@@ -22,6 +23,7 @@ struct conn_env {
     const struct config *cfg;
     struct http_limits limits; /* from cfg, in the parser's terms */
     atomic_int stopping;       /* set once a stop was asked for: no more keep-alive */
+    const struct dataset *dataset; /* what /data serves (its table may be written: &write=1) */
     /* Appends the body of /stats (route ROUTE_STATS) or /metrics (ROUTE_METRICS). Returns 0 or
      * -ENOMEM. */
     int (*report)(const struct conn_env *env, enum route route, struct buf *out);
@@ -53,12 +55,13 @@ enum conn_state { CS_HEAD, CS_BODY_LENGTH, CS_BODY_CHUNKED, CS_DEFERRED, CS_CLOS
 
 /* The parts of a request head still needed once its body is in. */
 struct conn_request {
-    long param;        /* cpu_us or ms */
+    long param; /* cpu_us, ms or the /data key */
     enum route route;
     enum http_method method;
     int status;        /* 0, or the error status decided when the head arrived */
     uint8_t minor_version;
     uint8_t keep_alive;
+    uint8_t write; /* /data: &write=1 */
 };
 
 struct conn {

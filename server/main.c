@@ -16,28 +16,16 @@
 
 /* The model table: a model is its file and one line here. */
 static const struct server_mode *const modes[] = {
-    &mode_thread,
-    &mode_pool,
-    &mode_loop,
-    &mode_uring,
+    &mode_thread, &mode_pool, &mode_loop, &mode_uring, &mode_process, &mode_prefork,
 };
 #define N_MODES (sizeof modes / sizeof modes[0])
 
-const struct server_mode *server_mode_find(const char *name)
+/* The models' names, in the table's order, for --mode. */
+static const char *const *mode_names(void)
 {
+    static const char *names[N_MODES + 1];
     for (size_t i = 0; i < N_MODES; i++)
-        if (strcmp(modes[i]->name, name) == 0)
-            return modes[i];
-    return NULL;
-}
-
-const char *server_mode_names(void)
-{
-    static char names[128];
-    if (names[0] == '\0')
-        for (size_t i = 0; i < N_MODES; i++)
-            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
-                     i == 0 ? "" : i + 1 < N_MODES ? ", " : " or ", modes[i]->name);
+        names[i] = modes[i]->name;
     return names;
 }
 
@@ -92,22 +80,21 @@ int main(int argc, char **argv)
 {
     struct config cfg;
     raise_fd_limit();
-    int rc = config_parse(&cfg, argc, argv, server_mode_names());
+    int rc = config_parse(&cfg, argc, argv, mode_names());
     if (rc != 0)
         return rc > 0 ? 0 : 2;
-    const struct server_mode *mode = server_mode_find(cfg.mode);
-    if (mode == NULL) {
-        fprintf(stderr, "c10k-server: --mode: invalid value '%s': must be %s\n", cfg.mode,
-                server_mode_names());
-        return 2;
-    }
 
-    server_init(&server, &cfg, mode);
+    server_init(&server, &cfg, modes[cfg.mode]);
     rc = router_init(&cfg);
     if (rc < 0)
         server_log(&server, "/dashboard has no chart library: %s: %s (install libjs-chart.js)",
                    cfg.chartjs, strerror(-rc));
-    stats_shard_register(&server.main_shard);
+    stats_shard_register(server.main_shard);
+    /* Before the model starts: the process models fork with the table already built. */
+    if ((rc = dataset_init(&server.dataset, cfg.dataset_bytes)) < 0) {
+        fprintf(stderr, "c10k-server: --dataset %zu: %s\n", cfg.dataset_bytes, strerror(-rc));
+        return 2;
+    }
 
     /* Every thread inherits this mask; only the signal thread takes the signals. */
     static sigset_t set;
@@ -131,6 +118,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "c10k-server: cannot start the signal thread: %s\n", strerror(rc));
         return 1;
     }
+    if (server.mode->start && server.mode->start(&server) < 0)
+        return 1; /* the model said why */
     printf("listening on %s:%d mode=%s\n", server.host, server.port, server.mode->name);
     fflush(stdout);
 
@@ -145,6 +134,7 @@ int main(int argc, char **argv)
     server_close_listeners(&server);
     if (server.mode->fini)
         server.mode->fini(&server);
+    dataset_free(&server.dataset);
     server_log(&server, "drained, exiting");
     return 0;
 }

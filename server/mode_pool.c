@@ -278,27 +278,27 @@ static int pool_start(struct server *srv, struct pool_model *pool)
 /* Admits and parks one accepted connection. */
 static void pool_add(struct server *srv, struct pool_model *pool, int fd)
 {
-    if (server_admit(srv, fd, &srv->main_shard) < 0) {
+    if (server_admit(srv, fd, srv->main_shard) < 0) {
         close(fd);
         return;
     }
     struct pool_conn *pc = malloc(sizeof *pc);
     if (pc == NULL) {
-        server_unadmit(srv, fd, &srv->main_shard, STAT_ERR_IO);
+        server_unadmit(srv, fd, srv->main_shard, STAT_ERR_IO);
         close(fd);
         return;
     }
     pthread_mutex_init(&pc->handoff, NULL);
-    blocking_conn_init(&pc->bc, srv, fd, &srv->main_shard);
+    blocking_conn_init(&pc->bc, srv, fd, srv->main_shard);
     pc->bc.deadline = blocking_now_ms() + srv->cfg->keepalive_timeout_ms;
     atomic_init(&pc->state, PC_SERVED);
     atomic_init(&pc->deadline, 0);
     atomic_init(&pc->idle, 1);
     pool_link(pool, pc);
     if (pool_park(pool, pc, EPOLL_CTL_ADD) < 0) {
-        stats_inc(&srv->main_shard, STAT_ERR_IO);
+        stats_inc(srv->main_shard, STAT_ERR_IO);
         pool_unlink(pool, pc);
-        blocking_close(srv, &pc->bc, &srv->main_shard);
+        blocking_close(srv, &pc->bc, srv->main_shard);
         pool_conn_free(pc);
     }
 }

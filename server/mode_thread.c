@@ -90,13 +90,13 @@ static int thread_run(struct server *srv)
     }
     int fd;
     while ((fd = server_accept_blocking(srv, &model->spare_fd)) >= 0) {
-        if (server_admit(srv, fd, &srv->main_shard) < 0) {
+        if (server_admit(srv, fd, srv->main_shard) < 0) {
             close(fd);
             continue;
         }
         int rc = spawn(srv, model, fd);
         if (rc != 0) {
-            server_unadmit(srv, fd, &srv->main_shard, STAT_ERR_THREAD);
+            server_unadmit(srv, fd, srv->main_shard, STAT_ERR_THREAD);
             close(fd);
             double now = server_now();
             if (now - model->last_failure_log >= 1.0) {

@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include "buf.h"
+#include "procs.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -28,11 +29,25 @@ __attribute__((format(printf, 2, 3))) static int appendf(struct buf *out, const 
     }
 }
 
-/* Every counter summed over the shards, with the server's own count in STAT_ACTIVE. */
-static void report_counters(const struct server *srv, uint64_t v[STAT_COUNT])
+/* Every counter summed over the shards, with the server's own count in STAT_ACTIVE; in a model
+ * of several processes, over the shared slots of every process. */
+static void report_counters(struct server *srv, uint64_t v[STAT_COUNT])
 {
+    if (srv->mode->procs) {
+        procs_counters(srv->mode->procs(srv), v);
+        return;
+    }
     stats_sum(v);
     v[STAT_ACTIVE] = (uint64_t)atomic_load(&srv->active);
+}
+
+/* What the server costs: this process, or every process of a process model. */
+static void report_process(struct server *srv, struct process_stats *p)
+{
+    if (srv->mode->procs)
+        procs_process_stats(srv->mode->procs(srv), p);
+    else
+        stats_process(p);
 }
 
 static void append_value(struct buf *out, const struct stats_counter *k, uint64_t v)
@@ -99,13 +114,14 @@ static int render_json(struct server *srv, struct buf *out)
     uint64_t v[STAT_COUNT];
     struct process_stats p;
     report_counters(srv, v);
-    stats_process(&p);
+    report_process(srv, &p);
 
     appendf(out, "{\"mode\":\"%s\",\"version\":\"%s\",\"uptime_s\":%.3f,", srv->mode->name,
             C10K_VERSION, server_now() - srv->start_time);
     appendf(out,
             "\"config\":{\"host\":\"%s\",\"port\":%d,\"threads\":%d,\"hold_ms\":%d,"
-            "\"stack_size\":%zu,\"loops\":%d,\"rings\":%d,\"offload\":%s,\"backlog\":%d,"
+            "\"stack_size\":%zu,\"loops\":%d,\"rings\":%d,\"processes\":%d,\"offload\":%s,"
+            "\"backlog\":%d,"
             "\"max_conns\":%ld,"
             "\"max_head_bytes\":%zu,\"max_target_bytes\":%zu,\"max_headers\":%u,"
             "\"max_body_bytes\":%zu,\"output_limit\":%zu,\"keepalive_requests\":%ld,"
@@ -113,20 +129,23 @@ static int render_json(struct server *srv, struct buf *out)
             "\"write_timeout_ms\":%d,\"drain_timeout_ms\":%d,\"max_work_us\":%ld,"
             "\"max_sleep_ms\":%ld},",
             srv->host, srv->port, cfg->threads, cfg->hold_ms, cfg->stack_size, cfg->loops,
-            cfg->rings,
-            cfg->offload ? "true" : "false", cfg->backlog, cfg->max_conns, cfg->max_head_bytes,
-            cfg->max_target_bytes, cfg->max_headers, cfg->max_body_bytes, cfg->output_limit,
-            cfg->keepalive_requests, cfg->header_timeout_ms, cfg->body_timeout_ms,
-            cfg->keepalive_timeout_ms, cfg->write_timeout_ms, cfg->drain_timeout_ms,
-            cfg->max_work_us, cfg->max_sleep_ms);
+            cfg->rings, cfg->processes, cfg->offload ? "true" : "false", cfg->backlog,
+            cfg->max_conns, cfg->max_head_bytes, cfg->max_target_bytes, cfg->max_headers,
+            cfg->max_body_bytes, cfg->output_limit, cfg->keepalive_requests, cfg->header_timeout_ms,
+            cfg->body_timeout_ms, cfg->keepalive_timeout_ms, cfg->write_timeout_ms,
+            cfg->drain_timeout_ms, cfg->max_work_us, cfg->max_sleep_ms);
     render_counters_json(v, out);
+    appendf(out, "\"dataset\":{\"bytes\":%zu,\"entries\":%llu,\"entry_bytes\":%d},",
+            srv->dataset.bytes, (unsigned long long)srv->dataset.entries, DATASET_ENTRY_BYTES);
     appendf(out,
             "\"process\":{\"rss_bytes\":%llu,\"peak_rss_bytes\":%llu,\"vsize_bytes\":%llu,"
             "\"threads\":%ld,\"ctx_voluntary\":%llu,\"ctx_involuntary\":%llu,"
-            "\"cpu_user_s\":%.3f,\"cpu_system_s\":%.3f,\"open_fds\":%ld}",
+            "\"cpu_user_s\":%.3f,\"cpu_system_s\":%.3f,\"open_fds\":%ld,\"processes\":%ld,"
+            "\"shared_counter_bytes\":%llu}",
             (unsigned long long)p.rss_bytes, (unsigned long long)p.peak_rss_bytes,
             (unsigned long long)p.vsize_bytes, p.threads, (unsigned long long)p.ctx_voluntary,
-            (unsigned long long)p.ctx_involuntary, p.cpu_user_s, p.cpu_system_s, p.open_fds);
+            (unsigned long long)p.ctx_involuntary, p.cpu_user_s, p.cpu_system_s, p.open_fds,
+            p.processes, (unsigned long long)p.shared_counter_bytes);
     if (srv->mode->stats_json)
         srv->mode->stats_json(srv, out);
     return appendf(out, "}\n");
@@ -177,7 +196,7 @@ static int render_prometheus(struct server *srv, struct buf *out)
     uint64_t v[STAT_COUNT];
     struct process_stats p;
     report_counters(srv, v);
-    stats_process(&p);
+    report_process(srv, &p);
 
     appendf(out,
             "# HELP c10k_info Server mode and version.\n# TYPE c10k_info gauge\n"

@@ -1,6 +1,7 @@
 #include "router.h"
 
 #include "config.h"
+#include "dataset.h"
 #include "response.h"
 #include "server.h"
 
@@ -40,10 +41,12 @@ static const struct route_entry routes[] = {
     ROUTE_ENTRY("/metrics", ROUTE_METRICS, 0, NULL, 0),
     ROUTE_ENTRY("/dashboard", ROUTE_DASHBOARD, 0, NULL, DASHBOARD_PAGE),
     ROUTE_ENTRY("/dashboard/chart.js", ROUTE_DASHBOARD, 0, NULL, DASHBOARD_CHART_JS),
+    ROUTE_ENTRY("/data", ROUTE_DATA, 0, "key", 0),
 };
 
 /* Finds `name`=value in a query string and parses value as a decimal in [0, max].
- * Returns 0, or -1 when it is missing, repeated, not a plain decimal or out of range. */
+ * Returns 0, -ENOENT when it is missing, or -EINVAL when it is repeated, not a plain decimal or
+ * out of range. */
 static int query_param(const char *q, size_t qlen, const char *name, long max, long *out)
 {
     size_t name_len = strlen(name);
@@ -56,29 +59,49 @@ static int query_param(const char *q, size_t qlen, const char *name, long max, l
             end++;
         if (end - i > name_len && memcmp(q + i, name, name_len) == 0 && q[i + name_len] == '=') {
             if (found)
-                return -1;
+                return -EINVAL;
             found = 1;
             size_t p = i + name_len + 1;
             if (p == end || end - p > 10)
-                return -1;
+                return -EINVAL;
             value = 0;
             for (; p < end; p++) {
                 if (q[p] < '0' || q[p] > '9')
-                    return -1;
+                    return -EINVAL;
                 value = value * 10 + (q[p] - '0');
             }
         }
         i = end + 1;
     }
-    if (!found || value > max)
-        return -1;
+    if (!found)
+        return -ENOENT;
+    if (value > max)
+        return -EINVAL;
     *out = value;
     return 0;
 }
 
-void router_resolve(const struct http_request *req, const struct config *cfg,
+/* /data?key=K[&write=0|1]: with no data set every request is answered 404 (respond_data). */
+static void resolve_data(const struct http_request *req, const struct dataset *ds,
+                         struct conn_request *out)
+{
+    if (ds == NULL || ds->entries == 0)
+        return;
+    long key, write = 0;
+    int rc = query_param(req->query, req->query_len, "write", 1, &write);
+    if ((rc < 0 && rc != -ENOENT) ||
+        query_param(req->query, req->query_len, "key", (long)(ds->entries - 1), &key) < 0) {
+        out->status = 400;
+        return;
+    }
+    out->param = key;
+    out->write = (uint8_t)write;
+}
+
+void router_resolve(const struct http_request *req, const struct conn_env *env,
                     struct conn_request *out)
 {
+    const struct config *cfg = env->cfg;
     *out = (struct conn_request){
         .route = ROUTE_OTHER,
         .method = req->method,
@@ -113,7 +136,9 @@ void router_resolve(const struct http_request *req, const struct config *cfg,
         out->status = 411;
         return;
     }
-    if (e->param != NULL) {
+    if (e->route == ROUTE_DATA) {
+        resolve_data(req, env->dataset, out);
+    } else if (e->param != NULL) {
         long max = e->route == ROUTE_WORK ? cfg->max_work_us : cfg->max_sleep_ms;
         if (query_param(req->query, req->query_len, e->param, max, &out->param) < 0)
             out->status = 400;
@@ -209,6 +234,28 @@ static int respond_dashboard(const struct conn *c, struct buf *out)
                : 200;
 }
 
+/* An entry of the data set; HEAD answers the same head and, being safe, writes nothing. */
+static int respond_data(const struct conn *c, struct buf *out)
+{
+    const struct conn_request *r = &c->req;
+    const struct dataset *ds = c->env->dataset;
+    int head_only = r->method == HTTP_HEAD;
+    if (ds == NULL || ds->entries == 0) {
+        static const char body[] =
+            "404 Not Found: no data set (start the server with --dataset SIZE)\n";
+        return resp_full(out, 404, "text/plain", body, sizeof body - 1, r->keep_alive,
+                         r->minor_version, head_only, NULL) < 0
+                   ? -ENOMEM
+                   : 404;
+    }
+    unsigned char entry[DATASET_ENTRY_BYTES];
+    dataset_get(ds, (uint64_t)r->param, r->write && !head_only, entry);
+    return resp_full(out, 200, "application/octet-stream", entry, sizeof entry, r->keep_alive,
+                     r->minor_version, head_only, NULL) < 0
+               ? -ENOMEM
+               : 200;
+}
+
 int router_respond(struct conn *c, struct buf *out)
 {
     const struct conn_request *r = &c->req;
@@ -248,6 +295,8 @@ int router_respond(struct conn *c, struct buf *out)
         return respond_report(c, out, "text/plain; version=0.0.4; charset=utf-8");
     case ROUTE_DASHBOARD:
         return respond_dashboard(c, out);
+    case ROUTE_DATA:
+        return respond_data(c, out);
     case ROUTE_OTHER:
     case ROUTE_COUNT:
         return -EINVAL;

@@ -12,7 +12,7 @@ struct config;
 int router_init(const struct config *cfg);
 /* Decides the route and, for a request that will be answered with an error (404, 405, 400 for a
  * bad parameter, 501), its status. */
-void router_resolve(const struct http_request *req, const struct config *cfg,
+void router_resolve(const struct http_request *req, const struct conn_env *env,
                     struct conn_request *out);
 /* Whether the request must wait before it is answered, and for what. */
 int router_defer(const struct conn_request *r, int defer_work, struct conn_defer *d);

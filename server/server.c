@@ -34,6 +34,8 @@ void server_init(struct server *srv, const struct config *cfg, const struct serv
         .mode = mode,
         .start_time = server_now(),
     };
+    srv->env.dataset = &srv->dataset;
+    srv->main_shard = &srv->own_shard;
 }
 
 void server_log(const struct server *srv, const char *fmt, ...)
@@ -296,9 +298,9 @@ int server_accept_blocking(struct server *srv, int *spare)
             return -1;
         if (err == EINTR || err == ECONNABORTED)
             continue;
-        stats_inc(&srv->main_shard, STAT_ERR_ACCEPT);
+        stats_inc(srv->main_shard, STAT_ERR_ACCEPT);
         if (err == EMFILE || err == ENFILE) {
-            if (turn_away(lfd, spare, &srv->main_shard) < 0) {
+            if (turn_away(lfd, spare, srv->main_shard) < 0) {
                 struct timespec ts = {0, SERVER_ACCEPT_PAUSE_MS * 1000 * 1000};
                 nanosleep(&ts, NULL);
             }

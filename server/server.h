@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "dataset.h"
 #include "http.h"
 #include "stats.h"
 
@@ -12,11 +13,11 @@
 #include <stdatomic.h>
 
 struct buf;
+struct procs;
 struct server;
 
-/* A concurrency model: one file each (mode_thread.c, mode_pool.c, mode_loop.c,
- * mode_uring.c), and one line of
- * the model table in main.c. */
+/* A concurrency model: one file each (mode_thread.c, mode_pool.c, mode_loop.c, mode_uring.c,
+ * mode_process.c, mode_prefork.c), and one line of the model table in main.c. */
 struct server_mode {
     const char *name;
     /* How many listeners the model serves, one per event loop (SO_REUSEPORT); NULL: one. */
@@ -25,6 +26,9 @@ struct server_mode {
      * srv->mode_state. Returns 0, or a negative errno after printing one line that says why the
      * model cannot run here (the server then exits with status 2). */
     int (*init)(struct server *srv);
+    /* Optional: starts, once the listeners are open, what must be running before the server
+     * says it listens (prefork's workers). Returns 0, or a negative errno after printing why. */
+    int (*start)(struct server *srv);
     /* Serves until a stop has been asked for and the connections have drained. Returns 0, or a
      * negative errno when the model could not start. */
     int (*run)(struct server *srv);
@@ -32,6 +36,9 @@ struct server_mode {
     void (*stop)(struct server *srv);
     /* Appends the model's own section of /stats (a JSON member, with its leading comma). */
     void (*stats_json)(struct server *srv, struct buf *out);
+    /* A model of several processes: their counters and costs, which /stats and /metrics sum
+     * (procs.h). NULL for a model of one process. */
+    struct procs *(*procs)(struct server *srv);
     /* Frees srv->mode_state. Called once run() has returned 0 and stop() can no longer be
      * called nor be running, so nothing else touches the state. */
     void (*fini)(struct server *srv);
@@ -41,11 +48,8 @@ extern const struct server_mode mode_thread;
 extern const struct server_mode mode_pool;
 extern const struct server_mode mode_loop;
 extern const struct server_mode mode_uring;
-
-/* The model called `name` in the model table, or NULL. */
-const struct server_mode *server_mode_find(const char *name);
-/* The models' names, "thread, pool, loop or uring", for messages. */
-const char *server_mode_names(void);
+extern const struct server_mode mode_process;
+extern const struct server_mode mode_prefork;
 
 #define SERVER_MAX_LISTENERS 256
 
@@ -59,7 +63,10 @@ struct server {
     int port;                    /* the bound port */
     double start_time;           /* CLOCK_MONOTONIC seconds */
     atomic_long active;          /* open connections, for --max-conns */
-    struct stats_shard main_shard; /* the accepting thread's counters */
+    /* The accepting thread's counters: own_shard, or a process model's slot of shared memory. */
+    struct stats_shard *main_shard;
+    struct stats_shard own_shard;
+    struct dataset dataset;      /* built before the model starts; env.dataset points here */
     void *mode_state;            /* the model's own, from its init hook */
 };
 

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 /* The registry: every live shard, and the sums of those that went away. */
@@ -67,6 +68,95 @@ void stats_shard_json(struct buf *out, const char *key, int index, struct stats_
         buf_append(out, tmp, (size_t)n);
 }
 
+struct stats_area *stats_area_create(uint32_t n_slots)
+{
+    size_t bytes = sizeof(struct stats_area) + (size_t)n_slots * sizeof(struct stats_slot);
+    /* Zero-filled, and a page becomes resident only once a slot on it is used. */
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    struct stats_area *a = p;
+    a->bytes = bytes;
+    a->n_slots = n_slots;
+    return a;
+}
+
+void stats_area_destroy(struct stats_area *a)
+{
+    if (a)
+        munmap(a, a->bytes);
+}
+
+void stats_area_reserve(struct stats_area *a, uint32_t i)
+{
+    if (i >= atomic_load(&a->used))
+        atomic_store(&a->used, i + 1);
+}
+
+void stats_area_assign(struct stats_area *a, uint32_t i, int32_t pid)
+{
+    stats_area_reserve(a, i);
+    atomic_store(&a->slots[i].pid, pid);
+}
+
+static void add_usage(_Atomic uint64_t *to, uint64_t n)
+{
+    atomic_store_explicit(to, atomic_load_explicit(to, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+void stats_area_retire(struct stats_area *a, uint32_t i, uint64_t user_us, uint64_t system_us,
+                       uint64_t ctx_voluntary, uint64_t ctx_involuntary)
+{
+    struct stats_slot *slot = &a->slots[i];
+    /* A seqlock: readers that overlap the move read again, so that nothing is counted twice
+     * or not at all. */
+    uint64_t seq = atomic_load_explicit(&a->seq, memory_order_relaxed);
+    atomic_store_explicit(&a->seq, seq + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    for (int k = 0; k < STAT_COUNT; k++) {
+        uint64_t v = atomic_load_explicit(&slot->shard.v[k], memory_order_relaxed);
+        if (stats_counters[k].type == STATS_COUNTER)
+            add_usage(&a->ended[k], v);
+        atomic_store_explicit(&slot->shard.v[k], 0, memory_order_relaxed);
+    }
+    add_usage(&a->ended_usage.user_us, user_us);
+    add_usage(&a->ended_usage.system_us, system_us);
+    add_usage(&a->ended_usage.ctx_voluntary, ctx_voluntary);
+    add_usage(&a->ended_usage.ctx_involuntary, ctx_involuntary);
+    atomic_store_explicit(&slot->pid, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->seq, seq + 2, memory_order_release);
+}
+
+void stats_area_sum(struct stats_area *a, uint64_t v[STAT_COUNT], struct stats_usage_sum *usage)
+{
+    for (;;) {
+        uint64_t seq = atomic_load_explicit(&a->seq, memory_order_acquire);
+        if (seq & 1)
+            continue; /* a move under way: a few stores */
+        for (int k = 0; k < STAT_COUNT; k++)
+            v[k] = atomic_load_explicit(&a->ended[k], memory_order_relaxed);
+        uint32_t used = atomic_load(&a->used);
+        /* Free slots are zero; a child may count before its pid is set. */
+        for (uint32_t i = 0; i < used; i++) {
+            struct stats_slot *slot = &a->slots[i];
+            for (int k = 0; k < STAT_COUNT; k++)
+                v[k] += atomic_load_explicit(&slot->shard.v[k], memory_order_relaxed);
+        }
+        if (usage)
+            *usage = (struct stats_usage_sum){
+                atomic_load_explicit(&a->ended_usage.ctx_voluntary, memory_order_relaxed),
+                atomic_load_explicit(&a->ended_usage.ctx_involuntary, memory_order_relaxed),
+                atomic_load_explicit(&a->ended_usage.user_us, memory_order_relaxed),
+                atomic_load_explicit(&a->ended_usage.system_us, memory_order_relaxed),
+            };
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&a->seq, memory_order_relaxed) == seq)
+            return;
+    }
+}
+
 uint64_t stats_read(struct stats_shard *s, enum stat_id id)
 {
     return atomic_load_explicit(&s->v[id], memory_order_relaxed);
@@ -88,7 +178,7 @@ static long count_open_fds(void)
 
 void stats_process(struct process_stats *p)
 {
-    *p = (struct process_stats){0};
+    *p = (struct process_stats){.processes = 1};
     FILE *f = fopen("/proc/self/status", "re");
     if (f != NULL) {
         char line[256];

@@ -6,6 +6,7 @@
 #define C10K_STATS_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum route {
@@ -17,6 +18,7 @@ enum route {
     ROUTE_STATS,
     ROUTE_METRICS,
     ROUTE_DASHBOARD,
+    ROUTE_DATA,
     ROUTE_OTHER,
     ROUTE_COUNT
 };
@@ -53,6 +55,7 @@ enum route {
     STATS_ROUTE_COUNTER(X, STATS, "stats")                                                         \
     STATS_ROUTE_COUNTER(X, METRICS, "metrics")                                                     \
     STATS_ROUTE_COUNTER(X, DASHBOARD, "dashboard")                                                 \
+    STATS_ROUTE_COUNTER(X, DATA, "data")                                                           \
     STATS_ROUTE_COUNTER(X, OTHER, "other")                                                         \
     STATS_RESPONSE_COUNTER(X, 1XX, "1xx")                                                          \
     STATS_RESPONSE_COUNTER(X, 2XX, "2xx")                                                          \
@@ -62,7 +65,7 @@ enum route {
     /* malformed requests (400, 411, 413, 414, 431, 501, 505) */                                   \
     X(ERR_PARSE, "errors", "parse", "c10k_parse_errors_total", NULL, COUNTER,                      \
       "Malformed requests.")                                                                       \
-    /* well-formed requests with an invalid /work or /sleep parameter */                           \
+    /* well-formed requests with an invalid /work, /sleep or /data parameter */                    \
     X(ERR_PARAM, "errors", "bad_param", "c10k_bad_param_errors_total", NULL, COUNTER,              \
       "Requests with an invalid parameter.")                                                       \
     /* connections closed by a header, body or write timeout */                                    \
@@ -76,6 +79,10 @@ enum route {
     X(ERR_EMFILE, "errors", "emfile", NULL, NULL, COUNTER, NULL)                                   \
     /* connections refused because no thread could be created */                                   \
     X(ERR_THREAD, "errors", "thread_create", NULL, NULL, COUNTER, NULL)                            \
+    /* connections refused because no process could be forked (process model) */                   \
+    X(ERR_FORK, "errors", "fork", NULL, NULL, COUNTER, NULL)                                       \
+    /* serving processes that died (signal, error), or in prefork ended before a drain */          \
+    X(ERR_PROCESS_DIED, "errors", "process_died", NULL, NULL, COUNTER, NULL)                       \
     /* connections refused at --max-conns */                                                       \
     X(ERR_MAX_CONNS, "errors", "max_conns", NULL, NULL, COUNTER, NULL)                             \
     /* idle keep-alive connections closed by their timeout */                                      \
@@ -96,8 +103,9 @@ enum route {
       "Responses per status class.")
 
 #define STATS_ENUM(id, group, name, metric, label, type, help) STAT_##id,
-/* STAT_ACTIVE is not counted in shards: admission against --max-conns needs one shared count
- * (struct server's `active`), which the renderers put in its place. */
+/* STAT_ACTIVE is not counted in the shards of a model of one process: admission against
+ * --max-conns needs one shared count (struct server's `active`), which the renderers put in its
+ * place. The process models count it in their shared slots (see struct stats_area). */
 enum stat_id { STATS_COUNTERS(STATS_ENUM) STAT_COUNT };
 #undef STATS_ENUM
 
@@ -146,13 +154,60 @@ uint64_t stats_read(struct stats_shard *s, enum stat_id id);
  * with a leading comma after the first. */
 void stats_shard_json(struct buf *out, const char *key, int index, struct stats_shard *s);
 
-/* What the process costs, from /proc/self and getrusage. */
+/* Counters of a server of several processes (the process models), in one MAP_SHARED |
+ * MAP_ANONYMOUS mapping made before the first fork. Each slot's shard is written by one thread of
+ * one process alone, as a shard is; everything else (the owners, the ended totals) by the main
+ * process's reaping thread alone. Any process sums it: a child answers /stats too. Nothing else
+ * is shared between the processes. */
+struct stats_slot {
+    _Alignas(64) struct stats_shard shard; /* a cache line of its own: no false sharing */
+    _Atomic int32_t pid;                   /* its process; 0: free */
+};
+
+/* What ended children used, from wait4(), so that CPU and switches do not drop as they end. */
+struct stats_usage {
+    _Atomic uint64_t ctx_voluntary, ctx_involuntary, user_us, system_us;
+};
+
+struct stats_area {
+    size_t bytes; /* the mapping */
+    uint32_t n_slots;
+    _Atomic uint32_t used; /* slots at or above it have never been taken */
+    _Atomic uint64_t seq;  /* odd while an ended child's counts move into `ended` */
+    _Atomic uint64_t ended[STAT_COUNT];
+    struct stats_usage ended_usage;
+    struct stats_slot slots[];
+};
+
+/* Maps an area of n_slots zeroed slots. NULL with errno set when it cannot. */
+struct stats_usage_sum {
+    uint64_t ctx_voluntary, ctx_involuntary, user_us, system_us;
+};
+
+struct stats_area *stats_area_create(uint32_t n_slots);
+void stats_area_destroy(struct stats_area *a);
+/* Makes slot i (its counters zero) part of the sums, before its process is forked. */
+void stats_area_reserve(struct stats_area *a, uint32_t i);
+/* Gives slot i to pid. */
+void stats_area_assign(struct stats_area *a, uint32_t i, int32_t pid);
+/* Slot i's process has ended: adds its counters to the ended totals (not its gauges: its
+ * connections are gone), and its use (user and system microseconds, switches), and frees it. */
+void stats_area_retire(struct stats_area *a, uint32_t i, uint64_t user_us, uint64_t system_us,
+                       uint64_t ctx_voluntary, uint64_t ctx_involuntary);
+/* Sums every slot and the ended totals, STAT_ACTIVE included; *usage (may be NULL) gets the
+ * ended children's use. */
+void stats_area_sum(struct stats_area *a, uint64_t v[STAT_COUNT], struct stats_usage_sum *usage);
+
+/* What the server's processes cost: from /proc/self and getrusage, or summed over every process
+ * of a process model. */
 struct process_stats {
     uint64_t rss_bytes, peak_rss_bytes, vsize_bytes;
     long threads;
     uint64_t ctx_voluntary, ctx_involuntary;
     double cpu_user_s, cpu_system_s;
     long open_fds;
+    long processes;                /* 1, or the live processes of a process model */
+    uint64_t shared_counter_bytes; /* the process model's stats_area, 0 otherwise */
 };
 void stats_process(struct process_stats *p);
 

@@ -166,6 +166,21 @@ TEST(config_requests_alone_has_no_duration)
     load_config_free(&cfg);
 }
 
+TEST(config_duration_given_with_requests_is_kept)
+{
+    struct load_config cfg;
+    char err[256] = "";
+    /* Even the default's value, when it is given, is a limit beside --requests. */
+    CHECK_INT_EQ(parse_words(&cfg, "-n 100 --duration 10s http://h/", err, sizeof err),
+                 LOAD_CONFIG_RUN);
+    CHECK(cfg.duration_s == 10);
+    CHECK_INT_EQ(cfg.requests, 100);
+    load_config_free(&cfg);
+    CHECK_INT_EQ(parse_words(&cfg, "-d 2s -n 5 http://h/", err, sizeof err), LOAD_CONFIG_RUN);
+    CHECK(cfg.duration_s == 2);
+    load_config_free(&cfg);
+}
+
 TEST(config_help_and_version_exit_zero)
 {
     struct load_config cfg;
@@ -173,6 +188,8 @@ TEST(config_help_and_version_exit_zero)
     CHECK_INT_EQ(parse_words(&cfg, "--help", err, sizeof err), LOAD_CONFIG_EXIT);
     load_config_free(&cfg);
     CHECK_INT_EQ(parse_words(&cfg, "--version", err, sizeof err), LOAD_CONFIG_EXIT);
+    load_config_free(&cfg);
+    CHECK_INT_EQ(parse_words(&cfg, "--help-markdown", err, sizeof err), LOAD_CONFIG_EXIT);
     load_config_free(&cfg);
 }
 
@@ -397,6 +414,14 @@ TEST(config_bad_values_name_the_option)
         "http://h/",
         "--generator-id"));
     CHECK(usage_error_names("http://h/ --start-at", "--start-at"));
+    CHECK(usage_error_names("-c 1.5 http://h/", "--connections"));
+    CHECK(usage_error_names("--rate 200M http://h/", "--rate"));
+    CHECK(usage_error_names("--ramp 20M http://h/", "--ramp"));
+    CHECK(usage_error_names("--timeout 0.5ms http://h/", "--timeout"));
+    CHECK(usage_error_names("--json= http://h/", "--json"));
+    CHECK(usage_error_names("--no-keepalive=1 http://h/", "--no-keepalive"));
+    CHECK(usage_error_names("--body a --body-file /dev/null http://h/", "--body-file"));
+    CHECK(usage_error_names("-x http://h/", "-x"));
 }
 
 TEST(limits_fd_error_names_the_limit)
@@ -474,6 +499,7 @@ TEST(request_rendering_without_keepalive)
 TEST_MAIN(TEST_ENTRY(config_defaults), TEST_ENTRY(config_all_options), TEST_ENTRY(config_start_at),
           TEST_ENTRY(config_generator_ids), TEST_ENTRY(config_body_makes_post_the_default),
           TEST_ENTRY(config_requests_alone_has_no_duration),
+          TEST_ENTRY(config_duration_given_with_requests_is_kept),
           TEST_ENTRY(config_help_and_version_exit_zero), TEST_ENTRY(config_durations),
           TEST_ENTRY(config_counts), TEST_ENTRY(config_urls), TEST_ENTRY(config_source_ranges),
           TEST_ENTRY(config_request_kinds), TEST_ENTRY(config_bad_values_name_the_option),

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,7 +109,113 @@ TEST(procfs_reads_this_process_s_cpu_time)
     CHECK_INT_EQ(procfs_cpu_seconds(0x7ffffff0, &user, &sys), -ESRCH);
 }
 
+TEST(procfs_parses_smaps_rollup)
+{
+    const char *text = "55d0c0a00000-7ffd1e5f2000 ---p 00000000 00:00 0                  [rollup]\n"
+                       "Rss:                4096 kB\nPss:                1500 kB\n"
+                       "Pss_Anon:            700 kB\nPss_File:            800 kB\n"
+                       "Shared_Clean:       2048 kB\nShared_Dirty:        512 kB\n"
+                       "Private_Clean:      1024 kB\nPrivate_Dirty:       512 kB\n"
+                       "Referenced:         4096 kB\n";
+    struct procfs_smaps m;
+    CHECK_INT_EQ(procfs_parse_smaps_rollup(text, &m), 0);
+    CHECK_INT_EQ(m.rss, 4096 * 1024);
+    CHECK_INT_EQ(m.pss, 1500 * 1024); /* not Pss_Anon, which comes after it */
+    CHECK_INT_EQ(m.shared_clean, 2048 * 1024);
+    CHECK_INT_EQ(m.shared_dirty, 512 * 1024);
+    CHECK_INT_EQ(m.private_clean, 1024 * 1024);
+    CHECK_INT_EQ(m.private_dirty, 512 * 1024);
+    CHECK_INT_EQ(m.uss, 1536 * 1024);
+    CHECK_INT_EQ(procfs_parse_smaps_rollup("Pss: 1 kB\n", &m), -EINVAL);
+}
+
+TEST(procfs_parses_the_parent_and_state_from_stat)
+{
+    pid_t ppid = 0;
+    char state = 0;
+    CHECK_INT_EQ(procfs_parse_stat_ppid("77 (a) b) Z 12 77 77 0", &ppid, &state), 0);
+    CHECK_INT_EQ(ppid, 12);
+    CHECK_INT_EQ(state, 'Z');
+    CHECK_INT_EQ(procfs_parse_stat_ppid("77 no parens", &ppid, &state), -EINVAL);
+}
+
+TEST(procfs_reads_this_process_s_shared_and_private_memory)
+{
+    struct procfs_smaps m;
+    int rc = procfs_smaps_rollup(getpid(), &m);
+    if (rc == -ENOENT) {
+        fprintf(stderr, "  no smaps_rollup on this kernel\n");
+        return;
+    }
+    CHECK_INT_EQ(rc, 0);
+    CHECK(m.rss > 0);
+    CHECK(m.pss > 0 && m.pss <= m.rss);
+    CHECK(m.uss > 0 && m.uss <= m.pss);
+    CHECK_INT_EQ(m.shared_clean + m.shared_dirty + m.uss, m.rss);
+    CHECK_INT_EQ(procfs_smaps_rollup(0x7ffffff0, &m), -ESRCH);
+    uint64_t vol = 0, invol = 0;
+    CHECK_INT_EQ(procfs_ctx_switches(getpid(), &vol, &invol), 0);
+    CHECK_INT_EQ(procfs_ctx_switches(0x7ffffff0, &vol, &invol), -ESRCH);
+}
+
+/* Whether pids[0..n) holds pid. */
+static int has_pid(const pid_t *pids, int64_t n, pid_t pid)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (pids[i] == pid)
+            return 1;
+    return 0;
+}
+
+TEST(procfs_lists_a_process_tree_zombies_included)
+{
+    /* this process -> child -> grandchild; the child waits on a pipe, the grandchild exits and
+     * stays a zombie until the child reaps it */
+    int go[2], ready[2];
+    CHECK_INT_EQ(pipe(go), 0);
+    CHECK_INT_EQ(pipe(ready), 0);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        pid_t grandchild = fork();
+        if (grandchild == 0)
+            _exit(0);
+        siginfo_t info;
+        waitid(P_PID, (id_t)grandchild, &info, WEXITED | WNOWAIT); /* exited, not reaped */
+        if (write(ready[1], &grandchild, sizeof grandchild) != sizeof grandchild)
+            _exit(1);
+        char c;
+        if (read(go[0], &c, 1) != 1)
+            _exit(1);
+        waitpid(grandchild, NULL, 0);
+        _exit(0);
+    }
+    pid_t grandchild = 0;
+    CHECK_INT_EQ(read(ready[0], &grandchild, sizeof grandchild), sizeof grandchild);
+    pid_t pids[64];
+    int64_t n = procfs_tree_pids(getpid(), pids, 64);
+    CHECK(n >= 3);
+    CHECK_INT_EQ(pids[0], getpid());
+    CHECK(has_pid(pids, n, child));
+    CHECK(has_pid(pids, n, grandchild));
+    CHECK_INT_EQ(procfs_state(grandchild), 'Z');
+    CHECK_INT_EQ(procfs_tree_pids(child, pids, 1), 2); /* two, one written */
+    CHECK_INT_EQ(pids[0], child);
+
+    CHECK_INT_EQ(write(go[1], "x", 1), 1);
+    CHECK_INT_EQ(waitpid(child, NULL, 0), child);
+    n = procfs_tree_pids(getpid(), pids, 64);
+    CHECK(!has_pid(pids, n, child) && !has_pid(pids, n, grandchild));
+    CHECK_INT_EQ(procfs_state(child), -ESRCH);
+    CHECK_INT_EQ(procfs_tree_pids(child, pids, 64), -ESRCH);
+    close(go[0]), close(go[1]), close(ready[0]), close(ready[1]);
+}
+
 TEST_MAIN(TEST_ENTRY(procfs_parses_stat_with_odd_command_names), TEST_ENTRY(procfs_parses_status),
+          TEST_ENTRY(procfs_parses_smaps_rollup),
+          TEST_ENTRY(procfs_parses_the_parent_and_state_from_stat),
+          TEST_ENTRY(procfs_reads_this_process_s_shared_and_private_memory),
+          TEST_ENTRY(procfs_lists_a_process_tree_zombies_included),
           TEST_ENTRY(procfs_counts_this_process_s_descriptors),
           TEST_ENTRY(procfs_reads_this_process_s_status),
           TEST_ENTRY(procfs_reads_this_process_s_cpu_time))

@@ -284,7 +284,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     char *args[] = {"fuzz_http", "--quiet", NULL};
-    if (config_parse(&base_cfg, 2, args, "") != 0)
+    if (config_parse(&base_cfg, 2, args, NULL) != 0)
         abort();
     stats_shard_register(&shard);
     return 0;

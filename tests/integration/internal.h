@@ -21,13 +21,13 @@ void *it_xrealloc(void *p, size_t n);
 
 /* Milliseconds to the deadline, at least 0. */
 int it_remaining_ms(long long deadline);
-void it_pause_ms(int ms);
 
 /* The server arguments the program was given, passed to every server it starts. */
 const char *const *it_server_args(int *n);
 
 /* Starts a server with the program's arguments plus extra, not owned by the current test. */
 struct it_server *it_server_spawn(const char *const *extra);
+struct it_server *it_server_spawn_prefixed(const char *const *prefix, const char *const *extra);
 /* Reaps the server if it has exited: 1 once it has (s->reaped, s->status), 0 while it runs. */
 int it_server_poll(struct it_server *s);
 /* Copies what the server printed on stdout since its first line to our stderr. */

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,4 +169,11 @@ int it_wait_server_read_all(struct it_server *s, int timeout_ms)
         }
         it_pause_ms(5);
     }
+}
+
+int it_wait_workers(struct it_server *s)
+{
+    if (it_serving_limit() == INT_MAX)
+        return 0;
+    return it_wait_stat_eq(s, "prefork.live", it_serving_limit(), 5000, NULL);
 }

@@ -5,6 +5,7 @@
 
 #include "freeport.h"
 #include "listening.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -155,9 +156,16 @@ static struct it_server *server_new(const struct proc *p)
 
 struct it_server *it_server_spawn(const char *const *extra)
 {
-    const char *argv[2 * IT_MAX_ARGS + 8];
+    return it_server_spawn_prefixed(NULL, extra);
+}
+
+struct it_server *it_server_spawn_prefixed(const char *const *prefix, const char *const *extra)
+{
+    const char *argv[3 * IT_MAX_ARGS + 8];
     int n = 0, n_args;
     const char *const *args = it_server_args(&n_args);
+    for (int i = 0; prefix && prefix[i] && i < IT_MAX_ARGS; i++)
+        argv[n++] = prefix[i];
     argv[n++] = it_server_path();
     argv[n++] = "--host";
     argv[n++] = "127.0.0.1";
@@ -191,10 +199,34 @@ struct it_server *it_server_spawn(const char *const *extra)
 
 struct it_server *it_server_startv(const char *const *extra)
 {
-    struct it_server *s = it_server_spawn(extra);
+    return it_server_start_prefixed(NULL, extra);
+}
+
+struct it_server *it_server_start_prefixed(const char *const *prefix, const char *const *extra)
+{
+    struct it_server *s = it_server_spawn_prefixed(prefix, extra);
     if (s)
         it_own(IT_RES_SERVER, s);
     return s;
+}
+
+int it_server_pids(struct it_server *s, pid_t *out, int max)
+{
+    int64_t n = procfs_tree_pids(s->pid, out, (size_t)max);
+    if (n > max) {
+        it_log("server %d has %lld processes, more than %d", (int)s->pid, (long long)n, max);
+        return -E2BIG;
+    }
+    return (int)n;
+}
+
+int it_server_zombies(struct it_server *s)
+{
+    pid_t pids[IT_MAX_PIDS];
+    int n = it_server_pids(s, pids, IT_MAX_PIDS), zombies = 0;
+    for (int i = 1; i < n; i++)
+        zombies += procfs_state(pids[i]) == 'Z';
+    return n < 0 ? n : zombies;
 }
 
 /* A copy of the collected text in test memory (the empty string for none). */

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,16 @@ const char *const *it_server_args(int *n)
 {
     *n = n_server_args;
     return server_args;
+}
+
+int it_thread_per_connection(void)
+{
+    /* c10k-server's thread model and the Python server's (peers/python) */
+    static const char *const modes[] = {"thread", "py-threads"};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(it_mode(), modes[i]) == 0)
+            return 1;
+    return 0;
 }
 
 const char *it_option(const char *name)
@@ -58,11 +69,37 @@ const struct it_event_model *it_event_model(void)
     } models[] = {
         {"loop", {"--loops", "loops"}},
         {"uring", {"--rings", "rings"}},
+        /* the Python server's asyncio front: one loop (peers/python) */
+        {"py-asyncio", {"--loops", "loops"}},
+        {"py-threadpool", {"--loops", "loops"}},
+        {"py-processpool", {"--loops", "loops"}},
     };
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
         if (strcmp(it_mode(), models[i].mode) == 0)
             return &models[i].model;
     return NULL;
+}
+
+const struct it_process_model *it_process_model(void)
+{
+    static const struct {
+        const char *mode;
+        struct it_process_model model;
+    } models[] = {
+        {"process", {NULL}},
+        {"prefork", {"--processes"}},
+    };
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
+        if (strcmp(it_mode(), models[i].mode) == 0)
+            return &models[i].model;
+    return NULL;
+}
+
+int it_serving_limit(void)
+{
+    const struct it_process_model *pm = it_process_model();
+    const char *n = pm && pm->count_option ? it_option(pm->count_option) : NULL;
+    return n ? atoi(n) : INT_MAX;
 }
 
 void it_log(const char *fmt, ...)
@@ -241,8 +278,25 @@ static void raise_nofile_limit(void)
 
 static int usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s SERVER-BINARY [SERVER ARGUMENTS...] [-- TEST NAMES...]\n", prog);
+    fprintf(stderr, "usage: %s SERVER-BINARY [SERVER ARGUMENTS...] [-- [!]TEST NAMES...]\n", prog);
     return 2;
+}
+
+/* Whether the names after "--" select the test: named ones run, "!name" ones are skipped (a
+ * server that answers differently on purpose, tests/python/differences.txt). */
+static int test_selected(char **names, int n, const char *test, int *skipped)
+{
+    int any_wanted = 0, wanted = 0;
+    *skipped = 0;
+    for (int k = 0; k < n; k++) {
+        if (names[k][0] == '!') {
+            *skipped |= strcmp(names[k] + 1, test) == 0;
+        } else {
+            any_wanted = 1;
+            wanted |= strcmp(names[k], test) == 0;
+        }
+    }
+    return !*skipped && (wanted || !any_wanted);
 }
 
 int it_main(int argc, char **argv, const struct testlib_case *cases, size_t n)
@@ -265,14 +319,14 @@ int it_main(int argc, char **argv, const struct testlib_case *cases, size_t n)
     raise_nofile_limit();
     setvbuf(stdout, NULL, _IOLBF, 0);
 
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
     for (size_t i = 0; i < n; i++) {
-        if (first_name < argc) {
-            int wanted = 0;
-            for (int k = first_name; k < argc; k++)
-                wanted |= strcmp(argv[k], cases[i].name) == 0;
-            if (!wanted)
-                continue;
+        int skip;
+        if (!test_selected(argv + first_name, argc - first_name, cases[i].name, &skip)) {
+            if (skip)
+                printf("skip %s (this server answers differently)\n", cases[i].name);
+            skipped += skip;
+            continue;
         }
         current_test = cases[i].name;
         testlib_failed = 0;
@@ -308,6 +362,9 @@ int it_main(int argc, char **argv, const struct testlib_case *cases, size_t n)
         else
             passed++;
     }
-    printf("%d passed, %d failed\n", passed, failed);
+    if (skipped)
+        printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+    else
+        printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

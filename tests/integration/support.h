@@ -67,6 +67,19 @@ struct it_conn {
 /* Flags for reading a response. */
 #define IT_RESP_HEAD 1 /* the answer to a HEAD request: no body whatever the headers say */
 
+/* Built with ThreadSanitizer, where a fork takes about 100 ms (it copies the page tables of
+ * the sanitizer's huge mappings): tests that fork a process per connection use fewer. */
+#if defined(__SANITIZE_THREAD__)
+#define IT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define IT_TSAN 1
+#endif
+#endif
+#ifndef IT_TSAN
+#define IT_TSAN 0
+#endif
+
 /* ---- the program: argv, the runner ---- */
 
 int it_main(int argc, char **argv, const struct testlib_case *cases, size_t n);
@@ -91,6 +104,22 @@ struct it_event_model {
 };
 /* The mode under test as an event model, or NULL for a thread model. */
 const struct it_event_model *it_event_model(void);
+/* Whether the mode under test serves each connection on a thread of its own ("thread",
+ * "py-threads"). */
+int it_thread_per_connection(void);
+/* A model of several processes (process, prefork), each serving one connection at a time. */
+struct it_process_model {
+    const char *count_option; /* the option that sets how many serve at once, or NULL: one per
+                                 connection */
+};
+/* The mode under test as a process model, or NULL for a model of one process. */
+const struct it_process_model *it_process_model(void);
+/* Waits until every prefork worker has started (the server says it listens before it starts
+ * them): 0 (at once for the other models), or -ETIMEDOUT (printed). */
+int it_wait_workers(struct it_server *s);
+/* How many connections the server serves at once at most: the prefork workers, else unbounded
+ * (INT_MAX). */
+int it_serving_limit(void);
 /* The value of a server option the program was given (e.g. "--threads"), or NULL. */
 const char *it_option(const char *name);
 
@@ -98,6 +127,8 @@ const char *it_option(const char *name);
 void it_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 long long it_now_ms(void);
+/* A pause between two polls of a condition (never a wait for one to hold). */
+void it_pause_ms(int ms);
 
 /* Memory released when the current test ends. Never NULL (aborts when out of memory). */
 void *it_alloc(size_t n);
@@ -115,6 +146,17 @@ struct it_server *it_shared_server(void);
  * it_server_start("--max-conns", "2") is it_server_startv with the list made for you. */
 struct it_server *it_server_startv(const char *const *extra);
 #define it_server_start(...) it_server_startv((const char *const[]){__VA_ARGS__, NULL})
+
+/* Same, with the command line after a prefix (a NULL-terminated list, or NULL), such as
+ * {"setpriv", "--reuid=65534", ..., NULL} to run it as another user. */
+struct it_server *it_server_start_prefixed(const char *const *prefix, const char *const *extra);
+
+#define IT_MAX_PIDS 4096
+/* The server's processes: its pid first, then its descendants (common/procfs.h's tree).
+ * Returns how many, or a negative errno (printed). */
+int it_server_pids(struct it_server *s, pid_t *out, int max);
+/* How many of the server's descendants are zombies (ended, not reaped), or a negative errno. */
+int it_server_zombies(struct it_server *s);
 
 int it_server_signal(struct it_server *s, int sig);
 /* Waits until the server exits. 0 once it has (see s->status), -ETIMEDOUT. */

@@ -1,5 +1,6 @@
-/* The command line: --help, a one-line error and exit code 2 for a bad option value, and the
- * duration and size forms the options accept. */
+/* The command line: --help, --version and --help-markdown, a one-line error and exit code 2 for
+ * a bad option value, a missing value, an unknown option or a stray argument, and the duration
+ * and size forms the options accept. */
 #include "support.h"
 
 /* The program's --mode arguments followed by the given ones (NULL-terminated), in test memory. */
@@ -83,6 +84,59 @@ TEST(bad_size_exits_2_naming_the_option)
         check_bad_option("--max-head-bytes", "lots");
 }
 
+/* Runs the server with the given arguments after --mode and checks: exit 2, one line on stderr
+ * containing `what`, no "listening" line. */
+static void check_refused(const char *const *args, const char *what)
+{
+    int code;
+    char *out, *err;
+    CHECK_INT_EQ(it_run(with_mode(args), 5000, &code, &out, &err), 0);
+    if (code != 2 || !strstr(err, what))
+        it_log("exit %d, stderr: %s", code, err);
+    CHECK_INT_EQ(code, 2);
+    CHECK(strstr(err, what) != NULL);
+    size_t len = strlen(err);
+    CHECK(len > 0 && err[len - 1] == '\n' && strchr(err, '\n') == err + len - 1);
+    CHECK(strstr(out, "listening") == NULL);
+}
+
+TEST(missing_value_exits_2_naming_the_option)
+{
+    static const char *const args[] = {"--port", "0", "--max-conns", NULL};
+    check_refused(args, "--max-conns: needs a value");
+}
+
+TEST(flag_with_a_value_exits_2_naming_the_option)
+{
+    static const char *const args[] = {"--port", "0", "--quiet=yes", NULL};
+    check_refused(args, "--quiet: takes no value");
+}
+
+TEST(unknown_option_and_stray_argument_exit_2)
+{
+    static const char *const unknown[] = {"--port", "0", "--frobnicate", "1", NULL};
+    check_refused(unknown, "--frobnicate: unknown option");
+    static const char *const stray[] = {"--port", "0", "extra", NULL};
+    if (!testlib_failed)
+        check_refused(stray, "unexpected argument 'extra'");
+}
+
+TEST(version_and_markdown_exit_0)
+{
+    static const char *const version[] = {"--version", NULL};
+    int code;
+    char *out, *err;
+    CHECK_INT_EQ(it_run(version, 5000, &code, &out, &err), 0);
+    CHECK_INT_EQ(code, 0);
+    CHECK(strncmp(out, "c10k-server ", 12) == 0);
+    static const char *const markdown[] = {"--help-markdown", NULL};
+    CHECK_INT_EQ(it_run(markdown, 5000, &code, &out, &err), 0);
+    CHECK_INT_EQ(code, 0);
+    CHECK(strncmp(out, "| option | default | meaning |\n", 31) == 0);
+    CHECK(strstr(out, "| `--port N` | 8080 |") != NULL);
+    CHECK(strstr(out, "`thread`") != NULL); /* --mode lists the models the server has */
+}
+
 TEST(durations_accept_ms_s_and_plain_seconds)
 {
     struct it_server *s = it_server_start("--header-timeout", "500ms", "--keepalive-timeout", "10s",
@@ -131,5 +185,9 @@ IT_MAIN(TEST_ENTRY(help_exits_0_with_usage), TEST_ENTRY(bad_mode_exits_2_naming_
         TEST_ENTRY(port_out_of_range_exits_2_naming_the_option),
         TEST_ENTRY(bad_duration_exits_2_naming_the_option),
         TEST_ENTRY(bad_size_exits_2_naming_the_option),
+        TEST_ENTRY(missing_value_exits_2_naming_the_option),
+        TEST_ENTRY(flag_with_a_value_exits_2_naming_the_option),
+        TEST_ENTRY(unknown_option_and_stray_argument_exit_2),
+        TEST_ENTRY(version_and_markdown_exit_0),
         TEST_ENTRY(durations_accept_ms_s_and_plain_seconds),
         TEST_ENTRY(sizes_accept_k_and_m_suffixes))

@@ -3,6 +3,7 @@
  * workers. */
 #include "support.h"
 
+#include <limits.h>
 #include <time.h>
 
 static const char *const get_plaintext = "GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n";
@@ -197,7 +198,12 @@ TEST(active_connection_outlives_keepalive_timeout)
 TEST(many_more_keepalive_connections_than_workers_take_turns)
 {
     /* 64 open keep-alive connections, each asking in turn: every model answers them all, the
-     * pool with its 4 workers included (a worker hands a connection back between requests). */
+     * pool with its 4 workers included (a worker hands a connection back between requests).
+     * Not prefork, whose workers stay with their connections: see the next test. */
+    if (it_serving_limit() < MANY_CONNS) {
+        it_log("not applicable in mode %s: a worker stays with its connection", it_mode());
+        return;
+    }
     struct it_server *s = it_shared_server();
     CHECK(s != NULL);
     struct it_conn **c = it_alloc(MANY_CONNS * sizeof *c);
@@ -229,6 +235,43 @@ TEST(many_more_keepalive_connections_than_workers_take_turns)
     }
     for (int i = 0; i < MANY_CONNS; i++)
         it_close(c[i]);
+}
+
+TEST(prefork_connections_beyond_the_workers_wait_until_one_closes)
+{
+    int workers = it_serving_limit();
+    if (workers == INT_MAX) {
+        it_log("not applicable in mode %s", it_mode());
+        return;
+    }
+    /* Apache's prefork MPM: each worker stays with its keep-alive connection, so the next
+     * connection is accepted by the kernel and waits in the listen queue until a worker is
+     * free, however idle the held ones are. */
+    struct it_server *s = it_server_startv(NULL);
+    CHECK(s != NULL);
+    struct it_conn **held = it_alloc((size_t)workers * sizeof *held);
+    for (int i = 0; i < workers; i++) {
+        held[i] = it_connect(s);
+        CHECK(held[i] != NULL);
+        struct it_response *r = exchange(held[i], get_plaintext);
+        CHECK(r != NULL && r->status == 200);
+    }
+    struct it_conn *late = it_connect(s);
+    CHECK(late != NULL);
+    CHECK_INT_EQ(it_sends(late, get_plaintext), 0);
+    CHECK(it_read_response(late, 500) == NULL); /* every worker is held */
+    struct it_response *r = exchange(held[0], get_plaintext);
+    CHECK(r != NULL && r->status == 200); /* the held ones are served meanwhile */
+    it_close(held[workers - 1]);
+    r = it_read_response(late, IT_IO_TIMEOUT_MS); /* a worker is free: it takes the next */
+    CHECK(r != NULL);
+    CHECK_INT_EQ(r->status, 200);
+    it_close(late);
+    char *json = it_stats(s); /* it waits for late's worker, free once late is closed */
+    CHECK(json != NULL);
+    double busy;
+    CHECK_INT_EQ(it_json_number(json, "prefork.busy", &busy), 0);
+    CHECK_INT_EQ(busy, workers); /* the held ones and this request's */
 }
 
 TEST(pool_hold_keeps_a_worker_on_its_connection)
@@ -271,4 +314,5 @@ IT_MAIN(TEST_ENTRY(keepalive_serves_many_requests_on_one_connection),
         TEST_ENTRY(idle_connection_closed_after_keepalive_timeout),
         TEST_ENTRY(active_connection_outlives_keepalive_timeout),
         TEST_ENTRY(many_more_keepalive_connections_than_workers_take_turns),
+        TEST_ENTRY(prefork_connections_beyond_the_workers_wait_until_one_closes),
         TEST_ENTRY(pool_hold_keeps_a_worker_on_its_connection))

@@ -1,5 +1,7 @@
 /* SIGTERM and SIGINT: stop accepting, answer the requests in flight, close idle keep-alive
- * connections, exit 0; give up at the drain timeout; exit at once on a second signal. */
+ * connections, exit 0; give up at the drain timeout; exit at once on a second signal. In a
+ * process model every child drains too, and none is left afterwards, not even a zombie. */
+#include "procfs.h"
 #include "support.h"
 
 #include <sys/wait.h>
@@ -11,12 +13,46 @@ static int exited_0(const struct it_server *s)
     return s->reaped && WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0;
 }
 
+/* The server's other processes (a process model's), to check once it has gone. */
+struct children {
+    pid_t pids[IT_MAX_PIDS];
+    int n;
+};
+
 /* A server with an idle keep-alive connection and a /sleep?ms=sleep_ms in flight: the server has
  * read the request (bytes.in says so) and not answered it yet. */
 struct scene {
     struct it_server *s;
     struct it_conn *busy, *idle;
+    struct children children; /* with the connections open */
 };
+
+static void note_children(struct it_server *s, struct children *c)
+{
+    pid_t all[IT_MAX_PIDS];
+    CHECK_INT_EQ(it_wait_workers(s), 0);
+    int n = it_server_pids(s, all, IT_MAX_PIDS);
+    CHECK(n >= 1);
+    c->n = n - 1;
+    memcpy(c->pids, all + 1, (size_t)c->n * sizeof *all);
+}
+
+/* None of the server's processes is left: reaped by the server (`reaped`), or at least dead
+ * (the parent-death signal killed it when the server was cut short; whoever adopted it reaps
+ * it). Waits up to 3 s for a kill to land. */
+static void check_children_gone(const struct children *c, int reaped)
+{
+    long long deadline = it_now_ms() + 3000;
+    for (int i = 0; i < c->n; i++) {
+        int state;
+        while ((state = procfs_state(c->pids[i])) >= 0 && (reaped || state != 'Z') &&
+               it_now_ms() < deadline)
+            it_pause_ms(10);
+        if (state >= 0)
+            it_log("process %d of the server is left, state %c", (int)c->pids[i], state);
+        CHECK(reaped ? state == -ESRCH : state == -ESRCH || state == 'Z');
+    }
+}
 
 static void set_scene(struct scene *sc, int sleep_ms, const char *const *extra)
 {
@@ -32,6 +68,9 @@ static void set_scene(struct scene *sc, int sleep_ms, const char *const *extra)
     CHECK_INT_EQ(it_sendf(sc->busy, "GET /sleep?ms=%d HTTP/1.1\r\nHost: t\r\n\r\n", sleep_ms), 0);
     CHECK_INT_EQ(it_wait_server_read_all(sc->s, 5000), 0);
     CHECK(it_conn_is_quiet(sc->busy));
+    note_children(sc->s, &sc->children);
+    if (it_process_model() != NULL)
+        CHECK(sc->children.n >= 2); /* one for each connection, or its worker */
 }
 
 static void check_drain(int sig)
@@ -56,6 +95,8 @@ static void check_drain(int sig)
         it_log("server ended with %s", it_wait_status_str(sc.s->status));
     CHECK(exited_0(sc.s));
     CHECK(it_now_ms() - t0 < 3000);
+    /* every child drained and was reaped: none left, not even a zombie */
+    check_children_gone(&sc.children, 1);
 }
 
 TEST(sigterm_answers_the_request_in_flight_and_exits_0)
@@ -74,11 +115,14 @@ TEST(sigterm_on_an_idle_server_exits_0_at_once)
     CHECK(s != NULL);
     struct it_response *r = it_get(s, "/plaintext");
     CHECK(r != NULL && r->status == 200);
+    struct children children;
+    note_children(s, &children);
     long long t0 = it_now_ms();
     CHECK_INT_EQ(it_server_signal(s, SIGTERM), 0);
     CHECK_INT_EQ(it_server_wait_exit(s, 5000), 0);
     CHECK(exited_0(s));
     CHECK(it_now_ms() - t0 < 2000);
+    check_children_gone(&children, 1);
 }
 
 TEST(draining_server_accepts_no_new_connection)
@@ -130,6 +174,7 @@ TEST(second_signal_exits_at_once)
         it_log("exited %lld ms after the second signal, %s", elapsed,
                it_wait_status_str(sc.s->status));
     CHECK(elapsed < 3000); /* not the 9 s the request in flight still had to go */
+    check_children_gone(&sc.children, 0); /* cut short, and none outlives the server */
 }
 
 TEST(drain_timeout_bounds_the_wait_for_requests_in_flight)
@@ -153,6 +198,7 @@ TEST(drain_timeout_bounds_the_wait_for_requests_in_flight)
     size_t len;
     CHECK_INT_EQ(it_read_until_eof(sc.busy, 3000, &data, &len), 0);
     CHECK(len == 0 || strncmp(data, "HTTP/1.1 200", 12) != 0);
+    check_children_gone(&sc.children, 0);
 }
 
 IT_MAIN(TEST_ENTRY(sigterm_answers_the_request_in_flight_and_exits_0),

@@ -1,13 +1,17 @@
 /* Slow and faulty clients: slowloris (heads trickled a byte at a time), clients that never read
  * their responses, and a graceful shutdown with requests in flight. Each test starts its own
  * server with short timeouts, waits for conditions with deadlines, and prints what it measured. */
+#include "procfs.h"
 #include "support.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #define SLOW_CONNS 200
+/* A process per connection under ThreadSanitizer: see IT_TSAN. */
+#define SLOW_CONNS_FORKED (IT_TSAN ? 20 : SLOW_CONNS)
 #define SLOW_HEADER_TIMEOUT_MS 2000
 #define TRICKLE_EVERY_MS 200
 #define NONREADERS 8
@@ -80,7 +84,14 @@ struct slow_conn {
 TEST(slowloris_is_closed_at_the_header_timeout_while_others_are_served)
 {
     /* The pool's workers read a trickling connection only when a byte has come, then hand it
-     * back: a few workers are enough (the next test shows a pool whose workers hold on). */
+     * back: a few workers are enough (the next test shows a pool whose workers hold on, and
+     * prefork, whose workers always do). */
+    const struct it_process_model *pm = it_process_model();
+    const int n_slow = pm != NULL ? SLOW_CONNS_FORKED : SLOW_CONNS;
+    if (it_serving_limit() < n_slow + 1) {
+        it_log("not applicable in mode %s: its workers would all be held", it_mode());
+        return;
+    }
     struct it_server *s = it_server_start("--header-timeout", "2000ms");
     CHECK(s != NULL);
     static struct latencies before, during;
@@ -93,8 +104,8 @@ TEST(slowloris_is_closed_at_the_header_timeout_while_others_are_served)
     double timeouts0 = it_stat(s, "errors.timeout");
     CHECK(timeouts0 >= 0);
 
-    struct slow_conn *slow = it_alloc(SLOW_CONNS * sizeof *slow);
-    for (int i = 0; i < SLOW_CONNS; i++) {
+    struct slow_conn *slow = it_alloc(n_slow * sizeof *slow);
+    for (int i = 0; i < n_slow; i++) {
         slow[i].c = it_connect(s);
         CHECK(slow[i].c != NULL);
         slow[i].first_byte_ms = it_now_ms();
@@ -106,12 +117,12 @@ TEST(slowloris_is_closed_at_the_header_timeout_while_others_are_served)
      * and note when each slow connection is closed. */
     long long deadline = it_now_ms() + SLOW_HEADER_TIMEOUT_MS + 15000;
     long long next_trickle = 0;
-    int open = SLOW_CONNS, stats_taken = 0;
-    double threads = -1, rss = -1, vsize = -1;
+    int open = n_slow, stats_taken = 0;
+    double threads = -1, rss = -1, vsize = -1, processes = -1;
     while (open > 0 && it_now_ms() < deadline) {
         long long now = it_now_ms();
         if (now >= next_trickle) {
-            for (int i = 0; i < SLOW_CONNS; i++)
+            for (int i = 0; i < n_slow; i++)
                 if (!slow[i].closed_ms)
                     send_now(slow[i].c, "a", 1);
             next_trickle = now + TRICKLE_EVERY_MS;
@@ -125,9 +136,10 @@ TEST(slowloris_is_closed_at_the_header_timeout_while_others_are_served)
             it_json_number(json, "process.threads", &threads);
             it_json_number(json, "process.rss_bytes", &rss);
             it_json_number(json, "process.vsize_bytes", &vsize);
+            it_json_number(json, "process.processes", &processes);
             stats_taken = 1;
         }
-        for (int i = 0; i < SLOW_CONNS; i++) {
+        for (int i = 0; i < n_slow; i++) {
             struct slow_conn *sc = &slow[i];
             if (sc->closed_ms)
                 continue;
@@ -150,44 +162,50 @@ TEST(slowloris_is_closed_at_the_header_timeout_while_others_are_served)
         }
     }
     if (open > 0)
-        it_log("%d of %d slow connections still open", open, SLOW_CONNS);
+        it_log("%d of %d slow connections still open", open, n_slow);
     CHECK_INT_EQ(open, 0);
     long long latest = 0;
-    for (int i = 0; i < SLOW_CONNS; i++)
+    for (int i = 0; i < n_slow; i++)
         if (slow[i].closed_ms - slow[i].first_byte_ms > latest)
             latest = slow[i].closed_ms - slow[i].first_byte_ms;
-    CHECK_INT_EQ(it_wait_stat_ge(s, "errors.timeout", timeouts0 + SLOW_CONNS, 5000, NULL), 0);
+    CHECK_INT_EQ(it_wait_stat_ge(s, "errors.timeout", timeouts0 + n_slow, 5000, NULL), 0);
 
     long long b50 = lat_pct(&before, 50), b100 = lat_pct(&before, 100);
     long long d50 = lat_pct(&during, 50), d99 = lat_pct(&during, 99), d100 = lat_pct(&during, 100);
     it_log("%d trickling connections closed %d..%lld ms after their first byte; %d normal "
            "requests meanwhile: p50 %lld ms, p99 %lld ms, max %lld ms (before: p50 %lld ms, max "
-           "%lld ms); server under attack: %.0f threads, %.1f MiB RSS, %.0f MiB virtual",
-           SLOW_CONNS, SLOW_HEADER_TIMEOUT_MS, latest, during.n, d50, d99, d100, b50, b100, threads,
-           rss / (1024.0 * 1024.0), vsize / (1024.0 * 1024.0));
+           "%lld ms); server under attack: %.0f threads in %.0f processes, %.1f MiB RSS, %.0f "
+           "MiB virtual",
+           n_slow, SLOW_HEADER_TIMEOUT_MS, latest, during.n, d50, d99, d100, b50, b100, threads,
+           processes, rss / (1024.0 * 1024.0), vsize / (1024.0 * 1024.0));
     CHECK(during.n > 0);
-    if (strcmp(it_mode(), "thread") == 0) {
-        CHECK(threads >= SLOW_CONNS); /* a thread held per trickling connection */
+    if (it_thread_per_connection()) {
+        CHECK(threads >= n_slow); /* a thread held per trickling connection */
+    } else if (pm != NULL) {
+        CHECK(processes >= n_slow); /* a process held per trickling connection */
     } else {
         /* the loop and the pool serve everyone else as if nothing happened */
         CHECK(d99 < 250);
-        CHECK(threads < SLOW_CONNS);
+        CHECK(threads < n_slow);
     }
 }
 
 TEST(slowloris_holds_the_workers_of_a_holding_pool_until_the_header_timeout)
 {
-    if (strcmp(it_mode(), "pool") != 0) {
+    int prefork = it_process_model() != NULL && it_serving_limit() != INT_MAX;
+    if (strcmp(it_mode(), "pool") != 0 && !prefork) {
         it_log("not applicable in mode %s", it_mode());
         return;
     }
-    /* With --hold, a worker waits on its connection (the classic pool). As many trickling
-     * connections as workers: a normal client waits until a header timeout frees a worker. */
+    /* With --hold, a worker waits on its connection (the classic pool); a prefork worker always
+     * does. As many trickling connections as workers: a normal client waits until a header
+     * timeout frees a worker. */
+    int workers = prefork ? it_serving_limit() : 4;
     struct it_server *s =
         it_server_start("--header-timeout", "2000ms", "--threads", "4", "--hold", "10s");
     CHECK(s != NULL);
-    struct it_conn *slow[4];
-    for (int i = 0; i < 4; i++) {
+    struct it_conn **slow = it_alloc((size_t)workers * sizeof *slow);
+    for (int i = 0; i < workers; i++) {
         slow[i] = it_connect(s);
         CHECK(slow[i] != NULL);
         CHECK_INT_EQ(it_sends(slow[i], "GET /plaintext HTTP/1.1\r\nHost: t\r\nX-Slow: "), 0);
@@ -201,22 +219,42 @@ TEST(slowloris_holds_the_workers_of_a_holding_pool_until_the_header_timeout)
     CHECK(r != NULL);
     CHECK_INT_EQ(r->status, 200);
     long long waited = it_now_ms() - t0;
-    it_log("with 4 workers held by 4 trickling connections a normal request waited %lld ms "
-           "(header timeout %d ms)",
-           waited, SLOW_HEADER_TIMEOUT_MS);
+    it_log("with %d workers held by as many trickling connections a normal request waited %lld "
+           "ms (header timeout %d ms)",
+           workers, waited, SLOW_HEADER_TIMEOUT_MS);
     CHECK(waited >= SLOW_HEADER_TIMEOUT_MS / 2);
 }
 
 /* ---- clients that never read ---- */
 
+/* A process model's /stats sums RSS over its processes, and each one that serves its first
+ * requests grows (by megabytes under a sanitizer). What would grow without bound is the one
+ * process that holds a non-reader: the largest RSS of any process of the server. */
+static double largest_rss(struct it_server *s)
+{
+    pid_t pids[IT_MAX_PIDS];
+    int n = it_server_pids(s, pids, IT_MAX_PIDS);
+    double largest = -1;
+    for (int i = 0; i < n; i++) {
+        struct procfs_status st;
+        if (procfs_status(pids[i], &st) == 0 && (double)st.rss_bytes > largest)
+            largest = (double)st.rss_bytes;
+    }
+    return largest;
+}
+
 TEST(clients_that_never_read_are_bounded_and_closed_at_the_write_timeout)
 {
-    struct it_server *s = it_server_start("--write-timeout", "1500ms", "--threads", "32");
+    /* enough pool threads and prefork workers for the non-readers and everyone else */
+    struct it_server *s =
+        it_server_start("--write-timeout", "1500ms", "--threads", "32", "--processes", "10");
     CHECK(s != NULL);
     char *json = it_stats(s);
     CHECK(json != NULL);
     double rss0, timeouts0, active0;
     CHECK_INT_EQ(it_json_number(json, "process.rss_bytes", &rss0), 0);
+    if (it_process_model() != NULL)
+        rss0 = largest_rss(s);
     CHECK_INT_EQ(it_json_number(json, "errors.timeout", &timeouts0), 0);
     CHECK_INT_EQ(it_json_number(json, "connections.active", &active0), 0);
 
@@ -251,6 +289,8 @@ TEST(clients_that_never_read_are_bounded_and_closed_at_the_write_timeout)
     CHECK(json != NULL);
     double rss1, out1;
     CHECK_INT_EQ(it_json_number(json, "process.rss_bytes", &rss1), 0);
+    if (it_process_model() != NULL)
+        rss1 = largest_rss(s);
     CHECK_INT_EQ(it_json_number(json, "bytes.out", &out1), 0);
     double grown = (rss1 - rss0) / (1024.0 * 1024.0);
 
@@ -286,7 +326,8 @@ TEST(clients_that_never_read_are_bounded_and_closed_at_the_write_timeout)
 
 TEST(graceful_shutdown_under_load_cuts_no_request)
 {
-    struct it_server *s = it_server_start("--threads", "64", "--drain-timeout", "10s");
+    struct it_server *s =
+        it_server_start("--threads", "64", "--processes", "64", "--drain-timeout", "10s");
     CHECK(s != NULL);
     enum { N = DRAIN_SLEEPERS + DRAIN_WORKERS + DRAIN_BODIES };
     struct it_conn *busy[N], *idle[DRAIN_IDLE];

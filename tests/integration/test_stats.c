@@ -166,6 +166,8 @@ TEST(gauges_show_idle_and_reading_connections)
     int n_idle = 3;
     if (strcmp(it_mode(), "pool") == 0 && it_option("--threads"))
         n_idle = atoi(it_option("--threads")) - 2; /* a worker each, one for /stats */
+    if (it_serving_limit() - 2 < n_idle)
+        n_idle = it_serving_limit() - 2; /* prefork: the partial one and /stats need workers */
     CHECK(n_idle >= 1);
     for (int i = 0; i < n_idle; i++) {
         struct it_conn *c = it_connect(s);
@@ -201,6 +203,8 @@ TEST(concurrency_model_shows_in_process_stats)
     CHECK(s != NULL);
     int pool = strcmp(it_mode(), "pool") == 0;
     int held = 32;
+    if (it_serving_limit() - 1 < held)
+        held = it_serving_limit() - 1; /* prefork: a worker each, one for /stats */
     for (int i = 0; i < held; i++) {
         struct it_conn *c = it_connect(s);
         CHECK(c != NULL);
@@ -211,9 +215,23 @@ TEST(concurrency_model_shows_in_process_stats)
     char *json = it_stats(s);
     CHECK(json != NULL);
     double threads = num(json, "process.threads");
-    if (strcmp(it_mode(), "thread") == 0) {
+    const struct it_process_model *pm = it_process_model();
+    if (it_thread_per_connection()) {
         /* a thread per connection */
         CHECK(threads >= held + 1);
+    } else if (pm != NULL) {
+        /* a single-threaded process per connection, or per worker, beside the main one */
+        double processes = num(json, "process.processes");
+        if (pm->count_option == NULL) {
+            CHECK(processes >= held + 2);
+            CHECK(num(json, "processes.connection_processes") >= held + 1);
+        } else {
+            CHECK_INT_EQ(processes, it_serving_limit() + 1);
+            CHECK_INT_EQ(num(json, "prefork.workers"), it_serving_limit());
+            CHECK_INT_EQ(num(json, "prefork.busy"), held + 1);
+        }
+        CHECK(threads >= processes);
+        CHECK(num(json, "process.shared_counter_bytes") > 0);
     } else if (pool) {
         double workers = num(json, "pool.workers");
         if (it_option("--threads"))

@@ -1,8 +1,11 @@
 /* The connection state machine without sockets: bytes in, responses out, however the bytes are
- * split. */
+ * split; /data over a data set, and its writes from many threads. */
 #include "conn.h"
+#include "dataset.h"
 #include "server.h"
 #include "testlib.h"
+
+#include <pthread.h>
 
 static struct config cfg;
 static struct server srv;
@@ -13,7 +16,7 @@ static const struct server_mode test_mode = {.name = "test"};
 static void setup(void)
 {
     char *argv[] = {"test", NULL};
-    config_parse(&cfg, 1, argv, "");
+    config_parse(&cfg, 1, argv, NULL);
     server_init(&srv, &cfg, &test_mode);
     stats_shard_register(&shard);
 }
@@ -25,8 +28,7 @@ static void teardown(void)
 
 /* Feeds `in` in pieces of `step` bytes (0: all at once), running deferred requests at once.
  * Returns the last conn_next; the output collects in *out. */
-static enum conn_next run(const char *in, size_t len, size_t step, struct buf *out,
-                          int defer_work)
+static enum conn_next run(const char *in, size_t len, size_t step, struct buf *out, int defer_work)
 {
     struct conn c;
     conn_init(&c, &srv.env, &shard, defer_work);
@@ -208,8 +210,8 @@ TEST(conn_sends_100_continue_before_the_body)
 TEST(conn_closes_after_connection_close)
 {
     setup();
-    const char req[] = "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" GET(
-        "/plaintext");
+    const char req[] =
+        "GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" GET("/plaintext");
     struct buf out = {0};
     CHECK_INT_EQ(run(req, sizeof req - 1, 0, &out, 0), CONN_CLOSE);
     CHECK_INT_EQ(count(&out, "HTTP/1.1 200 OK"), 1);
@@ -332,6 +334,102 @@ TEST(conn_reports_phase_for_timeouts)
     teardown();
 }
 
+/* The body of the one response in out, or NULL. */
+static const unsigned char *body_of(const struct buf *out, size_t *len)
+{
+    for (size_t i = 0; i + 4 <= out->len; i++)
+        if (memcmp(out->data + i, "\r\n\r\n", 4) == 0) {
+            *len = out->len - i - 4;
+            return (const unsigned char *)out->data + i + 4;
+        }
+    return NULL;
+}
+
+static uint64_t le64_at(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* One GET through the state machine: the entry's counter, or UINT64_MAX when the answer is not
+ * a whole entry k. */
+static uint64_t data_counter(const char *req, uint64_t k)
+{
+    struct buf out = {0};
+    run(req, strlen(req), 0, &out, 0);
+    size_t len = 0;
+    const unsigned char *b = body_of(&out, &len);
+    uint64_t counter = UINT64_MAX;
+    if (starts_with(&out, "HTTP/1.1 200 OK\r\n") && b && len == DATASET_ENTRY_BYTES &&
+        count(&out, "Content-Type: application/octet-stream\r\n") == 1) {
+        counter = le64_at(b);
+        for (size_t off = 8; off < len; off += 8)
+            if (le64_at(b + off) != k)
+                counter = UINT64_MAX;
+    }
+    buf_free(&out);
+    return counter;
+}
+
+TEST(conn_serves_data_entries_and_counts_writes)
+{
+    setup();
+    CHECK_INT_EQ(dataset_init(&srv.dataset, 4 * DATASET_ENTRY_BYTES + 100), 0);
+    CHECK_INT_EQ(srv.dataset.entries, 4); /* whole entries only */
+    CHECK_INT_EQ(data_counter(GET("/data?key=3"), 3), 0);
+    CHECK_INT_EQ(data_counter(GET("/data?key=2&write=1"), 2), 1);
+    CHECK_INT_EQ(data_counter(GET("/data?write=1&key=2"), 2), 2);
+    CHECK_INT_EQ(data_counter(GET("/data?key=2"), 2), 2);
+    CHECK_INT_EQ(data_counter(GET("/data?key=0"), 0), 0);
+    uint64_t bad0 = stats_read(&shard, STAT_ERR_PARAM);
+    static const char *const bad[] = {GET("/data?key=4"), GET("/data"), GET("/data?key=1&write=7"),
+                                      GET("/data?key=0x1")};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct buf out = {0};
+        CHECK_INT_EQ(run(bad[i], strlen(bad[i]), 0, &out, 0), CONN_READ); /* kept open */
+        CHECK(starts_with(&out, "HTTP/1.1 400 "));
+        buf_free(&out);
+    }
+    CHECK_INT_EQ(stats_read(&shard, STAT_ERR_PARAM), bad0 + 4);
+    dataset_free(&srv.dataset);
+    struct buf out = {0};
+    run(GET("/data?key=0"), strlen(GET("/data?key=0")), 0, &out, 0);
+    CHECK(starts_with(&out, "HTTP/1.1 404 "));
+    CHECK_INT_EQ(count(&out, "--dataset"), 1);
+    buf_free(&out);
+    teardown();
+}
+
+#define WRITERS 4
+#define WRITES 20000
+
+static void *write_entry(void *arg)
+{
+    unsigned char entry[DATASET_ENTRY_BYTES];
+    for (int i = 0; i < WRITES; i++)
+        dataset_get(arg, 1, 1, entry);
+    return NULL;
+}
+
+TEST(dataset_writes_from_many_threads_are_all_counted)
+{
+    struct dataset ds;
+    CHECK_INT_EQ(dataset_init(&ds, 2 * DATASET_ENTRY_BYTES), 0);
+    pthread_t t[WRITERS];
+    for (int i = 0; i < WRITERS; i++)
+        CHECK_INT_EQ(pthread_create(&t[i], NULL, write_entry, &ds), 0);
+    for (int i = 0; i < WRITERS; i++)
+        pthread_join(t[i], NULL);
+    unsigned char entry[DATASET_ENTRY_BYTES];
+    dataset_get(&ds, 1, 0, entry);
+    CHECK_INT_EQ(le64_at(entry), WRITERS * WRITES);
+    dataset_get(&ds, 0, 0, entry);
+    CHECK_INT_EQ(le64_at(entry), 0);
+    dataset_free(&ds);
+}
+
 TEST_MAIN(TEST_ENTRY(conn_answers_plaintext), TEST_ENTRY(conn_gives_same_output_at_every_split),
           TEST_ENTRY(conn_answers_pipelined_requests_in_order),
           TEST_ENTRY(conn_stops_at_output_limit_and_resumes),
@@ -343,4 +441,6 @@ TEST_MAIN(TEST_ENTRY(conn_answers_plaintext), TEST_ENTRY(conn_gives_same_output_
           TEST_ENTRY(conn_closes_after_keepalive_requests),
           TEST_ENTRY(conn_answers_errors_with_their_status),
           TEST_ENTRY(conn_rejects_chunked_body_over_limit),
-          TEST_ENTRY(conn_answers_head_without_body), TEST_ENTRY(conn_reports_phase_for_timeouts))
+          TEST_ENTRY(conn_answers_head_without_body), TEST_ENTRY(conn_reports_phase_for_timeouts),
+          TEST_ENTRY(conn_serves_data_entries_and_counts_writes),
+          TEST_ENTRY(dataset_writes_from_many_threads_are_all_counted))

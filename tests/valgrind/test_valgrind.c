@@ -7,6 +7,8 @@
  * C10K_SERVER in the environment; exits 77 (skipped) when valgrind is not there. */
 #include "support.h"
 
+#include <dirent.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,10 +21,41 @@ static int expect_status(struct it_response *r, int status)
     return r != NULL && r->status == status;
 }
 
+/* The per-process reports of a process model (valgrind_server.sh): every one ends with no
+ * error. Returns how many there were, or -1 after printing the first bad one. */
+static int check_reports(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    int n = 0, bad = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && !bad) {
+        if (strncmp(e->d_name, "vg.", 3) != 0)
+            continue;
+        char *text = it_read_file(it_printf("%s/%s", dir, e->d_name));
+        if (text == NULL || strstr(text, "ERROR SUMMARY: 0 errors") == NULL) {
+            it_log("memcheck report %s:\n%s", e->d_name, text ? text : "(unreadable)");
+            bad = 1;
+        }
+        n++;
+    }
+    closedir(d);
+    return bad ? -1 : n;
+}
+
 TEST(valgrind_finds_no_errors_or_leaks)
 {
+    /* A process model's children are checked too, each in a report of its own. */
+    const char *dir = NULL;
+    if (it_process_model() != NULL) {
+        dir = it_temp_dir();
+        CHECK(dir != NULL);
+        setenv("C10K_VALGRIND_LOG_DIR", dir, 1);
+    }
     struct it_server *s = it_server_start("--quiet");
     CHECK(s != NULL);
+    CHECK_INT_EQ(it_wait_workers(s), 0);
 
     /* Every endpoint, each on its own connection. */
     static const char *const targets[] = {
@@ -105,6 +138,11 @@ TEST(valgrind_finds_no_errors_or_leaks)
         it_log("server under valgrind ended with %s (99: memcheck errors or leaks, above)",
                it_wait_status_str(s->status));
     CHECK(WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0);
+    if (dir != NULL) {
+        int reports = check_reports(dir);
+        it_log("%d processes checked by memcheck", reports);
+        CHECK(reports >= 3); /* the main process and at least two children */
+    }
 }
 
 static const struct testlib_case cases[] = {TEST_ENTRY(valgrind_finds_no_errors_or_leaks)};
