@@ -8,6 +8,7 @@
 #include "docker.h"
 #include "env.h"
 #include "loadgen.h"
+#include "opts.h"
 #include "perf.h"
 #include "proc.h"
 #include "report.h"
@@ -19,7 +20,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
@@ -41,115 +41,211 @@
 #define EXIT_INTERRUPTED 130
 
 struct options {
-    const char *profile;
+    int profile;                 /* --profile: an index of bench_profiles */
     unsigned servers, scenarios; /* --modes (1u << SRV_*), --scenarios (SCN_BIT()s) */
     const char *out;
-    int baseline;        /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
-    int repeat;          /* --repeat; 0: the profile's */
-    double duration_s;   /* --duration; 0: the profile's */
-    double warmup_s;     /* --warmup; negative: the profile's */
-    enum wrap_kind wrap; /* --wrap */
-    int hold_busy;       /* --hold-busy; 0: the scenario's */
-    int instructions_requests;   /* --instructions-requests; 0: the scenario's */
-    int prefer_wrk;              /* --generator wrk */
-    int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == -1: the profile's */
+    int baseline;   /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
+    int repeat;     /* --repeat; 0: the profile's */
+    double duration_s;         /* --duration; 0: the profile's */
+    double warmup_s;           /* --warmup */
+    int warmup_set;            /* --warmup was given (else the profile's) */
+    enum wrap_kind wrap;       /* --wrap */
+    int hold_busy;             /* --hold-busy; 0: the scenario's */
+    int instructions_requests; /* --instructions-requests; 0: the scenario's */
+    int generator;             /* --generator: 0 c10k-load, 1 wrk */
+    int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == LEVEL_END: the profile's */
     const char *server, *load, *wrk, *nginx_path;
     const char *report_only;
     const char *from_docker; /* --from-docker DIR */
-    int list;
+    int list, schema;
 };
 
-/* The largest --repeat: each repetition is a whole session's worth of runs. */
-#define REPEAT_MAX 20
-/* The longest --duration and --warmup, in seconds. */
-#define DURATION_MAX_S 3600
 
-/* Prints text after a 22-column indent, wrapped at 78 columns. */
-static void usage_wrapped(FILE *f, const char *text, int first_indent)
+/* ---- The options, declared once ---- */
+
+/* The names of a table's rows, NULL-terminated, for the options that choose among them. */
+static const char *profile_names[PROFILE_COUNT + 1], *server_row_names[SRV_COUNT + 1],
+    *scenario_row_names[SCN_COUNT + 1];
+
+static void choice_names(void)
 {
-    int col = first_indent;
-    const char *p = text;
-    while (*p) {
-        size_t n = strcspn(p, " ");
-        if (col > 22 && col + 1 + (int)n > 78) {
-            fprintf(f, "\n%22s", "");
-            col = 22;
-        } else if (col > 22 || (col == 22 && p != text)) {
-            fputc(' ', f);
-            col++;
-        }
-        fprintf(f, "%.*s", (int)n, p);
-        col += (int)n;
-        p += n;
-        while (*p == ' ')
-            p++;
-    }
-    fputc('\n', f);
+    for (int i = 0; i < PROFILE_COUNT; i++)
+        profile_names[i] = bench_profiles[i].name;
+    for (int i = 0; i < SRV_COUNT; i++)
+        server_row_names[i] = bench_servers[i].name;
+    for (int i = 0; i < SCN_COUNT; i++)
+        scenario_row_names[i] = bench_scenarios[i].name;
 }
 
-static void usage(FILE *f)
+static struct options *opts_of(struct opts_parser *p)
 {
-    char text[1024];
-    size_t used = 0;
-    fprintf(f, "usage: c10k-bench [options]\n"
-               "\n"
-               "Runs the scenarios across the servers and writes results.json, results.csv and\n"
-               "a self-contained report.html (see loadtest/README.md).\n"
-               "\n");
+    return p->dst;
+}
+
+static int set_baseline(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    const struct bench_server *s = server_find(value);
+    if (!s || !s->baseline)
+        return -EINVAL;
+    (void)o;
+    opts_of(p)->baseline = 1;
+    return 0;
+}
+
+static int set_levels(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    (void)o;
+    return plan_parse_levels(value, opts_of(p)->levels, PLAN_LEVELS_MAX) < 0 ? -EINVAL : 0;
+}
+
+static int set_wrap(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    enum wrap_kind k;
+    (void)o;
+    if (wrap_parse(value, &k) < 0 || k == WRAP_SYSCALLS)
+        return -EINVAL;
+    opts_of(p)->wrap = k;
+    return 0;
+}
+
+static int warmup_given(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    (void)o;
+    (void)value;
+    opts_of(p)->warmup_set = 1;
+    return 0;
+}
+
+static const char *const generators[] = {"c10k-load", "wrk", NULL};
+
+#define OPTS(member) OPT_FIELD(struct options, member)
+#define SECTION_WHAT "What runs"
+#define SECTION_PROGRAMS "The programs"
+#define SECTION_OTHER "Other commands"
+
+static const struct opt bench_options[] = {
+    {"profile", .kind = OPT_CHOICE, .arg = "NAME", OPTS(profile), .choices = profile_names,
+     .sdef = "default", .section = SECTION_WHAT,
+     .help = "how far and how long (the profiles are listed below)",
+     .doc = "how far and how long ([Profiles](#profiles))"},
+    {"modes", .kind = OPT_CHOICES, .arg = "LIST", OPTS(servers), .choices = server_row_names,
+     .def_text = "every c10k-server model the server has", .section = SECTION_WHAT,
+     .help = "the servers to compare, rows of the server table (listed below)",
+     .doc = "the servers to compare, rows of the [server table](#servers) (default: the "
+            "c10k-server models `c10k-server --help` lists; the baselines run beside them)"},
+    {"scenarios", .kind = OPT_CHOICES, .arg = "LIST", OPTS(scenarios),
+     .choices = scenario_row_names, .def_text = "the profile's", .section = SECTION_WHAT,
+     .help = "the scenarios to run, rows of the scenario table (listed below)",
+     .doc = "the scenarios to run, rows of the [scenario table](#scenarios)"},
+    {"no-baseline", .kind = OPT_FLAG, .negate = 1, OPTS(baseline), .section = SECTION_WHAT,
+     .help = "leave the baselines out (nginx, with one worker, runs beside the models wherever "
+             "it is installed, in the scenarios its row names)",
+     .doc = "leave the baselines out; by default nginx with one worker runs beside the models "
+            "wherever it is installed (`./c10k-lab bench` installs `nginx-light`), in the "
+            "scenarios its row names, and `generators` and `hold` run against it instead of the "
+            "loop"},
+    {"baseline", .kind = OPT_CALL, .arg = "NAME", .call = set_baseline,
+     .expect = "a baseline of the server table (nginx)", .section = SECTION_WHAT,
+     .help = "require that baseline (a warning, and its runs skipped, when it is not installed)"},
+    {"repeat", .kind = OPT_INT, .arg = "N", OPTS(repeat), .min = 1, .max = 20,
+     .def_text = "1; perf: 3", .section = SECTION_WHAT,
+     .help = "run the plan N times (levels stay the outer loop, the servers' order rotates) and "
+             "judge every claim once per repetition",
+     .doc = "run the plan N times (1 to 20; levels stay the outer loop, the servers' order "
+            "rotates from one repetition to the next) and judge every claim once per repetition; "
+            "`perf`'s figures are the medians of its 3"},
+    {"duration", .kind = OPT_REAL, .arg = "TIME", OPTS(duration_s), .rmin = 1, .rmax = 3600,
+     .units = &units_seconds,
+     .def_text = "the profile's", .section = SECTION_WHAT,
+     .help = "measured seconds of every run (churn keeps its 3 s, instructions its request "
+             "counts)",
+     .doc = "measured time of every run (1 s to 1 h; churn keeps its 3 s, instructions its "
+            "request counts)"},
+    {"warmup", .kind = OPT_REAL, .arg = "TIME", OPTS(warmup_s), .rmin = 0, .rmax = 3600,
+     .units = &units_seconds,
+     .call = warmup_given, .def_text = "the profile's", .section = SECTION_WHAT,
+     .help = "warm-up of every run (a ramp of connections adds its time to it)",
+     .doc = "warm-up of every run (0 to 1 h; a ramp of connections adds its time to it)"},
+    {"levels", .kind = OPT_CALL, .arg = "LIST", .call = set_levels,
+     .expect = "a list of up to 11 levels from 0 to 1000000, such as 100,1000",
+     .def_text = "the profile's", .section = SECTION_WHAT,
+     .help = "the levels (connections; idle ones for idle) of every chosen scenario, e.g. "
+             "100,1000,10000",
+     .doc = "the levels (connections; idle connections for `idle`) of every chosen scenario, e.g. "
+            "`--scenarios scale --levels 100,1000,10000`"},
+    {"hold-busy", .kind = OPT_INT, .arg = "N", OPTS(hold_busy), .min = 1, .max = 1000000,
+     .def_text = "100", .section = SECTION_WHAT,
+     .help = "busy connections among those hold holds (the rest are idle)"},
+    {"instructions-requests", .kind = OPT_INT, .arg = "N", OPTS(instructions_requests), .min = 1,
+     .max = 1000000, .def_text = "2000", .section = SECTION_WHAT,
+     .help = "the instructions runs answer N and then 11 N requests"},
+    {"wrap", .kind = OPT_CALL, .arg = "NAME", .call = set_wrap,
+     .expect = "perf, strace or callgrind", .def_text = "none", .section = SECTION_WHAT,
+     .help = "start every server under perf stat, strace -f -c or callgrind (syscalls and "
+             "instructions runs do so anyway)",
+     .doc = "start every server under `perf stat`, `strace -f -c` or `valgrind --tool=callgrind` "
+            "([A server under a wrapper](#a-server-under-a-wrapper)); `syscalls` and `instructions` "
+            "runs do so anyway"},
+    {"generator", .kind = OPT_CHOICE, .arg = "NAME", OPTS(generator), .choices = generators,
+     .sdef = "c10k-load", .section = SECTION_WHAT,
+     .help = "what drives the closed-loop scale and cpu runs",
+     .doc = "what drives the closed-loop `scale` and `cpu` runs ([What one run does](#what-one-run-does))"},
+    {"out", .kind = OPT_STRING, .arg = "DIR", OPTS(out), .nonempty = 1,
+     .def_text = "results/<time>", .section = SECTION_WHAT, .help = "where to write",
+     .doc = "where to write (default `results/<YYYYmmdd-HHMMSS>` under the current directory)"},
+    {"list", .kind = OPT_FLAG, OPTS(list), .section = SECTION_WHAT,
+     .help = "print the runs and the estimated time; run nothing"},
+    {"server", .kind = OPT_STRING, .arg = "PATH", OPTS(server), .nonempty = 1,
+     .def_text = "next to c10k-bench, then PATH", .section = SECTION_PROGRAMS,
+     .help = "c10k-server"},
+    {"load", .kind = OPT_STRING, .arg = "PATH", OPTS(load), .nonempty = 1,
+     .def_text = "next to c10k-bench, then PATH", .section = SECTION_PROGRAMS,
+     .help = "c10k-load"},
+    {"wrk", .kind = OPT_STRING, .arg = "PATH", OPTS(wrk), .nonempty = 1, .def_text = "PATH",
+     .section = SECTION_PROGRAMS, .help = "wrk"},
+    {"nginx", .kind = OPT_STRING, .arg = "PATH", OPTS(nginx_path), .nonempty = 1,
+     .def_text = "PATH, then /usr/sbin", .section = SECTION_PROGRAMS, .help = "nginx"},
+    {"report", .kind = OPT_STRING, .arg = "DIR", OPTS(report_only), .nonempty = 1,
+     .section = SECTION_OTHER, .help = "rewrite DIR/report.html from DIR/results.json"},
+    {"from-docker", .kind = OPT_STRING, .arg = "DIR", OPTS(from_docker), .nonempty = 1,
+     .section = SECTION_OTHER,
+     .help = "write DIR's results.json, results.csv and report.html from what docker/run.sh "
+             "collected there",
+     .doc = "build the session of a Docker load test from what `docker/run.sh` collected in "
+            "`DIR` and write `DIR/results.json`, `results.csv` and `report.html` "
+            "([A Docker run](#a-docker-run---from-docker)); prints the headline and one row per "
+            "run"},
+    {"schema", .kind = OPT_FLAG, OPTS(schema), .section = SECTION_OTHER,
+     .help = "print results.json's schema as Markdown tables"},
+    {"help", 'h', .kind = OPT_HELP, .section = SECTION_OTHER, .help = "this text"},
+    {"version", 'V', .kind = OPT_VERSION, .section = SECTION_OTHER, .help = "the version"},
+};
+
+static const struct opts_spec bench_spec = {
+    .program = "c10k-bench",
+    .usage = "usage: c10k-bench [options]\n",
+    .intro = "Runs the scenarios across the servers and writes results.json, results.csv and a\n"
+             "self-contained report.html (see loadtest/README.md).\n",
+    .epilogue = "TIME takes us, ms, s, m or h (a plain number is seconds).\n"
+                "Ctrl-C stops the session: what ran is written, every process started is "
+                "stopped.\n",
+    .opts = bench_options,
+    .n = sizeof bench_options / sizeof bench_options[0],
+};
+
+/* --help's last part: the rows of the two tables. */
+static void print_tables(FILE *f)
+{
+    fprintf(f, "\nProfiles (--profile):\n");
     for (int i = 0; i < PROFILE_COUNT; i++)
-        used += (size_t)snprintf(text + used, sizeof text - used, "%s%s (%s)",
-                                 i == 0                  ? ""
-                                 : i + 1 < PROFILE_COUNT ? ", "
-                                                         : " or ",
-                                 bench_profiles[i].name, bench_profiles[i].about);
-    fprintf(f, "  --profile NAME      ");
-    usage_wrapped(f, text, 22);
-    fprintf(f, "  --modes LIST        servers to compare (default: every c10k-server model the\n"
-               "                      server has; peers run as baselines):\n");
-    for (int i = 0; i < SRV_COUNT; i++) {
-        snprintf(text, sizeof text, "%s: %s%s", bench_servers[i].name, bench_servers[i].about,
-                 bench_servers[i].baseline ? " (a baseline)" : "");
-        fprintf(f, "%22s", "");
-        usage_wrapped(f, text, 22);
-    }
-    fprintf(f, "  --scenarios LIST    ");
-    snprintf(text, sizeof text, "%s (default: the profile's)", scenario_names());
-    usage_wrapped(f, text, 22);
-    fprintf(f,
-            "  --out DIR           write the results there (default: results/<time>)\n"
-            "  --no-baseline       leave the baselines out (by default nginx, with one worker,\n"
-            "                      runs beside the models wherever it is installed, in the\n"
-            "                      scenarios its row names; generators and hold run against\n"
-            "                      it instead of the loop)\n"
-            "  --baseline NAME     require that baseline (a warning when missing)\n"
-            "  --repeat N          run the plan N times (levels stay the outer loop) and\n"
-            "                      judge every claim per repetition (default 1; perf: 3)\n"
-            "  --duration SECONDS  measured time of every run instead of the profile's\n"
-            "  --warmup SECONDS    warm-up of every run instead of the profile's (ramps add\n"
-            "                      to it)\n"
-            "  --hold-busy N       busy connections among those hold holds (default 100)\n"
-            "  --instructions-requests N  the instructions runs answer N and 11 N requests\n"
-            "                      (default 2000)\n"
-            "  --wrap NAME         run every server under perf (perf stat), strace (strace -f\n"
-            "                      -c) or callgrind (valgrind); syscalls and instructions\n"
-            "                      do so anyway\n"
-            "  --generator NAME    c10k-load (default) or wrk for the closed-loop scale and\n"
-            "                      cpu runs\n"
-            "  --levels LIST       the levels of every chosen scenario instead of the\n"
-            "                      profile's, e.g. 100,1000,10000\n"
-            "  --server PATH       c10k-server (default: next to c10k-bench, then PATH)\n"
-            "  --load PATH         c10k-load (default: next to c10k-bench, then PATH)\n"
-            "  --wrk PATH          wrk (default: from PATH)\n"
-            "  --nginx PATH        nginx (default: from PATH, /usr/sbin)\n"
-            "  --list              print the runs and the estimated time, run nothing\n"
-            "  --report DIR        rewrite DIR/report.html from DIR/results.json\n"
-            "  --from-docker DIR   write DIR's results.json, results.csv and report.html from\n"
-            "                      what docker/run.sh collected there\n"
-            "  --schema            print results.json's schema as Markdown tables\n"
-            "  -h, --help          this text\n"
-            "  -V, --version       the version\n"
-            "\n"
-            "Ctrl-C stops the session: what ran is written, every process started is stopped.\n");
+        fprintf(f, "  %-16s %s\n", bench_profiles[i].name, bench_profiles[i].about);
+    fprintf(f, "\nServers (--modes):\n");
+    for (int i = 0; i < SRV_COUNT; i++)
+        fprintf(f, "  %-16s %s%s\n", bench_servers[i].name, bench_servers[i].about,
+                bench_servers[i].baseline ? " (a baseline)" : "");
+    fprintf(f, "\nScenarios (--scenarios):\n");
+    for (int i = 0; i < SCN_COUNT; i++)
+        fprintf(f, "  %-16s %s\n", bench_scenarios[i].name, bench_scenarios[i].title);
 }
 
 /* ---- Finding the programs ---- */
@@ -422,193 +518,28 @@ static void iso_time(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
 }
 
+/* Returns 0 to run, -1 after --help, --version or --schema, or EXIT_USAGE after a line
+ * naming the option. */
 static int parse_options(struct options *o, int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"profile", required_argument, NULL, 'p'},
-        {"modes", required_argument, NULL, 'm'},
-        {"scenarios", required_argument, NULL, 's'},
-        {"out", required_argument, NULL, 'o'},
-        {"baseline", required_argument, NULL, 'b'},
-        {"no-baseline", no_argument, NULL, 7},
-        {"repeat", required_argument, NULL, 8},
-        {"generator", required_argument, NULL, 9},
-        {"levels", required_argument, NULL, 10},
-        {"duration", required_argument, NULL, 11},
-        {"wrap", required_argument, NULL, 12},
-        {"hold-busy", required_argument, NULL, 13},
-        {"warmup", required_argument, NULL, 14},
-        {"instructions-requests", required_argument, NULL, 15},
-        {"server", required_argument, NULL, 1},
-        {"load", required_argument, NULL, 2},
-        {"wrk", required_argument, NULL, 3},
-        {"nginx", required_argument, NULL, 4},
-        {"report", required_argument, NULL, 5},
-        {"list", no_argument, NULL, 6},
-        {"from-docker", required_argument, NULL, 16},
-        {"schema", no_argument, NULL, 17},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
+    choice_names();
     memset(o, 0, sizeof *o);
-    o->profile = "default";
-    o->servers = 0;   /* every model the server has (session_plan asks it) */
-    o->scenarios = 0; /* the profile's */
-    o->warmup_s = -1;
+    struct opts_parser p = {.spec = &bench_spec, .dst = o, .out = stdout, .err = stderr};
+    enum opts_result r = opts_defaults(&p);
     o->baseline = -1;
     o->levels[0] = LEVEL_END;
-    int c;
-    char bad[64];
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "hV", longs, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            if (!profile_find(optarg)) {
-                fprintf(stderr, "c10k-bench: --profile: '%s' is not", optarg);
-                for (int i = 0; i < PROFILE_COUNT; i++)
-                    fprintf(stderr, "%s%s",
-                            i == 0                  ? " "
-                            : i + 1 < PROFILE_COUNT ? ", "
-                                                    : " or ",
-                            bench_profiles[i].name);
-                fputc('\n', stderr);
-                return EXIT_USAGE;
-            }
-            o->profile = optarg;
-            break;
-        case 'm':
-            if (server_parse_list(optarg, &o->servers, bad, sizeof bad) < 0) {
-                fprintf(stderr, "c10k-bench: --modes: '%s' is not %s\n", bad, server_names());
-                return EXIT_USAGE;
-            }
-            break;
-        case 's':
-            if (scenario_parse_list(optarg, &o->scenarios, bad, sizeof bad) < 0) {
-                fprintf(stderr, "c10k-bench: --scenarios: '%s' is not one of %s\n", bad,
-                        scenario_names());
-                return EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        case 'b':
-            if (!server_find(optarg) || !server_find(optarg)->baseline) {
-                fprintf(stderr,
-                        "c10k-bench: --baseline: '%s' is not a baseline of the server "
-                        "table:",
-                        optarg);
-                for (int i = 0; i < SRV_COUNT; i++)
-                    if (bench_servers[i].baseline)
-                        fprintf(stderr, " %s", bench_servers[i].name);
-                fputc('\n', stderr);
-                return EXIT_USAGE;
-            }
-            o->baseline = 1;
-            break;
-        case 7:
-            o->baseline = 0;
-            break;
-        case 8: {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (end == optarg || *end || n < 1 || n > REPEAT_MAX) {
-                fprintf(stderr, "c10k-bench: --repeat: '%s' is not a number from 1 to %d\n", optarg,
-                        REPEAT_MAX);
-                return EXIT_USAGE;
-            }
-            o->repeat = (int)n;
-            break;
-        }
-        case 9:
-            if (strcmp(optarg, "wrk") != 0 && strcmp(optarg, "c10k-load") != 0) {
-                fprintf(stderr, "c10k-bench: --generator: '%s' is not c10k-load or wrk\n", optarg);
-                return EXIT_USAGE;
-            }
-            o->prefer_wrk = strcmp(optarg, "wrk") == 0;
-            break;
-        case 10:
-            if (plan_parse_levels(optarg, o->levels, PLAN_LEVELS_MAX) < 0) {
-                fprintf(stderr,
-                        "c10k-bench: --levels: '%s' is not a list of up to %d levels from 0 to "
-                        "%d, such as 100,1000\n",
-                        optarg, PLAN_LEVELS_MAX - 1, PLAN_LEVEL_MAX);
-                return EXIT_USAGE;
-            }
-            break;
-        case 11:
-        case 14: {
-            const char *name = c == 11 ? "--duration" : "--warmup";
-            char *end;
-            double d = strtod(optarg, &end), least = c == 11 ? 1 : 0;
-            if (end == optarg || *end || !(d >= least && d <= DURATION_MAX_S)) {
-                fprintf(stderr, "c10k-bench: %s: '%s' is not a number of seconds from %.0f to %d\n",
-                        name, optarg, least, DURATION_MAX_S);
-                return EXIT_USAGE;
-            }
-            *(c == 11 ? &o->duration_s : &o->warmup_s) = d;
-            break;
-        }
-        case 12:
-            if (wrap_parse(optarg, &o->wrap) < 0 || o->wrap == WRAP_SYSCALLS) {
-                fprintf(stderr, "c10k-bench: --wrap: '%s' is not perf, strace or callgrind\n",
-                        optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 13:
-        case 15: {
-            const char *name = c == 13 ? "--hold-busy" : "--instructions-requests";
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (end == optarg || *end || n < 1 || n > PLAN_LEVEL_MAX) {
-                fprintf(stderr, "c10k-bench: %s: '%s' is not a number from 1 to %d\n", name, optarg,
-                        PLAN_LEVEL_MAX);
-                return EXIT_USAGE;
-            }
-            *(c == 13 ? &o->hold_busy : &o->instructions_requests) = (int)n;
-            break;
-        }
-        case 1:
-            o->server = optarg;
-            break;
-        case 2:
-            o->load = optarg;
-            break;
-        case 3:
-            o->wrk = optarg;
-            break;
-        case 4:
-            o->nginx_path = optarg;
-            break;
-        case 5:
-            o->report_only = optarg;
-            break;
-        case 6:
-            o->list = 1;
-            break;
-        case 16:
-            o->from_docker = optarg;
-            break;
-        case 17:
-            schema_markdown(stdout);
-            return -1;
-        case 'h':
-            usage(stdout);
-            return -1;
-        case 'V':
-            printf("c10k-bench %s\n", C10K_VERSION);
-            return -1;
-        default:
-            fprintf(stderr, "c10k-bench: unknown or incomplete option '%s' (see --help)\n",
-                    argv[optind - 1]);
-            return EXIT_USAGE;
-        }
+    if (r == OPTS_RUN)
+        r = opts_parse(&p, argc, argv, NULL);
+    if (r == OPTS_EXIT) {
+        if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+            print_tables(stdout);
+        return -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "c10k-bench: unexpected argument '%s' (see --help)\n", argv[optind]);
+    if (r != OPTS_RUN)
         return EXIT_USAGE;
+    if (o->schema) {
+        schema_markdown(stdout);
+        return -1;
     }
     return 0;
 }
@@ -718,7 +649,7 @@ static int session_plan(struct session *s)
     s->load = find_program(o->load, "c10k-load", 1);
     s->wrk = find_program(o->wrk, "wrk", 0);
     s->nginx = o->baseline ? find_program(o->nginx_path, "nginx", 0) : NULL;
-    if (o->prefer_wrk && !s->wrk)
+    if (o->generator && !s->wrk)
         fprintf(stderr, "c10k-bench: warning: --generator wrk, but wrk is not installed: "
                         "c10k-load does its runs (apt-get install wrk)\n");
     if (!s->server) {
@@ -743,15 +674,15 @@ static int session_plan(struct session *s)
         .tools = (s->wrk ? 1u << TOOL_WRK : 0) | (s->load ? 1u << TOOL_LOAD : 0),
         .repeat = o->repeat,
         .duration_s = o->duration_s,
-        .warmup_set = o->warmup_s >= 0,
+        .warmup_set = o->warmup_set,
         .warmup_s = o->warmup_s,
         .hold_busy = o->hold_busy,
         .instructions_requests = o->instructions_requests,
         .wrap = o->wrap,
-        .prefer_wrk = o->prefer_wrk,
+        .prefer_wrk = o->generator,
         .levels = o->levels[0] != LEVEL_END ? o->levels : NULL,
     };
-    if (plan_build(&s->plan, o->profile, &po, &s->env) < 0) {
+    if (plan_build(&s->plan, bench_profiles[o->profile].name, &po, &s->env) < 0) {
         fprintf(stderr, "c10k-bench: out of memory\n");
         return 1;
     }
@@ -860,7 +791,7 @@ static void session_document(struct session *s, int argc, char **argv)
                     s->perf ? json_pack("{s:b, s:s}", "available", 1, "perf", s->perf)
                             : json_pack("{s:b, s:s}", "available", 0, "why",
                                         s->perf_why[0] ? s->perf_why : "scale did not run"));
-    record_set_str(&rec->generator, o->prefer_wrk && s->wrk ? "wrk"
+    record_set_str(&rec->generator, o->generator && s->wrk ? "wrk"
                                     : s->load               ? "c10k-load"
                                                             : "wrk");
     /* Where the server's kernel memory is read from. */
