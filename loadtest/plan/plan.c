@@ -257,7 +257,8 @@ int plan_build(struct plan *p, const char *profile, const struct plan_opts *o,
     p->calibrate = (p->scenarios & SCN_BIT(CTXSWITCH)) != 0;
     p->repeat = plan_repeat(pr, o);
     for (int i = 0; i < SCN_COUNT; i++) {
-        if (!(p->scenarios & (1u << i)) || bench_scenarios[i].calibration)
+        if (!(p->scenarios & (1u << i)) || bench_scenarios[i].calibration ||
+            bench_scenarios[i].container)
             continue;
         int rc = add_scenario(p, &bench_scenarios[i], o, env);
         if (rc < 0) {

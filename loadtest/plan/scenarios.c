@@ -92,7 +92,7 @@ int scenario_parse_list(const char *list, unsigned *bits, char *bad, size_t bad_
             name[n] = '\0';
             s = scenario_find(name);
         }
-        if (!s) {
+        if (!s || s->container) {
             if (bad)
                 snprintf(bad, bad_len, "%.*s", (int)n, p);
             return -EINVAL;
@@ -111,8 +111,9 @@ const char *scenario_names(void)
     if (!names[0]) {
         size_t used = 0;
         for (int i = 0; i < SCN_COUNT && used < sizeof names; i++)
-            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? "," : "",
-                                     bench_scenarios[i].name);
+            if (!bench_scenarios[i].container)
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", used ? "," : "",
+                                         bench_scenarios[i].name);
     }
     return names;
 }

@@ -1,7 +1,8 @@
 /* The table of scenarios (each answers a question about the servers) and of the profiles that
  * size them. A scenario is one row: its name and question, its levels in each profile, its load
  * (path, connections, rate, pipelining, generator, timeouts, wrapper), what it needs and how its
- * runs are summarised in the perf profile. plan.c turns the rows into runs. */
+ * runs are summarised in the perf profile. plan.c turns the rows into runs; the container
+ * scenarios' runs come from docker/run.sh instead, and the claims find them by their rows. */
 #ifndef C10K_BENCH_SCENARIOS_H
 #define C10K_BENCH_SCENARIOS_H
 
@@ -101,6 +102,9 @@ struct bench_scenario {
     void (*shape)(struct run_spec *r, int part, const struct plan_opts *o);
     /* What it needs and does besides the load. */
     int calibration;         /* not runs: the calibration of this machine */
+    int container;           /* docker/run.sh runs it in containers under its limits; c10k-bench
+                              * reads its runs (--from-docker) and never plans it. These rows
+                              * come last: --scenarios's choices are the rows before them */
     int sample_idle_threads; /* read the idle connections' threads (thread-per-connection) */
     int profile_cpu;         /* perf's samples of the server's CPUs, where perf can */
     int one_server;          /* one server: the baseline, else the reference (load generators) */
@@ -287,7 +291,24 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
       .how = "Two threads (and two processes) pinned to one CPU pass a byte back and forth over "  \
              "pipes; threads are created and joined, then a thousand are kept idle and "           \
              "measured.",                                                                          \
-      .calibration = 1)
+      .calibration = 1)                                                                            \
+    X(CONSTRAINED, .name = "constrained",                                                          \
+      .title = "Docker, constrained: a small memory limit and a tight pids limit",                 \
+      .question = "The same connection ramp against each model in a small container: where is "    \
+                  "thread-per-connection refused or killed, and does the loop hold?",              \
+      .x_label = "connections (busy + idle)",                                                      \
+      .how = "docker/run.sh: the server container under a small memory limit (no swap) and a "     \
+             "tight pids limit; the load opens the level's connections (a few busy, the rest "     \
+             "idle keep-alive) at a fixed rate, then measures.",                                   \
+      .container = 1)                                                                              \
+    X(MEMORY, .name = "memory", .title = "Docker, memory only: a smaller memory limit",            \
+      .question = "The same ramp under a smaller memory limit and no tight pids limit: which "     \
+                  "model does the OOM killer take?",                                               \
+      .x_label = "connections (busy + idle)",                                                      \
+      .how = "docker/run.sh: the server container under a smaller memory limit (no swap) and a "   \
+             "loose pids limit, the constrained scenario's load; an OOM kill is read from the "    \
+             "engine (State.OOMKilled).",                                                          \
+      .container = 1)
 
 #define SCENARIO_ENUM(id, ...) SCN_##id,
 enum scenario_id { SCENARIO_TABLE(SCENARIO_ENUM) SCN_COUNT };
@@ -308,9 +329,10 @@ extern const struct bench_scenario bench_scenarios[SCN_COUNT];
 /* The row called name, or NULL. */
 const struct bench_scenario *scenario_find(const char *name);
 int scenario_id_of(const struct bench_scenario *s);
-/* Parses "scale,idle" into SCN_BIT()s. Returns 0, or -EINVAL naming the bad item in bad. */
+/* Parses "scale,idle" into SCN_BIT()s. Returns 0, or -EINVAL naming the bad item in bad (a
+ * container scenario is not one c10k-bench runs: it is refused too). */
 int scenario_parse_list(const char *list, unsigned *bits, char *bad, size_t bad_len);
-/* "scale,pipeline,...,ctxswitch", for --help. */
+/* "scale,pipeline,...,ctxswitch", for --help (the container scenarios left out). */
 const char *scenario_names(void);
 
 #endif

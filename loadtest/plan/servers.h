@@ -58,6 +58,7 @@ struct bench_server {
     const char *about; /* one line for --help */
     enum server_kind kind;
     const char *source;        /* c10k-server: its model's file, for the correctness claim */
+    const char *shared_source; /* a file of its code other models share (the same claim) */
     unsigned endpoints;        /* ENDPOINT_* it answers */
     unsigned scenarios;        /* SCN_BIT()s it runs in (and serves the endpoint of) */
     int baseline;              /* a peer that runs beside the models unless --no-baseline */
@@ -65,6 +66,8 @@ struct bench_server {
     int reference;             /* the event model the claims hold the others against */
     int thread_per_connection; /* its idle connections are threads (idle threads' counters) */
     int serving_child;         /* the process that serves is its first child (nginx's worker) */
+    int fixed_workers;         /* a fixed set of workers serves: client errors with every one
+                                * busy are its size showing, said once, not a fault per run */
     int beside;                /* SRV_* it is quoted beside in the claims, or -1 */
     const char *color;         /* the report's */
     struct server_variant variants[SERVER_VARIANTS];
@@ -74,13 +77,14 @@ struct bench_server {
 /* The rows. X(ID, designated initialisers) */
 #define SERVER_TABLE(X)                                                                            \
     X(THREAD, .name = "thread", .about = "c10k-server: one pthread per connection",                \
-      .kind = SERVER_C10K, .source = "mode_thread.c", .endpoints = ENDPOINTS_C10K,                 \
-      .scenarios = SCN_MODELS, .in_default = 1, .thread_per_connection = 1, .beside = -1,          \
-      .color = "#d62728", .variants = {{.scenarios = SCN_MODELS}},                                 \
-      .ratios = {{SRV_LOOP, RATIO_RATE}})                                                          \
+      .kind = SERVER_C10K, .source = "mode_thread.c", .shared_source = "blocking.c",               \
+      .endpoints = ENDPOINTS_C10K, .scenarios = SCN_MODELS, .in_default = 1,                       \
+      .thread_per_connection = 1, .beside = -1, .color = "#d62728",                                \
+      .variants = {{.scenarios = SCN_MODELS}}, .ratios = {{SRV_LOOP, RATIO_RATE}})                 \
     X(POOL, .name = "pool", .about = "c10k-server: a fixed pool of worker threads",                \
-      .kind = SERVER_C10K, .source = "mode_pool.c", .endpoints = ENDPOINTS_C10K,                   \
-      .scenarios = SCN_MODELS, .in_default = 1, .beside = -1, .color = "#ff7f0e",                  \
+      .kind = SERVER_C10K, .source = "mode_pool.c", .shared_source = "blocking.c",                 \
+      .endpoints = ENDPOINTS_C10K, .scenarios = SCN_MODELS, .in_default = 1, .fixed_workers = 1,   \
+      .beside = -1, .color = "#ff7f0e",                                                            \
       .variants = {{.scenarios = SCN_MODELS & ~SCN_BIT(BLOCKING)},                                 \
                    {.args = {"--threads", "16"},                                                   \
                     .scenarios = SCN_BIT(BLOCKING),                                                \

@@ -513,6 +513,24 @@ TEST(plan_parses_lists)
     CHECK_STR_EQ(label, "uring --rings 4");
 }
 
+/* The container scenarios are rows, so that a Docker run's record finds its row, but
+ * docker/run.sh runs them: --scenarios refuses them and --help leaves them out. */
+TEST(plan_leaves_the_container_scenarios_to_docker)
+{
+    unsigned bits;
+    char bad[32];
+    CHECK(scenario_find("constrained") == &bench_scenarios[SCN_CONSTRAINED]);
+    CHECK(bench_scenarios[SCN_MEMORY].container);
+    CHECK_INT_EQ(scenario_parse_list("scale,constrained", &bits, bad, sizeof bad), -EINVAL);
+    CHECK_STR_EQ(bad, "constrained");
+    CHECK(strstr(scenario_names(), "constrained") == NULL);
+    CHECK(strstr(scenario_names(), "memory") == NULL);
+    CHECK(strncmp(scenario_names(), "scale,", 6) == 0);
+    /* They come last, so that the other rows' indices are --scenarios's choices. */
+    for (int i = 1; i < SCN_COUNT; i++)
+        CHECK(bench_scenarios[i].container || !bench_scenarios[i - 1].container);
+}
+
 TEST(results_csv_quotes_what_needs_it)
 {
     struct session_record s;
@@ -765,7 +783,8 @@ TEST_MAIN(
     TEST_ENTRY(env_names_the_limit_a_run_hits), TEST_ENTRY(plan_quick_is_small_and_ids_are_unique),
     TEST_ENTRY(plan_repeats_with_levels_outermost), TEST_ENTRY(plan_takes_the_levels_asked_for),
     TEST_ENTRY(run_skips_a_model_the_server_refuses), TEST_ENTRY(plan_runs_uring_as_the_loop_runs),
-    TEST_ENTRY(plan_parses_lists), TEST_ENTRY(results_csv_quotes_what_needs_it),
+    TEST_ENTRY(plan_parses_lists), TEST_ENTRY(plan_leaves_the_container_scenarios_to_docker),
+    TEST_ENTRY(results_csv_quotes_what_needs_it),
     TEST_ENTRY(results_read_text_reads_whole_files_up_to_a_limit),
     TEST_ENTRY(schema_renders_and_reads_back_a_record),
     TEST_ENTRY(calib_ring_goes_round_as_threads_and_on_a_loop),
