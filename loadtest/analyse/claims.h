@@ -1,7 +1,9 @@
 /* The claims about threads, each held against what this session measured: the claim in our
  * words, what was measured, a verdict ("holds", "partly", "does not hold", "not measured") and
  * whether the result goes against what people expect. Also the headline figures and the list
- * of surprises (failed runs, counters that disagree, results against the folklore). */
+ * of surprises (failed runs, counters that disagree, results against the folklore). They read
+ * the session's record and find runs by the rows of the server and scenario tables; claims/
+ * holds the framework (claims.c) and a file per claim beside its thresholds. */
 #ifndef C10K_BENCH_CLAIMS_H
 #define C10K_BENCH_CLAIMS_H
 
