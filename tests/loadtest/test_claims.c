@@ -1,0 +1,356 @@
+/* The claims judged from synthetic sessions: records filled with what each claim reads. */
+#include "claims.h"
+#include "scenarios.h"
+#include "servers.h"
+#include "testlib.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A run of a server (as it is) in a scenario, ok, with a client that reported. */
+static struct run_record *add_run(struct session_record *s, int scn, int srv, double level, int rep)
+{
+    struct run_record *r = record_session_add_run(s);
+    char id[64];
+    snprintf(id, sizeof id, "%s-%s-%.0f-r%d", bench_scenarios[scn].name, bench_servers[srv].name,
+             level, rep);
+    record_set_str(&r->id, id);
+    record_set_str(&r->scenario, bench_scenarios[scn].name);
+    record_set_str(&r->model, bench_servers[srv].name);
+    record_set_str(&r->mode, bench_servers[srv].name);
+    record_set_str(&r->status, "ok");
+    r->scn = &bench_scenarios[scn];
+    r->srv = &bench_servers[srv];
+    r->variant = 0;
+    r->level = r->concurrency = level;
+    r->repetition = rep;
+    r->client.present = 1;
+    return r;
+}
+
+/* A scale run with what the claims read: throughput, p99, CPU and switches per request, memory
+ * per connection, and which side set the pace. */
+static struct run_record *scale_run(struct session_record *s, int srv, double level, int rep,
+                                    double rps, double cpu_us, double ctx_per_request,
+                                    const char *bottleneck)
+{
+    struct run_record *r = add_run(s, SCN_SCALE, srv, level, rep);
+    r->load_bound = strcmp(bottleneck, "load generator") == 0;
+    r->saturation.present = 1;
+    record_set_str(&r->saturation.bottleneck, bottleneck);
+    r->saturation.server_cpus = 1;
+    r->client.requests_per_s = r->client.good_per_s = rps;
+    r->client.latency_us.present = 1;
+    r->client.latency_us.p99 = 1000;
+    r->server.present = 1;
+    r->server.cpu_us_per_request = cpu_us;
+    r->server.ctx_per_request = ctx_per_request;
+    r->per_connection.present = 1;
+    r->per_connection.total_bytes = srv == SRV_THREAD ? 40000 : 4000;
+    return r;
+}
+
+static const json_t *claim_by_id(const struct session_record *s, const char *cid)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(s->claims, i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "id")), cid) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static const char *str_of(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+static double figure_of(const json_t *claim, const char *name)
+{
+    json_t *v = json_object_get(json_object_get(claim, "figures"), name);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* Whether a surprise begins with text. */
+static int surprised(const struct session_record *s, const char *text)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(s->surprises, i, m)
+    {
+        if (strncmp(json_string_value(m), text, strlen(text)) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+TEST(claims_judge_without_data)
+{
+    struct session_record s;
+    record_session_init(&s);
+    claims_build(&s);
+    CHECK_INT_EQ(json_array_size(s.claims), 7);
+    for (size_t i = 0; i < json_array_size(s.claims); i++) {
+        json_t *c = json_array_get(s.claims, i);
+        CHECK_STR_EQ(str_of(c, "verdict"), "not measured");
+        CHECK(json_is_string(json_object_get(c, "thresholds")));
+        CHECK(json_is_true(json_object_get(c, "stable")));
+    }
+    CHECK(json_is_array(s.headline));
+    /* The headline is the verdicts' line alone. */
+    CHECK_INT_EQ(json_array_size(s.headline), 1);
+    CHECK(strncmp(json_string_value(json_array_get(s.headline, 0)),
+                  "claims: stack not measured; resources not measured;", 51) == 0);
+    record_session_free(&s);
+}
+
+TEST(claims_blame_switching_when_its_cost_grows_with_threads)
+{
+    struct session_record s;
+    record_session_init(&s);
+    scale_run(&s, SRV_THREAD, 10, 1, 90000, 10, 1.0, "server");
+    scale_run(&s, SRV_LOOP, 10, 1, 150000, 6, 0.05, "server");
+    scale_run(&s, SRV_THREAD, 10000, 1, 50000, 20, 1.0, "server");
+    scale_run(&s, SRV_LOOP, 10000, 1, 100000, 10, 0.05, "load generator");
+    s.calibration.present = s.calibration.context_switch.present = 1;
+    s.calibration.context_switch.switch_cost_ns = 2000;
+    claims_build(&s);
+    const json_t *c = claim_by_id(&s, "switching");
+    CHECK_STR_EQ(str_of(c, "verdict"), "holds");
+    /* (10 - 6) / 1.0 and (20 - 10) / 1.0 µs per switch; the direct cost beside them. */
+    CHECK(fabs(figure_of(c, "total_switch_us_at_10") - 4.0) < 1e-9);
+    CHECK(fabs(figure_of(c, "total_switch_us_at_10000") - 10.0) < 1e-9);
+    CHECK(fabs(figure_of(c, "direct_switch_us") - 2.0) < 1e-9);
+    CHECK(strstr(str_of(c, "measured"), "direct 2.00 µs") != NULL);
+    /* The loop's run at 10,000 was load-bound: its p99 decides nothing. */
+    const json_t *e = claim_by_id(&s, "efficiency");
+    CHECK(json_is_null(json_object_get(json_object_get(e, "figures"), "p99_ratio_at_10000")));
+    CHECK(strstr(str_of(e, "measured"), "not compared") != NULL);
+    /* ... and the headline compares that level by CPU per request. */
+    CHECK(strstr(json_string_value(json_array_get(s.headline, 0)), "load-bound") != NULL);
+    record_session_free(&s);
+}
+
+TEST(claims_see_no_harm_when_throughput_holds)
+{
+    struct session_record s;
+    record_session_init(&s);
+    scale_run(&s, SRV_THREAD, 10, 1, 90000, 10, 1.0, "server");
+    scale_run(&s, SRV_LOOP, 10, 1, 150000, 6, 0.05, "server");
+    scale_run(&s, SRV_THREAD, 10000, 1, 88000, 10.5, 1.0, "server");
+    scale_run(&s, SRV_LOOP, 10000, 1, 100000, 10, 0.05, "server");
+    claims_build(&s);
+    const json_t *c = claim_by_id(&s, "switching");
+    CHECK_STR_EQ(str_of(c, "verdict"), "does not hold");
+    CHECK(json_is_true(json_object_get(c, "surprising")));
+    record_session_free(&s);
+}
+
+/* The loop decides the verdict; the servers the table puts beside it (uring, nginx) are quoted
+ * at the same level, in the table's order, and change nothing. */
+TEST(claims_quote_the_servers_beside_the_loop)
+{
+    struct session_record without, with;
+    record_session_init(&without);
+    record_session_init(&with);
+    struct session_record *both[] = {&without, &with};
+    for (int k = 0; k < 2; k++) {
+        scale_run(both[k], SRV_THREAD, 1000, 1, 90000, 20, 1.0, "server");
+        scale_run(both[k], SRV_LOOP, 1000, 1, 150000, 6, 0.05, "server");
+    }
+    scale_run(&with, SRV_NGINX, 1000, 1, 160000, 5, 0.01, "server");
+    scale_run(&with, SRV_URING, 1000, 1, 170000, 4.5, 0.02, "server");
+    claims_build(&without);
+    claims_build(&with);
+    const json_t *e0 = claim_by_id(&without, "efficiency"), *e1 = claim_by_id(&with, "efficiency");
+    CHECK_STR_EQ(str_of(e1, "verdict"), str_of(e0, "verdict"));
+    const char *m = str_of(e1, "measured");
+    const char *u = strstr(m, "Beside the loop, uring at 1000: 4.5 µs of CPU per request");
+    const char *n = strstr(m, "Beside the loop, nginx at 1000: 5.0 µs of CPU per request");
+    CHECK(u != NULL && n != NULL && u < n);
+    CHECK(strstr(str_of(e0, "measured"), "Beside") == NULL);
+    /* The headline quotes every server that ran at its level, in the table's order. */
+    const char *h = json_string_value(json_array_get(with.headline, 0));
+    CHECK(h != NULL && strstr(h, " loop 150000 req/s") != NULL);
+    CHECK(h != NULL && strstr(h, " uring 170000 req/s") != NULL);
+    CHECK(h != NULL && strstr(h, " loop ") < strstr(h, " uring "));
+    CHECK(h != NULL && strstr(h, " uring ") < strstr(h, " nginx "));
+    record_session_free(&without);
+    record_session_free(&with);
+}
+
+TEST(claims_mark_a_verdict_that_changes_between_repetitions)
+{
+    struct session_record s;
+    record_session_init(&s);
+    /* Repetition 1: the thread server falls past 5,000; repetition 2: it does not. */
+    scale_run(&s, SRV_THREAD, 10, 1, 90000, 10, 1.0, "server");
+    scale_run(&s, SRV_LOOP, 10, 1, 150000, 6, 0.05, "server");
+    scale_run(&s, SRV_THREAD, 10000, 1, 50000, 20, 1.0, "server");
+    scale_run(&s, SRV_LOOP, 10000, 1, 100000, 10, 0.05, "server");
+    scale_run(&s, SRV_THREAD, 10, 2, 90000, 10, 1.0, "server");
+    scale_run(&s, SRV_LOOP, 10, 2, 150000, 6, 0.05, "server");
+    scale_run(&s, SRV_THREAD, 10000, 2, 88000, 10.5, 1.0, "server");
+    scale_run(&s, SRV_LOOP, 10000, 2, 100000, 10, 0.05, "server");
+    s.repeat = 2;
+    claims_build(&s);
+    const json_t *c = claim_by_id(&s, "switching");
+    CHECK_STR_EQ(str_of(c, "verdict"), "unstable");
+    CHECK(json_is_false(json_object_get(c, "stable")));
+    json_t *v = json_object_get(c, "verdicts");
+    CHECK_STR_EQ(json_string_value(json_array_get(v, 0)), "holds");
+    CHECK_STR_EQ(json_string_value(json_array_get(v, 1)), "does not hold");
+    json_t *fall = json_object_get(json_object_get(c, "spread"), "capacity_fall");
+    CHECK(json_number_value(json_array_get(fall, 0)) < 0.05);
+    CHECK(json_number_value(json_array_get(fall, 1)) > 0.4);
+    CHECK(strstr(str_of(c, "unstable"), "capacity_fall") != NULL);
+    /* The memory claim decides the same way both times. */
+    CHECK(json_is_true(json_object_get(claim_by_id(&s, "efficiency"), "stable")));
+    record_session_free(&s);
+}
+
+TEST(claims_judge_idle_threads_by_their_own_switches)
+{
+    struct session_record s;
+    record_session_init(&s);
+    struct run_record *r = add_run(&s, SCN_IDLE, SRV_THREAD, 10000, 1);
+    r->idle_threads.present = 1;
+    r->idle_threads.threads = 10000;
+    r->idle_threads.switches_per_thread_per_s = 0.0002;
+    r->idle_threads.cpu_us_per_thread_per_s = 0;
+    r->idle_threads.window_s = 4;
+    r->idle_threads.switches = 8;
+    claims_build(&s);
+    const json_t *c = claim_by_id(&s, "idle");
+    CHECK_STR_EQ(str_of(c, "verdict"), "does not hold");
+    CHECK(strstr(str_of(c, "measured"), "0.0002 times a second") != NULL);
+    record_session_free(&s);
+}
+
+/* The files come from the server table: each model's, then the file some of them share. */
+TEST(claims_count_each_models_code_from_the_table)
+{
+    struct session_record s;
+    record_session_init(&s);
+    s.code_size = json_pack("{s:i, s:i, s:i, s:i}", "mode_thread.c", 160, "mode_pool.c", 370,
+                            "mode_loop.c", 600, "blocking.c", 250);
+    claims_build(&s);
+    const json_t *c = claim_by_id(&s, "correctness");
+    CHECK_STR_EQ(str_of(c, "measured"),
+                 "Not a benchmark's question. The one measurable fact here is the size of each "
+                 "model's code: mode_thread.c 160 lines, mode_pool.c 370, mode_loop.c 600 "
+                 "(blocking.c, 250 lines, is shared by thread and pool).");
+    CHECK(figure_of(c, "mode_pool_lines") == 370);
+    /* A model quoted beside the loop whose file was not counted is left out. */
+    CHECK(!json_object_get(json_object_get(c, "figures"), "mode_uring_lines"));
+    record_session_free(&s);
+}
+
+/* A pool's client errors are its size showing: said once, not listed as a fault of the run. */
+TEST(claims_say_once_that_a_busy_pool_has_errors)
+{
+    struct session_record s;
+    record_session_init(&s);
+    struct run_record *p = add_run(&s, SCN_BLOCKING, SRV_POOL, 64, 1);
+    record_set_status(p, "errors", "client errors: 12");
+    struct run_record *t = add_run(&s, SCN_BLOCKING, SRV_THREAD, 64, 1);
+    record_set_status(t, "errors", "client errors: 3");
+    claims_build(&s);
+    CHECK(surprised(&s, "blocking-thread-64-r1: client errors: 3"));
+    CHECK(!surprised(&s, "blocking-pool-64-r1: client errors"));
+    CHECK(surprised(&s, "The pool had client errors (blocking-pool-64-r1: client errors: 12)"));
+    record_session_free(&s);
+}
+
+/* A container run: its level's status and what the engine and the cgroup said. */
+static struct run_record *container_run(struct session_record *s, int scn, int srv, double level,
+                                        double held, int oom_killed)
+{
+    struct run_record *r = add_run(s, scn, srv, level, 1);
+    r->held_connections = held;
+    r->docker.present = r->docker.server.present = 1;
+    r->docker.server.state.present = r->docker.server.cgroup.present = 1;
+    r->docker.server.state.oom_killed = oom_killed;
+    r->docker.server.state.exit_code = oom_killed ? 137 : 0;
+    r->docker.server.cgroup.memory_peak_bytes = 64 << 20;
+    r->docker.server.cgroup.pids_peak = srv == SRV_THREAD ? held + 1 : 2;
+    if (oom_killed)
+        record_set_status(r, "failed", "the server was OOM-killed");
+    return r;
+}
+
+/* A Docker session is judged on the container claims whose scenario ran, by the table's rows. */
+TEST(claims_judge_a_docker_session_on_its_container_claims)
+{
+    struct session_record s;
+    record_session_init(&s);
+    s.docker.rest = json_object();
+    record_set_str(&s.docker.limits.memory_memory, "128m");
+    container_run(&s, SCN_MEMORY, SRV_THREAD, 400, 400, 0);
+    container_run(&s, SCN_MEMORY, SRV_THREAD, 800, 0, 1);
+    container_run(&s, SCN_MEMORY, SRV_LOOP, 800, 800, 0);
+    claims_build(&s);
+    CHECK_INT_EQ(json_array_size(s.claims), 1);
+    const json_t *c = claim_by_id(&s, "oom");
+    CHECK_STR_EQ(str_of(c, "verdict"), "holds");
+    CHECK_STR_EQ(str_of(c, "measured"),
+                 "Thread mode was OOM-killed at 800 connections (engine: OOMKilled, exit 137) "
+                 "after holding 400 at a lower level; loop mode held 800 connections in 64.00 MiB "
+                 "at peak under 128m.");
+    CHECK(surprised(&s, "Containers talk over a bridge"));
+    record_session_free(&s);
+}
+
+TEST(claims_find_the_pids_limit_where_thread_creation_is_refused)
+{
+    struct session_record s;
+    record_session_init(&s);
+    s.docker.rest = json_object();
+    s.docker.limits.constrained_pids = 512;
+    container_run(&s, SCN_CONSTRAINED, SRV_THREAD, 400, 400, 0);
+    struct run_record *r = container_run(&s, SCN_CONSTRAINED, SRV_THREAD, 800, 512, 0);
+    record_set_status(r, "errors", "the pids limit (512) refused 300 thread creations");
+    r->docker.server.cgroup.pids_refused = 300;
+    container_run(&s, SCN_CONSTRAINED, SRV_LOOP, 800, 800, 0);
+    claims_build(&s);
+    CHECK_INT_EQ(json_array_size(s.claims), 3);
+    CHECK_STR_EQ(str_of(claim_by_id(&s, "pids"), "verdict"), "holds");
+    CHECK(figure_of(claim_by_id(&s, "pids"), "pids_refused") == 300);
+    const json_t *l = claim_by_id(&s, "loop");
+    CHECK_STR_EQ(str_of(l, "verdict"), "holds");
+    CHECK(figure_of(l, "thread_held_connections") == 512);
+    CHECK(!claim_by_id(&s, "oom"));
+    record_session_free(&s);
+}
+
+/* A Docker session where no container scenario ran judges no claim, and says so. */
+TEST(claims_judge_nothing_in_a_docker_session_without_its_scenarios)
+{
+    struct session_record s;
+    record_session_init(&s);
+    s.docker.rest = json_object();
+    scale_run(&s, SRV_THREAD, 50, 1, 9000, 20, 1.0, "server");
+    scale_run(&s, SRV_LOOP, 50, 1, 15000, 10, 0.05, "server");
+    claims_build(&s);
+    CHECK_INT_EQ(json_array_size(s.claims), 0);
+    const char *last =
+        json_string_value(json_array_get(s.headline, json_array_size(s.headline) - 1));
+    CHECK_STR_EQ(last, "claims: none judged (no scenario of this session answers one)");
+    record_session_free(&s);
+}
+
+TEST_MAIN(TEST_ENTRY(claims_judge_without_data),
+          TEST_ENTRY(claims_blame_switching_when_its_cost_grows_with_threads),
+          TEST_ENTRY(claims_see_no_harm_when_throughput_holds),
+          TEST_ENTRY(claims_quote_the_servers_beside_the_loop),
+          TEST_ENTRY(claims_mark_a_verdict_that_changes_between_repetitions),
+          TEST_ENTRY(claims_judge_idle_threads_by_their_own_switches),
+          TEST_ENTRY(claims_count_each_models_code_from_the_table),
+          TEST_ENTRY(claims_say_once_that_a_busy_pool_has_errors),
+          TEST_ENTRY(claims_judge_a_docker_session_on_its_container_claims),
+          TEST_ENTRY(claims_find_the_pids_limit_where_thread_creation_is_refused),
+          TEST_ENTRY(claims_judge_nothing_in_a_docker_session_without_its_scenarios))
