@@ -885,6 +885,7 @@ static void session_document(struct session *s, int argc, char **argv)
     rec->baseline_nginx = s->nginx != NULL && o->baseline != 0;
     record_set_json(&rec->environment, env_json(&s->env, versions));
     rec->cpus_allowed = s->env.cpus_allowed;
+    rec->clock_ticks = (double)s->env.clock_ticks;
     rec->estimate_s = plan_total_estimate_s(&s->plan);
     record_set_json(&rec->programs,
                     json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server, "c10k_load",
@@ -981,6 +982,8 @@ static int session_finish(struct session *s)
     record_set_str(&rec->finished_at, finished);
     rec->elapsed_s = proc_now() - s->pg.session_start;
     rec->interrupted = proc_interrupted() != 0;
+    if (json_is_object(rec->environment))
+        json_object_set_new(rec->environment, "loadavg_at_end", env_loadavg_json());
     claims_build(rec);
     if (s->plan.scenarios & (SCN_PERF | SCN_LOADGEN))
         record_set_json(&rec->perf, perf_summary(rec));

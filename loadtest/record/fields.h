@@ -597,6 +597,8 @@
       "kernel, CPUs, memory, limits, versions")                                                    \
     X(ENV_CPUS_ALLOWED, "environment.cpus_allowed", INT, cpus_allowed, "CPUs", "",                 \
       "the CPUs this session could use")                                                           \
+    X(ENV_CLOCK_TICKS, "environment.clock_ticks", INT, clock_ticks, "ticks/s", "",                 \
+      "the kernel's clock ticks per second: CPU times are counted in them")                        \
     X(ESTIMATE_S, "estimate_s", REAL, estimate_s, "s", "", "its estimated length")                 \
     X(PROGRAMS, "programs", JSON, programs, "", "", "the programs it ran")                         \
     X(FINISHED_AT, "finished_at", STR, finished_at, "", "", "when it ended")                       \

@@ -308,8 +308,8 @@ struct session_record {
         *memory_cgroup, *code_size;
     int baseline_nginx, interrupted;
     double estimate_s, repeat, elapsed_s;
-    /* The environment's figures the claims read. */
-    double cpus_allowed;
+    /* The environment's figures the claims and the comparison read. */
+    double cpus_allowed, clock_ticks;
     struct rec_calibration calibration;
     struct rec_docker_session docker;
     struct run_record *runs; /* owned, n_runs of them */

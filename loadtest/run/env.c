@@ -403,5 +403,16 @@ json_t *env_json(const struct bench_env *e, json_t *versions)
         e->load_cpu_list, "mem_total_bytes", (json_int_t)e->mem_total_bytes, "page_size",
         (json_int_t)e->page_size, "clock_ticks", (json_int_t)e->clock_ticks, "limits", limits);
     json_object_set_new(j, "versions", versions ? versions : json_object());
+    json_object_set_new(j, "loadavg_at_start", env_loadavg_json());
     return j;
+}
+
+json_t *env_loadavg_json(void)
+{
+    double l[3];
+    FILE *f = fopen("/proc/loadavg", "re");
+    int n = f ? fscanf(f, "%lf %lf %lf", &l[0], &l[1], &l[2]) : 0;
+    if (f)
+        fclose(f);
+    return n == 3 ? json_pack("[f, f, f]", l[0], l[1], l[2]) : json_null();
 }
