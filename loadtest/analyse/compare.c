@@ -69,9 +69,20 @@ static double below_resolution(const struct compare_figure *f, const struct run_
     return NAN;
 }
 
-/* The median of a figure over a cell's usable repetitions, and their spread. */
+/* What a run's figure is known to: two clock ticks over the server's requests (a CPU time is
+ * read twice, each to a tick), in µs; 0 for other figures or where the ticks are unknown. */
+static double tick_resolution(const struct compare_figure *f, const struct run_record *r,
+                              double clock_ticks)
+{
+    double requests = r->server.requests;
+    if (!f->in_ticks || !(clock_ticks > 0) || !(requests > 0))
+        return 0;
+    return 2 * 1e6 / clock_ticks / requests;
+}
+
+/* The median of a figure over a cell's usable repetitions, their spread and resolution. */
 static struct compare_side side_of(const struct compare_figure *f,
-                                   const struct run_record *const *runs, int n)
+                                   const struct run_record *const *runs, int n, double clock_ticks)
 {
     struct compare_side s = {.value = NAN, .below = NAN, .spread = NAN};
     double *vals = calloc(2 * (size_t)n + 2, sizeof *vals), *belows = vals + n + 1;
@@ -83,6 +94,7 @@ static struct compare_side side_of(const struct compare_figure *f,
         if (!record_usable(r))
             continue;
         s.load_bound |= r->load_bound == 1;
+        s.resolution = fmax(s.resolution, tick_resolution(f, r, clock_ticks));
         double v = schema_num(&schema_run, f->field, r);
         if (isfinite(v))
             vals[s.n++] = v;
@@ -173,7 +185,8 @@ void compare_judge(const struct compare_figure *f, struct compare_value *v)
     double apart = lo > 0 ? hi / lo - 1 : (hi > 0 ? INFINITY : 0);
     int up = b->value > a->value;
     v->worse = worse_share(f, apart, up);
-    if (fabs(b->value - a->value) <= f->floor || apart <= v->noise)
+    if (fabs(b->value - a->value) <= fmax(f->floor, a->resolution + b->resolution) ||
+        apart <= v->noise)
         v->verdict = CMP_WITHIN_NOISE;
     else
         v->verdict = beyond_noise(f, up);
@@ -275,8 +288,8 @@ static void judge_cell(struct compare_pair *p, const struct run_record *const *r
     c->b_usable = usable_in(rb, nb);
     for (int f = 0; f < CMP_F_COUNT; f++) {
         struct compare_value *v = &c->v[f];
-        v->a = side_of(&compare_figures[f], ra, na);
-        v->b = side_of(&compare_figures[f], rb, nb);
+        v->a = side_of(&compare_figures[f], ra, na, p->a->clock_ticks);
+        v->b = side_of(&compare_figures[f], rb, nb, p->b->clock_ticks);
         compare_judge(&compare_figures[f], v);
         p->counts[v->verdict]++;
     }
@@ -341,7 +354,7 @@ static void flatten(const json_t *v, const char *prefix, json_t *out)
     } else if (json_is_null(v) || !v) {
         json_object_set_new(out, prefix, json_string("none"));
     } else {
-        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
         json_object_set_new(out, prefix, json_string(text ? text : "?"));
         free(text);
     }

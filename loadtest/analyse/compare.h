@@ -40,7 +40,7 @@ enum compare_direction {
       .direction = CMP_LOWER_IS_BETTER, .server_bound = 1, .noise = 1.65, .floor = 50)             \
     X(CPU_PER_REQUEST, .name = "cpu_us_per_request", .title = "server CPU per request",            \
       .field = RUN_F_SERVER_CPU_US_PER_REQUEST, .direction = CMP_LOWER_IS_BETTER, .noise = 0.55,   \
-      .floor = 0.2)                                                                                \
+      .floor = 0.2, .in_ticks = 1)                                                                 \
     X(MEMORY_USER, .name = "memory_user_per_connection", .title = "user memory per connection",    \
       .field = RUN_F_PC_RSS_BYTES, .direction = CMP_LOWER_IS_BETTER, .resolution = "rss_bytes",    \
       .noise = 0.15, .floor = 64)                                                                  \
@@ -71,6 +71,10 @@ struct compare_figure {
     const char *resolution;
     double noise; /* the default noise: how far apart (a share) two sessions may be by chance */
     double floor; /* a smaller change, in the field's unit, is within noise */
+    /* A server CPU time over its requests: CPU times are read in clock ticks (10 ms), so a run's
+     * figure is known to two ticks over its requests (50 µs for 400 requests of /sleep), and a
+     * change within both runs' resolutions is within noise. */
+    int in_ticks;
 };
 
 #define COMPARE_FIGURE_ENUM(id, ...) CMP_F_##id,
@@ -104,11 +108,12 @@ enum compare_noise_from {
 
 /* One side of a figure in a cell: the median of the usable repetitions, their spread. */
 struct compare_side {
-    double value;   /* NaN: not measured, or below resolution */
-    double below;   /* the resolution it is below, where every repetition was; else NaN */
-    double spread;  /* (max - min) / median of two or more repetitions; NaN with one */
-    int n;          /* repetitions with a value */
-    int load_bound; /* a repetition was load-bound */
+    double value;      /* NaN: not measured, or below resolution */
+    double below;      /* the resolution it is below, where every repetition was; else NaN */
+    double spread;     /* (max - min) / median of two or more repetitions; NaN with one */
+    double resolution; /* the coarsest of the repetitions' (in_ticks figures), else 0 */
+    int n;             /* repetitions with a value */
+    int load_bound;    /* a repetition was load-bound */
 };
 
 /* Two figures are apart by the larger over the smaller, less 1: the same share whichever way

@@ -147,13 +147,17 @@ static json_t *sessions_json(const struct comparison *c)
 
 static json_t *value_json(const struct compare_value *v)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:b, s:b, s:o, s:o, s:f, s:s, s:s}",
-                     "a", num(v->a.value), "b", num(v->b.value), "a_below", num(v->a.below),
-                     "b_below", num(v->b.below), "a_spread", num(v->a.spread), "b_spread",
-                     num(v->b.spread), "a_n", v->a.n, "b_n", v->b.n, "a_load_bound",
-                     v->a.load_bound, "b_load_bound", v->b.load_bound, "ratio", num(v->ratio),
-                     "worse", num(v->worse), "noise", v->noise, "noise_from",
-                     noise_name(v->noise_from), "verdict", compare_verdict_name(v->verdict));
+    json_t *o = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:b, s:b, s:o, s:o, s:f, s:s, s:s}", "a",
+        num(v->a.value), "b", num(v->b.value), "a_below", num(v->a.below), "b_below",
+        num(v->b.below), "a_spread", num(v->a.spread), "b_spread", num(v->b.spread), "a_n", v->a.n,
+        "b_n", v->b.n, "a_load_bound", v->a.load_bound, "b_load_bound", v->b.load_bound, "ratio",
+        num(v->ratio), "worse", num(v->worse), "noise", v->noise, "noise_from",
+        noise_name(v->noise_from), "verdict", compare_verdict_name(v->verdict));
+    /* Where the figure is known only to so much (CPU times in clock ticks). */
+    if (v->a.resolution > 0 || v->b.resolution > 0)
+        json_object_set_new(o, "resolution", json_real(v->a.resolution + v->b.resolution));
+    return o;
 }
 
 static json_t *cell_json(const struct comparison *c, const struct compare_cell *cell)

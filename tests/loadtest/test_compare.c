@@ -241,6 +241,31 @@ TEST(compare_keeps_small_changes_and_undirected_figures_out_of_verdicts)
     CHECK_INT_EQ(v.verdict, CMP_NOT_MEASURED);
 }
 
+/* CPU times are read in clock ticks: a run with few requests knows its CPU per request only to
+ * two ticks over them, and a change within both runs' resolutions is noise. */
+TEST(compare_knows_cpu_per_request_to_two_clock_ticks)
+{
+    struct session_record a, b;
+    record_session_init(&a);
+    record_session_init(&b);
+    a.clock_ticks = b.clock_ticks = 100;
+    struct run_record *ra = scale(&a, SRV_LOOP, 4, 1, 54);
+    struct run_record *rb = scale(&b, SRV_LOOP, 4, 1, 146);
+    ra->server.requests = rb->server.requests = 400; /* 2 ticks / 400 = 50 µs each */
+    struct compare_pair p;
+    CHECK_INT_EQ(compare_sessions(&a, &b, &p), 0);
+    const struct compare_value *v = &p.cells[0].v[CMP_F_CPU_PER_REQUEST];
+    CHECK(fabs(v->a.resolution - 50) < 1e-9);
+    CHECK_INT_EQ(v->verdict, CMP_WITHIN_NOISE);
+    compare_pair_free(&p);
+    ra->server.requests = rb->server.requests = 40000;
+    CHECK_INT_EQ(compare_sessions(&a, &b, &p), 0);
+    CHECK_INT_EQ(p.cells[0].v[CMP_F_CPU_PER_REQUEST].verdict, CMP_WORSE);
+    compare_pair_free(&p);
+    record_session_free(&a);
+    record_session_free(&b);
+}
+
 /* A memory figure below the method's resolution is no number: a verdict only where the other
  * side is clearly above that resolution. */
 TEST(compare_treats_a_figure_below_resolution_as_a_bound)
@@ -398,6 +423,7 @@ TEST_MAIN(TEST_ENTRY(compare_pairs_runs_by_scenario_server_and_level),
           TEST_ENTRY(compare_takes_the_noise_from_repetitions),
           TEST_ENTRY(compare_gives_a_load_bound_throughput_no_verdict),
           TEST_ENTRY(compare_keeps_small_changes_and_undirected_figures_out_of_verdicts),
+          TEST_ENTRY(compare_knows_cpu_per_request_to_two_clock_ticks),
           TEST_ENTRY(compare_treats_a_figure_below_resolution_as_a_bound),
           TEST_ENTRY(compare_sets_the_claims_side_by_side),
           TEST_ENTRY(compare_lists_what_differs_in_the_environment),
