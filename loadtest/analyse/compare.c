@@ -85,10 +85,11 @@ static struct compare_side side_of(const struct compare_figure *f,
                                    const struct run_record *const *runs, int n, double clock_ticks)
 {
     struct compare_side s = {.value = NAN, .below = NAN, .spread = NAN};
-    double *vals = calloc(2 * (size_t)n + 2, sizeof *vals), *belows = vals + n + 1;
-    int nb = 0;
+    double *vals = calloc(2 * (size_t)n + 2, sizeof *vals);
     if (!vals)
         return s;
+    double *belows = vals + n + 1;
+    int nb = 0;
     for (int i = 0; i < n; i++) {
         const struct run_record *r = runs[i];
         if (!record_usable(r))
