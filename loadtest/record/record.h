@@ -190,6 +190,7 @@ struct rec_docker {
             int present;
             double samples, memory_baseline_bytes, memory_peak_bytes, memory_limit_hits, oom_kills,
                 pids_baseline, pids_peak, pids_refused, connections_peak;
+            char *memory_peak_from;
             json_t *series;
         } cgroup;
         char *log_tail;
