@@ -300,7 +300,7 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
       .how = "docker/run.sh: the server container under a small memory limit (no swap) and a "     \
              "tight pids limit; the load opens the level's connections (a few busy, the rest "     \
              "idle keep-alive) at a fixed rate, then measures.",                                   \
-      .container = 1)                                                                              \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .container = 1)                   \
     X(MEMORY, .name = "memory", .title = "Docker, memory only: a smaller memory limit",            \
       .question = "The same ramp under a smaller memory limit and no tight pids limit: which "     \
                   "model does the OOM killer take?",                                               \
@@ -308,7 +308,7 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
       .how = "docker/run.sh: the server container under a smaller memory limit (no swap) and a "   \
              "loose pids limit, the constrained scenario's load; an OOM kill is read from the "    \
              "engine (State.OOMKilled).",                                                          \
-      .container = 1)
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .container = 1)
 
 #define SCENARIO_ENUM(id, ...) SCN_##id,
 enum scenario_id { SCENARIO_TABLE(SCENARIO_ENUM) SCN_COUNT };
