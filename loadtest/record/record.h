@@ -343,6 +343,9 @@ int record_status_is(const struct run_record *r, const char *status);
 /* A run whose figures count: it ran to the end (ok or errors) and its client reported. */
 int record_usable(const struct run_record *r);
 
+/* The median of n figures (sorting them), NaN when n is 0: the figure of several repetitions. */
+double record_median(double *v, size_t n);
+
 /* ---- Small setters ---- */
 
 /* Replaces an owned string with a copy of s (NULL: absent). */

@@ -131,6 +131,11 @@ static json_t *value_of(const struct schema *s, size_t i, const void *rec)
     return json_null();
 }
 
+json_t *schema_value(const struct schema *s, int id, const void *rec)
+{
+    return reachable(s, id, rec) ? value_of(s, (size_t)id, rec) : json_null();
+}
+
 /* The object that holds the last component of key in root, made as needed (NULL when a
  * component on the way is not an object). *last points at that component. */
 static json_t *holder(json_t *root, const char *key, const char **last)

@@ -44,6 +44,9 @@ extern const struct schema schema_run, schema_session;
 
 /* A numeric field's value in a record (NaN when absent or not numeric). */
 double schema_num(const struct schema *s, int id, const void *rec);
+/* A field's value in a record as JSON, as results.json has it (a new reference; null when
+ * absent). */
+json_t *schema_value(const struct schema *s, int id, const void *rec);
 /* A field by key, or -1. */
 int schema_find(const struct schema *s, const char *key);
 
