@@ -345,12 +345,24 @@ void schema_csv_row(const struct schema *s, const void *rec, FILE *f)
     fputc('\n', f);
 }
 
-/* ---- The schema section of loadtest/README.md ---- */
+/* ---- The schema section of loadtest/README.md, and the report's copy ---- */
 
 static const char *type_name(enum field_type t)
 {
     static const char *const names[] = {"object", "integer", "number", "boolean", "string", "JSON"};
     return names[t];
+}
+
+json_t *schema_describe(const struct schema *s)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < s->n; i++) {
+        const struct field *fd = &s->fields[i];
+        json_object_set_new(o, fd->key,
+                            json_pack("{s:s, s:s, s:s}", "type", type_name(fd->type), "unit",
+                                      fd->unit, "meaning", fd->meaning));
+    }
+    return o;
 }
 
 static void markdown_table(FILE *f, const struct schema *s)

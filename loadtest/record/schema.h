@@ -62,6 +62,9 @@ void schema_clear(const struct schema *s, void *rec);
 void schema_csv_header(const struct schema *s, FILE *f);
 void schema_csv_row(const struct schema *s, const void *rec, FILE *f);
 
+/* The table as JSON, for the report's page: {key: {type, unit, meaning}} (a new reference). */
+json_t *schema_describe(const struct schema *s);
+
 /* The schema as Markdown tables (the section of loadtest/README.md). */
 void schema_markdown(FILE *f);
 

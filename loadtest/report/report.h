@@ -1,6 +1,8 @@
 /* report.html: one self-contained page, readable offline. The page (report_template.html,
- * compiled in) gets Chart.js from Debian's libjs-chart.js and the whole of results.json
- * inlined; its JavaScript only draws what the C code measured and judged. */
+ * compiled in) gets Chart.js from Debian's libjs-chart.js, the whole of results.json, and the
+ * tables it draws with (the servers with their colours, which row each of the session's models
+ * is, results.json's schema) inlined; its JavaScript only draws what the C code measured and
+ * judged, and reads every figure by a key of the schema. */
 #ifndef C10K_BENCH_REPORT_H
 #define C10K_BENCH_REPORT_H
 

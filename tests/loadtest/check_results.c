@@ -485,6 +485,8 @@ int main(int argc, char **argv)
             fail("report.html does not inline Chart.js");
         if (!strstr(html, "id=\"c10k-data\""))
             fail("report.html does not inline the data");
+        if (!strstr(html, "id=\"c10k-tables\""))
+            fail("report.html does not inline the servers and the schema");
         if (strstr(html, "src=\"http") || strstr(html, "href=\"http"))
             fail("report.html loads something from the network");
         free(html);
