@@ -263,7 +263,8 @@ void schema_parse(const struct schema *s, void *rec, const json_t *obj, const ch
         json_t *v = *rest == '.' ? schema_json_at(obj, rest + 1)
                     : !*rest     ? (json_t *)obj
                                  : schema_json_at(obj, rest);
-        parse_one(f, rec, v);
+        if (v) /* null sets it absent; a field obj does not have keeps its value */
+            parse_one(f, rec, v);
     }
 }
 
