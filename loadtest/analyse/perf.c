@@ -44,6 +44,13 @@ static json_t *child(json_t *obj, const char *key)
     return c;
 }
 
+/* The key an object got first (the load generator that ran first), or NULL. */
+static const char *first_key(const json_t *obj)
+{
+    void *it = json_object_iter((json_t *)obj);
+    return it ? json_object_iter_key(it) : NULL;
+}
+
 static double fig_at(const json_t *cell, const char *key)
 {
     json_t *v = json_object_get(cell, key);
@@ -144,16 +151,12 @@ static void level_ratios(json_t *ratios, const json_t *sc, const struct bench_sc
 {
     const struct summary_figure *end = scn->summary + SUMMARY_MAX;
     if (scn->by_tool) {
-        const char *first = NULL, *tool;
+        const char *first = first_key(sc), *tool;
         json_t *unused;
         json_object_foreach((json_t *)sc, tool, unused)
         {
-            if (!first) {
-                first = tool;
-                continue;
-            }
             for (const struct summary_figure *f = scn->summary; f < end && f->key; f++)
-                if (f->ratio != RATIO_NONE)
+                if (f->ratio != RATIO_NONE && strcmp(tool, first) != 0)
                     add_ratio(ratios, sc, tool, first, level, scn, f);
         }
         return;
@@ -334,13 +337,9 @@ static void print_tools(FILE *f, const json_t *perf, const struct bench_scenario
     snprintf(key, sizeof key, "%s_server", scn->name);
     fprintf(f, "load generators against %s: CPU per request, requests/s\n",
             json_string_value(json_object_get(perf, key)));
-    const char *first = NULL, *lv, *tool;
+    const char *lv, *tool;
     json_t *levels, *cell;
-    json_object_foreach((json_t *)sc, tool, levels)
-    {
-        first = first ? first : tool;
-    }
-    json_object_foreach(json_object_get(sc, first), lv, cell)
+    json_object_foreach(json_object_get(sc, first_key(sc)), lv, cell)
     {
         fprintf(f, "  %6s conns", lv);
         json_object_foreach((json_t *)sc, tool, levels)

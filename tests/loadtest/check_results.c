@@ -163,7 +163,10 @@ static void check_schema(const struct schema *sc, const json_t *obj, const char 
     schema_check(sc, obj, problems);
     size_t i;
     json_t *p;
-    json_array_foreach(problems, i, p) fail("%s: %s", where, json_string_value(p));
+    json_array_foreach(problems, i, p)
+    {
+        fail("%s: %s", where, json_string_value(p));
+    }
     json_decref(problems);
 }
 

@@ -144,7 +144,7 @@ TEST(perf_summary_keys_generators_by_tool)
     record_session_init(&s);
     s.repeat = 1;
     const char *tools[] = {"wrk", "c10k-load"};
-    double cpu[] = {4, 3};
+    const double cpu[] = {4, 3};
     for (int t = 0; t < 2; t++) {
         struct run_record *r = add_run(&s, SCN_GENERATORS, SRV_NGINX, 100, 1);
         record_set_str(&r->tool, tools[t]);
