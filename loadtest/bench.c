@@ -230,8 +230,9 @@ static const struct opt bench_options[] = {
              "collected there",
      .doc = "build the session of a Docker load test from what `docker/run.sh` collected in "
             "`DIR` and write `DIR/results.json`, `results.csv` and `report.html` "
-            "([A Docker run](#a-docker-run---from-docker)); prints the headline and one row per "
-            "run"},
+            "([A Docker run](#a-docker-run---from-docker)); prints the headline, one row per run "
+            "and, for a run of several generators, their cross-check against the server's count, "
+            "start skew and Prometheus's figures"},
     {"compare", .kind = OPT_FLAG, OPTS(compare), .section = SECTION_OTHER,
      .help = "compare the sessions named after the options (A B [C ...]: results.json files or "
              "their directories), each later one against A, and write compare.json, compare.csv "

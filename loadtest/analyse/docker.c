@@ -1,13 +1,13 @@
 #include "docker.h"
 
 #include "claims.h"
+#include "judge.h"
 #include "load_config.h"
 #include "loadgen.h"
 #include "report.h"
-#include "compat.h"
-#include "judge.h"
 #include "results.h"
-#include "run.h"
+#include "scenarios.h"
+#include "servers.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,12 +21,7 @@
 #define C10K_VERSION "0"
 #endif
 
-/* As in a local run: errors on more than this share of the requests make a run's status. */
-#define DOCKER_ERROR_SHARE 0.001
-/* The client's and the server's counts may differ by in-flight requests (two per connection)
- * and by this share of the server's count. */
-#define DOCKER_CROSSCHECK_SHARE 0.02
-/* The tail of the server's log kept in a run object. */
+/* The tail of the server's log kept in a run's record. */
 #define DOCKER_LOG_TAIL_BYTES 1500
 
 /* ---- Reading the collected files ---- */
@@ -170,25 +165,32 @@ static void inputs_free(struct docker_inputs *in)
 
 /* ---- Small helpers ---- */
 
-static json_t *num(double v)
+/* The number at a dotted path of one of Docker's or the server's documents (NaN: none). */
+static double num_at(const json_t *doc, const char *path)
 {
-    return isfinite(v) ? json_real(v) : json_null();
+    const json_t *v = schema_json_at(doc, path);
+    return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* A count: an integer where it is known. */
-static json_t *count(double v)
+/* The string of a member (NULL: none). */
+static const char *str_of(const json_t *o, const char *key)
 {
-    return isfinite(v) ? json_integer((json_int_t)llround(v)) : json_null();
+    return json_string_value(json_object_get(o, key));
 }
 
 static double delta(const json_t *a, const json_t *b, const char *path)
 {
-    return results_num(b, path) - results_num(a, path);
+    return num_at(b, path) - num_at(a, path);
 }
 
 static double div_or_nan(double a, double b)
 {
     return isfinite(a) && isfinite(b) && b > 0 ? a / b : NAN;
+}
+
+static double max2(double a, double b)
+{
+    return !isfinite(a) ? b : !isfinite(b) ? a : a > b ? a : b;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -208,7 +210,7 @@ static void stats_spread(const json_t *stats, const char *path, double *median, 
         return;
     json_array_foreach(stats, i, s)
     {
-        double x = results_num(s, path);
+        double x = num_at(s, path);
         if (isfinite(x))
             v[k++] = x;
     }
@@ -220,11 +222,13 @@ static void stats_spread(const json_t *stats, const char *path, double *median, 
     free(v);
 }
 
-/* The requests of the load in one /stats sample: every request but the samples' own. */
+/* The requests of the load in one /stats sample: every request but the samples' own (/stats)
+ * and Prometheus's scrapes (/metrics, which a server without Prometheus beside it never had). */
 static double load_requests(const json_t *sample)
 {
-    return results_num(sample, "requests.total") -
-           results_num(sample, "requests.by_endpoint.stats");
+    double metrics = num_at(sample, "requests.by_endpoint.metrics");
+    return num_at(sample, "requests.total") - num_at(sample, "requests.by_endpoint.stats") -
+           (isfinite(metrics) ? metrics : 0);
 }
 
 /* The server's CPU cores in use while the load ran, from the per-second /stats samples: the
@@ -264,17 +268,6 @@ static double busy_under_load(const json_t *stats)
     return intervals >= 2 ? cpu / wall : NAN;
 }
 
-static double max2(double a, double b)
-{
-    return !isfinite(a) ? b : !isfinite(b) ? a : a > b ? a : b;
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
 /* docker/run.sh's durations ("2s", "500ms": c10k-load's options) in seconds; NaN when none. */
 static double duration_s(const json_t *v)
 {
@@ -290,34 +283,43 @@ static double duration_s(const json_t *v)
  * cgroup has no such file. */
 enum { CG_T, CG_MEM, CG_MEM_PEAK, CG_MEM_HITS, CG_OOM, CG_PIDS, CG_PIDS_HITS, CG_CONNS, CG_COLS };
 
-static json_t *cgroup_of(const char *tsv)
+/* One row of it into v; 0, or -1 for a row cut short. Moves *line to the next row. */
+static int cgroup_row(const char **line, double v[CG_COLS])
 {
-    if (!tsv)
-        return json_null();
-    double first[CG_COLS], peak[CG_COLS];
+    const char *p = *line;
+    int c;
+    for (c = 0; c < CG_COLS; c++) {
+        char *end;
+        v[c] = strtod(p, &end);
+        if (end == p)
+            v[c] = NAN;
+        p = end + strcspn(end, "\t\n");
+        if (*p != '\t')
+            break;
+        p++;
+    }
+    const char *next = strchr(*line, '\n');
+    *line = next ? next + 1 : "";
+    return c < CG_COLS - 1 ? -1 : 0;
+}
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* The server container's cgroup as sampled from the host: baselines, peaks and the series. */
+static void cgroup_of(struct run_record *r, const char *tsv)
+{
+    double first[CG_COLS], peak[CG_COLS], v[CG_COLS];
     json_t *t = json_array(), *mem = json_array(), *pids = json_array(), *conns = json_array();
     size_t rows = 0;
     for (int c = 0; c < CG_COLS; c++)
         first[c] = peak[c] = NAN;
-    for (const char *line = tsv; *line;) {
-        double v[CG_COLS];
-        const char *p = line;
-        int c;
-        for (c = 0; c < CG_COLS; c++) {
-            char *end;
-            v[c] = strtod(p, &end);
-            if (end == p)
-                v[c] = NAN;
-            p = end + strcspn(end, "\t\n");
-            if (*p != '\t')
-                break;
-            p++;
-        }
-        line = strchr(line, '\n');
-        line = line ? line + 1 : "";
-        if (c < CG_COLS - 1)
-            continue; /* a row cut short */
-        for (c = 0; c < CG_COLS; c++) {
+    for (const char *line = tsv ? tsv : ""; *line;) {
+        if (cgroup_row(&line, v) < 0)
+            continue;
+        for (int c = 0; c < CG_COLS; c++) {
             if (!rows)
                 first[c] = v[c];
             peak[c] = max2(peak[c], v[c]);
@@ -328,73 +330,113 @@ static json_t *cgroup_of(const char *tsv)
         json_array_append_new(conns, num(v[CG_CONNS]));
         rows++;
     }
+    json_t *series = json_pack("{s:o, s:o, s:o, s:o}", "t", t, "memory_bytes", mem, "pids", pids,
+                               "connections", conns);
     if (!rows) {
-        json_decref(t);
-        json_decref(mem);
-        json_decref(pids);
-        json_decref(conns);
-        return json_null();
+        json_decref(series);
+        return;
     }
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
-                     "samples", (json_int_t)rows, "memory_baseline_bytes", num(first[CG_MEM]),
-                     "memory_peak_bytes", num(max2(peak[CG_MEM], peak[CG_MEM_PEAK])),
-                     "memory_limit_hits", num(peak[CG_MEM_HITS]), "oom_kills", num(peak[CG_OOM]),
-                     "pids_baseline", num(first[CG_PIDS]), "pids_peak", num(peak[CG_PIDS]),
-                     "pids_refused", num(peak[CG_PIDS_HITS]), "connections_peak",
-                     num(peak[CG_CONNS]), "series", "t", t, "memory_bytes", mem, "pids", pids,
-                     "connections", conns);
+    r->docker.server.cgroup.present = 1;
+    r->docker.server.cgroup.samples = (double)rows;
+    r->docker.server.cgroup.memory_baseline_bytes = first[CG_MEM];
+    r->docker.server.cgroup.memory_peak_bytes = max2(peak[CG_MEM], peak[CG_MEM_PEAK]);
+    r->docker.server.cgroup.memory_limit_hits = peak[CG_MEM_HITS];
+    r->docker.server.cgroup.oom_kills = peak[CG_OOM];
+    r->docker.server.cgroup.pids_baseline = first[CG_PIDS];
+    r->docker.server.cgroup.pids_peak = peak[CG_PIDS];
+    r->docker.server.cgroup.pids_refused = peak[CG_PIDS_HITS];
+    r->docker.server.cgroup.connections_peak = peak[CG_CONNS];
+    record_set_json(&r->docker.server.cgroup.series, series);
 }
 
-static json_t *positive(const json_t *v, double scale)
+static double positive(const json_t *v, double scale)
 {
     double x = json_number_value(v);
-    return json_is_number(v) && x > 0 ? json_real(x / scale) : json_null();
+    return json_is_number(v) && x > 0 ? x / scale : NAN;
 }
 
 /* A container's limits from docker inspect's HostConfig. */
-static json_t *limits_of(const json_t *inspect)
+static void limits_of(struct rec_container_limits *l, const json_t *inspect)
 {
     if (!inspect)
-        return json_null();
+        return;
     const json_t *h = json_object_get(inspect, "HostConfig");
-    json_t *nofile = json_null();
     size_t i;
     json_t *u;
+    l->present = 1;
     json_array_foreach(json_object_get(h, "Ulimits"), i, u)
     {
-        if (strcmp(str(u, "Name"), "nofile") == 0) {
-            json_decref(nofile);
-            nofile = json_copy(json_object_get(u, "Hard"));
-        }
+        const char *name = str_of(u, "Name");
+        if (name && strcmp(name, "nofile") == 0)
+            l->nofile = num_at(u, "Hard");
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:s}", "memory_bytes",
-                     positive(json_object_get(h, "Memory"), 1), "pids",
-                     positive(json_object_get(h, "PidsLimit"), 1), "cpus",
-                     positive(json_object_get(h, "NanoCpus"), 1e9), "nofile",
-                     nofile ? nofile : json_null(), "network_mode", str(h, "NetworkMode"));
+    l->memory_bytes = positive(json_object_get(h, "Memory"), 1);
+    l->pids = positive(json_object_get(h, "PidsLimit"), 1);
+    l->cpus = positive(json_object_get(h, "NanoCpus"), 1e9);
+    record_set_str(&l->network_mode, str_of(h, "NetworkMode"));
 }
 
 /* A container's end from docker inspect's State. */
-static json_t *state_of(const json_t *inspect)
+static void state_of(struct rec_container_state *st, const json_t *inspect)
 {
     if (!inspect)
-        return json_null();
+        return;
     const json_t *s = json_object_get(inspect, "State");
     const json_t *health = json_object_get(s, "Health");
-    json_int_t checks = 0, passed = 0;
     size_t i;
     json_t *h;
+    st->present = 1;
+    st->health_checks = st->health_passed = 0;
     json_array_foreach(json_object_get(health, "Log"), i, h)
     {
-        checks++;
-        passed += json_integer_value(json_object_get(h, "ExitCode")) == 0;
+        st->health_checks++;
+        st->health_passed += num_at(h, "ExitCode") == 0;
     }
-    return json_pack("{s:I, s:b, s:s, s:s, s:s, s:o, s:I, s:I}", "exit_code",
-                     json_integer_value(json_object_get(s, "ExitCode")), "oom_killed",
-                     json_is_true(json_object_get(s, "OOMKilled")), "error", str(s, "Error"),
-                     "started_at", str(s, "StartedAt"), "finished_at", str(s, "FinishedAt"),
-                     "health", health ? json_string(str(health, "Status")) : json_null(),
-                     "health_checks", checks, "health_passed", passed);
+    st->exit_code = num_at(s, "ExitCode");
+    st->oom_killed = json_is_true(json_object_get(s, "OOMKilled"));
+    record_set_str(&st->error, str_of(s, "Error"));
+    record_set_str(&st->started_at, str_of(s, "StartedAt"));
+    record_set_str(&st->finished_at, str_of(s, "FinishedAt"));
+    record_set_str(&st->health, str_of(health, "Status"));
+}
+
+static void log_tail(char **field, const char *log)
+{
+    if (!log)
+        return;
+    size_t n = strlen(log);
+    const char *p = n > DOCKER_LOG_TAIL_BYTES ? log + n - DOCKER_LOG_TAIL_BYTES : log;
+    /* Not from the middle of a UTF-8 sequence. */
+    while (((unsigned char)*p & 0xC0) == 0x80)
+        p++;
+    json_t *utf8 = json_string(p);
+    record_set_str(field, utf8 ? p : "(the server's log is not UTF-8)");
+    json_decref(utf8);
+}
+
+/* The engine's view of both containers. */
+static void docker_of(struct run_record *r, const struct docker_inputs *in)
+{
+    struct rec_docker *d = &r->docker;
+    d->present = d->server.present = d->load.present = 1;
+    cgroup_of(r, in->cgroup);
+    limits_of(&d->server.limits, in->server_inspect);
+    state_of(&d->server.state, in->server_inspect);
+    log_tail(&d->server.log_tail, in->log);
+    limits_of(&d->load.limits, in->load_inspect);
+    state_of(&d->load.state, in->load_inspect);
+    d->load.exit = num_at(in->spec, "load_exit");
+    /* The kernel OOM-kills a container at its memory limit: when the engine says it did, the
+     * peak was the limit, whatever the last sample before the kill read. */
+    double limit = d->server.limits.memory_bytes;
+    if (d->server.cgroup.present == 1 && d->server.state.oom_killed == 1 && isfinite(limit)) {
+        d->server.cgroup.memory_peak_bytes = max2(d->server.cgroup.memory_peak_bytes, limit);
+        record_set_str(&d->server.cgroup.memory_peak_from, "the memory limit (OOM kill)");
+    }
+    if (r->server.present == 1) {
+        r->server.exit_code = d->server.state.exit_code;
+        r->server.oom_killed = d->server.state.present == 1 ? d->server.state.oom_killed : -1;
+    }
 }
 
 /* ---- The server's own counters ---- */
@@ -426,72 +468,51 @@ static json_t *counters_of(const json_t *before, const json_t *fin)
     return out;
 }
 
-/* The client's requests against the server's count, as a local run compares them: without
- * the answers the server refused at admission (non-2xx, not in its count). */
-static void crosscheck(json_t *server, const json_t *client, const json_t *spec, double reqs)
-{
-    const json_t *errs = json_object_get(client, "errors");
-    double total = results_num(client, "total_requests") - results_num(errs, "status");
-    double given_up =
-        results_num(errs, "timeout") + results_num(errs, "read") + results_num(errs, "write");
-    double conns = results_num(spec, "concurrency") + results_num(spec, "idle_connections");
-    double allowance = 2 * conns + given_up + DOCKER_CROSSCHECK_SHARE * reqs;
-    int have = client && reqs > 0 && isfinite(total);
-    json_object_set_new(server, "crosscheck", have ? json_real(total / reqs) : json_null());
-    json_object_set_new(server, "crosscheck_difference_pct",
-                        have ? json_real(100 * (total - reqs) / reqs) : json_null());
-    json_object_set_new(server, "crosscheck_ok",
-                        json_boolean(!have || fabs(total - reqs) <= allowance));
-}
-
 /* The server's figures from /stats before the load, after it (else its last sample) and once a
  * second during it. */
-static json_t *server_of(const struct docker_inputs *in, const json_t *client)
+static void server_of(struct run_record *r, const struct docker_inputs *in)
 {
     const json_t *before = in->before;
     if (!before)
-        return json_null();
+        return;
     size_t n = json_array_size(in->stats);
     const json_t *fin = in->after ? in->after : n ? json_array_get(in->stats, n - 1) : before;
-    double reqs =
-        delta(before, fin, "requests.total") - delta(before, fin, "requests.by_endpoint.stats");
+    struct rec_server *sv = &r->server;
+    double reqs = load_requests(fin) - load_requests(before);
     double wall = delta(before, fin, "uptime_s");
     double cpu =
         delta(before, fin, "process.cpu_user_s") + delta(before, fin, "process.cpu_system_s");
     double ctx =
         delta(before, fin, "process.ctx_voluntary") + delta(before, fin, "process.ctx_involuntary");
-    double rss, rss_peak, vsz, vsz_peak, thr, thr_peak, conns, conns_peak, fds, fds_peak;
-    stats_spread(in->stats, "process.rss_bytes", &rss, &rss_peak);
-    stats_spread(in->stats, "process.vsize_bytes", &vsz, &vsz_peak);
-    stats_spread(in->stats, "process.threads", &thr, &thr_peak);
-    stats_spread(in->stats, "connections.active", &conns, &conns_peak);
-    stats_spread(in->stats, "process.open_fds", &fds, &fds_peak);
-    json_t *s = json_pack(
-        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "mode",
-        str(before, "mode"), "version", str(before, "version"), "requests", count(reqs), "window_s",
-        num(wall), "requests_per_s", num(div_or_nan(reqs, wall)), "rss_baseline_bytes",
-        count(results_num(before, "process.rss_bytes")), "rss_bytes", num(rss), "rss_peak_bytes",
-        num(max2(rss_peak, results_num(fin, "process.peak_rss_bytes"))), "vsize_bytes", num(vsz),
-        "vsize_peak_bytes", num(vsz_peak), "threads_baseline",
-        count(results_num(before, "process.threads")), "threads", num(thr), "threads_peak",
-        num(max2(thr_peak, results_num(fin, "process.threads"))), "connections_peak",
-        num(conns_peak), "fds_peak", num(fds_peak));
-    json_object_set_new(s, "cpu_user_s", num(delta(before, fin, "process.cpu_user_s")));
-    json_object_set_new(s, "cpu_system_s", num(delta(before, fin, "process.cpu_system_s")));
-    json_object_set_new(s, "cpu_cores", num(div_or_nan(cpu, wall)));
-    json_object_set_new(s, "cpu_us_per_request", num(div_or_nan(cpu * 1e6, reqs)));
-    json_object_set_new(s, "ctx_voluntary", count(delta(before, fin, "process.ctx_voluntary")));
-    json_object_set_new(s, "ctx_involuntary", count(delta(before, fin, "process.ctx_involuntary")));
-    json_object_set_new(s, "ctx_per_s", num(div_or_nan(ctx, wall)));
-    json_object_set_new(s, "ctx_per_request", num(div_or_nan(ctx, reqs)));
-    json_object_set_new(s, "ctx_source",
-                        json_string("getrusage via /stats (all threads, ended ones too)"));
-    json_object_set_new(s, "switch_cpu_share", json_null());
-    json_object_set_new(s, "counters_from",
-                        json_string(in->after ? "stats-after" : "the last /stats sample"));
-    json_object_set_new(s, "counters", counters_of(before, fin));
-    crosscheck(s, client, in->spec, reqs);
-    return s;
+    double rss_peak, vsize_peak, threads_peak, unused;
+    sv->present = 1;
+    record_set_str(&sv->mode, str_of(before, "mode"));
+    record_set_str(&sv->version, str_of(before, "version"));
+    sv->requests = reqs;
+    sv->window_s = wall;
+    sv->requests_per_s = div_or_nan(reqs, wall);
+    sv->rss_baseline_bytes = num_at(before, "process.rss_bytes");
+    sv->threads_baseline = num_at(before, "process.threads");
+    stats_spread(in->stats, "process.rss_bytes", &sv->rss_bytes, &rss_peak);
+    stats_spread(in->stats, "process.vsize_bytes", &sv->vsize_bytes, &vsize_peak);
+    stats_spread(in->stats, "process.threads", &sv->threads, &threads_peak);
+    stats_spread(in->stats, "connections.active", &unused, &sv->connections_peak);
+    stats_spread(in->stats, "process.open_fds", &unused, &sv->fds_peak);
+    sv->rss_peak_bytes = max2(rss_peak, num_at(fin, "process.peak_rss_bytes"));
+    sv->vsize_peak_bytes = vsize_peak;
+    sv->threads_peak = max2(threads_peak, num_at(fin, "process.threads"));
+    sv->cpu_user_s = delta(before, fin, "process.cpu_user_s");
+    sv->cpu_system_s = delta(before, fin, "process.cpu_system_s");
+    sv->cpu_cores = div_or_nan(cpu, wall);
+    sv->cpu_us_per_request = div_or_nan(cpu * 1e6, reqs);
+    sv->ctx_voluntary = delta(before, fin, "process.ctx_voluntary");
+    sv->ctx_involuntary = delta(before, fin, "process.ctx_involuntary");
+    sv->ctx_per_s = div_or_nan(ctx, wall);
+    sv->ctx_per_request = div_or_nan(ctx, reqs);
+    record_set_str(&sv->ctx_source, "getrusage via /stats (all threads, ended ones too)");
+    record_set_str(&sv->counters_from, in->after ? "stats-after" : "the last /stats sample");
+    record_set_json(&sv->counters, counters_of(before, fin));
+    judge_refusals_from_counters(r);
 }
 
 /* The /stats samples as the report's per-second columns. */
@@ -499,18 +520,18 @@ static json_t *samples_of(const json_t *stats)
 {
     size_t n = json_array_size(stats);
     if (n < 2)
-        return json_null();
+        return NULL;
     json_t *t = json_array(), *rss = json_array(), *vsz = json_array(), *thr = json_array(),
            *conns = json_array(), *fds = json_array(), *ctx = json_array(), *cores = json_array();
     for (size_t i = 1; i < n; i++) {
         const json_t *a = json_array_get(stats, i - 1), *b = json_array_get(stats, i);
         double dt = delta(a, b, "t");
-        json_array_append_new(t, num(round(results_num(b, "t") * 10) / 10));
-        json_array_append_new(rss, num(results_num(b, "process.rss_bytes")));
-        json_array_append_new(vsz, num(results_num(b, "process.vsize_bytes")));
-        json_array_append_new(thr, num(results_num(b, "process.threads")));
-        json_array_append_new(conns, num(results_num(b, "connections.active")));
-        json_array_append_new(fds, num(results_num(b, "process.open_fds")));
+        json_array_append_new(t, num(round(num_at(b, "t") * 10) / 10));
+        json_array_append_new(rss, num(num_at(b, "process.rss_bytes")));
+        json_array_append_new(vsz, num(num_at(b, "process.vsize_bytes")));
+        json_array_append_new(thr, num(num_at(b, "process.threads")));
+        json_array_append_new(conns, num(num_at(b, "connections.active")));
+        json_array_append_new(fds, num(num_at(b, "process.open_fds")));
         json_array_append_new(ctx, num(div_or_nan(delta(a, b, "process.ctx_voluntary") +
                                                       delta(a, b, "process.ctx_involuntary"),
                                                   dt)));
@@ -525,283 +546,172 @@ static json_t *samples_of(const json_t *stats)
 
 /* ---- One run ---- */
 
-/* The fields of a run object that come from its spec, whatever happened to it. */
-static json_t *run_base(const struct docker_inputs *in)
+/* What the run was asked to be (its spec.json), whatever happened to it; its rows of the two
+ * tables. The load is c10k-load, closed loop, from one address, the server's options the
+ * image's defaults. */
+static void spec_of(struct run_record *r, const struct docker_inputs *in)
 {
     const json_t *sp = in->spec;
-    json_t *run = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:b, s:i}", "id",
-                            sp ? str(sp, "id") : in->id, "scenario", str(sp, "scenario"), "model",
-                            str(sp, "model"), "mode", str(sp, "mode"), "level",
-                            count(results_num(sp, "level")), "concurrency",
-                            count(results_num(sp, "concurrency")), "idle_connections",
-                            count(results_num(sp, "idle_connections")), "path", "/plaintext",
-                            "tool", "c10k-load", "keepalive", 1, "repetition", 1);
-    json_object_set_new(run, "warmup_s", num(duration_s(json_object_get(sp, "warmup"))));
-    json_object_set_new(run, "duration_s", num(duration_s(json_object_get(sp, "duration"))));
-    json_object_set_new(run, "timeout_s", num(duration_s(json_object_get(sp, "timeout"))));
-    json_object_set_new(run, "ramp_per_s", num(results_num(sp, "ramp_per_s")));
-    /* Closed loop from one source address, the server's options the image's defaults. */
-    json_object_set_new(run, "rate", json_null());
-    json_object_set_new(run, "source_addresses", json_integer(1));
-    json_object_set_new(run, "server_all_cpus", json_false());
-    json_object_set_new(run, "server_args", json_array());
-    static const char *const nulls[] = {
-        "reason",       "limit",          "client",           "server",
-        "machine",      "per_connection", "samples",          "saturation",
-        "idle_threads", "scheduler",      "held_connections", "established_peak",
-        "docker",       "prometheus"};
-    for (size_t k = 0; k < sizeof nulls / sizeof nulls[0]; k++)
-        json_object_set_new(run, nulls[k], json_null());
-    json_object_set_new(run, "load_bound", json_false());
-    json_object_set_new(run, "notes", json_array());
-    json_object_set_new(run, "elapsed_s", json_null());
-    return run;
+    record_set_str(&r->id, str_of(sp, "id") ? str_of(sp, "id") : in->id);
+    record_set_str(&r->scenario, str_of(sp, "scenario"));
+    record_set_str(&r->model, str_of(sp, "model"));
+    record_set_str(&r->mode, str_of(sp, "mode"));
+    r->scn = r->scenario ? scenario_find(r->scenario) : NULL;
+    r->srv = r->model ? server_find(r->model) : NULL;
+    r->variant = 0;
+    r->level = num_at(sp, "level");
+    r->concurrency = num_at(sp, "concurrency");
+    r->idle_connections = num_at(sp, "idle_connections");
+    record_set_str(&r->path, r->scn ? r->scn->path : NULL);
+    record_set_str(&r->tool, "c10k-load");
+    r->keepalive = 1;
+    r->repetition = 1;
+    r->warmup_s = duration_s(json_object_get(sp, "warmup"));
+    r->duration_s = duration_s(json_object_get(sp, "duration"));
+    r->timeout_s = duration_s(json_object_get(sp, "timeout"));
+    r->ramp_per_s = num_at(sp, "ramp_per_s");
+    r->source_addresses = 1;
+    r->server_all_cpus = 0;
+    record_set_json(&r->server_args, json_array());
+    record_set_json(&r->notes, json_array());
+    r->load_bound = 0;
+}
+
+/* The load generator's results (load.json, one generator's or several merged) into the run's
+ * client part, through the parser of a local run's. Returns 0, or -1 with the reason in err. */
+static int client_of(struct run_record *r, const struct docker_inputs *in, char *err, size_t len)
+{
+    if (!in->load)
+        return 0;
+    char *text = json_dumps(in->load, JSON_COMPACT);
+    json_t *client = text ? loadgen_parse_load(text, err, len) : NULL;
+    free(text);
+    if (!client)
+        return -1;
+    schema_parse(&schema_run, r, client, "client");
+    json_decref(client);
+    return 0;
 }
 
 /* What the server held: TCP connections established to its port (sampled from the host, so
- * also while it cannot answer /stats), else its own count. In thread mode each held
- * connection has a thread: the pids growth bounds it (connections being refused are
+ * also while it cannot answer /stats), else its own count. A thread-per-connection server has
+ * a thread per held connection: the pids growth bounds it (connections being refused are
  * established too, until the 503 is sent). */
-static double held_of(const json_t *run, double *established)
+static void held_of(struct run_record *r)
 {
-    double e = results_num(run, "docker.server.cgroup.connections_peak");
+    double e = r->docker.server.cgroup.connections_peak;
     if (!isfinite(e))
-        e = results_num(run, "server.connections_peak");
-    *established = e;
-    double pids = results_num(run, "docker.server.cgroup.pids_peak");
-    double base = results_num(run, "docker.server.cgroup.pids_baseline");
-    if (strcmp(str(run, "model"), "thread") == 0 && isfinite(pids) && isfinite(e)) {
+        e = r->server.connections_peak;
+    double pids = r->docker.server.cgroup.pids_peak, base = r->docker.server.cgroup.pids_baseline;
+    double held = e;
+    if (r->srv->thread_per_connection && isfinite(pids) && isfinite(e)) {
         double bound = pids - (isfinite(base) ? base : 0) + 1;
-        return bound < e ? bound : e;
+        held = bound < e ? bound : e;
     }
-    return e;
-}
-
-/* The client's errors by class, "connect 3, status 20" (only those that happened). */
-static void error_classes(const json_t *errs, char *buf, size_t len)
-{
-    size_t used = 0;
-    const char *key;
-    json_t *v;
-    buf[0] = '\0';
-    json_object_foreach((json_t *)errs, key, v)
-    {
-        if (strcmp(key, "total") != 0 && json_number_value(v) > 0 && used < len)
-            used += (size_t)snprintf(buf + used, len - used, "%s%s %.0f", used ? ", " : "", key,
-                                     json_number_value(v));
-    }
-}
-
-/* Status, reason and limit from what the engine, the server and the client say. */
-static void judge(json_t *run, const struct docker_inputs *in)
-{
-    const json_t *client = json_object_get(run, "client");
-    if (!json_is_object(client))
-        client = NULL;
-    const json_t *state = results_get(run, "docker.server.state");
-    char reason[2048] = "", a[32];
-    int oom = json_is_true(json_object_get(state, "oom_killed"));
-    double exit_code = results_num(state, "exit_code");
-    double mem_limit = results_num(run, "docker.server.limits.memory_bytes");
-    double pids_limit = results_num(run, "docker.server.limits.pids");
-    double pids_refused = results_num(run, "docker.server.cgroup.pids_refused");
-    double rejected = results_num(run, "server.counters.connections.rejected");
-    double errors = results_num(client, "errors.total");
-    double answered = round(results_num(client, "good_per_s") * results_num(client, "measured_s"));
-    claims_format_bytes(a, sizeof a, mem_limit);
-    if (oom)
-        add_clause(reason, sizeof reason,
-                   "server killed by the OOM killer (engine: OOMKilled, exit %.0f) under a %s "
-                   "memory limit",
-                   exit_code, a);
-    else if (isfinite(exit_code) && exit_code != 0)
-        add_clause(reason, sizeof reason, "server exited with %.0f", exit_code);
-    if (pids_refused > 0)
-        add_clause(reason, sizeof reason, "the pids limit (%.0f) refused %.0f thread creations",
-                   pids_limit, pids_refused);
-    if (rejected > 0)
-        add_clause(reason, sizeof reason, "the server answered 503 to %.0f connections", rejected);
-    if (errors > 0 && errors > DOCKER_ERROR_SHARE * (answered + errors)) {
-        char classes[256];
-        error_classes(json_object_get(client, "errors"), classes, sizeof classes);
-        add_clause(reason, sizeof reason, "client errors: %.0f (%s)", errors, classes);
-    }
-    if (client && !(answered > 0)) {
-        double workers = results_num(in->before, "pool.workers");
-        if (!isfinite(workers))
-            workers = results_num(in->before, "config.threads");
-        if (strcmp(str(run, "model"), "pool") == 0)
-            add_clause(reason, sizeof reason,
-                       "no request was answered with a 2xx in the measured time (the pool's "
-                       "%.0f workers were all busy)",
-                       workers);
-        else
-            add_clause(reason, sizeof reason,
-                       "no request was answered with a 2xx in the measured time");
-    }
-    if (!client)
-        add_clause(reason, sizeof reason, "no results from the load container (exit %.0f)",
-                   results_num(in->spec, "load_exit"));
-    if (json_is_false(json_object_get(in->spec, "healthy_before")))
-        add_clause(reason, sizeof reason, "the server was not healthy before the load");
-    const char *client_error = json_string_value(json_object_get(run, "client_error"));
-    if (client_error)
-        add_clause(reason, sizeof reason, "runs/%s/load.json: %s", in->id, client_error);
-    if (in->problems[0])
-        add_clause(reason, sizeof reason, "%s", in->problems);
-    json_object_set_new(run, "status",
-                        json_string(!client     ? "failed"
-                                    : reason[0] ? "errors"
-                                                : "ok"));
-    json_object_set_new(run, "reason", reason[0] ? json_string(reason) : json_null());
-    if (oom)
-        json_object_set_new(run, "limit",
-                            json_pack("{s:s, s:o, s:s}", "name", "memory", "have", num(mem_limit),
-                                      "how",
-                                      "the server container's memory limit "
-                                      "(C10K_CONSTRAINED_MEMORY or C10K_SERVER_MEMORY)"));
-    else if (pids_refused > 0)
-        json_object_set_new(run, "limit",
-                            json_pack("{s:s, s:o, s:s}", "name", "pids", "have", num(pids_limit),
-                                      "how",
-                                      "the server container's pids limit "
-                                      "(C10K_CONSTRAINED_PIDS or C10K_SERVER_PIDS)"));
-}
-
-/* Which side set the pace, as in a local run: the server's CPU quota against the load
- * generator's busiest thread (c10k-load's own measure, the busiest generator's when merged). */
-static void saturation(json_t *run, const json_t *docker, const json_t *stats)
-{
-    double cpus = results_num(run, "docker.server.limits.cpus");
-    if (!isfinite(cpus))
-        cpus = strtod(str(results_get(docker, "limits"), "server_cpus"), NULL);
-    if (!(cpus > 0))
-        cpus = 1;
-    double cores = busy_under_load(stats);
-    const char *busy_from = "per-second /stats while the load ran";
-    if (!isfinite(cores)) {
-        cores = results_num(run, "server.cpu_cores");
-        busy_from = "/stats before and after the load";
-    }
-    double sbusy = cores / cpus;
-    double cbusy = results_num(run, "client.cpu.busiest_thread_share");
-    if (!isfinite(sbusy))
-        return;
-    const char *bottleneck = judge_bottleneck_of(sbusy, cbusy, 0);
-    int bound = strcmp(bottleneck, "load generator") == 0;
-    json_object_set_new(run, "saturation",
-                        json_pack("{s:f, s:s, s:f, s:o, s:s, s:b, s:f}", "server_busy", sbusy,
-                                  "server_busy_from", busy_from, "server_cpus", cpus, "client_busy",
-                                  num(cbusy), "bottleneck", bottleneck, "load_bound", bound,
-                                  "threshold",
-                                  results_num(run, "client.cpu.saturation_threshold")));
-    json_object_set_new(run, "load_bound", json_boolean(bound));
-    if (bound) {
-        char note[256];
-        snprintf(note, sizeof note,
-                 "load-bound: the server's CPU quota was %.0f%% used while the load generator's "
-                 "busiest thread was %.0f%% busy: compare this level by CPU time per request",
-                 100 * sbusy, 100 * cbusy);
-        json_array_append_new(json_object_get(run, "notes"), json_string(note));
-    }
+    r->established_peak = e;
+    r->held_connections = held;
+    if (r->server.present == 1)
+        r->server.connections_held_peak = held;
 }
 
 /* Memory per connection: the growth of the container's cgroup memory (user and kernel memory
  * charged to it) over the connections held; not for a server the OOM killer ended (the sample
  * before the kill may be far from it). */
-static void per_connection(json_t *run, double held)
+static void per_connection_of(struct run_record *r)
 {
-    const json_t *cg = results_get(run, "docker.server.cgroup");
-    double peak = results_num(cg, "memory_peak_bytes"),
-           base = results_num(cg, "memory_baseline_bytes");
+    double held = r->held_connections;
+    double peak = r->docker.server.cgroup.memory_peak_bytes,
+           base = r->docker.server.cgroup.memory_baseline_bytes;
     if (!(held >= 1) || !isfinite(peak) || !isfinite(base) ||
-        json_is_true(results_get(run, "docker.server.state.oom_killed")))
+        r->docker.server.state.oom_killed == 1)
         return;
-    double rss =
-        results_num(run, "server.rss_peak_bytes") - results_num(run, "server.rss_baseline_bytes");
-    double pids = results_num(cg, "pids_peak") - results_num(cg, "pids_baseline");
-    json_object_set_new(
-        run, "per_connection",
-        json_pack("{s:f, s:f, s:o, s:o, s:s, s:s}", "connections", held, "total_bytes",
-                  (peak - base) / held, "rss_bytes", num(div_or_nan(rss, held)), "pids",
-                  num(pids / held), "source",
-                  "cgroup memory (user and kernel memory charged to the server container)",
-                  "kernel_source", "the server container's cgroup (memory charged to it)"));
+    struct rec_per_connection *pc = &r->per_connection;
+    pc->present = 1;
+    pc->connections = held;
+    pc->total_bytes = (peak - base) / held;
+    pc->rss_bytes = div_or_nan(r->server.rss_peak_bytes - r->server.rss_baseline_bytes, held);
+    pc->pids = (r->docker.server.cgroup.pids_peak - r->docker.server.cgroup.pids_baseline) / held;
+    record_set_str(&pc->source,
+                   "cgroup memory (user and kernel memory charged to the server container)");
+    record_set_str(&pc->kernel_source, "the server container's cgroup (memory charged to it)");
 }
 
-static json_t *log_tail(const char *log)
+/* How busy the server's CPU quota and the load generator's busiest thread (c10k-load's own
+ * measure, the busiest generator's when merged) were, for the judge's bottleneck. */
+static void saturation_of(struct run_record *r, const json_t *stats, double session_cpus)
 {
-    if (!log)
-        return json_null();
-    size_t n = strlen(log);
-    const char *p = n > DOCKER_LOG_TAIL_BYTES ? log + n - DOCKER_LOG_TAIL_BYTES : log;
-    /* Not from the middle of a UTF-8 sequence. */
-    while (((unsigned char)*p & 0xC0) == 0x80)
-        p++;
-    json_t *s = json_string(p);
-    return s ? s : json_string("(the server's log is not UTF-8)");
+    double cpus = r->docker.server.limits.cpus;
+    if (!isfinite(cpus))
+        cpus = session_cpus;
+    if (!(cpus > 0))
+        cpus = 1;
+    double cores = busy_under_load(stats);
+    const char *from = "per-second /stats while the load ran";
+    if (!isfinite(cores)) {
+        cores = r->server.cpu_cores;
+        from = "/stats before and after the load";
+    }
+    if (!isfinite(cores / cpus))
+        return;
+    struct rec_saturation *s = &r->saturation;
+    s->present = 1;
+    s->server_busy = cores / cpus;
+    record_set_str(&s->server_busy_from, from);
+    s->server_cpus = cpus;
+    s->client_busy = r->client.cpu.busiest_thread_share;
+    judge_bottleneck(r, r->rate > 0, "CPU quota");
 }
 
-static json_t *run_of(const struct docker_inputs *in, const json_t *docker)
+/* What only a Docker run can go through, as a local run records its own lifecycle: no results
+ * from the load container, a server not healthy before the load, a collected file broken. */
+static void docker_facts(struct run_record *r, const struct docker_inputs *in,
+                         const char *client_error)
 {
-    json_t *run = run_base(in);
+    if (r->client.present != 1)
+        record_set_status(r, "failed", "no results from the load container (exit %.0f)",
+                          r->docker.load.exit);
+    if (json_is_false(json_object_get(in->spec, "healthy_before")))
+        record_set_status(r, "errors", "the server was not healthy before the load");
+    if (client_error[0])
+        record_set_status(r, "errors", "runs/%s/load.json: %s", in->id, client_error);
+    if (in->problems[0])
+        record_set_status(r, "errors", "%s", in->problems);
+}
+
+/* One run from its files: what was asked, what each side counted, then the one judge. */
+static void run_of(struct run_record *r, const struct docker_inputs *in, double session_cpus)
+{
+    spec_of(r, in);
     if (!in->spec) {
-        json_object_set_new(run, "status", json_string("failed"));
-        json_object_set_new(run, "reason", json_string(in->problems));
-        return run;
+        record_set_status(r, "failed", "%s", in->problems);
+        return;
     }
-    const char *skipped = json_string_value(json_object_get(in->spec, "skipped_reason"));
+    const char *skipped = str_of(in->spec, "skipped_reason");
     if (skipped) {
-        json_object_set_new(run, "status", json_string("skipped"));
-        json_object_set_new(run, "reason", json_string(skipped));
-        return run;
+        record_set_status(r, "skipped", "%s", skipped);
+        return;
     }
-    char err[256] = "";
-    json_t *client = NULL;
-    if (in->load) {
-        char *text = json_dumps(in->load, JSON_COMPACT);
-        client = text ? loadgen_parse_load(text, err, sizeof err) : NULL;
-        free(text);
-        if (!client)
-            json_object_set_new(run, "client_error", json_string(err));
+    if (!r->scn || !r->srv || r->srv->kind != SERVER_C10K) {
+        record_set_status(
+            r, "failed",
+            "host/%s/spec.json: scenario %s, model %s: not rows of c10k-bench's tables", in->id,
+            r->scenario ? r->scenario : "(none)", r->model ? r->model : "(none)");
+        return;
     }
-    json_object_set_new(run, "client", client ? client : json_null());
-    json_object_set_new(run, "server", server_of(in, client));
-    json_t *cg = cgroup_of(in->cgroup);
-    json_t *sstate = state_of(in->server_inspect);
-    json_t *slim = limits_of(in->server_inspect);
-    /* The kernel OOM-kills a container at its memory limit: when the engine says it did, the
-     * peak was the limit, whatever the last sample before the kill read. */
-    double limit = results_num(slim, "memory_bytes");
-    if (json_is_object(cg) && json_is_true(json_object_get(sstate, "oom_killed")) &&
-        isfinite(limit)) {
-        json_object_set_new(cg, "memory_peak_bytes",
-                            num(max2(results_num(cg, "memory_peak_bytes"), limit)));
-        json_object_set_new(cg, "memory_peak_from", json_string("the memory limit (OOM kill)"));
-    }
-    json_object_set_new(run, "docker",
-                        json_pack("{s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o}}", "server", "limits",
-                                  slim, "state", sstate, "cgroup", cg, "log_tail",
-                                  log_tail(in->log), "load", "limits", limits_of(in->load_inspect),
-                                  "state", state_of(in->load_inspect), "exit",
-                                  num(results_num(in->spec, "load_exit"))));
-    json_t *server = json_object_get(run, "server");
-    if (json_is_object(server)) {
-        json_object_set(server, "exit_code", results_get(sstate, "exit_code"));
-        json_object_set(server, "oom_killed", results_get(sstate, "oom_killed"));
-    }
-    double established, held = held_of(run, &established);
-    json_object_set_new(run, "held_connections", num(held));
-    json_object_set_new(run, "established_peak", num(established));
-    if (json_is_object(server))
-        json_object_set_new(server, "connections_held_peak", num(held));
-    per_connection(run, held);
-    json_object_set_new(run, "samples", samples_of(in->stats));
+    char client_error[256] = "";
+    client_of(r, in, client_error, sizeof client_error);
+    server_of(r, in);
+    docker_of(r, in);
+    held_of(r);
+    per_connection_of(r);
+    record_set_json(&r->samples, samples_of(in->stats));
     if (in->prometheus)
-        json_object_set(run, "prometheus", in->prometheus);
-    judge(run, in);
-    saturation(run, docker, in->stats);
-    return run;
+        record_set_json(&r->prometheus, json_incref(in->prometheus));
+    docker_facts(r, in, client_error);
+    judge_crosscheck(r);
+    saturation_of(r, in->stats, session_cpus);
+    struct judge_context cx = {.pool_workers = num_at(in->before, "pool.workers")};
+    judge_run(r, &cx);
 }
 
 /* ---- The session ---- */
@@ -811,8 +721,10 @@ static int by_name(const struct dirent **a, const struct dirent **b)
     return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* Every run under DIR/host, in name order (as docker/run.sh's own listing was). */
-static json_t *runs_of(const char *dir, const json_t *docker, char *err, size_t err_len)
+/* Every run under DIR/host, in name order (as docker/run.sh's own listing was). Returns 0, or -1
+ * with the reason in err. */
+static int runs_of(struct session_record *s, const char *dir, double session_cpus, char *err,
+                   size_t err_len)
 {
     char host[4096];
     snprintf(host, sizeof host, "%s/host", dir);
@@ -820,93 +732,86 @@ static json_t *runs_of(const char *dir, const json_t *docker, char *err, size_t 
     int n = scandir(host, &names, NULL, by_name);
     if (n < 0) {
         snprintf(err, err_len, "%s: %s", host, strerror(errno));
-        return NULL;
+        return -1;
     }
-    json_t *runs = json_array();
+    int rc = 0;
     for (int i = 0; i < n; i++) {
-        if (names[i]->d_name[0] != '.') {
-            struct docker_inputs in;
-            inputs_read(&in, dir, names[i]->d_name);
-            json_array_append_new(runs, run_of(&in, docker));
-            inputs_free(&in);
+        if (names[i]->d_name[0] != '.' && rc == 0) {
+            struct run_record *r = record_session_add_run(s);
+            if (r) {
+                struct docker_inputs in;
+                inputs_read(&in, dir, names[i]->d_name);
+                run_of(r, &in, session_cpus);
+                inputs_free(&in);
+            } else {
+                snprintf(err, err_len, "out of memory at run %s", names[i]->d_name);
+                rc = -1;
+            }
         }
         free(names[i]);
     }
     free(names);
-    return runs;
+    return rc;
 }
 
-/* docker/run.sh's three scenarios, in the shape of a local session's. */
-static json_t *scenarios_of(const json_t *docker, const json_t *runs)
+/* The scenarios the session ran, in the table's order: each row's own words, and the limits
+ * its containers had (the engine's, from its first run that has them). */
+static json_t *scenarios_of(const struct session_record *s)
 {
-    const json_t *l = json_object_get(docker, "limits");
-    char how[3][768], title[3][160];
-    snprintf(how[0], sizeof how[0],
-             "Server container: cpus=%s, memory %s, %.0f pids. Load container (c10k-load, closed "
-             "loop): cpus=%s. Memory is the cgroup's (user and kernel memory charged to the "
-             "container).",
-             str(l, "server_cpus"), str(l, "server_memory"), results_num(l, "server_pids"),
-             str(l, "load_cpus"));
-    snprintf(title[0], sizeof title[0], "Docker: keep-alive /plaintext at rising concurrency");
-    snprintf(title[1], sizeof title[1], "Docker, constrained: %s and %.0f pids",
-             str(l, "constrained_memory"), results_num(l, "constrained_pids"));
-    snprintf(how[1], sizeof how[1],
-             "Server container limited to %s of memory (no swap) and %.0f pids; the load opens "
-             "the level's connections (a few busy, the rest idle keep-alive) at a fixed rate, "
-             "then measures. Refusals come from the server's counters and the cgroup's "
-             "pids.events; OOM kills from the engine (State.OOMKilled).",
-             str(l, "constrained_memory"), results_num(l, "constrained_pids"));
-    snprintf(title[2], sizeof title[2], "Docker, memory only: %s and %.0f pids",
-             str(l, "memory_memory"), results_num(l, "memory_pids"));
-    snprintf(how[2], sizeof how[2],
-             "Server container limited to %s of memory (no swap) and %.0f pids; the same load as "
-             "the constrained scenario. An OOM kill is read from the engine (State.OOMKilled, "
-             "exit 137) and is a result of the run, not a failure of the test.",
-             str(l, "memory_memory"), results_num(l, "memory_pids"));
-    static const char *const names[] = {"scale", "constrained", "memory"};
-    static const char *const questions[] = {
-        "How does each model do in a container, over a bridge network, under a CPU quota?",
-        "The same connection ramp against each model in a small container: where is "
-        "thread-per-connection refused or killed, and does the loop hold?",
-        "The same ramp under a smaller memory limit and no tight pids limit: which model does "
-        "the OOM killer take?"};
-    static const char *const x_labels[] = {"busy connections", "connections (busy + idle)",
-                                           "connections (busy + idle)"};
     json_t *out = json_array();
-    for (int k = 0; k < 3; k++) {
-        int ran = 0;
-        size_t i;
-        json_t *r;
-        json_array_foreach(runs, i, r) ran |= strcmp(str(r, "scenario"), names[k]) == 0;
-        if (ran)
-            json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", names[k],
-                                                 "title", title[k], "question", questions[k], "how",
-                                                 how[k], "x_label", x_labels[k]));
+    for (int k = 0; k < SCN_COUNT; k++) {
+        const struct bench_scenario *sc = &bench_scenarios[k];
+        const struct run_record *ran = NULL;
+        for (size_t i = 0; i < s->n_runs; i++)
+            if (s->runs[i].scn == sc && (!ran || ran->docker.server.limits.present != 1))
+                ran = &s->runs[i];
+        if (!ran)
+            continue;
+        char how[1024], mem[32];
+        const struct rec_docker *d = &ran->docker;
+        claims_format_bytes(mem, sizeof mem, d->server.limits.memory_bytes);
+        if (d->server.limits.present == 1)
+            snprintf(
+                how, sizeof how,
+                "%s In Docker: the server container had a CPU quota of %g, %s of memory and %.0f "
+                "pids; the load container (c10k-load) a CPU quota of %g. Memory is the cgroup's "
+                "(user "
+                "and kernel memory charged to the container).",
+                sc->how, d->server.limits.cpus, mem, d->server.limits.pids, d->load.limits.cpus);
+        else
+            snprintf(how, sizeof how, "%s", sc->how);
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", sc->name, "title",
+                                             sc->title, "question", sc->question, "how", how,
+                                             "x_label", sc->x_label));
     }
     return out;
 }
 
-static json_t *modes_of(const json_t *runs)
+/* The servers the session ran, in the table's order. */
+static json_t *modes_of(const struct session_record *s)
 {
     json_t *modes = json_array();
-    size_t i, k;
-    json_t *r, *m;
-    json_array_foreach(runs, i, r)
-    {
-        int seen = 0;
-        json_array_foreach(modes, k, m) seen |= strcmp(json_string_value(m), str(r, "model")) == 0;
-        if (!seen && *str(r, "model"))
-            json_array_append_new(modes, json_string(str(r, "model")));
-    }
+    for (int k = 0; k < SRV_COUNT; k++)
+        for (size_t i = 0; i < s->n_runs; i++)
+            if (s->runs[i].srv == &bench_servers[k]) {
+                json_array_append_new(modes, json_string(bench_servers[k].name));
+                break;
+            }
     return modes;
+}
+
+static const char *str_or(const json_t *o, const char *key, const char *otherwise)
+{
+    const char *v = str_of(o, key);
+    return v ? v : otherwise;
 }
 
 static json_t *environment_of(const json_t *d)
 {
     const json_t *l = json_object_get(d, "limits");
     char server[64], load[64];
-    snprintf(server, sizeof server, "container, cpus=%s", str(l, "server_cpus"));
-    snprintf(load, sizeof load, "container, cpus=%s", str(l, "load_cpus"));
+    snprintf(server, sizeof server, "container, cpus=%s", str_or(l, "server_cpus", "?"));
+    snprintf(load, sizeof load, "container, cpus=%s", str_or(l, "load_cpus", "?"));
     json_t *docker =
         json_pack("{s:O?, s:O?, s:O?, s:s, s:O?, s:O?, s:O?, s:O?, s:O?}", "engine",
                   json_object_get(d, "engine"), "compose", json_object_get(d, "compose_version"),
@@ -921,57 +826,67 @@ static json_t *environment_of(const json_t *d)
                      "server_cpus", server, "load_cpus", load, "docker", docker);
 }
 
-static json_t *server_version(const json_t *runs)
+static json_t *programs_of(const struct session_record *s, const json_t *d)
 {
-    size_t i;
-    json_t *r;
-    json_array_foreach(runs, i, r)
-    {
-        const char *v = json_string_value(results_get(r, "server.version"));
-        if (v && *v)
-            return json_string(v);
-    }
-    return json_null();
+    const char *version = NULL;
+    for (size_t i = 0; i < s->n_runs && !version; i++)
+        if (s->runs[i].server.version && s->runs[i].server.version[0])
+            version = s->runs[i].server.version;
+    return json_pack("{s:s?, s:O?}", "c10k_server", version, "image", json_object_get(d, "image"));
 }
 
-json_t *docker_session(const char *dir, char *err, size_t err_len)
+/* DIR/docker.json, or NULL with a one-line reason. */
+static json_t *read_docker_json(const char *dir, char *err, size_t err_len)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/docker.json", dir);
     json_error_t je;
     json_t *d = json_load_file(path, 0, &je);
-    if (!json_is_object(d)) {
-        if (d)
-            snprintf(err, err_len, "%s: not a JSON object", path);
-        else if (access(path, R_OK) < 0)
-            snprintf(err, err_len, "%s: %s", path, strerror(errno));
-        else
-            snprintf(err, err_len, "%s: not JSON (%s, line %d)", path, je.text, je.line);
-        json_decref(d);
-        return NULL;
-    }
-    json_t *runs = runs_of(dir, d, err, err_len);
-    if (!runs) {
-        json_decref(d);
-        return NULL;
-    }
-    json_t *root = json_pack(
-        "{s:s, s:s, s:s, s:s, s:O?, s:O?, s:O?, s:b, s:o, s:o, s:o, s:{s:o, s:O?}, s:n, s:i, s:s, "
-        "s:s, s:o}",
-        "schema", RESULTS_SCHEMA, "tool", "c10k-bench", "version", C10K_VERSION, "profile",
-        json_is_true(json_object_get(d, "quick")) ? "docker --quick" : "docker", "started_at",
-        json_object_get(d, "started_at"), "finished_at", json_object_get(d, "started_at"),
-        "elapsed_s", json_object_get(d, "elapsed_s"), "interrupted", 0, "modes", modes_of(runs),
-        "scenarios", scenarios_of(d, runs), "environment", environment_of(d), "programs",
-        "c10k_server", server_version(runs), "image", json_object_get(d, "image"), "calibration",
-        "repeat", 1, "generator", "c10k-load", "from_docker", dir, "docker", d);
-    if (root)
-        json_object_set_new(root, "runs", runs);
+    if (json_is_object(d))
+        return d;
+    if (d)
+        snprintf(err, err_len, "%s: not a JSON object", path);
+    else if (access(path, R_OK) < 0)
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
     else
-        json_decref(runs);
-    if (!root)
-        snprintf(err, err_len, "cannot build the results document of %s", dir);
-    return root;
+        snprintf(err, err_len, "%s: not JSON (%s, line %d)", path, je.text, je.line);
+    json_decref(d);
+    return NULL;
+}
+
+int docker_session(const char *dir, struct session_record *s, char *err, size_t err_len)
+{
+    record_session_init(s);
+    json_t *d = read_docker_json(dir, err, err_len);
+    if (!d)
+        return -1;
+    const char *cpus = str_of(json_object_get(d, "limits"), "server_cpus");
+    if (runs_of(s, dir, cpus ? strtod(cpus, NULL) : NAN, err, err_len) < 0) {
+        json_decref(d);
+        record_session_free(s);
+        return -1;
+    }
+    record_set_str(&s->schema, RESULTS_SCHEMA);
+    record_set_str(&s->tool, "c10k-bench");
+    record_set_str(&s->version, C10K_VERSION);
+    record_set_str(&s->profile,
+                   json_is_true(json_object_get(d, "quick")) ? "docker --quick" : "docker");
+    record_set_str(&s->started_at, str_of(d, "started_at"));
+    record_set_str(&s->finished_at, str_of(d, "started_at"));
+    s->elapsed_s = num_at(d, "elapsed_s");
+    s->interrupted = 0;
+    s->repeat = 1;
+    record_set_str(&s->generator, "c10k-load");
+    record_set_json(&s->modes, modes_of(s));
+    record_set_json(&s->scenarios, scenarios_of(s));
+    record_set_json(&s->programs, programs_of(s, d));
+    json_t *env = environment_of(d);
+    schema_parse(&schema_session, s, env, "environment");
+    json_decref(env);
+    schema_parse(&schema_session, s, d, "docker");
+    s->extra = json_pack("{s:s}", "from_docker", dir);
+    json_decref(d);
+    return 0;
 }
 
 /* ---- The terminal ---- */
@@ -984,47 +899,80 @@ static void cell_num(char *buf, size_t len, double v)
         snprintf(buf, len, "-");
 }
 
-void docker_print_summary(const json_t *root, FILE *f)
+/* A run of several generators: their requests against the server's count (the judge's
+ * cross-check), their start skew, and what Prometheus counted beside /stats. */
+static void print_scale_out(const struct run_record *r, FILE *f)
+{
+    const struct rec_client *c = &r->client;
+    if (c->present == 1 && json_is_array(c->generators)) {
+        double skew = NAN;
+        size_t i;
+        json_t *g;
+        json_array_foreach(c->generators, i, g) skew = max2(skew, num_at(g, "start_skew_ms"));
+        fprintf(f,
+                "  %s: cross-check: the generators answered %.0f requests, the server counted "
+                "%.0f: %+.2f%% (%s; %.0f were in flight when the generators stopped); start skew "
+                "at most %.2f ms%s\n",
+                r->id, c->total_requests - c->errors.status, r->server.requests,
+                r->server.crosscheck_difference_pct,
+                r->server.crosscheck_ok == 1 ? "within the allowance" : "more than allowed",
+                c->abandoned, skew, c->cpu.saturated == 1 ? "; a generator was saturated" : "");
+    }
+    const json_t *a = json_object_get(r->prometheus, "agreement");
+    if (!a)
+        return;
+    char reqs[32], conns[32], threads[32], rss[32];
+    cell_num(reqs, sizeof reqs, num_at(a, "requests_prometheus"));
+    cell_num(conns, sizeof conns, num_at(a, "connections_peak.prometheus"));
+    cell_num(threads, sizeof threads, num_at(a, "threads_peak.prometheus"));
+    cell_num(rss, sizeof rss, num_at(a, "rss_peak_bytes.prometheus") / 1048576);
+    fprintf(f,
+            "  %s: prometheus: %s requests (ratio %.4f to /stats), peak %s connections, %s "
+            "threads, %s MiB RSS\n",
+            r->id, reqs, num_at(a, "ratio"), conns, threads, rss);
+}
+
+void docker_print_summary(const struct session_record *s, FILE *f)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(root, "headline"), i, v)
-        fprintf(f, "  %s\n", json_string_value(v));
+    json_array_foreach(s->headline, i, v) fprintf(f, "  %s\n", json_string_value(v));
     fprintf(f, "\n%-28s %-9s %9s %9s %9s %9s %9s %9s %s\n", "run", "status", "ok req/s", "p99(us)",
             "errors", "held", "mem peak", "pids peak", "oom");
-    json_array_foreach(json_object_get(root, "runs"), i, v)
-    {
+    for (i = 0; i < s->n_runs; i++) {
+        const struct run_record *r = &s->runs[i];
         char rps[32], p99[32], errs[32], held[32], mem[32], pids[32];
-        cell_num(rps, sizeof rps, results_num(v, "client.good_per_s"));
-        cell_num(p99, sizeof p99, results_num(v, "client.latency_us.p99"));
-        cell_num(errs, sizeof errs, results_num(v, "client.errors.total"));
-        cell_num(held, sizeof held, results_num(v, "held_connections"));
-        cell_num(pids, sizeof pids, results_num(v, "docker.server.cgroup.pids_peak"));
-        double m = results_num(v, "docker.server.cgroup.memory_peak_bytes");
+        cell_num(rps, sizeof rps, r->client.good_per_s);
+        cell_num(p99, sizeof p99, r->client.latency_us.p99);
+        cell_num(errs, sizeof errs, r->client.errors.total);
+        cell_num(held, sizeof held, r->held_connections);
+        cell_num(pids, sizeof pids, r->docker.server.cgroup.pids_peak);
+        double m = r->docker.server.cgroup.memory_peak_bytes;
         if (isfinite(m))
             snprintf(mem, sizeof mem, "%.0fM", m / 1048576);
         else
             snprintf(mem, sizeof mem, "-");
-        const json_t *oom = results_get(v, "docker.server.state.oom_killed");
-        fprintf(f, "%-28s %-9s %9s %9s %9s %9s %9s %9s %s\n", str(v, "id"), str(v, "status"), rps,
-                p99, errs, held, mem, pids,
-                json_is_boolean(oom) ? (json_is_true(oom) ? "true" : "false") : "-");
+        int oom = r->docker.server.state.present == 1 ? r->docker.server.state.oom_killed : -1;
+        fprintf(f, "%-28s %-9s %9s %9s %9s %9s %9s %9s %s\n", r->id ? r->id : "?",
+                r->status ? r->status : "?", rps, p99, errs, held, mem, pids,
+                oom < 0 ? "-"
+                : oom   ? "true"
+                        : "false");
     }
+    for (i = 0; i < s->n_runs; i++)
+        print_scale_out(&s->runs[i], f);
 }
 
 int docker_report(const char *dir, const char *chartjs_path)
 {
     char err[4200];
-    json_t *root = docker_session(dir, err, sizeof err);
-    if (!root) {
+    struct session_record rec;
+    if (docker_session(dir, &rec, err, sizeof err) < 0) {
         fprintf(stderr, "c10k-bench: --from-docker: %s\n", err);
         return 1;
     }
-    struct session_record rec;
-    results_from_document(root, &rec);
-    json_decref(root);
     claims_build(&rec);
-    root = results_document(&rec);
+    json_t *root = results_document(&rec);
     int rc = results_write_json(&rec, dir);
     const char *what = "results.json";
     if (rc == 0) {
@@ -1038,7 +986,7 @@ int docker_report(const char *dir, const char *chartjs_path)
     if (rc < 0)
         fprintf(stderr, "c10k-bench: cannot write %s/%s: %s\n", dir, what, strerror(-rc));
     else
-        docker_print_summary(root, stdout);
+        docker_print_summary(&rec, stdout);
     json_decref(root);
     record_session_free(&rec);
     return rc < 0 ? 1 : 0;

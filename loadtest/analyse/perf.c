@@ -1,185 +1,39 @@
 #include "perf.h"
 
-#include "compat.h"
-#include "results.h"
+#include "schema.h"
+#include "servers.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A figure of the summary: the median of path over a cell's runs. */
-struct figure {
-    const char *scenario, *key, *path;
-};
-
-static const struct figure figures[] = {
-    {"scale", "requests_per_s", "client.requests_per_s"},
-    {"scale", "p99_us", "client.latency_us.p99"},
-    {"scale", "errors", "client.errors.total"},
-    {"scale", "cpu_us_per_request", "server.cpu_us_per_request"},
-    {"scale", "server_busy", "saturation.server_busy"},
-    {"scale", "client_busy", "saturation.client_busy"},
-    {"pipeline", "requests_per_s", "client.requests_per_s"},
-    {"pipeline", "p99_us", "client.latency_us.p99"},
-    {"pipeline", "cpu_us_per_request", "server.cpu_us_per_request"},
-    {"pipeline", "server_busy", "saturation.server_busy"},
-    {"pipeline", "client_busy", "saturation.client_busy"},
-    {"syscalls", "syscalls_per_request", "wrapper.syscalls_per_request"},
-    {"syscalls", "context_switches_per_request", "wrapper.context_switches_per_request"},
-    {"syscalls", "cpu_us_per_request", "server.cpu_us_per_request"},
-    {"idle", "rss_bytes_per_connection", "per_connection.rss_bytes"},
-    {"generators", "client_cpu_us_per_request", "saturation.client_cpu_us_per_request"},
-    {"generators", "requests_per_s", "client.requests_per_s"},
-    {"generators", "server_busy", "saturation.server_busy"},
-    {"generators", "client_busy", "saturation.client_busy"},
-    {"hold", "min_open", "min_open"},
-    {"hold", "max_open", "client.connections.max_open"},
-    {"hold", "errors", "client.errors.total"},
-    {"hold", "client_rss_bytes", "client_process.rss_bytes"},
-    {"hold", "client_fds", "client_process.fds"},
-    {"hold", "client_cores", "saturation.client_cores"},
-    {"hold", "server_connections", "server.connections_held_peak"},
-    {"hold", "tcp_inuse_peak", "machine.tcp_inuse_peak"},
-};
-
-static const char *const perf_scenarios[] = {"scale", "pipeline",   "syscalls", "instructions",
-                                             "idle",  "generators", "hold"};
-
-/* What a cell is keyed by besides the level: the load generator in generators (one server),
- * the server everywhere else. */
-static const char *who_of(const json_t *run)
+/* A run whose figures count here: it ran to the end (client errors are figures too). */
+static int ran(const struct run_record *r)
 {
-    const char *scenario = json_string_value(json_object_get(run, "scenario"));
-    return json_string_value(
-        json_object_get(run, scenario && strcmp(scenario, "generators") == 0 ? "tool" : "model"));
+    return record_status_is(r, "ok") || record_status_is(r, "errors");
 }
 
-/* The fewest connections c10k-load had open in any measured second (its per-second series). */
-static double min_open(const json_t *run)
+/* What a run's cell is keyed by besides the level: its load generator in a scenario keyed by
+ * them (one server), its server and variant everywhere else. */
+static const char *who_of(const struct run_record *r)
 {
-    const json_t *series = results_get(run, "client.series");
-    const json_t *conns = json_object_get(series, "connections");
-    const json_t *warm = json_object_get(series, "warmup");
-    double least = NAN;
-    size_t i;
-    const json_t *c;
-    json_array_foreach(conns, i, c)
-    {
-        if (json_is_true(json_array_get(warm, i)) || !json_is_number(c))
-            continue;
-        if (!(json_number_value(c) >= least))
-            least = json_number_value(c);
-    }
-    return least;
+    return r->scn->by_tool ? r->tool : r->model;
 }
 
-/* A figure of one run: at its path, or computed. */
-static double run_figure(const json_t *run, const char *path)
+/* A run's level as the cells' key. */
+static void level_key(const struct run_record *r, char *buf, size_t len)
 {
-    return strcmp(path, "min_open") == 0 ? min_open(run) : results_num(run, path);
+    snprintf(buf, len, "%lld", isfinite(r->level) ? (long long)r->level : 0LL);
 }
 
-/* A run whose figures count: it ran to the end (client errors are figures too). */
-static int usable(const json_t *run)
+static int same_cell(const struct run_record *a, const struct run_record *b)
 {
-    const char *st = json_string_value(json_object_get(run, "status"));
-    return st && (strcmp(st, "ok") == 0 || strcmp(st, "errors") == 0);
+    const char *wa = who_of(a), *wb = who_of(b);
+    return a->scn == b->scn && wa && wb && strcmp(wa, wb) == 0 &&
+           (a->level == b->level || (isnan(a->level) && isnan(b->level)));
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_of(double *v, size_t n)
-{
-    if (n == 0)
-        return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static int run_is(const json_t *run, const char *scenario, const char *who, json_int_t level)
-{
-    const char *w = who_of(run);
-    return strcmp(json_string_value(json_object_get(run, "scenario")), scenario) == 0 && w &&
-           strcmp(w, who) == 0 && json_integer_value(json_object_get(run, "level")) == level;
-}
-
-static double cell_median(const json_t *runs, const char *scenario, const char *model,
-                          json_int_t level, const char *path)
-{
-    size_t n = 0, i;
-    double *v = malloc((json_array_size(runs) + 1) * sizeof *v);
-    const json_t *run;
-    json_array_foreach(runs, i, run)
-    {
-        double x = run_figure(run, path);
-        if (v && usable(run) && run_is(run, scenario, model, level) && isfinite(x))
-            v[n++] = x;
-    }
-    double m = v ? median_of(v, n) : NAN;
-    free(v);
-    return m;
-}
-
-static double fig_at(const json_t *cell, const char *key)
-{
-    json_t *v = json_object_get(cell, key);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-/* Instructions per request of one repetition: the difference between its two runs (the
- * fewer and the more requests) over the difference in requests answered. */
-static double instructions_median(const json_t *runs, const char *model, json_int_t level)
-{
-    size_t n = 0, i, j;
-    double *v = malloc((json_array_size(runs) + 1) * sizeof *v);
-    const json_t *a, *b;
-    json_array_foreach(runs, i, a)
-    {
-        if (!v || !usable(a) || !run_is(a, "instructions", model, level))
-            continue;
-        json_array_foreach(runs, j, b)
-        {
-            if (!usable(b) || !run_is(b, "instructions", model, level) ||
-                results_num(a, "repetition") != results_num(b, "repetition"))
-                continue;
-            double ia = results_num(a, "wrapper.instructions"),
-                   ib = results_num(b, "wrapper.instructions");
-            double ra = results_num(a, "wrapper.requests"), rb = results_num(b, "wrapper.requests");
-            if (isfinite(ia) && isfinite(ib) && rb > ra && ib > ia)
-                v[n++] = (ib - ia) / (rb - ra);
-        }
-    }
-    double m = v ? median_of(v, n) : NAN;
-    free(v);
-    return m;
-}
-
-static void add_model(json_t *models, const char *model)
-{
-    size_t i;
-    json_t *m;
-    json_array_foreach(models, i, m)
-    {
-        if (strcmp(json_string_value(m), model) == 0)
-            return;
-    }
-    if (strcmp(model, "nginx") == 0)
-        json_array_insert_new(models, 0, json_string(model));
-    else
-        json_array_append_new(models, json_string(model));
-}
-
-static void set_num(json_t *obj, const char *key, double v)
-{
-    if (isfinite(v))
-        json_object_set_new(obj, key, json_real(v));
-}
-
-/* obj[a][b], created when missing. */
+/* obj[key], an object made when missing. */
 static json_t *child(json_t *obj, const char *key)
 {
     json_t *c = json_object_get(obj, key);
@@ -190,139 +44,198 @@ static json_t *child(json_t *obj, const char *key)
     return c;
 }
 
-static double figure_of(const json_t *perf, const char *scenario, const char *model,
-                        const char *level, const char *key)
+/* The key an object got first (the load generator that ran first), or NULL. */
+static const char *first_key(const json_t *obj)
 {
-    json_t *v = json_object_get(
-        json_object_get(json_object_get(json_object_get(perf, scenario), model), level), key);
+    void *it = json_object_iter((json_t *)obj);
+    return it ? json_object_iter_key(it) : NULL;
+}
+
+static double fig_at(const json_t *cell, const char *key)
+{
+    json_t *v = json_object_get(cell, key);
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-static void add_ratio(json_t *ratios, const json_t *perf, const char *scenario, const char *a,
-                      const char *b, const char *level, const char *key, const char *what)
+/* One figure over the cell's runs (n of them, at least one). */
+static json_t *figure_of(const struct summary_figure *f, const struct run_record *const *runs,
+                         size_t n)
 {
-    double x = figure_of(perf, scenario, a, level, key),
-           y = figure_of(perf, scenario, b, level, key);
+    if (f->of_runs) {
+        double x = f->of_runs(runs, n);
+        return !isfinite(x) ? NULL : f->flag ? json_boolean(x != 0) : json_real(x);
+    }
+    enum field_type t = f->field >= 0 ? schema_run.fields[f->field].type : FT_REAL;
+    if (t == FT_STR || t == FT_JSON) {
+        json_t *v = schema_value(&schema_run, f->field, runs[0]);
+        if (json_is_null(v)) {
+            json_decref(v);
+            return NULL;
+        }
+        return v;
+    }
+    double *v = malloc(n * sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; v && i < n; i++) {
+        double x = f->compute ? f->compute(runs[i]) : schema_num(&schema_run, f->field, runs[i]);
+        if (isfinite(x))
+            v[k++] = x;
+    }
+    double m = v ? record_median(v, k) : NAN;
+    free(v);
+    return isfinite(m) ? json_real(m) : NULL;
+}
+
+/* The cell of a scenario's figures for one server (or load generator) at one level: each
+ * figure over the runs of the cell that ran to the end, or why there is none. */
+static void fill_cell(json_t *cell, const struct session_record *s, const struct run_record *first)
+{
+    const struct run_record **runs = malloc(s->n_runs * sizeof *runs);
+    size_t n = 0;
+    for (size_t i = 0; runs && i < s->n_runs; i++)
+        if (ran(&s->runs[i]) && same_cell(&s->runs[i], first))
+            runs[n++] = &s->runs[i];
+    for (const struct summary_figure *f = first->scn->summary;
+         n && f < first->scn->summary + SUMMARY_MAX && f->key; f++) {
+        if (f->flag && json_object_size(cell) == 0)
+            continue; /* a flag about figures there are none of */
+        json_t *v = figure_of(f, runs, n);
+        if (v)
+            json_object_set_new(cell, f->key, v);
+    }
+    free(runs);
+    if (json_object_size(cell) == 0)
+        json_object_set_new(cell, "skipped",
+                            json_string(first->reason ? first->reason : "no usable run"));
+}
+
+/* ---- Ratios ---- */
+
+static void add_ratio(json_t *ratios, const json_t *sc, const char *a, const char *b,
+                      const char *level, const struct bench_scenario *scn,
+                      const struct summary_figure *f)
+{
+    const json_t *ca = json_object_get(json_object_get(sc, a), level),
+                 *cb = json_object_get(json_object_get(sc, b), level);
+    double x = fig_at(ca, f->key), y = fig_at(cb, f->key);
     if (!isfinite(x) || !isfinite(y) || y == 0)
         return;
     char name[160];
-    snprintf(name, sizeof name, "%s/%s %s%s%s", a, b, what,
-             strcmp(scenario, "scale") == 0 ? " at " : "",
-             strcmp(scenario, "scale") == 0 ? level : "");
+    snprintf(name, sizeof name, "%s/%s %s%s%s", a, b, f->ratio_name,
+             scn->ratios_per_level ? " at " : "", scn->ratios_per_level ? level : "");
     json_array_append_new(ratios, json_pack("{s:s, s:f}", "name", name, "value", x / y));
 }
 
-/* The ratios perf.sh printed: the event models against nginx and each other, the thread
- * models against the loop. */
-static json_t *ratios_of(const json_t *perf)
+/* The pairs of servers of the ratios, as (server, against, kind): those quoted with the most
+ * figures first, then in the table's order. */
+struct pair {
+    int a, b;
+    enum ratio_kind kind;
+};
+
+static size_t server_pairs(struct pair *p)
+{
+    size_t n = 0;
+    for (int kind = RATIO_FULL; kind > RATIO_NONE; kind--)
+        for (int i = 0; i < SRV_COUNT; i++)
+            for (int k = 0; k < SERVER_RATIOS; k++)
+                if (bench_servers[i].ratios[k].kind == (enum ratio_kind)kind)
+                    p[n++] = (struct pair){i, bench_servers[i].ratios[k].against, kind};
+    return n;
+}
+
+/* A scenario's ratios at one level: each load generator against the first, or each pair of
+ * servers of the table's ratios, each figure its kind quotes. */
+static void level_ratios(json_t *ratios, const json_t *sc, const struct bench_scenario *scn,
+                         const char *level)
+{
+    const struct summary_figure *end = scn->summary + SUMMARY_MAX;
+    if (scn->by_tool) {
+        const char *first = first_key(sc), *tool;
+        json_t *unused;
+        json_object_foreach((json_t *)sc, tool, unused)
+        {
+            for (const struct summary_figure *f = scn->summary; f < end && f->key; f++)
+                if (f->ratio != RATIO_NONE && strcmp(tool, first) != 0)
+                    add_ratio(ratios, sc, tool, first, level, scn, f);
+        }
+        return;
+    }
+    struct pair pairs[SRV_COUNT * SERVER_RATIOS];
+    size_t n = server_pairs(pairs);
+    for (size_t i = 0; i < n; i++) {
+        char a[64], b[64];
+        server_label(&bench_servers[pairs[i].a], 0, 0, a, sizeof a);
+        server_label(&bench_servers[pairs[i].b], 0, 0, b, sizeof b);
+        for (const struct summary_figure *f = scn->summary; f < end && f->key; f++)
+            if (f->ratio != RATIO_NONE && f->ratio <= pairs[i].kind)
+                add_ratio(ratios, sc, a, b, level, scn, f);
+    }
+}
+
+/* The ratios of every scenario summarised, in the table's order, level by level (in the order
+ * they ran). */
+static json_t *ratios_of(const json_t *perf, const struct session_record *s)
 {
     json_t *ratios = json_array();
-    const char *level;
-    json_t *unused;
-    json_t *scale_levels = json_object();
-    json_object_foreach(json_object_get(json_object_get(perf, "scale"), "loop"), level, unused)
-    {
-        json_object_set_new(scale_levels, level, json_true());
-    }
-    static const char *const events[] = {"loop", "uring"};
-    json_object_foreach(scale_levels, level, unused)
-    {
-        for (size_t e = 0; e < 2; e++) {
-            add_ratio(ratios, perf, "scale", events[e], "nginx", level, "requests_per_s", "req/s");
-            add_ratio(ratios, perf, "scale", events[e], "nginx", level, "p99_us", "p99");
-            add_ratio(ratios, perf, "scale", events[e], "nginx", level, "cpu_us_per_request",
-                      "CPU per request");
+    for (int id = 0; id < SCN_COUNT; id++) {
+        const struct bench_scenario *scn = &bench_scenarios[id];
+        const json_t *sc = json_object_get(perf, scn->name);
+        if (!sc)
+            continue;
+        json_t *levels = json_object();
+        for (size_t i = 0; i < s->n_runs; i++) {
+            char lv[24];
+            level_key(&s->runs[i], lv, sizeof lv);
+            if (s->runs[i].scn == scn && !json_object_get(levels, lv)) {
+                json_object_set_new(levels, lv, json_true());
+                level_ratios(ratios, sc, scn, lv);
+            }
         }
-        add_ratio(ratios, perf, "scale", "uring", "loop", level, "requests_per_s", "req/s");
-        add_ratio(ratios, perf, "scale", "uring", "loop", level, "cpu_us_per_request",
-                  "CPU per request");
-        add_ratio(ratios, perf, "scale", "thread", "loop", level, "requests_per_s", "req/s");
-        add_ratio(ratios, perf, "scale", "pool", "loop", level, "requests_per_s", "req/s");
-    }
-    json_decref(scale_levels);
-    static const struct {
-        const char *scenario, *key, *what;
-    } others[] = {
-        {"pipeline", "requests_per_s", "pipelined req/s"},
-        {"pipeline", "cpu_us_per_request", "pipelined CPU per request"},
-        {"syscalls", "syscalls_per_request", "system calls per request"},
-        {"instructions", "instructions_per_request", "instructions per request"},
-        {"idle", "rss_bytes_per_connection", "idle bytes per connection"},
-    };
-    json_object_foreach(json_object_get(json_object_get(perf, "generators"), "wrk"), level, unused)
-    {
-        double c = figure_of(perf, "generators", "c10k-load", level, "client_cpu_us_per_request");
-        double w = figure_of(perf, "generators", "wrk", level, "client_cpu_us_per_request");
-        if (isfinite(c) && isfinite(w) && w > 0) {
-            char name[96];
-            snprintf(name, sizeof name, "c10k-load/wrk load generator CPU per request at %s",
-                     level);
-            json_array_append_new(ratios, json_pack("{s:s, s:f}", "name", name, "value", c / w));
-        }
-    }
-    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
-        json_object_foreach(json_object_get(json_object_get(perf, others[i].scenario), "loop"),
-                            level, unused)
-        {
-            for (size_t e = 0; e < 2; e++)
-                add_ratio(ratios, perf, others[i].scenario, events[e], "nginx", level,
-                          others[i].key, others[i].what);
-            add_ratio(ratios, perf, others[i].scenario, "uring", "loop", level, others[i].key,
-                      others[i].what);
-        }
+        json_decref(levels);
     }
     return ratios;
 }
 
-static json_t *perf_summary_json(const json_t *root)
+/* A server the summary names: the baselines first, the others in the order they ran. */
+static void add_model(json_t *models, const struct run_record *r)
 {
-    const json_t *runs = json_object_get(root, "runs");
-    json_t *perf = json_pack("{s:[], s:i}", "models", "rounds",
-                             (int)json_integer_value(json_object_get(root, "repeat")));
-    json_t *models = json_object_get(perf, "models");
     size_t i;
-    const json_t *run;
-    json_array_foreach(runs, i, run)
+    json_t *m;
+    json_array_foreach(models, i, m)
     {
-        const char *scenario = json_string_value(json_object_get(run, "scenario"));
-        const char *model = who_of(run);
-        json_int_t level = json_integer_value(json_object_get(run, "level"));
-        size_t s;
-        for (s = 0; s < sizeof perf_scenarios / sizeof perf_scenarios[0]; s++)
-            if (scenario && strcmp(scenario, perf_scenarios[s]) == 0)
-                break;
-        if (!model || s == sizeof perf_scenarios / sizeof perf_scenarios[0])
-            continue;
-        if (strcmp(scenario, "generators") != 0)
-            add_model(models, model);
-        else
-            json_object_set(perf, "generators_server", json_object_get(run, "model"));
-        char lv[24];
-        snprintf(lv, sizeof lv, "%lld", (long long)level);
-        json_t *cell = child(child(child(perf, scenario), model), lv);
-        if (json_object_size(cell) > 0)
-            continue; /* another repetition of a cell already summarised */
-        for (size_t f = 0; f < sizeof figures / sizeof figures[0]; f++)
-            if (strcmp(figures[f].scenario, scenario) == 0)
-                set_num(cell, figures[f].key,
-                        cell_median(runs, scenario, model, level, figures[f].path));
-        if (strcmp(scenario, "instructions") == 0)
-            set_num(cell, "instructions_per_request", instructions_median(runs, model, level));
-        if (strcmp(scenario, "hold") == 0 && json_object_size(cell) > 0)
-            json_object_set_new(cell, "held",
-                                json_boolean(fig_at(cell, "min_open") >= (double)level &&
-                                             fig_at(cell, "errors") == 0));
-        if (strcmp(scenario, "syscalls") == 0 && usable(run)) {
-            json_object_set(cell, "tool", json_object_get(json_object_get(run, "wrapper"), "tool"));
-            json_object_set(cell, "breakdown",
-                            json_object_get(json_object_get(run, "wrapper"), "per_request"));
-        }
-        if (json_object_size(cell) == 0) {
-            const char *why = json_string_value(json_object_get(run, "reason"));
-            json_object_set_new(cell, "skipped", json_string(why ? why : "no usable run"));
-        }
+        if (strcmp(json_string_value(m), r->model) == 0)
+            return;
     }
-    json_object_set_new(perf, "ratios", ratios_of(perf));
+    if (r->srv && r->srv->baseline)
+        json_array_insert_new(models, 0, json_string(r->model));
+    else
+        json_array_append_new(models, json_string(r->model));
+}
+
+json_t *perf_summary(const struct session_record *s)
+{
+    json_t *perf = json_pack("{s:[], s:i}", "models", "rounds", (int)s->repeat);
+    json_t *models = json_object_get(perf, "models");
+    for (size_t i = 0; i < s->n_runs; i++) {
+        const struct run_record *r = &s->runs[i];
+        if (!r->scn || !r->scn->summary[0].key || !who_of(r))
+            continue;
+        if (r->scn->by_tool) {
+            char key[64];
+            snprintf(key, sizeof key, "%s_server", r->scn->name);
+            if (r->model)
+                json_object_set_new(perf, key, json_string(r->model));
+        } else {
+            add_model(models, r);
+        }
+        char lv[24];
+        level_key(r, lv, sizeof lv);
+        json_t *cell = child(child(child(perf, r->scn->name), who_of(r)), lv);
+        if (json_object_size(cell) == 0)
+            fill_cell(cell, s, r); /* else another repetition of a cell already summarised */
+    }
+    json_object_set_new(perf, "ratios", ratios_of(perf, s));
     return perf;
 }
 
@@ -338,24 +251,29 @@ static void print_num(FILE *f, double v, const char *fmt, const char *unit)
     }
 }
 
+/* How a scenario's summary is printed: its title; a one-figure table's figure and format, and
+ * whether the system calls by name follow it. */
+struct print_style {
+    void (*print)(FILE *f, const json_t *perf, const struct bench_scenario *scn, const json_t *sc,
+                  const struct print_style *p);
+    const char *title, *key, *fmt;
+    int breakdown;
+};
+
 /* One line per model of a per-level scenario: req/s, p99, CPU per request, busy shares. */
-static void print_levels(FILE *f, const json_t *perf, const char *scenario, const char *title)
+static void print_levels(FILE *f, const json_t *perf, const struct bench_scenario *scn,
+                         const json_t *sc, const struct print_style *p)
 {
-    const json_t *sc = json_object_get(perf, scenario);
-    if (!sc)
-        return;
+    (void)scn;
     fprintf(f, "%s: requests/s, p99, server CPU per request, server core / load generator busy\n",
-            title);
+            p->title);
     size_t i;
     const json_t *m;
     json_array_foreach(json_object_get(perf, "models"), i, m)
     {
-        const json_t *levels = json_object_get(sc, json_string_value(m));
-        if (!levels)
-            continue;
         const char *lv;
         const json_t *cell;
-        json_object_foreach((json_t *)levels, lv, cell)
+        json_object_foreach(json_object_get(sc, json_string_value(m)), lv, cell)
         {
             fprintf(f, "  %-16s %6s conns  ", json_string_value(m), lv);
             print_num(f, fig_at(cell, "requests_per_s"), "%.0f", " req/s  ");
@@ -368,14 +286,27 @@ static void print_levels(FILE *f, const json_t *perf, const char *scenario, cons
     }
 }
 
-/* One line per model and level of a one-figure scenario. */
-static void print_figure(FILE *f, const json_t *perf, const char *scenario, const char *key,
-                         const char *title, const char *fmt)
+/* The system calls of a cell by name, beside its context switches. */
+static void print_breakdown(FILE *f, const json_t *cell)
 {
-    const json_t *sc = json_object_get(perf, scenario);
-    if (!sc)
-        return;
-    fprintf(f, "%s\n", title);
+    fputs(" (", f);
+    print_num(f, fig_at(cell, "context_switches_per_request"), "%.2f", " context switches");
+    const char *name;
+    const json_t *v;
+    json_object_foreach(json_object_get(cell, "breakdown"), name, v)
+    {
+        if (json_number_value(v) >= 0.01)
+            fprintf(f, ", %s %.2f", name, json_number_value(v));
+    }
+    fputc(')', f);
+}
+
+/* One line per model and level of a one-figure scenario. */
+static void print_figure(FILE *f, const json_t *perf, const struct bench_scenario *scn,
+                         const json_t *sc, const struct print_style *p)
+{
+    (void)scn;
+    fprintf(f, "%s\n", p->title);
     size_t i;
     const json_t *m;
     json_array_foreach(json_object_get(perf, "models"), i, m)
@@ -385,20 +316,9 @@ static void print_figure(FILE *f, const json_t *perf, const char *scenario, cons
         json_object_foreach(json_object_get(sc, json_string_value(m)), lv, cell)
         {
             fprintf(f, "  %-16s %6s  ", json_string_value(m), lv);
-            print_num(f, fig_at(cell, key), fmt, "");
-            if (strcmp(scenario, "syscalls") == 0) {
-                fputs(" (", f);
-                print_num(f, fig_at(cell, "context_switches_per_request"), "%.2f",
-                          " context switches");
-                const char *name;
-                const json_t *v;
-                json_object_foreach(json_object_get(cell, "breakdown"), name, v)
-                {
-                    if (json_number_value(v) >= 0.01)
-                        fprintf(f, ", %s %.2f", name, json_number_value(v));
-                }
-                fputc(')', f);
-            }
+            print_num(f, fig_at(cell, p->key), p->fmt, "");
+            if (p->breakdown)
+                print_breakdown(f, cell);
             const char *why = json_string_value(json_object_get(cell, "skipped"));
             if (why)
                 fprintf(f, "  skipped: %.120s", why);
@@ -407,36 +327,42 @@ static void print_figure(FILE *f, const json_t *perf, const char *scenario, cons
     }
 }
 
-/* c10k-load against wrk: each one's CPU per request and throughput per level. */
-static void print_generators(FILE *f, const json_t *perf)
+/* The load generators against one server: each one's CPU per request and throughput per
+ * level, in the order they ran. */
+static void print_tools(FILE *f, const json_t *perf, const struct bench_scenario *scn,
+                        const json_t *sc, const struct print_style *p)
 {
-    const json_t *g = json_object_get(perf, "generators");
-    if (!g)
-        return;
+    (void)p;
+    char key[64];
+    snprintf(key, sizeof key, "%s_server", scn->name);
     fprintf(f, "load generators against %s: CPU per request, requests/s\n",
-            json_string_value(json_object_get(perf, "generators_server")));
-    const char *lv;
-    const json_t *cell;
-    json_object_foreach(json_object_get(g, "wrk"), lv, cell)
+            json_string_value(json_object_get(perf, key)));
+    const char *lv, *tool;
+    json_t *levels, *cell;
+    json_object_foreach(json_object_get(sc, first_key(sc)), lv, cell)
     {
-        const json_t *c = json_object_get(json_object_get(g, "c10k-load"), lv);
-        fprintf(f, "  %6s conns  wrk ", lv);
-        print_num(f, fig_at(cell, "client_cpu_us_per_request"), "%.2f", " us/req ");
-        print_num(f, fig_at(cell, "requests_per_s"), "%.0f", " req/s");
-        fputs("  c10k-load ", f);
-        print_num(f, fig_at(c, "client_cpu_us_per_request"), "%.2f", " us/req ");
-        print_num(f, fig_at(c, "requests_per_s"), "%.0f", " req/s");
+        fprintf(f, "  %6s conns", lv);
+        json_object_foreach((json_t *)sc, tool, levels)
+        {
+            const json_t *c = json_object_get(levels, lv);
+            fprintf(f, "  %s ", tool);
+            print_num(f, fig_at(c, "client_cpu_us_per_request"), "%.2f", " us/req ");
+            print_num(f, fig_at(c, "requests_per_s"), "%.0f", " req/s");
+        }
         fputc('\n', f);
     }
 }
 
 /* One c10k-load holding many connections. */
-static void print_hold(FILE *f, const json_t *perf)
+static void print_hold(FILE *f, const json_t *perf, const struct bench_scenario *scn,
+                       const json_t *sc, const struct print_style *p)
 {
-    const json_t *h = json_object_get(perf, "hold");
+    (void)perf;
+    (void)scn;
+    (void)p;
     const char *model;
     const json_t *levels;
-    json_object_foreach((json_t *)h, model, levels)
+    json_object_foreach((json_t *)sc, model, levels)
     {
         const char *lv;
         const json_t *c;
@@ -457,19 +383,43 @@ static void print_hold(FILE *f, const json_t *perf)
     }
 }
 
+/* The terminal's layout of each summarised scenario; one without a layout here prints its
+ * first figure. */
+static const struct print_style print_styles[SCN_COUNT] = {
+    [SCN_SCALE] = {.print = print_levels, .title = "keep-alive /plaintext"},
+    [SCN_PIPELINE] = {.print = print_levels, .title = "pipelined x16"},
+    [SCN_SYSCALLS] = {.print = print_figure,
+                      .title = "system calls per request",
+                      .key = "syscalls_per_request",
+                      .fmt = "%.2f",
+                      .breakdown = 1},
+    [SCN_INSTRUCTIONS] = {.print = print_figure,
+                          .title = "user-space instructions per request (callgrind)",
+                          .key = "instructions_per_request",
+                          .fmt = "%.0f"},
+    [SCN_IDLE] = {.print = print_figure,
+                  .title = "memory per idle keep-alive connection (bytes of RSS)",
+                  .key = "rss_bytes_per_connection",
+                  .fmt = "%.0f"},
+    [SCN_GENERATORS] = {.print = print_tools},
+    [SCN_HOLD] = {.print = print_hold},
+};
+
 void perf_print(FILE *f, const json_t *perf)
 {
     fprintf(f, "Performance (medians of %lld rounds):\n",
             (long long)json_integer_value(json_object_get(perf, "rounds")));
-    print_levels(f, perf, "scale", "keep-alive /plaintext");
-    print_levels(f, perf, "pipeline", "pipelined x16");
-    print_figure(f, perf, "syscalls", "syscalls_per_request", "system calls per request", "%.2f");
-    print_figure(f, perf, "instructions", "instructions_per_request",
-                 "user-space instructions per request (callgrind)", "%.0f");
-    print_figure(f, perf, "idle", "rss_bytes_per_connection",
-                 "memory per idle keep-alive connection (bytes of RSS)", "%.0f");
-    print_generators(f, perf);
-    print_hold(f, perf);
+    for (int id = 0; id < SCN_COUNT; id++) {
+        const struct bench_scenario *scn = &bench_scenarios[id];
+        const json_t *sc = json_object_get(perf, scn->name);
+        struct print_style p = print_styles[id];
+        if (!sc)
+            continue;
+        if (!p.print)
+            p = (struct print_style){
+                .print = print_figure, .title = scn->name, .key = scn->summary[0].key, .fmt = "%g"};
+        p.print(f, perf, scn, sc, &p);
+    }
     size_t i;
     const json_t *r;
     if (json_array_size(json_object_get(perf, "ratios")))
@@ -479,12 +429,4 @@ void perf_print(FILE *f, const json_t *perf)
         fprintf(f, "  %-52s %.2f\n", json_string_value(json_object_get(r, "name")),
                 json_number_value(json_object_get(r, "value")));
     }
-}
-
-json_t *perf_summary(const struct session_record *s)
-{
-    json_t *doc = results_document(s);
-    json_t *perf = perf_summary_json(doc);
-    json_decref(doc);
-    return perf;
 }

@@ -1,7 +1,9 @@
-/* The perf profile's figures: from the runs of results.json, the medians per model and level
- * of what the README's performance table shows (requests/s, p99, CPU per request and how busy
- * the server's core and the load generator were; pipelined; system calls, context switches and
- * instructions per request; memory per idle connection) and the ratios between the models. */
+/* The perf profile's figures: from a session's runs, per scenario and per server (or load
+ * generator) and level, the figures the scenario table's .summary names (what the README's
+ * performance table shows: requests/s, p99, CPU per request and how busy the server's core and
+ * the load generator were; pipelined; system calls, context switches and instructions per
+ * request; memory per idle connection; what the load generators cost), each the median over the
+ * repetitions; and the ratios the server table's .ratios ask for. */
 #ifndef C10K_BENCH_PERF_H
 #define C10K_BENCH_PERF_H
 
@@ -10,8 +12,10 @@
 #include <jansson.h>
 #include <stdio.h>
 
-/* The "perf" object of results.json (a new reference): "models" (nginx first), then per
- * scenario an object model -> level -> figures, and "ratios" [{name, value}]. */
+/* The "perf" object of results.json (a new reference): "models" (the baselines first),
+ * "rounds", then per scenario summarised an object model (or load generator) -> level ->
+ * figures, and "ratios" [{name, value}]: per scenario in the table's order, per level, per pair
+ * of servers (those quoted with the most figures first), per figure. */
 json_t *perf_summary(const struct session_record *s);
 
 /* The same figures as tables on f (the end of a session). */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const struct bench_profile bench_profiles[PROFILE_COUNT] = {
@@ -167,4 +168,46 @@ double scenario_min_open(const struct run_record *r)
             least = json_number_value(c);
     }
     return least;
+}
+
+/* Whether one c10k-load held the connections: the fewest it had open in a measured second
+ * reached the level and no request failed (the medians over the repetitions). */
+double scenario_held(const struct run_record *const *runs, size_t n)
+{
+    double *open = malloc((n + 1) * sizeof *open), *errors = malloc((n + 1) * sizeof *errors);
+    size_t k = 0, e = 0;
+    for (size_t i = 0; open && errors && i < n; i++) {
+        double o = scenario_min_open(runs[i]);
+        if (isfinite(o))
+            open[k++] = o;
+        if (isfinite(runs[i]->client.errors.total))
+            errors[e++] = runs[i]->client.errors.total;
+    }
+    double held = n && open && errors
+                      ? record_median(open, k) >= runs[0]->level && record_median(errors, e) == 0
+                      : NAN;
+    free(open);
+    free(errors);
+    return held;
+}
+
+/* Instructions per request: in each repetition, the difference between its two runs (the fewer
+ * and the more requests) over the difference in requests answered; start-up and shutdown cancel
+ * out. The median over the repetitions. */
+double scenario_instructions_per_request(const struct run_record *const *runs, size_t n)
+{
+    double *v = malloc((n * n + 1) * sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; v && i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            const struct rec_wrapper *a = &runs[i]->wrapper, *b = &runs[j]->wrapper;
+            if (runs[i]->repetition != runs[j]->repetition)
+                continue;
+            if (isfinite(a->instructions) && isfinite(b->instructions) &&
+                b->requests > a->requests && b->instructions > a->instructions)
+                v[k++] = (b->instructions - a->instructions) / (b->requests - a->requests);
+        }
+    double m = v ? record_median(v, k) : NAN;
+    free(v);
+    return m;
 }

@@ -67,12 +67,30 @@ enum tool_choice {
     TOOL_EACH,         /* wrk, then c10k-load (one part each) */
 };
 
-/* A figure of the perf summary: its name there, and the run field it is the median of (or a
- * function of the run, for a figure derived from a series). */
+/* Which ratios the perf summary gives of one server against another (a server row's .ratios),
+ * from the fewest figures to the most; a summary figure says from which kind on it is quoted. */
+enum ratio_kind {
+    RATIO_NONE,
+    RATIO_RATE,  /* requests/s at each scale level */
+    RATIO_EVENT, /* and CPU per request, and the perf scenarios' own figures */
+    RATIO_FULL,  /* and p99 at each scale level */
+};
+
+/* A figure of the perf summary, for one server (or load generator) at one level: its name
+ * there, and what it is over the runs of that cell (every repetition that ran to the end).
+ * Of a run field: its median (a number), or the first run's value (a string or JSON); of a
+ * function of each run: its median; or a function of the cell's runs together. A flag is a
+ * yes/no about the figures before it (written true or false, and only beside them). */
 struct summary_figure {
     const char *key;
-    int field; /* RUN_F_*; -1: compute */
+    int field; /* RUN_F_*; -1: computed */
     double (*compute)(const struct run_record *r);
+    double (*of_runs)(const struct run_record *const *runs, size_t n);
+    int flag;
+    /* The ratios that quote it: a pair of servers of this kind or more (servers.h), or in a
+     * scenario keyed by load generator each generator against the first; and its name there. */
+    enum ratio_kind ratio;
+    const char *ratio_name;
 };
 
 #define LEVELS_MAX 12
@@ -109,21 +127,31 @@ struct bench_scenario {
     int profile_cpu;         /* perf's samples of the server's CPUs, where perf can */
     int one_server;          /* one server: the baseline, else the reference (load generators) */
     int by_tool;             /* the perf summary is keyed by load generator */
+    int ratios_per_level;    /* its ratios are named with their level ("at 100") */
     struct summary_figure summary[SUMMARY_MAX]; /* the perf summary's figures */
 };
 
 double scenario_min_open(const struct run_record *r);
+double scenario_held(const struct run_record *const *runs, size_t n);
+double scenario_instructions_per_request(const struct run_record *const *runs, size_t n);
 void scenario_shape_hold(struct run_spec *r, int part, const struct plan_opts *o);
 void scenario_shape_instructions(struct run_spec *r, int part, const struct plan_opts *o);
 
-#define SUM(key, field)                                                                            \
+/* A summary figure: the median of a run field; the same, quoted in the ratios; computed. */
+#define SUM(name, id)                                                                              \
     {                                                                                              \
-        key, RUN_F_##field, NULL                                                                   \
+        .key = name, .field = RUN_F_##id                                                           \
     }
-#define SUM_LEVELS                                                                                 \
-    SUM("requests_per_s", CLIENT_REQUESTS_PER_S), SUM("p99_us", CLIENT_LATENCY_P99),               \
-        SUM("cpu_us_per_request", SERVER_CPU_US_PER_REQUEST), SUM("server_busy", SAT_SERVER_BUSY), \
-        SUM("client_busy", SAT_CLIENT_BUSY)
+#define SUM_RATIO(name, id, kind, what)                                                            \
+    {                                                                                              \
+        .key = name, .field = RUN_F_##id, .ratio = RATIO_##kind, .ratio_name = what                \
+    }
+#define SUM_OF_RUNS(name, fn, ...)                                                                 \
+    {                                                                                              \
+        .key = name, .field = -1, .of_runs = fn, __VA_ARGS__                                       \
+    }
+/* How busy the server's core and the load generator were. */
+#define SUM_BUSY SUM("server_busy", SAT_SERVER_BUSY), SUM("client_busy", SAT_CLIENT_BUSY)
 
 /* The rows, in the order a session runs them. X(ID, designated initialisers) */
 #define SCENARIO_TABLE(X)                                                                          \
@@ -141,7 +169,13 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_PERF] = {100, 1000, 10000, LEVEL_END},                                   \
                  [PROFILE_LOADGEN] = {100, 1000, LEVEL_END}},                                      \
       .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .profile_cpu = 1,                 \
-      .summary = {SUM_LEVELS, SUM("errors", CLIENT_ERRORS_TOTAL)})                                 \
+      .ratios_per_level = 1,                                                                       \
+      .summary = {                                                                                 \
+          SUM_RATIO("requests_per_s", CLIENT_REQUESTS_PER_S, RATE, "req/s"),                       \
+          SUM_RATIO("p99_us", CLIENT_LATENCY_P99, FULL, "p99"),                                    \
+          SUM("errors", CLIENT_ERRORS_TOTAL),                                                      \
+          SUM_RATIO("cpu_us_per_request", SERVER_CPU_US_PER_REQUEST, EVENT, "CPU per request"),    \
+          SUM_BUSY})                                                                               \
     X(PIPELINE, .name = "pipeline", .title = "Pipelined requests",                                 \
       .question = "What does a request cost each server when the per-request overhead of "         \
                   "waiting is gone?",                                                              \
@@ -154,7 +188,12 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_PERF] = {100, LEVEL_END},                                                \
                  [PROFILE_LOADGEN] = {100, LEVEL_END}},                                            \
       .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .pipeline = 16,                   \
-      .tool = TOOL_NEEDS_LOAD, .summary = {SUM_LEVELS})                                            \
+      .tool = TOOL_NEEDS_LOAD,                                                                     \
+      .summary = {SUM_RATIO("requests_per_s", CLIENT_REQUESTS_PER_S, EVENT, "pipelined req/s"),    \
+                  SUM("p99_us", CLIENT_LATENCY_P99),                                               \
+                  SUM_RATIO("cpu_us_per_request", SERVER_CPU_US_PER_REQUEST, EVENT,                \
+                            "pipelined CPU per request"),                                          \
+                  SUM_BUSY})                                                                       \
     X(SYSCALLS, .name = "syscalls", .title = "System calls and context switches per request",      \
       .question = "How many system calls and context switches does each server make per "          \
                   "request?",                                                                      \
@@ -169,9 +208,11 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_PERF] = {1000, LEVEL_END},                                               \
                  [PROFILE_LOADGEN] = {1000, LEVEL_END}},                                           \
       .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .wrap = WRAP_SYSCALLS,            \
-      .summary = {SUM("syscalls_per_request", WRAP_SYSCALLS_PER_REQUEST),                          \
+      .summary = {SUM_RATIO("syscalls_per_request", WRAP_SYSCALLS_PER_REQUEST, EVENT,              \
+                            "system calls per request"),                                           \
                   SUM("context_switches_per_request", WRAP_CONTEXT_SWITCHES_PER_REQUEST),          \
-                  SUM("cpu_us_per_request", SERVER_CPU_US_PER_REQUEST)})                           \
+                  SUM("cpu_us_per_request", SERVER_CPU_US_PER_REQUEST), SUM("tool", WRAP_TOOL),    \
+                  SUM("breakdown", WRAP_PER_REQUEST)})                                             \
     X(INSTRUCTIONS, .name = "instructions", .title = "User-space instructions per request",        \
       .question = "How much user-space work does each server do per request, free of the "         \
                   "machine's noise?",                                                              \
@@ -185,7 +226,9 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_PERF] = {100, LEVEL_END},                                                \
                  [PROFILE_LOADGEN] = {100, LEVEL_END}},                                            \
       .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_NEEDS_LOAD,          \
-      .wrap = WRAP_CALLGRIND, .parts = 2, .shape = scenario_shape_instructions)                    \
+      .wrap = WRAP_CALLGRIND, .parts = 2, .shape = scenario_shape_instructions,                    \
+      .summary = {SUM_OF_RUNS("instructions_per_request", scenario_instructions_per_request,       \
+                              .ratio = RATIO_EVENT, .ratio_name = "instructions per request")})    \
     X(IDLE, .name = "idle",                                                                        \
       .title = "Idle: many silent keep-alive connections beside a few busy "                       \
                "ones",                                                                             \
@@ -202,7 +245,8 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_LOADGEN] = {1000, LEVEL_END}},                                           \
       .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .busy = 10, .level_is_idle = 1,   \
       .rate = 1000, .tool = TOOL_NEEDS_LOAD, .sample_idle_threads = 1,                             \
-      .summary = {SUM("rss_bytes_per_connection", PC_RSS_BYTES)})                                  \
+      .summary = {SUM_RATIO("rss_bytes_per_connection", PC_RSS_BYTES, EVENT,                       \
+                            "idle bytes per connection")})                                         \
     X(CPU, .name = "cpu", .title = "CPU-bound requests",                                           \
       .question = "Which models use every core for CPU-bound work: one loop, several loops, an "   \
                   "offload pool, threads?",                                                        \
@@ -257,10 +301,10 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_PERF] = {100, 1000, LEVEL_END},                                          \
                  [PROFILE_LOADGEN] = {100, 1000, LEVEL_END}},                                      \
       .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_EACH, .parts = 2,    \
-      .one_server = 1, .by_tool = 1,                                                               \
-      .summary = {SUM("client_cpu_us_per_request", SAT_CLIENT_CPU_US_PER_REQUEST),                 \
-                  SUM("requests_per_s", CLIENT_REQUESTS_PER_S),                                    \
-                  SUM("server_busy", SAT_SERVER_BUSY), SUM("client_busy", SAT_CLIENT_BUSY)})       \
+      .one_server = 1, .by_tool = 1, .ratios_per_level = 1,                                        \
+      .summary = {SUM_RATIO("client_cpu_us_per_request", SAT_CLIENT_CPU_US_PER_REQUEST, RATE,      \
+                            "load generator CPU per request"),                                     \
+                  SUM("requests_per_s", CLIENT_REQUESTS_PER_S), SUM_BUSY})                         \
     X(HOLD, .name = "hold", .title = "One c10k-load holding many connections",                     \
       .question = "What does one c10k-load process cost to hold N connections, past one source "   \
                   "address's ports?",                                                              \
@@ -276,14 +320,15 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_LOADGEN] = {15000, LEVEL_END}},                                          \
       .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .tool = TOOL_NEEDS_LOAD,          \
       .sources = 40, .shape = scenario_shape_hold, .one_server = 1,                                \
-      .summary = {{"min_open", -1, scenario_min_open},                                             \
+      .summary = {{.key = "min_open", .field = -1, .compute = scenario_min_open},                  \
                   SUM("max_open", CLIENT_CONNECTIONS_MAX_OPEN),                                    \
                   SUM("errors", CLIENT_ERRORS_TOTAL),                                              \
                   SUM("client_rss_bytes", CLIENT_PROCESS_RSS_BYTES),                               \
                   SUM("client_fds", CLIENT_PROCESS_FDS),                                           \
                   SUM("client_cores", SAT_CLIENT_CORES),                                           \
                   SUM("server_connections", SERVER_CONNECTIONS_HELD_PEAK),                         \
-                  SUM("tcp_inuse_peak", MACHINE_TCP_INUSE_PEAK)})                                  \
+                  SUM("tcp_inuse_peak", MACHINE_TCP_INUSE_PEAK),                                   \
+                  SUM_OF_RUNS("held", scenario_held, .flag = 1)})                                  \
     X(CTXSWITCH, .name = "ctxswitch", .title = "Context switch and thread costs on this machine",  \
       .question = "What does one context switch cost here, and creating a thread, and an idle "    \
                   "thread's memory?",                                                              \
@@ -300,7 +345,7 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
       .how = "docker/run.sh: the server container under a small memory limit (no swap) and a "     \
              "tight pids limit; the load opens the level's connections (a few busy, the rest "     \
              "idle keep-alive) at a fixed rate, then measures.",                                   \
-      .container = 1)                                                                              \
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .container = 1)                   \
     X(MEMORY, .name = "memory", .title = "Docker, memory only: a smaller memory limit",            \
       .question = "The same ramp under a smaller memory limit and no tight pids limit: which "     \
                   "model does the OOM killer take?",                                               \
@@ -308,7 +353,7 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
       .how = "docker/run.sh: the server container under a smaller memory limit (no swap) and a "   \
              "loose pids limit, the constrained scenario's load; an OOM kill is read from the "    \
              "engine (State.OOMKilled).",                                                          \
-      .container = 1)
+      .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .container = 1)
 
 #define SCENARIO_ENUM(id, ...) SCN_##id,
 enum scenario_id { SCENARIO_TABLE(SCENARIO_ENUM) SCN_COUNT };

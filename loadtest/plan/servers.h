@@ -26,14 +26,6 @@ enum variant_role {
     VARIANT_SIZED,    /* sized for the scenario (a pool with fewer workers than requests) */
 };
 
-/* Which ratios the perf summary gives of a server against another. */
-enum ratio_kind {
-    RATIO_NONE,
-    RATIO_RATE,  /* requests/s at each scale level */
-    RATIO_EVENT, /* and CPU per request, and the perf scenarios' one figure each */
-    RATIO_FULL,  /* and p99 at each scale level */
-};
-
 #define VARIANT_ARGS 4
 #define SERVER_VARIANTS 4
 #define SERVER_RATIOS 2
@@ -48,6 +40,8 @@ struct server_variant {
     const char *color; /* the report's; NULL: the server's */
 };
 
+/* A ratio of the perf summary: this server's figures over another's (scenarios.h says which
+ * figures each kind quotes). */
 struct server_ratio {
     int against; /* SRV_* */
     enum ratio_kind kind;

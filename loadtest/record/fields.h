@@ -315,8 +315,8 @@
       "server_cpu_busy", "how busy the server's CPUs were in the window")                          \
     X(SAT_SERVER_BUSY_FROM, "saturation.server_busy_from", STR, saturation.server_busy_from, "",   \
       "", "Docker: what that share is read from")                                                  \
-    X(SAT_SERVER_CPUS, "saturation.server_cpus", INT, saturation.server_cpus, "CPUs", "",          \
-      "the CPUs the server had")                                                                   \
+    X(SAT_SERVER_CPUS, "saturation.server_cpus", REAL, saturation.server_cpus, "CPUs", "",         \
+      "the CPUs the server had (in Docker its CPU quota, which may be a fraction)")                \
     X(SAT_CLIENT_CORES, "saturation.client_cores", REAL, saturation.client_cores, "CPUs", "",      \
       "the load generator's CPU seconds per second")                                               \
     X(SAT_CLIENT_BUSY, "saturation.client_busy", REAL, saturation.client_busy, "share",            \
@@ -468,6 +468,9 @@
     X(DOCKER_SERVER_CGROUP_MEMORY_PEAK_BYTES, "docker.server.cgroup.memory_peak_bytes", REAL,      \
       docker.server.cgroup.memory_peak_bytes, "bytes", "cgroup_memory_peak_bytes",                 \
       "memory, the highest sample")                                                                \
+    X(DOCKER_SERVER_CGROUP_MEMORY_PEAK_FROM, "docker.server.cgroup.memory_peak_from", STR,         \
+      docker.server.cgroup.memory_peak_from, "", "",                                               \
+      "after an OOM kill: the peak is the memory limit; null: the samples")                        \
     X(DOCKER_SERVER_CGROUP_MEMORY_LIMIT_HITS, "docker.server.cgroup.memory_limit_hits", REAL,      \
       docker.server.cgroup.memory_limit_hits, "events", "", "times it hit its memory limit")       \
     X(DOCKER_SERVER_CGROUP_OOM_KILLS, "docker.server.cgroup.oom_kills", REAL,                      \

@@ -2,6 +2,7 @@
 
 #include "schema.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,4 +117,18 @@ int record_status_is(const struct run_record *r, const char *status)
 int record_usable(const struct run_record *r)
 {
     return (record_status_is(r, "ok") || record_status_is(r, "errors")) && r->client.present == 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double record_median(double *v, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }

@@ -190,6 +190,7 @@ struct rec_docker {
             int present;
             double samples, memory_baseline_bytes, memory_peak_bytes, memory_limit_hits, oom_kills,
                 pids_baseline, pids_peak, pids_refused, connections_peak;
+            char *memory_peak_from;
             json_t *series;
         } cgroup;
         char *log_tail;
@@ -341,6 +342,9 @@ void record_note(struct run_record *r, const char *fmt, ...) __attribute__((form
 int record_status_is(const struct run_record *r, const char *status);
 /* A run whose figures count: it ran to the end (ok or errors) and its client reported. */
 int record_usable(const struct run_record *r);
+
+/* The median of n figures (sorting them), NaN when n is 0: the figure of several repetitions. */
+double record_median(double *v, size_t n);
 
 /* ---- Small setters ---- */
 

@@ -131,6 +131,11 @@ static json_t *value_of(const struct schema *s, size_t i, const void *rec)
     return json_null();
 }
 
+json_t *schema_value(const struct schema *s, int id, const void *rec)
+{
+    return reachable(s, id, rec) ? value_of(s, (size_t)id, rec) : json_null();
+}
+
 /* The object that holds the last component of key in root, made as needed (NULL when a
  * component on the way is not an object). *last points at that component. */
 static json_t *holder(json_t *root, const char *key, const char **last)
@@ -258,7 +263,8 @@ void schema_parse(const struct schema *s, void *rec, const json_t *obj, const ch
         json_t *v = *rest == '.' ? schema_json_at(obj, rest + 1)
                     : !*rest     ? (json_t *)obj
                                  : schema_json_at(obj, rest);
-        parse_one(f, rec, v);
+        if (v) /* null sets it absent; a field obj does not have keeps its value */
+            parse_one(f, rec, v);
     }
 }
 
@@ -340,12 +346,24 @@ void schema_csv_row(const struct schema *s, const void *rec, FILE *f)
     fputc('\n', f);
 }
 
-/* ---- The schema section of loadtest/README.md ---- */
+/* ---- The schema section of loadtest/README.md, and the report's copy ---- */
 
 static const char *type_name(enum field_type t)
 {
     static const char *const names[] = {"object", "integer", "number", "boolean", "string", "JSON"};
     return names[t];
+}
+
+json_t *schema_describe(const struct schema *s)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < s->n; i++) {
+        const struct field *fd = &s->fields[i];
+        json_object_set_new(o, fd->key,
+                            json_pack("{s:s, s:s, s:s}", "type", type_name(fd->type), "unit",
+                                      fd->unit, "meaning", fd->meaning));
+    }
+    return o;
 }
 
 static void markdown_table(FILE *f, const struct schema *s)

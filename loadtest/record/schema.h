@@ -44,6 +44,9 @@ extern const struct schema schema_run, schema_session;
 
 /* A numeric field's value in a record (NaN when absent or not numeric). */
 double schema_num(const struct schema *s, int id, const void *rec);
+/* A field's value in a record as JSON, as results.json has it (a new reference; null when
+ * absent). */
+json_t *schema_value(const struct schema *s, int id, const void *rec);
 /* A field by key, or -1. */
 int schema_find(const struct schema *s, const char *key);
 
@@ -58,6 +61,9 @@ void schema_clear(const struct schema *s, void *rec);
 /* results.csv: the header, then one line per run. */
 void schema_csv_header(const struct schema *s, FILE *f);
 void schema_csv_row(const struct schema *s, const void *rec, FILE *f);
+
+/* The table as JSON, for the report's page: {key: {type, unit, meaning}} (a new reference). */
+json_t *schema_describe(const struct schema *s);
 
 /* The schema as Markdown tables (the section of loadtest/README.md). */
 void schema_markdown(FILE *f);

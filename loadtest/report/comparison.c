@@ -372,7 +372,7 @@ int comparison_write(const struct comparison *c, const char *dir, const char *ch
     if (rc == 0) {
         json_t *page = page_json(c);
         snprintf(path, sizeof path, "%s/compare.html", dir);
-        rc = page ? report_page_write(compare_template_html, page, chartjs, path) : -ENOMEM;
+        rc = page ? report_page_write(compare_template_html, page, NULL, chartjs, path) : -ENOMEM;
         json_decref(page);
     }
     if (rc < 0)

@@ -1,6 +1,8 @@
 #include "report.h"
 
 #include "results.h"
+#include "schema.h"
+#include "servers.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -78,6 +80,74 @@ int report_append_script_safe(struct report_buf *b, const char *text, size_t len
     return buf_append(b, text + start, len - start);
 }
 
+/* The server table as the page needs it: name, colour, baseline, whom it is quoted beside,
+ * and each variant's arguments and colour (null: the server's). */
+static json_t *servers_json(void)
+{
+    json_t *servers = json_array();
+    for (int i = 0; i < SRV_COUNT; i++) {
+        const struct bench_server *s = &bench_servers[i];
+        json_t *variants = json_array();
+        for (int v = 0; v < SERVER_VARIANTS && s->variants[v].scenarios; v++) {
+            json_t *args = json_array();
+            for (int a = 0; a < VARIANT_ARGS && s->variants[v].args[a]; a++)
+                json_array_append_new(args, json_string(s->variants[v].args[a]));
+            json_array_append_new(
+                variants, json_pack("{s:o, s:s?}", "args", args, "color", s->variants[v].color));
+        }
+        json_array_append_new(servers,
+                              json_pack("{s:s, s:s, s:b, s:s?, s:o}", "name", s->name, "color",
+                                        s->color, "baseline", s->baseline, "beside",
+                                        s->beside >= 0 ? bench_servers[s->beside].name : NULL,
+                                        "variants", variants));
+    }
+    return servers;
+}
+
+/* Which row and variant each model of the session's runs is (as results.c resolves a run read
+ * back: by its label, else by its mode), so that the page never parses a label. */
+static json_t *labels_json(const json_t *root)
+{
+    json_t *labels = json_object();
+    size_t i;
+    const json_t *run;
+    json_array_foreach(json_object_get(root, "runs"), i, run)
+    {
+        const char *model = json_string_value(json_object_get(run, "model"));
+        const char *mode = json_string_value(json_object_get(run, "mode"));
+        int variant = 0;
+        const struct bench_server *s = model ? server_of_label(model, &variant) : NULL;
+        if (!s && mode) {
+            s = server_find(mode);
+            variant = 0;
+        }
+        if (s && model)
+            json_object_set_new(labels, model,
+                                json_pack("{s:s, s:i}", "server", s->name, "variant", variant));
+    }
+    return labels;
+}
+
+/* What the page draws with besides the session: the server table, the session's models in it,
+ * and results.json's schema (the page reads every figure by a key the schema has). */
+static json_t *tables_json(const json_t *root)
+{
+    return json_pack("{s:o, s:o, s:{s:o, s:o}}", "servers", servers_json(), "labels",
+                     labels_json(root), "schema", "run", schema_describe(&schema_run), "session",
+                     schema_describe(&schema_session));
+}
+
+/* <script id="ID" type="application/json">JSON</script>, safe inside the page. */
+static int append_json_script(struct report_buf *b, const char *id, const char *json)
+{
+    char tag[96];
+    int n = snprintf(tag, sizeof tag, "<script id=\"%s\" type=\"application/json\">", id);
+    if (buf_append(b, tag, (size_t)n) < 0 || report_append_script_safe(b, json, strlen(json)) < 0 ||
+        buf_append(b, "</script>", 9) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
 /* The shared style and helpers (report_page.css, report_page.js) in place of their markers: the
  * template with them, malloc'd. */
 static char *expand_shared(const char *tpl)
@@ -120,18 +190,19 @@ static int write_file(const char *path, const struct report_buf *b)
     return rename(tmp, path) < 0 ? -errno : 0;
 }
 
-int report_page_write(const char *template_html, const json_t *data, const char *chartjs_path,
-                      const char *path)
+int report_page_write(const char *template_html, const json_t *data, const json_t *tables,
+                      const char *chartjs_path, const char *path)
 {
     size_t js_len = 0;
     char *js = results_read_text(chartjs_path, RESULTS_TEXT_MAX, &js_len);
     if (!js)
         return -ENOENT;
     char *text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(7));
+    char *tabs = tables ? json_dumps(tables, JSON_COMPACT) : NULL;
     char *tpl = expand_shared(template_html);
     struct report_buf b = {0};
     int rc = -ENOMEM;
-    if (!text || !tpl)
+    if (!text || !tpl || (tables && !tabs))
         goto out;
     const char *m1 = strstr(tpl, MARK_CHARTJS), *m2 = strstr(tpl, MARK_DATA);
     rc = -EINVAL;
@@ -142,10 +213,9 @@ int report_page_write(const char *template_html, const json_t *data, const char 
         report_append_script_safe(&b, js, js_len) < 0 || buf_append(&b, "\n</script>", 10) < 0)
         goto out;
     m1 += strlen(MARK_CHARTJS);
-    static const char open_data[] = "<script id=\"c10k-data\" type=\"application/json\">";
     if (buf_append(&b, m1, (size_t)(m2 - m1)) < 0 ||
-        buf_append(&b, open_data, sizeof open_data - 1) < 0 ||
-        report_append_script_safe(&b, text, strlen(text)) < 0 || buf_append(&b, "</script>", 9) < 0)
+        append_json_script(&b, "c10k-data", text) < 0 ||
+        (tabs && append_json_script(&b, "c10k-tables", tabs) < 0))
         goto out;
     m2 += strlen(MARK_DATA);
     if (buf_append(&b, m2, strlen(m2)) < 0)
@@ -155,6 +225,7 @@ out:
     free(b.data);
     free(tpl);
     free(text);
+    free(tabs);
     free(js);
     return rc;
 }
@@ -163,5 +234,9 @@ int report_write(const json_t *root, const char *dir, const char *chartjs_path)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/report.html", dir);
-    return report_page_write(report_template_html, root, chartjs_path, path);
+    json_t *tables = tables_json(root);
+    int rc = tables ? report_page_write(report_template_html, root, tables, chartjs_path, path)
+                    : -ENOMEM;
+    json_decref(tables);
+    return rc;
 }

@@ -1,6 +1,8 @@
 /* report.html: one self-contained page, readable offline. The page (report_template.html,
- * compiled in) gets Chart.js from Debian's libjs-chart.js and the whole of results.json
- * inlined; its JavaScript only draws what the C code measured and judged. */
+ * compiled in) gets Chart.js from Debian's libjs-chart.js, the whole of results.json, and the
+ * tables it draws with (the servers with their colours, which row each of the session's models
+ * is, results.json's schema) inlined; its JavaScript only draws what the C code measured and
+ * judged, and reads every figure by a key of the schema. */
 #ifndef C10K_BENCH_REPORT_H
 #define C10K_BENCH_REPORT_H
 
@@ -18,9 +20,11 @@ int report_write(const json_t *root, const char *dir, const char *chartjs_path);
 /* Writes a page (report.html, compare.html) to path from its template: the style and helpers
  * every page shares (report_page.css, report_page.js) at <!--C10K-PAGE-CSS--> and
  * <!--C10K-PAGE-JS-->, Chart.js at <!--C10K-CHARTJS-->, and data at <!--C10K-DATA--> as
- * <script id="c10k-data" type="application/json">. Returns 0 or a negative errno. */
-int report_page_write(const char *template_html, const json_t *data, const char *chartjs_path,
-                      const char *path);
+ * <script id="c10k-data" type="application/json">, and the tables the page draws with (the
+ * server table, the schema; NULL: none) as <script id="c10k-tables">. Returns 0 or a negative
+ * errno. */
+int report_page_write(const char *template_html, const json_t *data, const json_t *tables,
+                      const char *chartjs_path, const char *path);
 
 /* Appends text to a growing buffer with "</" written as "<\/", so that it cannot end the
  * <script> element it sits in. Exposed for tests. Returns 0 or -ENOMEM. */

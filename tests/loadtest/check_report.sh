@@ -23,7 +23,7 @@ drawn=$(sed -n 's/.*data-charts-drawn="\([0-9]*\)".*/\1/p' <<<"$body")
 failed=0
 if [ "$status" != ok ]; then
     echo "the page did not finish drawing (status '${status:-none}'):" >&2
-    sed -n 's/.*<pre id="page-errors"[^>]*>\([^<]*\)<.*/\1/p' "$work/dom.html" >&2
+    sed -n '/<pre id="page-errors"/,/<\/pre>/p' "$work/dom.html" | sed 's/<[^>]*>//g' >&2
     failed=1
 fi
 if [ -z "$charts" ] || [ "$charts" -eq 0 ]; then

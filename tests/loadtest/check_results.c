@@ -1,7 +1,14 @@
-/* Checks a c10k-bench results directory against the shape loadtest/README.md documents:
- * results.json's fields and types, one CSV row per run, a report.html with the data and the
- * chart library inlined, and throughput above zero where runs succeeded.
+/* Checks a c10k-bench results directory. results.json: the session and every run against the
+ * schema (schema_check: each field of fields.h there, of its type); what the schema cannot say,
+ * the values and how fields relate (the schema name, statuses and their reasons, the figures a
+ * run that ran must have, samples of equal length, no negative memory per connection, the
+ * bottleneck and load_bound agreeing, throughput above zero, the seven claims and their
+ * verdicts); and the members passed through as JSON that loadtest/README.md describes and the
+ * report reads (environment, scenarios, the ring, the claims). Then one CSV row per run, and a
+ * report.html with the data and the chart library inlined.
  * usage: check_results DIR */
+#include "schema.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,7 +30,8 @@ static void fail(const char *fmt, ...)
     failures++;
 }
 
-/* Type letters: s string, i integer, n number, b boolean, o object, a array, z null. */
+/* The shape of what the schema passes through as JSON. Type letters: s string, i integer, n number,
+ * b boolean, o object, a array, z null. */
 static int type_ok(const json_t *v, const char *types)
 {
     for (const char *t = types; *t; t++) {
@@ -61,18 +69,18 @@ static int type_ok(const json_t *v, const char *types)
     return 0;
 }
 
-struct field {
+struct shape {
     const char *key;
     const char *types;
 };
 
-static void check_fields(const json_t *obj, const char *where, const struct field *fields)
+static void check_fields(const json_t *obj, const char *where, const struct shape *fields)
 {
     if (!json_is_object(obj)) {
         fail("%s is not an object", where);
         return;
     }
-    for (const struct field *f = fields; f->key; f++) {
+    for (const struct shape *f = fields; f->key; f++) {
         json_t *v = json_object_get(obj, f->key);
         if (!v)
             fail("%s.%s is missing", where, f->key);
@@ -81,21 +89,13 @@ static void check_fields(const json_t *obj, const char *where, const struct fiel
     }
 }
 
-static const struct field top_fields[] = {
-    {"schema", "s"},      {"tool", "s"},        {"version", "s"},     {"profile", "s"},
-    {"command", "a"},     {"started_at", "s"},  {"finished_at", "s"}, {"elapsed_s", "n"},
-    {"interrupted", "b"}, {"modes", "a"},       {"scenarios", "a"},   {"baseline_nginx", "b"},
-    {"estimate_s", "n"},  {"environment", "o"}, {"programs", "o"},    {"calibration", "oz"},
-    {"runs", "a"},        {"claims", "a"},      {"surprises", "a"},   {"headline", "a"},
-    {NULL, NULL}};
-
-static const struct field env_fields[] = {
+static const struct shape env_fields[] = {
     {"kernel", "s"},          {"cpu_model", "s"}, {"cpus_online", "i"}, {"cpus_allowed", "i"},
     {"cpu_list", "s"},        {"pinned", "b"},    {"server_cpus", "s"}, {"load_cpus", "s"},
     {"mem_total_bytes", "i"}, {"page_size", "i"}, {"clock_ticks", "i"}, {"limits", "o"},
     {"versions", "o"},        {NULL, NULL}};
 
-static const struct field limit_fields[] = {{"nofile_soft", "iz"},
+static const struct shape limit_fields[] = {{"nofile_soft", "iz"},
                                             {"nofile_hard", "iz"},
                                             {"stack_bytes", "iz"},
                                             {"nproc", "iz"},
@@ -112,146 +112,8 @@ static const struct field limit_fields[] = {{"nofile_soft", "iz"},
                                             {"cgroup", "o"},
                                             {NULL, NULL}};
 
-static const struct field scenario_fields[] = {{"name", "s"},    {"title", "s"}, {"question", "s"},
+static const struct shape scenario_fields[] = {{"name", "s"},    {"title", "s"}, {"question", "s"},
                                                {"x_label", "s"}, {"how", "s"},   {NULL, NULL}};
-
-static const struct field calib_cs_fields[] = {{"cpu", "i"},
-                                               {"round_trips", "i"},
-                                               {"batches", "i"},
-                                               {"thread_pair_ns", "nz"},
-                                               {"process_pair_ns", "nz"},
-                                               {"pipe_syscalls_ns", "nz"},
-                                               {"thread_pair_net_ns", "nz"},
-                                               {"process_pair_net_ns", "nz"},
-                                               {"switches_per_round_trip", "n"},
-                                               {"switch_cost_ns", "nz"},
-                                               {NULL, NULL}};
-
-static const struct field calib_idle_fields[] = {
-    {"threads", "i"},     {"stack_size_bytes", "i"},   {"rss_bytes", "n"},
-    {"vsize_bytes", "n"}, {"kernel_stack_bytes", "n"}, {"page_tables_bytes", "n"},
-    {"mappings", "n"},    {"create_alive_ns", "n"},    {NULL, NULL}};
-
-static const struct field run_fields[] = {{"id", "s"},
-                                          {"scenario", "s"},
-                                          {"model", "s"},
-                                          {"mode", "s"},
-                                          {"server_args", "a"},
-                                          {"level", "i"},
-                                          {"concurrency", "i"},
-                                          {"idle_connections", "i"},
-                                          {"rate", "nz"},
-                                          {"path", "s"},
-                                          {"keepalive", "b"},
-                                          {"source_addresses", "i"},
-                                          {"warmup_s", "n"},
-                                          {"duration_s", "n"},
-                                          {"ramp_per_s", "nz"},
-                                          {"tool", "s"},
-                                          {"server_all_cpus", "b"},
-                                          {"timeout_s", "n"},
-                                          {"status", "s"},
-                                          {"notes", "a"},
-                                          {"reason", "sz"},
-                                          {"limit", "oz"},
-                                          {"elapsed_s", "n"},
-                                          {"client", "oz"},
-                                          {"server", "oz"},
-                                          {"machine", "oz"},
-                                          {"per_connection", "oz"},
-                                          {"samples", "oz"},
-                                          {"repetition", "i"},
-                                          {"load_bound", "b"},
-                                          {"saturation", "oz"},
-                                          {"idle_threads", "oz"},
-                                          {"scheduler", "oz"},
-                                          {NULL, NULL}};
-
-static const struct field saturation_fields[] = {
-    {"server_busy", "n"}, {"server_cpus", "i"},  {"client_cores", "nz"}, {"client_busy", "nz"},
-    {"client_threads", "i"}, {"bottleneck", "s"}, {"load_bound", "b"},   {"threshold", "n"},
-    {NULL, NULL}};
-
-static const struct field client_fields[] = {{"tool", "s"},
-                                             {"requests", "i"},
-                                             {"measured_s", "n"},
-                                             {"requests_per_s", "n"},
-                                             {"good_requests", "i"},
-                                             {"good_per_s", "n"},
-                                             {"total_requests", "i"},
-                                             {"bytes_read", "i"},
-                                             {"errors", "o"},
-                                             {"latency_us", "o"},
-                                             {"latency_uncorrected_us", "oz"},
-                                             {"percentiles", "a"},
-                                             {"percentiles_uncorrected", "az"},
-                                             {"histogram", "az"},
-                                             {"series", "oz"},
-                                             {"idle", "oz"},
-                                             {"connections", "oz"},
-                                             {"cpu", "oz"},
-                                             {"status_codes", "oz"},
-                                             {"warmup_requests", "iz"},
-                                             {"abandoned", "iz"},
-                                             {NULL, NULL}};
-
-static const struct field error_fields[] = {{"total", "i"}, {"connect", "i"}, {"read", "i"},
-                                            {"write", "i"}, {"timeout", "i"}, {"status", "i"},
-                                            {"parse", "i"}, {NULL, NULL}};
-
-static const struct field latency_fields[] = {{"p50", "i"},   {"p90", "i"}, {"p99", "i"},
-                                              {"p99_9", "i"}, {"max", "i"}, {"mean", "n"},
-                                              {"min", "i"},   {NULL, NULL}};
-
-static const struct field server_fields[] = {{"pid", "i"},
-                                             {"port", "i"},
-                                             {"cpus", "s"},
-                                             {"rss_baseline_bytes", "i"},
-                                             {"vsize_baseline_bytes", "i"},
-                                             {"threads_baseline", "i"},
-                                             {"rss_bytes", "nz"},
-                                             {"rss_peak_bytes", "n"},
-                                             {"vsize_bytes", "nz"},
-                                             {"vsize_peak_bytes", "n"},
-                                             {"threads", "nz"},
-                                             {"threads_peak", "n"},
-                                             {"fds_peak", "n"},
-                                             {"connections_held_peak", "n"},
-                                             {"samples_in_window", "i"},
-                                             {"requests", "i"},
-                                             {"window_s", "n"},
-                                             {"requests_per_s", "n"},
-                                             {"crosscheck", "nz"},
-                                             {"crosscheck_ok", "b"},
-                                             {"cpu_user_s", "n"},
-                                             {"cpu_system_s", "n"},
-                                             {"cpu_cores", "n"},
-                                             {"cpu_us_per_request", "nz"},
-                                             {"ctx_voluntary", "i"},
-                                             {"ctx_involuntary", "i"},
-                                             {"ctx_per_s", "n"},
-                                             {"ctx_per_request", "nz"},
-                                             {"ctx_source", "s"},
-                                             {"switch_cpu_share", "nz"},
-                                             {"counters", "oz"},
-                                             {"exit", "s"},
-                                             {NULL, NULL}};
-
-static const struct field machine_fields[] = {{"kernel_stack_delta_bytes", "nz"},
-                                              {"page_tables_delta_bytes", "nz"},
-                                              {"tcp_mem_delta_bytes", "nz"},
-                                              {"slab_unreclaimable_delta_bytes", "nz"},
-                                              {"tcp_inuse_peak", "n"},
-                                              {"conntrack_peak", "nz"},
-                                              {"ctx_per_s", "n"},
-                                              {"ctx_per_request", "nz"},
-                                              {NULL, NULL}};
-
-static const struct field per_conn_fields[] = {
-    {"connections", "i"},  {"connections_opened", "i"}, {"rss_bytes", "nz"}, {"kernel_bytes", "nz"},
-    {"total_bytes", "nz"}, {"vsize_bytes", "nz"},  {"kernel_source", "s"},
-    {"machine", "o"},      {"cgroup", "oz"},       {"below_resolution", "a"},
-    {NULL, NULL}};
 
 /* No memory figure is negative: one below the method's resolution is null and named in
  * below_resolution. */
@@ -287,22 +149,150 @@ static const char *const sample_columns[] = {"t",
                                              "conntrack",
                                              NULL};
 
-static const struct field claim_fields[] = {
+static const struct shape claim_fields[] = {
     {"id", "s"},         {"claim", "s"},      {"folklore", "s"},  {"measured", "s"},
     {"verdict", "s"},    {"surprising", "b"}, {"note", "s"},      {"evidence", "a"},
     {"thresholds", "s"}, {"figures", "o"},    {"sources", "a"},   {"verdicts", "a"},
     {"spread", "o"},     {"stable", "b"},     {"unstable", "sz"}, {"repetitions", "i"},
     {NULL, NULL}};
 
+/* Each problem schema_check found, as a failure of where. */
+static void check_schema(const struct schema *sc, const json_t *obj, const char *where)
+{
+    json_t *problems = json_array();
+    schema_check(sc, obj, problems);
+    size_t i;
+    json_t *p;
+    json_array_foreach(problems, i, p)
+    {
+        fail("%s: %s", where, json_string_value(p));
+    }
+    json_decref(problems);
+}
+
+/* A failure for each field of the list that is null (or missing) in obj. */
+static void check_present(const struct schema *sc, const json_t *obj, const char *where,
+                          const int *ids, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        json_t *v = schema_json_at(obj, sc->fields[ids[k]].key);
+        if (!v || json_is_null(v))
+            fail("%s: %s is null", where, sc->fields[ids[k]].key);
+    }
+}
+#define CHECK_PRESENT(sc, obj, where, ids)                                                         \
+    check_present(sc, obj, where, ids, sizeof ids / sizeof *ids)
+
+/* What a finished session says of itself. */
+static const int session_figures[] = {
+    SES_F_SCHEMA,     SES_F_TOOL,           SES_F_VERSION,    SES_F_PROFILE,     SES_F_COMMAND,
+    SES_F_STARTED_AT, SES_F_FINISHED_AT,    SES_F_ELAPSED_S,  SES_F_INTERRUPTED, SES_F_MODES,
+    SES_F_SCENARIOS,  SES_F_BASELINE_NGINX, SES_F_ESTIMATE_S, SES_F_ENVIRONMENT, SES_F_PROGRAMS,
+    SES_F_CLAIMS,     SES_F_SURPRISES,      SES_F_HEADLINE,
+};
+
+/* What the calibration measured when it ran, and its address-space experiment where it could
+ * run. */
+static const int calibration_figures[] = {
+    SES_F_CAL_CS,
+    SES_F_CAL_CS_CPU,
+    SES_F_CAL_CS_ROUND_TRIPS,
+    SES_F_CAL_CS_BATCHES,
+    SES_F_CAL_CS_SWITCHES_PER_ROUND_TRIP,
+    SES_F_CAL_TC,
+    SES_F_CAL_TC_ITERATIONS,
+    SES_F_CAL_IT,
+    SES_F_CAL_IT_THREADS,
+    SES_F_CAL_IT_STACK_SIZE_BYTES,
+    SES_F_CAL_IT_RSS_BYTES,
+    SES_F_CAL_IT_VSIZE_BYTES,
+    SES_F_CAL_IT_KERNEL_STACK_BYTES,
+    SES_F_CAL_IT_PAGE_TABLES_BYTES,
+    SES_F_CAL_IT_MAPPINGS,
+    SES_F_CAL_IT_CREATE_ALIVE_NS,
+};
+static const int address_space_figures[] = {
+    SES_F_CAL_AS_LIMIT_BYTES,         SES_F_CAL_AS_THREADS_DEFAULT_STACK,
+    SES_F_CAL_AS_THREADS_SMALL_STACK, SES_F_CAL_AS_DEFAULT_STACK_BYTES,
+    SES_F_CAL_AS_SMALL_STACK_BYTES,   SES_F_CAL_AS_CAP,
+};
+
+/* What a run that ran to the end must have measured: null in the schema's terms only when a
+ * run did not. */
+static const int ran_figures[] = {
+    RUN_F_CLIENT,
+    RUN_F_CLIENT_TOOL,
+    RUN_F_CLIENT_REQUESTS,
+    RUN_F_CLIENT_MEASURED_S,
+    RUN_F_CLIENT_REQUESTS_PER_S,
+    RUN_F_CLIENT_GOOD_REQUESTS,
+    RUN_F_CLIENT_GOOD_PER_S,
+    RUN_F_CLIENT_TOTAL_REQUESTS,
+    RUN_F_CLIENT_BYTES_READ,
+    RUN_F_CLIENT_ERRORS_TOTAL,
+    RUN_F_CLIENT_ERRORS_CONNECT,
+    RUN_F_CLIENT_ERRORS_READ,
+    RUN_F_CLIENT_ERRORS_WRITE,
+    RUN_F_CLIENT_ERRORS_TIMEOUT,
+    RUN_F_CLIENT_ERRORS_STATUS,
+    RUN_F_CLIENT_ERRORS_PARSE,
+    RUN_F_CLIENT_LATENCY_P50,
+    RUN_F_CLIENT_LATENCY_P90,
+    RUN_F_CLIENT_LATENCY_P99,
+    RUN_F_CLIENT_LATENCY_P99_9,
+    RUN_F_CLIENT_LATENCY_MAX,
+    RUN_F_CLIENT_LATENCY_MEAN,
+    RUN_F_CLIENT_LATENCY_MIN,
+    RUN_F_CLIENT_PERCENTILES,
+    RUN_F_SERVER,
+    RUN_F_SERVER_PID,
+    RUN_F_SERVER_PORT,
+    RUN_F_SERVER_CPUS,
+    RUN_F_SERVER_RSS_BASELINE_BYTES,
+    RUN_F_SERVER_VSIZE_BASELINE_BYTES,
+    RUN_F_SERVER_THREADS_BASELINE,
+    RUN_F_SERVER_RSS_PEAK_BYTES,
+    RUN_F_SERVER_VSIZE_PEAK_BYTES,
+    RUN_F_SERVER_THREADS_PEAK,
+    RUN_F_SERVER_FDS_PEAK,
+    RUN_F_SERVER_CONNECTIONS_HELD_PEAK,
+    RUN_F_SERVER_SAMPLES_IN_WINDOW,
+    RUN_F_SERVER_REQUESTS,
+    RUN_F_SERVER_WINDOW_S,
+    RUN_F_SERVER_REQUESTS_PER_S,
+    RUN_F_SERVER_CROSSCHECK_OK,
+    RUN_F_SERVER_CPU_USER_S,
+    RUN_F_SERVER_CPU_SYSTEM_S,
+    RUN_F_SERVER_CPU_CORES,
+    RUN_F_SERVER_CTX_VOLUNTARY,
+    RUN_F_SERVER_CTX_INVOLUNTARY,
+    RUN_F_SERVER_CTX_PER_S,
+    RUN_F_SERVER_CTX_SOURCE,
+    RUN_F_SERVER_EXIT,
+    RUN_F_MACHINE,
+    RUN_F_MACHINE_TCP_INUSE_PEAK,
+    RUN_F_MACHINE_CTX_PER_S,
+    RUN_F_SAT,
+    RUN_F_SAT_SERVER_BUSY,
+    RUN_F_SAT_SERVER_CPUS,
+    RUN_F_SAT_CLIENT_THREADS,
+    RUN_F_SAT_BOTTLENECK,
+    RUN_F_SAT_LOAD_BOUND,
+    RUN_F_SAT_THRESHOLD,
+    RUN_F_SAMPLES,
+};
+
 static void check_run(const json_t *run, size_t i, int *ok_runs)
 {
     char where[128];
     const char *id = json_string_value(json_object_get(run, "id"));
     snprintf(where, sizeof where, "runs[%zu] (%s)", i, id ? id : "?");
-    check_fields(run, where, run_fields);
+    check_schema(&schema_run, run, where);
     const char *status = json_string_value(json_object_get(run, "status"));
-    if (!status)
+    if (!status) {
+        fail("%s has no status", where);
         return;
+    }
     static const char *const statuses[] = {"ok", "errors", "failed", "skipped", "interrupted"};
     int known = 0;
     for (size_t k = 0; k < 5; k++)
@@ -311,68 +301,45 @@ static void check_run(const json_t *run, size_t i, int *ok_runs)
         fail("%s.status is '%s'", where, status);
     if (strcmp(status, "ok") != 0 && !json_is_string(json_object_get(run, "reason")))
         fail("%s is %s without a reason", where, status);
-    json_t *limit = json_object_get(run, "limit");
-    if (json_is_object(limit))
-        check_fields(limit, where,
-                     (const struct field[]){
-                         {"name", "s"}, {"have", "i"}, {"need", "i"}, {"how", "s"}, {NULL, NULL}});
     if (strcmp(status, "ok") != 0 && strcmp(status, "errors") != 0)
         return;
 
-    char sub[192];
-    json_t *client = json_object_get(run, "client");
-    snprintf(sub, sizeof sub, "%s.client", where);
-    check_fields(client, sub, client_fields);
-    snprintf(sub, sizeof sub, "%s.client.errors", where);
-    check_fields(json_object_get(client, "errors"), sub, error_fields);
-    snprintf(sub, sizeof sub, "%s.client.latency_us", where);
-    check_fields(json_object_get(client, "latency_us"), sub, latency_fields);
+    CHECK_PRESENT(&schema_run, run, where, ran_figures);
     size_t k;
     json_t *pv;
-    json_array_foreach(json_object_get(client, "percentiles"), k, pv)
+    json_array_foreach(schema_json_at(run, "client.percentiles"), k, pv)
     {
         if (json_array_size(pv) != 2 || !json_is_number(json_array_get(pv, 0)) ||
             !json_is_integer(json_array_get(pv, 1)))
             fail("%s.client.percentiles[%zu] is not [p, value]", where, k);
     }
-    json_t *server = json_object_get(run, "server");
-    snprintf(sub, sizeof sub, "%s.server", where);
-    check_fields(server, sub, server_fields);
-    snprintf(sub, sizeof sub, "%s.machine", where);
-    check_fields(json_object_get(run, "machine"), sub, machine_fields);
     json_t *pc = json_object_get(run, "per_connection");
     if (json_is_object(pc)) {
+        char sub[192];
         snprintf(sub, sizeof sub, "%s.per_connection", where);
-        check_fields(pc, sub, per_conn_fields);
         check_not_negative(pc, sub);
     }
     json_t *sat = json_object_get(run, "saturation");
-    snprintf(sub, sizeof sub, "%s.saturation", where);
-    if (!json_is_object(sat)) {
-        fail("%s is missing", sub);
-    } else {
-        check_fields(sat, sub, saturation_fields);
+    if (json_is_object(sat)) {
         /* A closed-loop run whose server was under the threshold says what limited it. */
         double busy = json_number_value(json_object_get(sat, "server_busy"));
         const char *b = json_string_value(json_object_get(sat, "bottleneck"));
         if (b && strcmp(b, "server") == 0 && busy < 0.9)
-            fail("%s: bottleneck 'server' with the server %.0f%% busy", sub, 100 * busy);
-        if (json_is_true(json_object_get(run, "load_bound")) != (b && strcmp(b, "load generator") == 0))
+            fail("%s.saturation: bottleneck 'server' with the server %.0f%% busy", where,
+                 100 * busy);
+        if (json_is_true(json_object_get(run, "load_bound")) !=
+            (b && strcmp(b, "load generator") == 0))
             fail("%s: load_bound disagrees with the bottleneck '%s'", where, b ? b : "?");
     }
     json_t *samples = json_object_get(run, "samples");
-    if (!json_is_object(samples)) {
-        fail("%s.samples is missing", where);
-    } else {
-        size_t n = json_array_size(json_object_get(samples, "t"));
-        if (n == 0)
-            fail("%s.samples has no sample", where);
-        for (const char *const *c = sample_columns; *c; c++)
-            if (json_array_size(json_object_get(samples, *c)) != n)
-                fail("%s.samples.%s does not have %zu values", where, *c, n);
-    }
-    double rps = json_number_value(json_object_get(client, "good_per_s"));
-    double sreq = json_number_value(json_object_get(server, "requests"));
+    size_t n = json_array_size(json_object_get(samples, "t"));
+    if (json_is_object(samples) && n == 0)
+        fail("%s.samples has no sample", where);
+    for (const char *const *c = sample_columns; json_is_object(samples) && *c; c++)
+        if (json_array_size(json_object_get(samples, *c)) != n)
+            fail("%s.samples.%s does not have %zu values", where, *c, n);
+    double rps = json_number_value(schema_json_at(run, "client.good_per_s"));
+    double sreq = json_number_value(schema_json_at(run, "server.requests"));
     if (strcmp(status, "ok") == 0) {
         if (rps <= 0)
             fail("%s is ok with a throughput of %g", where, rps);
@@ -413,10 +380,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "results: %s: %s (line %d)\n", path, je.text, je.line);
         return 1;
     }
-    check_fields(root, "results", top_fields);
+    check_schema(&schema_session, root, "the session");
+    CHECK_PRESENT(&schema_session, root, "the session", session_figures);
+    if (!json_is_array(json_object_get(root, "runs")))
+        fail("results.runs is not an array");
     const char *schema = json_string_value(json_object_get(root, "schema"));
-    if (!schema || strcmp(schema, "c10k-bench/1") != 0)
-        fail("schema is not c10k-bench/1");
+    if (!schema || strcmp(schema, RESULTS_SCHEMA) != 0)
+        fail("schema is not " RESULTS_SCHEMA);
     json_t *env = json_object_get(root, "environment");
     check_fields(env, "environment", env_fields);
     check_fields(json_object_get(env, "limits"), "environment.limits", limit_fields);
@@ -426,26 +396,10 @@ int main(int argc, char **argv)
         check_fields(v, "scenarios[]", scenario_fields);
     json_t *cal = json_object_get(root, "calibration");
     if (json_is_object(cal)) {
-        check_fields(json_object_get(cal, "context_switch"), "calibration.context_switch",
-                     calib_cs_fields);
-        check_fields(json_object_get(cal, "idle_thread"), "calibration.idle_thread",
-                     calib_idle_fields);
-        check_fields(json_object_get(cal, "thread_create"), "calibration.thread_create",
-                     (const struct field[]){{"iterations", "i"},
-                                            {"create_join_ns", "nz"},
-                                            {"create_alive_ns", "nz"},
-                                            {NULL, NULL}});
+        CHECK_PRESENT(&schema_session, root, "the session", calibration_figures);
         /* Under a sanitizer the address-space experiment cannot run: null with a reason. */
-        json_t *as = json_object_get(cal, "address_space");
-        if (json_is_object(as))
-            check_fields(as, "calibration.address_space",
-                         (const struct field[]){{"limit_bytes", "n"},
-                                                {"threads_default_stack", "n"},
-                                                {"threads_small_stack", "n"},
-                                                {"default_stack_bytes", "n"},
-                                                {"small_stack_bytes", "n"},
-                                                {"cap", "n"},
-                                                {NULL, NULL}});
+        if (json_is_object(json_object_get(cal, "address_space")))
+            CHECK_PRESENT(&schema_session, root, "the session", address_space_figures);
         else if (!json_is_string(json_object_get(cal, "address_space_error")))
             fail("calibration.address_space is null without address_space_error");
         json_t *ring = json_object_get(cal, "ring");
@@ -453,7 +407,7 @@ int main(int argc, char **argv)
             fail("calibration.ring is missing");
         } else {
             check_fields(ring, "calibration.ring",
-                         (const struct field[]){{"tasks", "i"},
+                         (const struct shape[]){{"tasks", "i"},
                                                 {"laps_target", "n"},
                                                 {"threads", "oz"},
                                                 {"threads_pinned", "oz"},
@@ -463,7 +417,8 @@ int main(int argc, char **argv)
             static const char *const variants[] = {"threads", "threads_pinned", "loop"};
             for (size_t k = 0; k < 3; k++) {
                 json_t *rv = json_object_get(ring, variants[k]);
-                if (json_is_object(rv) && !(json_number_value(json_object_get(rv, "ms_per_lap")) > 0))
+                if (json_is_object(rv) &&
+                    !(json_number_value(json_object_get(rv, "ms_per_lap")) > 0))
                     fail("calibration.ring.%s.ms_per_lap is not above zero", variants[k]);
             }
         }
@@ -489,7 +444,8 @@ int main(int argc, char **argv)
         check_fields(v, "claims[]", claim_fields);
         /* A figure the claim quotes but could not compute must not read as a number. */
         const char *measured = json_string_value(json_object_get(v, "measured"));
-        if (measured && (strstr(measured, " nan") || strstr(measured, "-nan") || strstr(measured, " inf ")))
+        if (measured &&
+            (strstr(measured, " nan") || strstr(measured, "-nan") || strstr(measured, " inf ")))
             fail("claims[%zu].measured quotes a figure that is not a number: %.200s", i, measured);
         const char *verdict = json_string_value(json_object_get(v, "verdict"));
         static const char *const verdicts[] = {"holds", "partly", "does not hold", "not measured",
@@ -532,6 +488,8 @@ int main(int argc, char **argv)
             fail("report.html does not inline Chart.js");
         if (!strstr(html, "id=\"c10k-data\""))
             fail("report.html does not inline the data");
+        if (!strstr(html, "id=\"c10k-tables\""))
+            fail("report.html does not inline the servers and the schema");
         if (strstr(html, "src=\"http") || strstr(html, "href=\"http"))
             fail("report.html loads something from the network");
         free(html);

@@ -627,6 +627,25 @@ TEST(schema_renders_and_reads_back_a_record)
     record_run_free(&back);
 }
 
+/* A wrapper's counts parsed into a run keep what was set before them (its name, its command
+ * line), and a null sets a field absent. */
+TEST(schema_parse_keeps_the_fields_the_object_does_not_have)
+{
+    struct run_record r;
+    record_run_init(&r);
+    r.wrapper.present = 1;
+    record_set_str(&r.wrapper.tool, "perf");
+    r.wrapper.requests = 7;
+    json_t *got = json_pack("{s:i, s:n}", "syscalls", 100, "requests");
+    schema_parse(&schema_run, &r, got, "wrapper");
+    CHECK_STR_EQ(r.wrapper.tool, "perf");
+    CHECK(r.wrapper.syscalls == 100);
+    CHECK(isnan(r.wrapper.requests));
+    CHECK_INT_EQ(r.wrapper.present, 1);
+    json_decref(got);
+    record_run_free(&r);
+}
+
 TEST(calib_ring_goes_round_as_threads_and_on_a_loop)
 {
     struct bench_env e;
@@ -787,6 +806,7 @@ TEST_MAIN(
     TEST_ENTRY(results_csv_quotes_what_needs_it),
     TEST_ENTRY(results_read_text_reads_whole_files_up_to_a_limit),
     TEST_ENTRY(schema_renders_and_reads_back_a_record),
+    TEST_ENTRY(schema_parse_keeps_the_fields_the_object_does_not_have),
     TEST_ENTRY(calib_ring_goes_round_as_threads_and_on_a_loop),
     TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit),
     TEST_ENTRY(plan_perf_profile_runs_every_perf_scenario_three_times),

@@ -1,8 +1,9 @@
 /* The golden test: sessions recorded by an earlier c10k-bench must read back into records and
  * give the same results.json figures, the same results.csv columns, the same claims and the same
- * perf summary. golden/ holds sessions of the quick, perf and a scale/idle profile (histograms,
- * percentiles and per-second samples emptied: passed through, they are not judged) and the
- * --from-docker output of the Docker fixture.
+ * perf summary (its ratios by name: perf.c lists them scenario by scenario, level by level).
+ * golden/ holds sessions of the quick, perf and a scale/idle profile (histograms, percentiles and
+ * per-second samples emptied: passed through, they are not judged) and the --from-docker output
+ * of the Docker fixture.
  *
  * usage: test_golden GOLDEN_DIR NAME...        each NAME.json and NAME.csv: read back, rebuilt
  *        test_golden --docker GOLDEN_DIR DIR   DIR's results.json and results.csv, written by
@@ -113,6 +114,51 @@ static void same_claims(const json_t *old, const json_t *new, int skip_prose)
             problem("claims", path, "missing now");
         else
             same("claims", c, match, path, skip_prose);
+    }
+}
+
+/* The k-th ratio called name in a perf summary's ratios, or NULL. */
+static const json_t *nth_ratio(const json_t *ratios, const char *name, size_t k)
+{
+    size_t i;
+    const json_t *r;
+    json_array_foreach(ratios, i, r)
+    {
+        if (strcmp(json_string_value(json_object_get(r, "name")), name) == 0 && k-- == 0)
+            return r;
+    }
+    return NULL;
+}
+
+/* Two perf summaries: the same figures, and the same ratios by name (the k-th of a name, where a
+ * scenario's ratios are not named by level, against the k-th), in whatever order. */
+static void same_perf(const json_t *old, const json_t *new)
+{
+    json_t *a = json_copy((json_t *)old), *b = json_copy((json_t *)new);
+    json_object_del(a, "ratios");
+    json_object_del(b, "ratios");
+    same("perf", a, b, "perf", 0);
+    json_decref(a);
+    json_decref(b);
+    const json_t *ro = json_object_get(old, "ratios"), *rn = json_object_get(new, "ratios");
+    if (json_array_size(ro) != json_array_size(rn))
+        problem("perf", "perf.ratios", "a different number of ratios");
+    size_t i;
+    const json_t *r;
+    json_array_foreach(ro, i, r)
+    {
+        const char *name = json_string_value(json_object_get(r, "name"));
+        size_t k = 0;
+        for (size_t j = 0; j < i; j++)
+            k += strcmp(json_string_value(json_object_get(json_array_get(ro, j), "name")), name) ==
+                 0;
+        char path[256];
+        snprintf(path, sizeof path, "perf.ratios[%s #%zu]", name, k + 1);
+        const json_t *match = nth_ratio(rn, name, k);
+        if (!match)
+            problem("perf", path, "missing now");
+        else
+            same("perf", json_object_get(r, "value"), json_object_get(match, "value"), path, 0);
     }
 }
 
@@ -268,7 +314,7 @@ static void check_session(const char *dir, const char *name)
     same("surprises", json_object_get(old, "surprises"), s.surprises, "surprises", 0);
     if (json_object_get(old, "perf")) {
         json_t *perf = perf_summary(&s);
-        same("perf", json_object_get(old, "perf"), perf, "perf", 0);
+        same_perf(json_object_get(old, "perf"), perf);
         json_decref(perf);
     }
     tolerance = 1e-9;
