@@ -570,7 +570,8 @@ static void log_message(const char *path, char *buf, size_t len)
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
         const char *t = line + strspn(line, " \t");
-        if (*t && strcmp(t, "Error:") != 0 && strncmp(t, "[ perf record:", 14) != 0) {
+        if (*t && strcmp(t, "Error:") != 0 && strncmp(t, "[ perf record:", 14) != 0 &&
+            strncmp(t, "Events ", 7) != 0) { /* "Events disabled", "Events enabled" (-D) */
             snprintf(buf, len, "%s", t);
             break;
         }
@@ -608,7 +609,8 @@ static int perf_run(struct proc *pr, const char *name, char *const argv[], const
 }
 
 static int start_recording(struct schedprof *p, const char *perf_path, const cpu_set_t *server_cpus,
-                           const cpu_set_t *load_cpus, const char *data_path, const char *log_path)
+                           const cpu_set_t *load_cpus, int delay_ms, const char *data_path,
+                           const char *log_path)
 {
     memset(p, 0, sizeof *p);
     char cpus[128], freq[16];
@@ -633,16 +635,22 @@ static int start_recording(struct schedprof *p, const char *perf_path, const cpu
         return -errno;
     /* --no-bpf-event: describing the loaded BPF programs would delay the first sample by about
      * a second, for samples that never land in them. */
+    char delay[16];
+    snprintf(delay, sizeof delay, "%d", delay_ms > 0 ? delay_ms : 0);
     char *argv[] = {p->perf_path, "record", "-e", "cpu-clock", "-F", freq, "-a", "-C", cpus, "-g",
                     "--no-bpf-event",
                     /* no build-id pass over the data when it stops: perf script reads the
                      * binaries where they are */
-                    "--no-buildid", "-o", p->data_path, NULL};
+                    "--no-buildid", "-o", p->data_path,
+                    /* perf reads every process's threads and mappings as it starts (a tenth of a
+                     * second of a CPU here): events then wait this long, so that the start can
+                     * come before the window it samples */
+                    delay_ms > 0 ? "-D" : NULL, delay, NULL};
     struct proc_opts o = {.cpus = load_cpus, .stdout_path = log_path, .stderr_path = log_path};
     int rc = proc_spawn(&p->perf, "perf record", argv, &o);
     if (rc < 0)
         return rc;
-    p->t_start = proc_now();
+    p->t_start = proc_now() + (delay_ms > 0 ? delay_ms / 1000.0 : 0);
     p->started = 1;
     rc = proc_wait(&p->perf, SCHEDPROF_START_CHECK_MS);
     if (rc == -ETIMEDOUT)
@@ -655,9 +663,10 @@ static int start_recording(struct schedprof *p, const char *perf_path, const cpu
 }
 
 int schedprof_start(struct schedprof *p, const char *perf_path, const cpu_set_t *server_cpus,
-                    const cpu_set_t *load_cpus, const char *data_path, const char *log_path)
+                    const cpu_set_t *load_cpus, int delay_ms, const char *data_path,
+                    const char *log_path)
 {
-    int rc = start_recording(p, perf_path, server_cpus, load_cpus, data_path, log_path);
+    int rc = start_recording(p, perf_path, server_cpus, load_cpus, delay_ms, data_path, log_path);
     p->start_error = rc;
     return rc;
 }

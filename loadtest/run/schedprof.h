@@ -38,13 +38,17 @@ struct schedprof {
 };
 
 /* Starts perf record -e cpu-clock -F SCHEDPROF_FREQ_HZ -a -C <server_cpus> -g -o data_path,
- * itself on load_cpus (NULL: inherited), its output in log_path. perf_path is a path (-ENOENT
+ * itself on load_cpus (NULL: inherited), its output in log_path, sampling from delay_ms on (0:
+ * at once; perf's own start-up, reading every process's mappings, comes before the delay, so
+ * that a recording started ahead of the window it samples does not take CPU time from the
+ * load generator inside it). perf_path is a path (-ENOENT
  * when there is no such program), or a name looked up in PATH (-ENOENT when the exec fails
  * within the check below; if it fails later, schedprof_finish says so). Returns 0; -EIO when
  * perf exited at once (no permission, bad CPU list: its log says why); -EINTR; or another
  * negative errno. Takes about SCHEDPROF_START_CHECK_MS, to catch a perf that fails at once. */
 int schedprof_start(struct schedprof *p, const char *perf_path, const cpu_set_t *server_cpus,
-                    const cpu_set_t *load_cpus, const char *data_path, const char *log_path);
+                    const cpu_set_t *load_cpus, int delay_ms, const char *data_path,
+                    const char *log_path);
 
 /* Stops the recording (SIGINT: perf writes its file), runs perf script on it and returns (a new
  * reference, NULL only when out of memory) {"tool", "window_s", "samples", "server_samples",
@@ -53,9 +57,9 @@ int schedprof_start(struct schedprof *p, const char *perf_path, const cpu_set_t 
  * "kernel_other", "http_core", "model", "libc", "user_other"}, "top": [[symbol, self share],
  * ...], "error": null}, the shares being of the server process's samples (every thread) except
  * server_share_of_cpus, the areas' adding up to 1; or the same with "error" saying why and
- * null figures. window_s is the time from schedprof_start to this call. perf script's text
- * goes to data_path.txt (removed once read), its errors to log_path.script. Safe to call after
- * a failed start (the error then says why); once per recording. */
+ * null figures. window_s is the time from the end of schedprof_start's delay to this call. perf
+ * script's text goes to data_path.txt (removed once read), its errors to log_path.script. Safe to
+ * call after a failed start (the error then says why); once per recording. */
 json_t *schedprof_finish(struct schedprof *p, pid_t server_pid);
 
 /* Whether perf can sample the kernel here with callchains that name kernel functions: runs a

@@ -334,7 +334,7 @@ TEST(schedprof_start_says_when_perf_is_missing)
     snprintf(data, sizeof data, "/tmp/test_schedprof-%d.data", (int)getpid());
     snprintf(log, sizeof log, "/tmp/test_schedprof-%d.log", (int)getpid());
     struct schedprof p;
-    CHECK_INT_EQ(schedprof_start(&p, "/nonexistent/perf", &cpus, NULL, data, log), -ENOENT);
+    CHECK_INT_EQ(schedprof_start(&p, "/nonexistent/perf", &cpus, NULL, 0, data, log), -ENOENT);
     json_t *j = schedprof_finish(&p, 1);
     CHECK(strstr(json_string_value(json_object_get(j, "error")), "not found") != NULL);
     CHECK(json_is_null(json_object_get(j, "sched_share")));
@@ -377,7 +377,8 @@ TEST(schedprof_samples_a_busy_child)
     struct proc_opts o = {.cpus = &cpus};
     CHECK_INT_EQ(proc_spawn(&busy, "busy", argv, &o), 0);
     struct schedprof p;
-    int rc = schedprof_start(&p, "perf", &cpus, NULL, data, log);
+    /* with a delay, as c10k-bench starts it ahead of the measured window */
+    int rc = schedprof_start(&p, "perf", &cpus, NULL, 200, data, log);
     /* perf writes its samples into `data` as it records: wait until some have arrived (perf
      * takes a while to start on a busy machine), then record a little longer */
     for (int waited = 0; rc == 0 && waited < 15000 && file_size(data) < 16384; waited += 100)
