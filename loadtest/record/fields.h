@@ -363,6 +363,10 @@
       "whether schedstat was there")                                                               \
     X(IT_SOURCE, "idle_threads.source", STR, idle_threads.source, "", "", "where they are read")
 
+/* One row per area of record.h's SCHED_AREAS: the share of the server's samples in it. */
+#define SCHED_AREA_FIELD(X, id, key, meaning)                                                      \
+    X(SCHED_AREA_##id, "scheduler.area_pct." key, REAL, scheduler.area_pct[SCHED_AREA_##id], "%",  \
+      "", meaning)
 #define SCHEDULER_FIELDS(X)                                                                        \
     X(SCHED, "scheduler", GROUP, scheduler.present, "", "",                                        \
       "perf's cpu-clock samples of the server's CPUs (scale runs, where perf can)")                \
@@ -380,6 +384,7 @@
       "in a context switch")                                                                       \
     X(SCHED_WAKEUP_SHARE, "scheduler.wakeup_share", REAL, scheduler.wakeup_share, "share", "",     \
       "in a wake-up")                                                                              \
+    SCHED_AREAS(SCHED_AREA_FIELD, X)                                                               \
     X(SCHED_TOP, "scheduler.top", JSON, scheduler.top, "", "",                                     \
       "the symbols with the most samples: [symbol, self share]")                                   \
     X(SCHED_ERROR, "scheduler.error", STR, scheduler.error, "", "", "why there are no figures")

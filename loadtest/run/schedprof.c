@@ -1,6 +1,7 @@
 #include "schedprof.h"
 
 #include "env.h"
+#include "record.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -21,37 +22,18 @@
 
 enum { SCHED_SWITCH = 1, SCHED_WAKEUP = 2 };
 
-/* Where a sample of the server's CPU went: each sample in exactly one area. The keys are those
- * of "areas" in schedprof_finish's object, in this order. */
-#define AREA_LIST(X)                                                                               \
-    X(SWITCH, "switch", "scheduling: a context switch, out and in")                                \
-    X(WAKEUP, "wakeup", "the wake-up path: waking a thread, or being woken from another CPU")      \
-    X(SYSCALL, "syscall", "system-call entry and exit, and the generic layers under a call")       \
-    X(FD, "fd_lookup", "looking a descriptor's file up and dropping it, per call or request")      \
-    X(TCP_RECEIVE, "tcp_receive", "TCP receive: recvmsg, and segments delivered in softirq")       \
-    X(TCP_SEND, "tcp_send", "TCP send: sendmsg down to the device")                                \
-    X(IO_URING, "io_uring", "io_uring's own kernel work: submission, task work, completions")      \
-    X(EPOLL, "epoll", "epoll's own kernel work: collecting ready items, changing the set")         \
-    X(KERNEL_OTHER, "kernel_other", "the kernel outside the areas above: faults, timers")          \
-    X(HTTP_CORE, "http_core", "the HTTP core: http.c, conn.c, router.c, response.c, buf.c")        \
-    X(MODEL, "model", "the model's own user space: its file, libuv, liburing; nginx's own")        \
-    X(LIBC, "libc", "libc and the vDSO")                                                           \
-    X(USER_OTHER, "user_other", "user space nothing above names")
-
+/* The areas (record.h's SCHED_AREAS), by the names the pattern table uses. */
 enum area_id {
-#define AREA_ENUM(id, key, meaning) AREA_##id,
-    AREA_LIST(AREA_ENUM)
+#define AREA_ENUM(X, id, key, meaning) AREA_##id = SCHED_AREA_##id,
+    SCHED_AREAS(AREA_ENUM, _)
 #undef AREA_ENUM
-        AREA_COUNT
+        AREA_COUNT = SCHED_AREA_COUNT
 };
 
-static const struct area {
-    const char *key;
-    const char *meaning;
-} areas[AREA_COUNT] = {
-#define AREA_ROW(id, key, meaning) {key, meaning},
-    AREA_LIST(AREA_ROW)
-#undef AREA_ROW
+static const char *const area_keys[AREA_COUNT] = {
+#define AREA_KEY(X, id, key, meaning) key,
+    SCHED_AREAS(AREA_KEY, _)
+#undef AREA_KEY
 };
 
 /* How a row of area_patterns matches a sample. Kernel rows look at every kernel frame of the
@@ -481,14 +463,15 @@ static void sample_frame(struct sample_state *s, const char *text)
     s->kinds |= area == AREA_SWITCH ? SCHED_SWITCH : area == AREA_WAKEUP ? SCHED_WAKEUP : 0;
 }
 
-/* {"switch": share, ...}: every area of areas[], in its order. */
+/* {"switch": %, ...}: every area, in its order: the share of the server's samples, in %. */
 static json_t *areas_json(const struct counts *c)
 {
     json_t *o = json_object();
     for (int i = 0; i < AREA_COUNT; i++)
-        json_object_set_new(o, areas[i].key,
-                            c->server > 0 ? json_real((double)c->area[i] / (double)c->server)
-                                          : json_null());
+        json_object_set_new(o, area_keys[i],
+                            c->server > 0
+                                ? json_real(100.0 * (double)c->area[i] / (double)c->server)
+                                : json_null());
     return o;
 }
 
@@ -541,7 +524,7 @@ json_t *schedprof_parse(FILE *in, pid_t server_pid, char *err, size_t err_len)
                     (json_int_t)c.samples, "server_samples", (json_int_t)c.server,
                     "server_share_of_cpus", share(c.server, c.samples), "sched_share",
                     share(c.sched, c.server), "switch_share", share(c.switching, c.server),
-                    "wakeup_share", share(c.wakeup, c.server), "areas", areas_json(&c), "top",
+                    "wakeup_share", share(c.wakeup, c.server), "area_pct", areas_json(&c), "top",
                     table_top(&c.self, c.server), "error");
     if (!out)
         snprintf(err, err_len, "out of memory");
@@ -556,7 +539,7 @@ static json_t *error_json(const struct schedprof *p, const char *why)
 {
     return json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:s}", "tool", p->tool,
                      "window_s", "samples", "server_samples", "server_share_of_cpus", "sched_share",
-                     "switch_share", "wakeup_share", "areas", "top", "error", why);
+                     "switch_share", "wakeup_share", "area_pct", "top", "error", why);
 }
 
 /* The first line of perf's log that says something ("Error:" alone does not), in buf. */

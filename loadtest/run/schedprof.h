@@ -52,14 +52,15 @@ int schedprof_start(struct schedprof *p, const char *perf_path, const cpu_set_t 
 
 /* Stops the recording (SIGINT: perf writes its file), runs perf script on it and returns (a new
  * reference, NULL only when out of memory) {"tool", "window_s", "samples", "server_samples",
- * "server_share_of_cpus", "sched_share", "switch_share", "wakeup_share", "areas": {"switch":
- * share, "wakeup", "syscall", "fd_lookup", "tcp_receive", "tcp_send", "io_uring", "epoll",
+ * "server_share_of_cpus", "sched_share", "switch_share", "wakeup_share", "area_pct": {"switch":
+ * %, "wakeup", "syscall", "fd_lookup", "tcp_receive", "tcp_send", "io_uring", "epoll",
  * "kernel_other", "http_core", "model", "libc", "user_other"}, "top": [[symbol, self share],
  * ...], "error": null}, the shares being of the server process's samples (every thread) except
- * server_share_of_cpus, the areas' adding up to 1; or the same with "error" saying why and
- * null figures. window_s is the time from the end of schedprof_start's delay to this call. perf
- * script's text goes to data_path.txt (removed once read), its errors to log_path.script. Safe to
- * call after a failed start (the error then says why); once per recording. */
+ * server_share_of_cpus, the areas' in % adding up to 100 (record.h's SCHED_AREAS); or the same with
+ * "error" saying why and null figures. window_s is the time from the end of schedprof_start's delay
+ * to this call. perf script's text goes to data_path.txt (removed once read), its errors to
+ * log_path.script. Safe to call after a failed start (the error then says why); once per recording.
+ */
 json_t *schedprof_finish(struct schedprof *p, pid_t server_pid);
 
 /* Whether perf can sample the kernel here with callchains that name kernel functions: runs a

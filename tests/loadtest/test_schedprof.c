@@ -97,6 +97,12 @@ static double num(const json_t *j, const char *key)
     return json_number_value(json_object_get(j, key));
 }
 
+/* An area's share of the server's samples: "area_pct" holds it in %. */
+static double share_of(const json_t *area_pct, const char *key)
+{
+    return num(area_pct, key) / 100;
+}
+
 #define CHECK_NEAR(a, b) CHECK(fabs((a) - (b)) < 1e-9)
 
 TEST(schedprof_counts_the_server_process_only)
@@ -163,13 +169,13 @@ TEST(schedprof_puts_each_sample_in_one_area)
 {
     json_t *j = parse_text(script_text, 9908);
     CHECK(j != NULL);
-    json_t *a = json_object_get(j, "areas");
-    CHECK_NEAR(num(a, "switch"), 3.0 / 7);
-    CHECK_NEAR(num(a, "wakeup"), 1.0 / 7);
-    CHECK_NEAR(num(a, "tcp_send"), 1.0 / 7);
-    CHECK_NEAR(num(a, "kernel_other"), 1.0 / 7); /* schedule_timeout is not schedule */
-    CHECK_NEAR(num(a, "user_other"), 1.0 / 7);
-    CHECK_NEAR(num(a, "syscall"), 0);
+    json_t *a = json_object_get(j, "area_pct");
+    CHECK_NEAR(share_of(a, "switch"), 3.0 / 7);
+    CHECK_NEAR(share_of(a, "wakeup"), 1.0 / 7);
+    CHECK_NEAR(share_of(a, "tcp_send"), 1.0 / 7);
+    CHECK_NEAR(share_of(a, "kernel_other"), 1.0 / 7); /* schedule_timeout is not schedule */
+    CHECK_NEAR(share_of(a, "user_other"), 1.0 / 7);
+    CHECK_NEAR(share_of(a, "syscall"), 0);
     json_decref(j);
 }
 
@@ -193,11 +199,11 @@ TEST(schedprof_reads_the_object_after_the_symbol)
         "(/usr/lib/x86_64-linux-gnu/liburing.so.2.3)\n";
     json_t *j = parse_text(text, 7);
     CHECK(j != NULL);
-    json_t *a = json_object_get(j, "areas");
-    CHECK_NEAR(num(a, "http_core"), 1.0 / 5);
-    CHECK_NEAR(num(a, "model"), 2.0 / 5); /* ring_thread; liburing's named code */
-    CHECK_NEAR(num(a, "libc"), 1.0 / 5);
-    CHECK_NEAR(num(a, "syscall"), 1.0 / 5); /* liburing's unnamed system-call wrapper */
+    json_t *a = json_object_get(j, "area_pct");
+    CHECK_NEAR(share_of(a, "http_core"), 1.0 / 5);
+    CHECK_NEAR(share_of(a, "model"), 2.0 / 5); /* ring_thread; liburing's named code */
+    CHECK_NEAR(share_of(a, "libc"), 1.0 / 5);
+    CHECK_NEAR(share_of(a, "syscall"), 1.0 / 5); /* liburing's unnamed system-call wrapper */
     /* "top" names the symbol, not its object */
     char *top = json_dumps(json_object_get(j, "top"), 0);
     int has_paren = top == NULL || strchr(top, '(') != NULL;
@@ -296,19 +302,19 @@ TEST(schedprof_areas_of_recorded_servers)
         CHECK(j != NULL);
         CHECK_INT_EQ(num(j, "server_samples"), f->server_samples);
         CHECK_INT_EQ(num(j, "samples"), f->server_samples + 2); /* and two of other processes */
-        json_t *a = json_object_get(j, "areas");
+        json_t *a = json_object_get(j, "area_pct");
         CHECK_INT_EQ(json_object_size(a), 13);
         double sum = 0;
         const char *key;
         json_t *v;
         json_object_foreach(a, key, v)
         {
-            double got = json_number_value(v) * f->server_samples;
+            double got = json_number_value(v) / 100 * f->server_samples;
             if (fabs(got - wanted(f, key)) > 1e-6)
                 fprintf(stderr, "  %s: %s has %.0f samples, not %d\n", f->file, key, got,
                         wanted(f, key));
             CHECK(fabs(got - wanted(f, key)) < 1e-6);
-            sum += json_number_value(v);
+            sum += json_number_value(v) / 100;
         }
         CHECK_NEAR(sum, 1.0);
         json_decref(j);
