@@ -98,6 +98,7 @@ struct rec_machine {
     int present;
     double kernel_stack_delta_bytes, page_tables_delta_bytes, tcp_mem_delta_bytes,
         slab_unreclaimable_delta_bytes, tcp_inuse_peak, conntrack_peak, ctx_per_s, ctx_per_request;
+    double idle_pct, iowait_pct, softirq_pct, steal_pct; /* of every CPU's time, /proc/stat */
 };
 
 /* Memory per connection the server held; a figure within the method's resolution is absent and
@@ -129,6 +130,7 @@ struct rec_saturation {
     char *server_busy_from;
     double server_cpus, client_cores, client_busy, client_threads;
     char *bottleneck;
+    char *held_back_by; /* a "neither" run: machine limit, latency-bound or stall */
     int load_bound;
     double threshold, client_cpu_us_per_request;
 };
