@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 ssize_t procfs_read_text(const char *path, char *buf, size_t len)
@@ -53,6 +54,14 @@ int64_t procfs_fd_count(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    /* Since Linux 6.2 the directory's size is the count: a look at the descriptor table, where
+     * reading the directory makes an entry per descriptor (11 ms for 10,000 here, on the load
+     * generator's CPU every second the harness samples a server). Older kernels say 0. */
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return -errno;
+    if (st.st_size > 0)
+        return (int64_t)st.st_size;
     return procfs_count_dir(path);
 }
 

@@ -3,6 +3,7 @@
 #include "http.h"
 #include "opts.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -22,6 +23,15 @@
 static const char *const *mode_names(void *user)
 {
     return user;
+}
+
+/* The provided buffer ring's size is a mask: the kernel takes only powers of two. */
+static int power_of_two(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    (void)o;
+    (void)value;
+    int n = ((const struct config *)p->dst)->ring_buffers;
+    return n > 0 && (n & (n - 1)) == 0 ? 0 : -EINVAL;
 }
 
 /* Every option of c10k-server, once: --help, the errors and README.md's table come from here. */
@@ -51,6 +61,12 @@ static const struct opt config_options[] = {
     {"rings", COUNT(rings, 1, 256), .def = 1, .scope = "uring",
      .help = "io_uring rings, one thread and listener each",
      .doc = "io_uring rings, each with its own thread and SO_REUSEPORT listener"},
+    {"ring-buffers", COUNT(ring_buffers, 1, CONFIG_MAX_RING_BUFFERS),
+     .def = CONFIG_DEFAULT_RING_BUFFERS, .scope = "uring", .call = power_of_two,
+     .expect = "a power of two", .help = "16 KiB receive buffers per ring, a power of two",
+     .doc = "16 KiB receive buffers per ring (a power of two, up to 32,768), lent to a receive "
+            "when its bytes arrive; a receive that finds none waits for the next turn, ahead of "
+            "the others"},
     {"processes", COUNT(processes, 1, CONFIG_MAX_PROCESSES),
      .def_text = "min(256, 80% of MemAvailable / (2 MiB + the data set))", .scope = "prefork",
      .help = "worker processes, started up front",

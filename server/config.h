@@ -20,10 +20,12 @@
 #define CONFIG_DEFAULT_CHARTJS "/usr/share/javascript/chart.js/chart.min.js"
 #define CONFIG_MAX_PROCESSES 20000 /* prefork workers: Apache's ServerLimit hard limit */
 #define CONFIG_MAX_DATASET_BYTES (1LL << 40)
-#define CONFIG_FDS_RESERVED 32 /* descriptors kept free for listeners, logs and /stats */
+#define CONFIG_DEFAULT_RING_BUFFERS 128
+#define CONFIG_MAX_RING_BUFFERS 32768 /* the kernel's largest provided buffer ring */
+#define CONFIG_FDS_RESERVED 32        /* descriptors kept free for listeners, logs and /stats */
 
 struct config {
-    int mode;             /* index in the model names given to config_parse; -1 without them */
+    int mode; /* index in the model names given to config_parse; -1 without them */
     const char *host;
     int port;
     int threads;          /* pool workers */
@@ -34,13 +36,14 @@ struct config {
     int rings;            /* uring mode: rings, one thread and SO_REUSEPORT listener each */
     int processes;        /* prefork: worker processes; 0: sized at start */
     size_t dataset_bytes; /* the /data table; 0: none */
+    int ring_buffers;     /* uring mode: receive buffers per ring, a power of two */
     int backlog;
-    long max_conns;       /* active connections; more get 503 */
+    long max_conns; /* active connections; more get 503 */
     size_t max_head_bytes;
     size_t max_target_bytes;
     unsigned max_headers;
     size_t max_body_bytes;
-    size_t output_limit;  /* unsent output per connection before reading stops */
+    size_t output_limit;     /* unsent output per connection before reading stops */
     long keepalive_requests; /* requests per connection; 0: no limit */
     int header_timeout_ms;
     int body_timeout_ms;
@@ -49,8 +52,8 @@ struct config {
     int drain_timeout_ms;
     long max_work_us;
     long max_sleep_ms;
-    const char *chartjs;  /* the chart library /dashboard serves */
-    int quiet;            /* no log lines on stderr */
+    const char *chartjs; /* the chart library /dashboard serves */
+    int quiet;           /* no log lines on stderr */
 };
 
 /* Fills cfg from argv, by the option table in config.c. Returns 0 to run, 1 when --help, --version

@@ -8,7 +8,9 @@
  * provided buffer ring and give it back once the state machine has consumed or copied the bytes;
  * responses are built in one buffer per ring and copied to the connection only while a send is in
  * flight. A connection has at most one receive or send in flight, and none while its output is
- * being sent, which is the backpressure at --output-limit.
+ * being sent, which is the backpressure at --output-limit. Receives are prepared at the end of
+ * a turn, those the buffer ring refused first (see recv_queue_prepare), so that a connection
+ * that found it empty is not refused again and again while others take every buffer.
  *
  * Timeouts use the loop's scheme: one list per kind, sorted by deadline, swept by the turn. */
 #include "conn.h"
@@ -28,7 +30,6 @@
 #include <unistd.h>
 
 #define URING_ENTRIES 1024
-#define URING_BUF_COUNT 128      /* receive buffers per ring (a power of two) */
 #define URING_BUF_SIZE 16384
 #define URING_BUF_GROUP 0
 #define URING_SEND_SMALL 4096    /* send buffers up to this size are kept for reuse */
@@ -63,8 +64,15 @@ struct uconn {
     struct upending *pending;
     int fd;
     uint8_t inflight;     /* a receive or send is in flight */
+    uint8_t recv_queued;  /* on one of the ring's receive queues, to be prepared */
     uint8_t closing;
     uint8_t after_write;  /* enum conn_next to carry on with once the output is sent */
+    struct uconn *recv_next;
+};
+
+/* Connections whose receive is to be prepared at the end of the turn, in order. */
+struct recv_queue {
+    struct uconn *head, **tail;
 };
 
 /* A deferred request: a /sleep timeout, or /work for the offload pool. */
@@ -96,6 +104,9 @@ struct uring_ctx {
     uint64_t next_sweep;
     uint64_t sweep_every;
     struct __kernel_timespec pause_ts;
+    unsigned n_bufs;           /* receive buffers in the provided buffer ring (--ring-buffers) */
+    struct recv_queue refused; /* their receive found no buffer: prepared first */
+    struct recv_queue fresh;
     struct buf out;       /* responses are built here, then copied for sending */
     struct upending *send_cache;
     int n_send_cache;
@@ -227,7 +238,7 @@ static void uconn_close(struct uconn *u)
             }
         }
     }
-    if (!u->inflight)
+    if (!u->inflight && !u->recv_queued) /* a queued one is freed when its queue is taken */
         uconn_free(u);
 }
 
@@ -294,7 +305,22 @@ static void on_send(struct uconn *u, int res)
 
 /* ---- receiving ---- */
 
-static void uconn_recv(struct uconn *u)
+static void recv_queue_init(struct recv_queue *q)
+{
+    q->head = NULL;
+    q->tail = &q->head;
+}
+
+static void recv_queue_push(struct recv_queue *q, struct uconn *u)
+{
+    u->recv_next = NULL;
+    u->recv_queued = 1;
+    *q->tail = u;
+    q->tail = &u->recv_next;
+}
+
+/* A receive into a buffer of the ring's choosing. */
+static void uconn_recv_prepare(struct uconn *u)
 {
     struct io_uring_sqe *sqe = ring_sqe(u->rc);
     if (sqe == NULL) {
@@ -306,6 +332,32 @@ static void uconn_recv(struct uconn *u)
     sqe->buf_group = URING_BUF_GROUP;
     io_uring_sqe_set_data64(sqe, ud_make(u, UOP_RECV));
     u->inflight = 1;
+}
+
+/* Prepares the receives queued in a turn (the connections closed meanwhile are freed), in the
+ * order the kernel is to try them: a receive whose bytes are already there completes during
+ * the submit and takes a buffer then. Those refused a buffer go first. Were they queued behind
+ * the others, the connections just answered, whose next requests are often there already,
+ * would take every buffer again at each submit while the refused ones waited (under load,
+ * hundreds of connections for hundreds of milliseconds). */
+static void recv_queue_prepare(struct recv_queue *q)
+{
+    struct uconn *u = q->head;
+    recv_queue_init(q);
+    while (u != NULL) {
+        struct uconn *next = u->recv_next;
+        u->recv_queued = 0;
+        if (u->closing)
+            uconn_close(u);
+        else
+            uconn_recv_prepare(u);
+        u = next;
+    }
+}
+
+static void uconn_recv(struct uconn *u)
+{
+    recv_queue_push(&u->rc->fresh, u);
 }
 
 static void uconn_read(struct uconn *u)
@@ -332,7 +384,7 @@ static void uconn_read(struct uconn *u)
 static void buf_give_back(struct uring_ctx *rc, unsigned id)
 {
     io_uring_buf_ring_add(rc->bufs, rc->buf_mem + (size_t)id * URING_BUF_SIZE, URING_BUF_SIZE,
-                          (unsigned short)id, io_uring_buf_ring_mask(URING_BUF_COUNT), 0);
+                          (unsigned short)id, io_uring_buf_ring_mask(rc->n_bufs), 0);
     io_uring_buf_ring_advance(rc->bufs, 1);
 }
 
@@ -358,8 +410,12 @@ static void on_recv(struct uconn *u, int res, unsigned flags)
     }
     if (has_buf)
         buf_give_back(rc, id);
-    if (res == -ENOBUFS || res == -EINTR || res == -EAGAIN) {
+    if (res == -ENOBUFS) {
         /* Every buffer was taken in this batch; they are all back before the next submit. */
+        recv_queue_push(&rc->refused, u);
+        return;
+    }
+    if (res == -EINTR || res == -EAGAIN) {
         uconn_recv(u);
         return;
     }
@@ -718,6 +774,8 @@ static void ring_serve(struct uring_ctx *rc)
             sweep(rc);
             rc->next_sweep = rc->now + rc->sweep_every;
         }
+        recv_queue_prepare(&rc->refused);
+        recv_queue_prepare(&rc->fresh);
     }
 }
 
@@ -733,10 +791,10 @@ static int ring_open(struct uring_ctx *rc, unsigned flags)
     rc->ring_ready = 1;
     /* calloc: the kernel fills these behind the back of memory checkers, which would otherwise
      * take received bytes for uninitialised ones */
-    rc->buf_mem = calloc(URING_BUF_COUNT, URING_BUF_SIZE);
+    rc->buf_mem = calloc(rc->n_bufs, URING_BUF_SIZE);
     if (rc->buf_mem == NULL)
         return -ENOMEM;
-    size_t ring_bytes = URING_BUF_COUNT * sizeof(struct io_uring_buf);
+    size_t ring_bytes = rc->n_bufs * sizeof(struct io_uring_buf);
     void *mem = NULL;
     if (posix_memalign(&mem, (size_t)sysconf(_SC_PAGESIZE), ring_bytes) != 0)
         return -ENOMEM;
@@ -744,15 +802,15 @@ static int ring_open(struct uring_ctx *rc, unsigned flags)
     io_uring_buf_ring_init(rc->bufs);
     struct io_uring_buf_reg reg = {
         .ring_addr = (uint64_t)(uintptr_t)rc->bufs,
-        .ring_entries = URING_BUF_COUNT,
+        .ring_entries = rc->n_bufs,
         .bgid = URING_BUF_GROUP,
     };
     if ((r = io_uring_register_buf_ring(&rc->ring, &reg, 0)) < 0)
         return r;
-    for (unsigned i = 0; i < URING_BUF_COUNT; i++)
+    for (unsigned i = 0; i < rc->n_bufs; i++)
         io_uring_buf_ring_add(rc->bufs, rc->buf_mem + (size_t)i * URING_BUF_SIZE, URING_BUF_SIZE,
-                              (unsigned short)i, io_uring_buf_ring_mask(URING_BUF_COUNT), (int)i);
-    io_uring_buf_ring_advance(rc->bufs, URING_BUF_COUNT);
+                              (unsigned short)i, io_uring_buf_ring_mask(rc->n_bufs), (int)i);
+    io_uring_buf_ring_advance(rc->bufs, rc->n_bufs);
     return 0;
 }
 
@@ -985,6 +1043,9 @@ static int uring_init(struct server *srv)
         rc_->srv = srv;
         rc_->index = i;
         rc_->listen_fd = -1;
+        rc_->n_bufs = (unsigned)srv->cfg->ring_buffers;
+        recv_queue_init(&rc_->refused);
+        recv_queue_init(&rc_->fresh);
         tlists_init(&rc_->timeouts, srv->cfg);
         pthread_mutex_init(&rc_->done_lock, NULL);
         rc_->wake_fd = eventfd(0, EFD_CLOEXEC);

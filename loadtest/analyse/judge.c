@@ -18,11 +18,38 @@ const char *judge_bottleneck_of(double server_busy, double client_busy, int open
     return client_busy >= JUDGE_SATURATED_SHARE ? "load generator" : "neither";
 }
 
+const char *judge_held_back_by(double idle_pct, double steal_pct, double iowait_pct)
+{
+    if (!isfinite(idle_pct))
+        return "unknown";
+    if (idle_pct < JUDGE_MACHINE_IDLE_PCT || steal_pct > JUDGE_MACHINE_STEAL_PCT)
+        return "machine limit";
+    return iowait_pct > JUDGE_MACHINE_IOWAIT_PCT ? "stall" : "latency-bound";
+}
+
+/* A run neither side saturated: what the machine's CPUs did says which kind it was. */
+static void judge_neither(struct run_record *r)
+{
+    const struct rec_machine *m = &r->machine;
+    const char *why = judge_held_back_by(m->idle_pct, m->steal_pct, m->iowait_pct);
+    record_set_str(&r->saturation.held_back_by, why);
+    if (strcmp(why, "unknown") == 0)
+        return;
+    record_note(r,
+                "neither side saturated: %s (the machine's CPUs %.0f%% idle, softirq %.0f%%, steal "
+                "%.0f%%, iowait %.0f%% over the window; a machine limit is under %.0f%% idle or "
+                "over %.0f%% steal, a stall over %.0f%% iowait)",
+                why, m->idle_pct, m->softirq_pct, m->steal_pct, m->iowait_pct,
+                JUDGE_MACHINE_IDLE_PCT, JUDGE_MACHINE_STEAL_PCT, JUDGE_MACHINE_IOWAIT_PCT);
+}
+
 void judge_bottleneck(struct run_record *r, int open_loop, const char *cpu_word)
 {
     struct rec_saturation *s = &r->saturation;
     const char *b = judge_bottleneck_of(s->server_busy, s->client_busy, open_loop);
     record_set_str(&s->bottleneck, b);
+    if (strcmp(b, "neither") == 0)
+        judge_neither(r);
     s->load_bound = !open_loop && !(s->server_busy >= JUDGE_SATURATED_SHARE) &&
                     s->client_busy >= JUDGE_SATURATED_SHARE;
     s->threshold = JUDGE_SATURATED_SHARE;

@@ -30,6 +30,17 @@ struct bench_env;
     "or do not track loopback (iptables -t raw -I OUTPUT -o lo -j NOTRACK; iptables -t raw -I "    \
     "PREROUTING -i lo -j NOTRACK)"
 
+/* What held back a run that neither side saturated, from the machine's CPUs over its window (%
+ * of all their time, /proc/stat): less idle than this, or more stolen by the hypervisor, and
+ * there was no CPU to spare ("machine limit": other work, or the run's own processes beside the
+ * two measured); more waiting on I/O than this, with CPU to spare, "stall"; otherwise the CPUs
+ * idled between round trips ("latency-bound": too few requests in flight to fill either side). */
+#define JUDGE_MACHINE_IDLE_PCT 10.0
+#define JUDGE_MACHINE_STEAL_PCT 5.0
+#define JUDGE_MACHINE_IOWAIT_PCT 5.0
+/* "machine limit", "stall", "latency-bound", or "unknown" (no /proc/stat figures). */
+const char *judge_held_back_by(double idle_pct, double steal_pct, double iowait_pct);
+
 /* What limited a run, from how busy the server's CPUs and the load generator's threads were
  * (shares of 1; client_busy NaN when unknown): "server", "load generator" (load-bound),
  * "neither", "unknown", or "fixed rate" (open loop). */

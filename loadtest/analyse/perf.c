@@ -61,6 +61,8 @@ static double fig_at(const json_t *cell, const char *key)
 static json_t *figure_of(const struct summary_figure *f, const struct run_record *const *runs,
                          size_t n)
 {
+    if (f->json_of_runs)
+        return f->json_of_runs(runs, n);
     if (f->of_runs) {
         double x = f->of_runs(runs, n);
         return !isfinite(x) ? NULL : f->flag ? json_boolean(x != 0) : json_real(x);

@@ -191,6 +191,33 @@ double scenario_held(const struct run_record *const *runs, size_t n)
     return held;
 }
 
+/* Where the server's CPU went, by area (perf's samples): {area: median % over the runs that
+ * have it}, or NULL when none has. */
+json_t *scenario_area_pct(const struct run_record *const *runs, size_t n)
+{
+    static const char *const keys[SCHED_AREA_COUNT] = {
+#define AREA_KEY(X, id, key, meaning) key,
+        SCHED_AREAS(AREA_KEY, _)
+#undef AREA_KEY
+    };
+    double *v = malloc((n + 1) * sizeof *v);
+    json_t *o = v ? json_object() : NULL;
+    for (int a = 0; o && a < SCHED_AREA_COUNT; a++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (isfinite(runs[i]->scheduler.area_pct[a]))
+                v[k++] = runs[i]->scheduler.area_pct[a];
+        if (k)
+            json_object_set_new(o, keys[a], json_real(record_median(v, k)));
+    }
+    free(v);
+    if (o && json_object_size(o) == 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
 /* Instructions per request: in each repetition, the difference between its two runs (the fewer
  * and the more requests) over the difference in requests answered; start-up and shutdown cancel
  * out. The median over the repetitions. */

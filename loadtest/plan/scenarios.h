@@ -86,6 +86,7 @@ struct summary_figure {
     int field; /* RUN_F_*; -1: computed */
     double (*compute)(const struct run_record *r);
     double (*of_runs)(const struct run_record *const *runs, size_t n);
+    json_t *(*json_of_runs)(const struct run_record *const *runs, size_t n); /* an object */
     int flag;
     /* The ratios that quote it: a pair of servers of this kind or more (servers.h), or in a
      * scenario keyed by load generator each generator against the first; and its name there. */
@@ -134,6 +135,7 @@ struct bench_scenario {
 double scenario_min_open(const struct run_record *r);
 double scenario_held(const struct run_record *const *runs, size_t n);
 double scenario_instructions_per_request(const struct run_record *const *runs, size_t n);
+json_t *scenario_area_pct(const struct run_record *const *runs, size_t n);
 void scenario_shape_hold(struct run_spec *r, int part, const struct plan_opts *o);
 void scenario_shape_instructions(struct run_spec *r, int part, const struct plan_opts *o);
 
@@ -175,7 +177,8 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
           SUM_RATIO("p99_us", CLIENT_LATENCY_P99, FULL, "p99"),                                    \
           SUM("errors", CLIENT_ERRORS_TOTAL),                                                      \
           SUM_RATIO("cpu_us_per_request", SERVER_CPU_US_PER_REQUEST, EVENT, "CPU per request"),    \
-          SUM_BUSY})                                                                               \
+          SUM_BUSY,                                                                                \
+          {.key = "area_pct", .field = -1, .json_of_runs = scenario_area_pct}})                    \
     X(PIPELINE, .name = "pipeline", .title = "Pipelined requests",                                 \
       .question = "What does a request cost each server when the per-request overhead of "         \
                   "waiting is gone?",                                                              \

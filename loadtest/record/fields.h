@@ -254,7 +254,15 @@
     X(MACHINE_CTX_PER_S, "machine.ctx_per_s", REAL, machine.ctx_per_s, "switches/s",               \
       "machine_ctx_per_s", "the machine's context switches per second")                            \
     X(MACHINE_CTX_PER_REQUEST, "machine.ctx_per_request", REAL, machine.ctx_per_request,           \
-      "switches", "", "the machine's context switches per request")
+      "switches", "", "the machine's context switches per request")                                \
+    X(MACHINE_IDLE_PCT, "machine.idle_pct", REAL, machine.idle_pct, "%", "machine_idle_pct",       \
+      "the CPUs' idle time over the window, of all their time (/proc/stat)")                       \
+    X(MACHINE_IOWAIT_PCT, "machine.iowait_pct", REAL, machine.iowait_pct, "%", "",                 \
+      "the CPUs' idle time with I/O outstanding (/proc/stat iowait)")                              \
+    X(MACHINE_SOFTIRQ_PCT, "machine.softirq_pct", REAL, machine.softirq_pct, "%", "",              \
+      "the CPUs' time in softirq: network receive and transmit, timers (/proc/stat)")              \
+    X(MACHINE_STEAL_PCT, "machine.steal_pct", REAL, machine.steal_pct, "%", "machine_steal_pct",   \
+      "time the hypervisor gave the CPUs to other guests (/proc/stat steal)")
 
 #define PER_CONNECTION_FIELDS(X)                                                                   \
     X(PC, "per_connection", GROUP, per_connection.present, "", "",                                 \
@@ -325,6 +333,8 @@
       "", "its threads")                                                                           \
     X(SAT_BOTTLENECK, "saturation.bottleneck", STR, saturation.bottleneck, "", "bottleneck",       \
       "server, load generator, neither, unknown or fixed rate")                                    \
+    X(SAT_HELD_BACK_BY, "saturation.held_back_by", STR, saturation.held_back_by, "", "",           \
+      "neither: machine limit, latency-bound or stall, from the machine's CPU shares")             \
     X(SAT_LOAD_BOUND, "saturation.load_bound", BOOL, saturation.load_bound, "", "",                \
       "the generator limited the load")                                                            \
     X(SAT_THRESHOLD, "saturation.threshold", REAL, saturation.threshold, "share", "",              \
@@ -363,6 +373,10 @@
       "whether schedstat was there")                                                               \
     X(IT_SOURCE, "idle_threads.source", STR, idle_threads.source, "", "", "where they are read")
 
+/* One row per area of record.h's SCHED_AREAS: the share of the server's samples in it. */
+#define SCHED_AREA_FIELD(X, id, key, meaning)                                                      \
+    X(SCHED_AREA_##id, "scheduler.area_pct." key, REAL, scheduler.area_pct[SCHED_AREA_##id], "%",  \
+      "", meaning)
 #define SCHEDULER_FIELDS(X)                                                                        \
     X(SCHED, "scheduler", GROUP, scheduler.present, "", "",                                        \
       "perf's cpu-clock samples of the server's CPUs (scale runs, where perf can)")                \
@@ -380,6 +394,7 @@
       "in a context switch")                                                                       \
     X(SCHED_WAKEUP_SHARE, "scheduler.wakeup_share", REAL, scheduler.wakeup_share, "share", "",     \
       "in a wake-up")                                                                              \
+    SCHED_AREAS(SCHED_AREA_FIELD, X)                                                               \
     X(SCHED_TOP, "scheduler.top", JSON, scheduler.top, "", "",                                     \
       "the symbols with the most samples: [symbol, self share]")                                   \
     X(SCHED_ERROR, "scheduler.error", STR, scheduler.error, "", "", "why there are no figures")

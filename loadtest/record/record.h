@@ -98,6 +98,7 @@ struct rec_machine {
     int present;
     double kernel_stack_delta_bytes, page_tables_delta_bytes, tcp_mem_delta_bytes,
         slab_unreclaimable_delta_bytes, tcp_inuse_peak, conntrack_peak, ctx_per_s, ctx_per_request;
+    double idle_pct, iowait_pct, softirq_pct, steal_pct; /* of every CPU's time, /proc/stat */
 };
 
 /* Memory per connection the server held; a figure within the method's resolution is absent and
@@ -129,6 +130,7 @@ struct rec_saturation {
     char *server_busy_from;
     double server_cpus, client_cores, client_busy, client_threads;
     char *bottleneck;
+    char *held_back_by; /* a "neither" run: machine limit, latency-bound or stall */
     int load_bound;
     double threshold, client_cpu_us_per_request;
 };
@@ -144,12 +146,38 @@ struct rec_idle_threads {
     char *source;
 };
 
+/* Where a sample of the server's CPU went (schedprof.c puts each sample in exactly one area):
+ * Y(X, ID, "key", "meaning"), in results.json's order. X passes through to Y, so that fields.h
+ * can make a schema row of each. */
+#define SCHED_AREAS(Y, X)                                                                          \
+    Y(X, SWITCH, "switch", "scheduling: a context switch, out and in")                             \
+    Y(X, WAKEUP, "wakeup", "the wake-up path: waking a thread, or being woken from another CPU")   \
+    Y(X, SYSCALL, "syscall", "system-call entry and exit, and the generic layers under a call")    \
+    Y(X, FD, "fd_lookup", "looking a descriptor's file up and dropping it, per call or request")   \
+    Y(X, TCP_RECEIVE, "tcp_receive", "TCP receive: recvmsg, and segments delivered in softirq")    \
+    Y(X, TCP_SEND, "tcp_send", "TCP send: sendmsg down to the device")                             \
+    Y(X, IO_URING, "io_uring", "io_uring's own kernel work: submission, task work, completions")   \
+    Y(X, EPOLL, "epoll", "epoll's own kernel work: collecting ready items, changing the set")      \
+    Y(X, KERNEL_OTHER, "kernel_other", "the kernel outside the areas above: faults, timers")       \
+    Y(X, HTTP_CORE, "http_core", "the HTTP core: http.c, conn.c, router.c, response.c, buf.c")     \
+    Y(X, MODEL, "model", "the model's own user space: its file, libuv, liburing; nginx's own")     \
+    Y(X, LIBC, "libc", "libc and the vDSO")                                                        \
+    Y(X, USER_OTHER, "user_other", "user space nothing above names")
+
+enum sched_area {
+#define SCHED_AREA_ENUM(X, id, key, meaning) SCHED_AREA_##id,
+    SCHED_AREAS(SCHED_AREA_ENUM, _)
+#undef SCHED_AREA_ENUM
+        SCHED_AREA_COUNT
+};
+
 /* The scheduler's share of the server's CPU, from perf's samples (scale runs). */
 struct rec_scheduler {
     int present;
     char *tool;
     double window_s, samples, server_samples, server_share_of_cpus, sched_share, switch_share,
         wakeup_share;
+    double area_pct[SCHED_AREA_COUNT]; /* the server's samples by area, in % */
     json_t *top;
     char *error;
 };

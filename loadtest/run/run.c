@@ -132,12 +132,35 @@ static int start_server(struct run_state *st)
     return 0;
 }
 
+/* perf record reads every process's threads and mappings as it starts, a tenth of a second of
+ * the load generator's CPU: started inside the measured window it stalled every model's
+ * clients for as long, enough to set p99. So it starts as soon as the load does (in the
+ * warm-up), sampling from t_sched_from on; turning its samples into figures costs seconds of
+ * CPU, so that waits for the end of the run. */
+static void sched_tick(struct run_state *st, double now)
+{
+    double last = st->t_sched_from + st->spec.duration_s - 2 * IDLE_TASKS_MARGIN_S;
+    if (!st->want_sched || st->sched.started || st->sched_result || st->t_sched_from <= 0 ||
+        now >= last)
+        return;
+    char data[700], log[700];
+    snprintf(data, sizeof data, "%s/%s.perf.data", st->ctx->tmp_dir, st->r->id);
+    snprintf(log, sizeof log, "%s/%s.perf.log", st->ctx->log_dir, st->r->id);
+    const struct bench_env *env = st->ctx->env;
+    int delay_ms = st->t_sched_from > now ? (int)((st->t_sched_from - now) * 1000) : 0;
+    if (schedprof_start(&st->sched, st->ctx->perf_path,
+                        st->spec.server_all_cpus ? &env->allowed : &env->server_cpus,
+                        env->pinned ? &env->load_cpus : NULL, delay_ms, data, log) < 0)
+        st->sched_result = schedprof_finish(&st->sched, st->pid);
+}
+
 /* Inside the measured window, a margin from either end: the server's threads (for the idle
  * threads' own context switches and CPU time) and perf's samples of its CPUs (for the
- * scheduler's share). */
+ * scheduler's share, sched_tick). */
 static void window_tick(struct run_state *st, double now)
 {
     struct run_raw *raw = &st->raw;
+    sched_tick(st, now);
     if (raw->t_measure <= 0)
         return;
     if (!raw->client_sampled && st->client.running &&
@@ -151,18 +174,6 @@ static void window_tick(struct run_state *st, double now)
             sample_tasks(st->pid, now - raw->t_run0, &raw->tasks0);
         else if (raw->tasks0.tasks && !raw->tasks1.tasks && now >= to)
             sample_tasks(st->pid, now - raw->t_run0, &raw->tasks1);
-    }
-    /* perf runs until the client has ended and the server's counters are read; turning its
-     * samples into figures costs seconds of CPU, so that waits for the end of the run. */
-    if (st->want_sched && !st->sched.started && !st->sched_result && now >= from && now < to) {
-        char data[700], log[700];
-        snprintf(data, sizeof data, "%s/%s.perf.data", st->ctx->tmp_dir, st->r->id);
-        snprintf(log, sizeof log, "%s/%s.perf.log", st->ctx->log_dir, st->r->id);
-        const struct bench_env *env = st->ctx->env;
-        if (schedprof_start(&st->sched, st->ctx->perf_path,
-                            st->spec.server_all_cpus ? &env->allowed : &env->server_cpus,
-                            env->pinned ? &env->load_cpus : NULL, data, log) < 0)
-            st->sched_result = schedprof_finish(&st->sched, st->pid);
     }
 }
 
@@ -214,6 +225,8 @@ static int run_warmup(struct run_state *st, const char *tool_path, const char *u
         .cpus = &st->ctx->env->load_cpus, .stdout_path = st->warm_out, .stderr_path = st->warm_out};
     if (proc_spawn(&st->warm, "wrk", a.argv, &o) < 0)
         return -errno;
+    /* where the measured window will open: after the warm-up and the settling */
+    st->t_sched_from = proc_now() + r->warmup_s + SETTLE_MS / 1000.0 + IDLE_TASKS_MARGIN_S;
     int rc = wait_client(st, &st->warm, r->warmup_s + CLIENT_SLACK_S, "warm-up", r->warmup_s);
     if (rc < 0)
         proc_stop(&st->warm, 1000);
@@ -236,6 +249,8 @@ static int run_client(struct run_state *st, const char *tool_path, const char *u
                           .stderr_path = st->client_err};
     st->t_client_start = proc_now();
     st->raw.t_measure = st->t_client_start + warm;
+    if (!st->sched.started)
+        st->t_sched_from = st->raw.t_measure + IDLE_TASKS_MARGIN_S;
     if (proc_spawn(&st->client, r->tool == TOOL_WRK ? "wrk" : "c10k-load", a.argv, &o) < 0) {
         record_set_status(st->rec, "failed", "cannot start %s: %s", tool_path, strerror(errno));
         return -1;

@@ -57,8 +57,10 @@ struct run_state {
     struct sampler sampler;
     struct cgmem_group cg; /* the server's own memory cgroup (version 0: none) */
     struct run_raw raw;    /* what the summary is made of */
-    /* The scheduler's share of the server's CPU over the window (scale runs, with perf). */
+    /* The scheduler's share of the server's CPU over the window (scale runs, with perf), its
+     * samples from t_sched_from on (0: not known yet). */
     int want_sched;
+    double t_sched_from;
     struct schedprof sched;
     json_t *sched_result;
     char server_out[1024], server_err[1024], client_out[1024], client_err[1024];

@@ -55,6 +55,21 @@ int sample_parse_slabinfo(const char *text, const char *cache, uint64_t *bytes)
     return -EINVAL;
 }
 
+int sample_parse_stat_cpu(const char *text, uint64_t ticks[SAMPLE_CPU_STATES])
+{
+    if (strncmp(text, "cpu ", 4) != 0)
+        return -EINVAL;
+    const char *p = text + 4;
+    for (int i = 0; i < SAMPLE_CPU_STATES; i++) {
+        char *end;
+        ticks[i] = strtoull(p, &end, 10);
+        if (end == p || (*end != ' ' && *end != '\n' && *end != '\0'))
+            return -EINVAL;
+        p = end;
+    }
+    return 0;
+}
+
 int sample_parse_sockstat(const char *text, uint64_t *mem_pages, uint64_t *inuse, uint64_t *tw)
 {
     const char *p = strstr(text, "\nTCP:");
@@ -135,6 +150,8 @@ void sample_machine(struct sample *s)
         const char *p = strstr(buf, "\nctxt ");
         if (p)
             s->machine_ctxt = strtoull(p + 6, NULL, 10);
+        if (sample_parse_stat_cpu(buf, s->cpu_ticks) < 0)
+            memset(s->cpu_ticks, 0, sizeof s->cpu_ticks);
     }
 }
 

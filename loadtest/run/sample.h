@@ -11,6 +11,20 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The states of /proc/stat's "cpu" line, in its order (user nice system idle iowait irq softirq
+ * steal; the guest times after them are in user already). */
+enum sample_cpu_state {
+    SAMPLE_CPU_USER,
+    SAMPLE_CPU_NICE,
+    SAMPLE_CPU_SYSTEM,
+    SAMPLE_CPU_IDLE,
+    SAMPLE_CPU_IOWAIT,
+    SAMPLE_CPU_IRQ,
+    SAMPLE_CPU_SOFTIRQ,
+    SAMPLE_CPU_STEAL,
+    SAMPLE_CPU_STATES
+};
+
 struct sample {
     double t;  /* seconds since the run's start */
     int alive; /* the process could be read */
@@ -21,6 +35,7 @@ struct sample {
     double cpu_user_s, cpu_system_s;         /* includes threads that have ended */
     /* The machine. */
     uint64_t machine_ctxt;                          /* /proc/stat ctxt */
+    uint64_t cpu_ticks[SAMPLE_CPU_STATES];          /* /proc/stat cpu: every CPU, in ticks */
     uint64_t kernel_stack_bytes, page_tables_bytes; /* /proc/meminfo */
     /* /proc/meminfo SUnreclaim (sockets, files, tasks, kmalloc) without the connection-tracking
      * entries, which every connection on the machine leaves behind for 120 s. */
@@ -74,6 +89,8 @@ int sample_parse_slabinfo(const char *text, const char *cache, uint64_t *bytes);
 int sample_parse_meminfo(const char *text, uint64_t *kernel_stack, uint64_t *page_tables,
                          uint64_t *slab_unreclaimable);
 int sample_parse_sockstat(const char *text, uint64_t *mem_pages, uint64_t *inuse, uint64_t *tw);
+/* The "cpu" line of /proc/stat text: the ticks of every state, the eight of them needed. */
+int sample_parse_stat_cpu(const char *text, uint64_t ticks[SAMPLE_CPU_STATES]);
 
 #define SAMPLER_MAX 4096
 

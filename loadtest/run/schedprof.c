@@ -1,6 +1,7 @@
 #include "schedprof.h"
 
 #include "env.h"
+#include "record.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -21,40 +22,173 @@
 
 enum { SCHED_SWITCH = 1, SCHED_WAKEUP = 2 };
 
-/* Kernel functions whose presence in a sample's callchain puts the sample in the scheduler.
- * A name matches with any suffix after a dot (finish_task_switch.isra.0), or, with prefix, any
- * name that starts with it. Chosen from profiles of c10k-server on a VM with only software
- * events, where cpu-clock is an hrtimer interrupt that cannot fire while interrupts are off: a
- * sample due in such a region lands where they come back on, so a context switch (interrupts
- * off from __schedule to the end of the switch) is charged to finish_task_switch, and a
- * wake-up (try_to_wake_up under the wait queue's spin_lock_irqsave) to the
- * _raw_spin_unlock_irqrestore after it, when try_to_wake_up is no longer on the stack. */
-static const struct sched_symbol {
+/* The areas (record.h's SCHED_AREAS), by the names the pattern table uses. */
+enum area_id {
+#define AREA_ENUM(X, id, key, meaning) AREA_##id = SCHED_AREA_##id,
+    SCHED_AREAS(AREA_ENUM, _)
+#undef AREA_ENUM
+        AREA_COUNT = SCHED_AREA_COUNT
+};
+
+static const char *const area_keys[AREA_COUNT] = {
+#define AREA_KEY(X, id, key, meaning) key,
+    SCHED_AREAS(AREA_KEY, _)
+#undef AREA_KEY
+};
+
+/* How a row of area_patterns matches a sample. Kernel rows look at every kernel frame of the
+ * callchain (the sample was inside that function); user rows at the sample's own frame only,
+ * when it is in user space. A name matches with any suffix after a dot (finish_task_switch.isra.0),
+ * or, for the PREFIX kinds, any name that starts with it. */
+enum pattern_kind {
+    IN_KERNEL,
+    IN_KERNEL_PREFIX,
+    AT_USER, /* the user-space symbol */
+    AT_USER_PREFIX,
+    AT_USER_OBJECT,  /* any symbol of the object whose file name starts with this */
+    AT_USER_UNNAMED, /* an address of that object perf could not name */
+};
+
+/* The first row that matches a sample gives its area: the order is the precedence. Chosen from
+ * profiles of every model and nginx on a VM with only software events, where cpu-clock is an
+ * hrtimer interrupt that cannot fire while interrupts are off: a sample due in such a region
+ * lands where they come back on. So a context switch (interrupts off from __schedule to the end
+ * of the switch) is charged to finish_task_switch, a wake-up (try_to_wake_up under the wait
+ * queue's spin_lock_irqsave) to the _raw_spin_unlock_irqrestore after it, when try_to_wake_up
+ * is no longer on the stack, and the end of a system call to the user-space instruction after
+ * it, in the wrapper that made it. The switch and wake-up rows also give switch_share and
+ * wakeup_share, which count a sample with any such frame. */
+static const struct area_pattern {
+    enum area_id area;
+    enum pattern_kind kind;
     const char *name;
-    int prefix;
-    unsigned kind;
-} sched_symbols[] = {
+} area_patterns[] = {
     /* Switching out and in: schedule, __schedule's caller, stands for it in a chain whose
      * unwinding lost __schedule's frame; finish_task_switch runs in the thread switched in. */
-    {"__schedule", 0, SCHED_SWITCH},
-    {"schedule", 0, SCHED_SWITCH},
-    {"finish_task_switch", 0, SCHED_SWITCH},
+    {AREA_SWITCH, IN_KERNEL, "__schedule"},
+    {AREA_SWITCH, IN_KERNEL, "schedule"},
+    {AREA_SWITCH, IN_KERNEL, "finish_task_switch"},
     /* Waking a thread: where sampling can see inside it (a PMU's NMI), try_to_wake_up... */
-    {"try_to_wake_up", 0, SCHED_WAKEUP},
-    {"wake_up_q", 0, SCHED_WAKEUP},
-    {"wake_up_process", 0, SCHED_WAKEUP},
-    {"wake_up_new_task", 0, SCHED_WAKEUP},
+    {AREA_WAKEUP, IN_KERNEL, "try_to_wake_up"},
+    {AREA_WAKEUP, IN_KERNEL, "wake_up_q"},
+    {AREA_WAKEUP, IN_KERNEL, "wake_up_process"},
+    {AREA_WAKEUP, IN_KERNEL, "wake_up_new_task"},
     /* ...and, where it cannot, the wait-queue wake-ups that hold interrupts off around it:
      * __wake_up_sync_key, __wake_up_common_lock (both often absent: a tail call, and the frame
      * the unwinder skips below a leaf without one), then their callers on a socket that has
-     * data for a sleeping reader, directly or through epoll. */
-    {"__wake_up", 1, SCHED_WAKEUP},
-    {"sock_def_readable", 0, SCHED_WAKEUP},
-    {"ep_poll_callback", 0, SCHED_WAKEUP},
+     * data for a sleeping reader, directly, through epoll or through an io_uring poll. */
+    {AREA_WAKEUP, IN_KERNEL_PREFIX, "__wake_up"},
+    {AREA_WAKEUP, IN_KERNEL, "sock_def_readable"},
+    {AREA_WAKEUP, IN_KERNEL, "ep_poll_callback"},
+    {AREA_WAKEUP, IN_KERNEL, "io_poll_wake"},
     /* The receiving end of a wake-up from another CPU: the woken thread is to run here now. */
-    {"sched_ttwu_pending", 0, SCHED_WAKEUP},
-    {"sysvec_reschedule_ipi", 0, SCHED_WAKEUP},
-    {"asm_sysvec_reschedule_ipi", 0, SCHED_WAKEUP},
+    {AREA_WAKEUP, IN_KERNEL, "sched_ttwu_pending"},
+    {AREA_WAKEUP, IN_KERNEL, "sysvec_reschedule_ipi"},
+    {AREA_WAKEUP, IN_KERNEL, "asm_sysvec_reschedule_ipi"},
+    /* A descriptor's file: every read, write and recv looks it up and drops it again; io_uring
+     * does the same per request unless the descriptor is registered (io_file_get_fixed). */
+    {AREA_FD, IN_KERNEL_PREFIX, "fdget"},
+    {AREA_FD, IN_KERNEL_PREFIX, "__fget"},
+    {AREA_FD, IN_KERNEL, "fget"},
+    {AREA_FD, IN_KERNEL_PREFIX, "fput"},
+    {AREA_FD, IN_KERNEL, "sock_from_file"},
+    {AREA_FD, IN_KERNEL, "io_file_get_normal"},
+    {AREA_FD, IN_KERNEL, "io_file_get_fixed"},
+    /* Receiving, before sending: over loopback a send delivers the segment to the peer's
+     * socket in the sender's context (net_rx_action in the softirq run by local_bh_enable),
+     * and that part is receive processing, whoever pays for it. */
+    {AREA_TCP_RECEIVE, IN_KERNEL_PREFIX, "tcp_recvmsg"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "inet_recvmsg"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "sock_recvmsg"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "__skb_datagram_iter"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "tcp_rcv_space_adjust"},
+    {AREA_TCP_RECEIVE, IN_KERNEL_PREFIX, "__tcp_cleanup_rbuf"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "tcp_cleanup_rbuf"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "net_rx_action"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "process_backlog"},
+    {AREA_TCP_RECEIVE, IN_KERNEL_PREFIX, "__netif_receive_skb"},
+    {AREA_TCP_RECEIVE, IN_KERNEL_PREFIX, "ip_rcv"},
+    {AREA_TCP_RECEIVE, IN_KERNEL_PREFIX, "ip_local_deliver"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "tcp_v4_rcv"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "tcp_v6_rcv"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "tcp_v4_do_rcv"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "tcp_rcv_established"},
+    {AREA_TCP_RECEIVE, IN_KERNEL, "skb_defer_free_flush"},
+    /* Sending: from sendmsg (write, send, writev, io_uring's send) to the loopback device. */
+    {AREA_TCP_SEND, IN_KERNEL_PREFIX, "tcp_sendmsg"},
+    {AREA_TCP_SEND, IN_KERNEL, "sock_sendmsg"},
+    {AREA_TCP_SEND, IN_KERNEL, "inet_sendmsg"},
+    {AREA_TCP_SEND, IN_KERNEL_PREFIX, "__tcp_push_pending_frames"},
+    {AREA_TCP_SEND, IN_KERNEL, "tcp_write_xmit"},
+    {AREA_TCP_SEND, IN_KERNEL, "__tcp_transmit_skb"},
+    {AREA_TCP_SEND, IN_KERNEL, "__ip_queue_xmit"},
+    {AREA_TCP_SEND, IN_KERNEL, "ip_output"},
+    {AREA_TCP_SEND, IN_KERNEL, "ip_finish_output2"},
+    {AREA_TCP_SEND, IN_KERNEL, "__dev_queue_xmit"},
+    {AREA_TCP_SEND, IN_KERNEL, "loopback_xmit"},
+    /* io_uring: its system call, submission, deferred task work, poll arming (tcp_poll under
+     * it), provided buffers, completions. io_schedule is not io_uring's, but its samples are
+     * in schedule, a switch row above. */
+    {AREA_IO_URING, IN_KERNEL_PREFIX, "io_"},
+    {AREA_IO_URING, IN_KERNEL_PREFIX, "__io_"},
+    {AREA_IO_URING, IN_KERNEL_PREFIX, "__do_sys_io_uring"},
+    {AREA_IO_URING, IN_KERNEL_PREFIX, "__x64_sys_io_uring"},
+    {AREA_IO_URING, IN_KERNEL, "tctx_task_work"},
+    /* epoll: epoll_wait's collection of ready items (tcp_poll under it), epoll_ctl. */
+    {AREA_EPOLL, IN_KERNEL_PREFIX, "ep_"},
+    {AREA_EPOLL, IN_KERNEL_PREFIX, "do_epoll_"},
+    {AREA_EPOLL, IN_KERNEL_PREFIX, "__x64_sys_epoll"},
+    {AREA_EPOLL, IN_KERNEL_PREFIX, "__do_sys_epoll"},
+    /* Every system call passes through do_syscall_64: a sample under it that no row above
+     * claims is the call's entry and exit or its generic layers (vfs_read, sock_read_iter,
+     * the LSM hooks); so is the entry code itself. */
+    {AREA_SYSCALL, IN_KERNEL, "do_syscall_64"},
+    {AREA_SYSCALL, IN_KERNEL_PREFIX, "entry_SYSCALL"},
+    {AREA_SYSCALL, IN_KERNEL_PREFIX, "syscall_exit_to_user_mode"},
+    {AREA_SYSCALL, IN_KERNEL_PREFIX, "exit_to_user_mode"},
+    /* User space at a system-call wrapper of libc: the sample was due in the kernel's exit
+     * from the call, with interrupts off (see above). */
+    {AREA_SYSCALL, AT_USER, "read"},
+    {AREA_SYSCALL, AT_USER, "write"},
+    {AREA_SYSCALL, AT_USER, "__libc_read"},
+    {AREA_SYSCALL, AT_USER, "__libc_write"},
+    {AREA_SYSCALL, AT_USER, "__GI___libc_read"},
+    {AREA_SYSCALL, AT_USER, "__GI___libc_write"},
+    {AREA_SYSCALL, AT_USER, "__libc_recv"},
+    {AREA_SYSCALL, AT_USER, "__libc_send"},
+    {AREA_SYSCALL, AT_USER, "__send"},
+    {AREA_SYSCALL, AT_USER, "__libc_recvfrom"},
+    {AREA_SYSCALL, AT_USER, "__libc_sendto"},
+    {AREA_SYSCALL, AT_USER, "writev"},
+    {AREA_SYSCALL, AT_USER, "__writev"},
+    {AREA_SYSCALL, AT_USER, "__GI___writev"},
+    {AREA_SYSCALL, AT_USER, "readv"},
+    {AREA_SYSCALL, AT_USER, "epoll_wait"},
+    {AREA_SYSCALL, AT_USER, "epoll_ctl"},
+    {AREA_SYSCALL, AT_USER, "__close"},
+    {AREA_SYSCALL, AT_USER, "accept4"},
+    /* Debian's liburing is stripped: its wrapper of io_uring_enter is the address perf cannot
+     * name where nearly all its samples land, the instruction after `syscall`. */
+    {AREA_SYSCALL, AT_USER_UNNAMED, "liburing.so"},
+    /* The thread model's connection thread, named like the HTTP core's functions. */
+    {AREA_MODEL, AT_USER, "conn_thread"},
+    /* The HTTP core's prefixes (server/http.c, conn.c, router.c, response.c, buf.c), and
+     * nginx's own HTTP module beside them. */
+    {AREA_HTTP_CORE, AT_USER_PREFIX, "http_"},
+    {AREA_HTTP_CORE, AT_USER_PREFIX, "conn_"},
+    {AREA_HTTP_CORE, AT_USER_PREFIX, "router_"},
+    {AREA_HTTP_CORE, AT_USER_PREFIX, "respond_"},
+    {AREA_HTTP_CORE, AT_USER_PREFIX, "resp_"},
+    {AREA_HTTP_CORE, AT_USER_PREFIX, "buf_"},
+    {AREA_HTTP_CORE, AT_USER_PREFIX, "ngx_http_"},
+    /* The rest of the server's own code is its model (the mode_*.c file, server.c's
+     * admission), with the libraries a model is built on. */
+    {AREA_MODEL, AT_USER_OBJECT, "c10k-server"},
+    {AREA_MODEL, AT_USER_OBJECT, "libuv.so"},
+    {AREA_MODEL, AT_USER_OBJECT, "liburing.so"},
+    {AREA_MODEL, AT_USER_OBJECT, "nginx"},
+    {AREA_LIBC, AT_USER_OBJECT, "libc.so"},
+    {AREA_LIBC, AT_USER_OBJECT, "[vdso]"},
 };
 
 /* Paravirtual "interrupts on again" helpers (pvm_irq_enable and its callee-save thunk on this
@@ -72,15 +206,40 @@ static int is_irq_enable_thunk(const char *sym)
     return 0;
 }
 
-static unsigned classify(const char *sym)
+static int name_matches(const char *sym, const char *name, int prefix)
 {
-    for (size_t i = 0; i < sizeof sched_symbols / sizeof sched_symbols[0]; i++) {
-        const struct sched_symbol *s = &sched_symbols[i];
-        size_t n = strlen(s->name);
-        if (strncmp(sym, s->name, n) == 0 && (s->prefix || sym[n] == '\0' || sym[n] == '.'))
-            return s->kind;
+    size_t n = strlen(name);
+    return strncmp(sym, name, n) == 0 && (prefix || sym[n] == '\0' || sym[n] == '.');
+}
+
+/* The first kernel row of area_patterns that matches a kernel function, or -1. */
+static int kernel_row(const char *sym)
+{
+    for (size_t i = 0; i < sizeof area_patterns / sizeof area_patterns[0]; i++) {
+        const struct area_pattern *r = &area_patterns[i];
+        if ((r->kind == IN_KERNEL || r->kind == IN_KERNEL_PREFIX) &&
+            name_matches(sym, r->name, r->kind == IN_KERNEL_PREFIX))
+            return (int)i;
     }
-    return 0;
+    return -1;
+}
+
+/* The area of a sample whose own frame is in user space: sym in the object at path. */
+static enum area_id user_area(const char *sym, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *object = slash ? slash + 1 : path;
+    int unnamed = strcmp(sym, "[unknown]") == 0;
+    for (size_t i = 0; i < sizeof area_patterns / sizeof area_patterns[0]; i++) {
+        const struct area_pattern *r = &area_patterns[i];
+        int hit = (r->kind == AT_USER && name_matches(sym, r->name, 0)) ||
+                  (r->kind == AT_USER_PREFIX && name_matches(sym, r->name, 1)) ||
+                  ((r->kind == AT_USER_OBJECT || (r->kind == AT_USER_UNNAMED && unnamed)) &&
+                   name_matches(object, r->name, 1));
+        if (hit)
+            return r->area;
+    }
+    return AREA_USER_OTHER;
 }
 
 /* Self samples per symbol: an open-addressing table, its names owned by it. */
@@ -177,15 +336,29 @@ struct sample_state {
     int open;
     int server;
     int have_leaf;
+    int leaf_user; /* the leaf is in user space */
+    int row;       /* the first row of area_patterns a kernel frame matched; -1: none */
+    int frames;
     unsigned kinds;
-    char leaf[SCHEDPROF_SYMBOL_MAX];  /* the first frame that is not an irq-enable thunk */
-    char first[SCHEDPROF_SYMBOL_MAX]; /* the first frame, should every frame be one */
+    char leaf[SCHEDPROF_SYMBOL_MAX];        /* the first frame that is not an irq-enable thunk */
+    char first[SCHEDPROF_SYMBOL_MAX];       /* the first frame, should every frame be one */
+    char leaf_object[SCHEDPROF_SYMBOL_MAX]; /* the leaf's object file, as perf names it */
 };
 
 struct counts {
     long long samples, server, sched, switching, wakeup;
+    long long area[AREA_COUNT];
     struct sym_table self;
 };
+
+static enum area_id sample_area(const struct sample_state *s)
+{
+    if (!s->have_leaf)
+        return s->frames ? AREA_KERNEL_OTHER : AREA_USER_OTHER;
+    if (s->leaf_user)
+        return user_area(s->leaf, s->leaf_object);
+    return s->row >= 0 ? area_patterns[s->row].area : AREA_KERNEL_OTHER;
+}
 
 static int sample_close(struct sample_state *s, struct counts *c)
 {
@@ -199,6 +372,7 @@ static int sample_close(struct sample_state *s, struct counts *c)
     c->sched += s->kinds != 0;
     c->switching += (s->kinds & SCHED_SWITCH) != 0;
     c->wakeup += (s->kinds & SCHED_WAKEUP) != 0;
+    c->area[sample_area(s)]++;
     const char *self = s->have_leaf ? s->leaf : s->first[0] ? s->first : "[unknown]";
     return table_add(&c->self, self);
 }
@@ -208,8 +382,9 @@ static int sample_close(struct sample_state *s, struct counts *c)
 static const char *sample_open(struct sample_state *s, const char *line, pid_t server_pid)
 {
     memset(s, 0, offsetof(struct sample_state, leaf));
-    s->leaf[0] = s->first[0] = '\0';
+    s->leaf[0] = s->first[0] = s->leaf_object[0] = '\0';
     s->open = 1;
+    s->row = -1;
     char *end;
     long pid = strtol(line, &end, 10);
     s->server = end != line && *end == '/' && pid == (long)server_pid;
@@ -218,7 +393,19 @@ static const char *sample_open(struct sample_state *s, const char *line, pid_t s
     return end;
 }
 
-/* A frame: "\tffffffff813ae452 finish_task_switch.isra.0". */
+/* Copies n bytes of perf's text into out (of SCHEDPROF_SYMBOL_MAX), as ASCII: JSON wants UTF-8,
+ * and symbols and paths here are ASCII. */
+static void copy_ascii(char *out, const char *text, size_t n)
+{
+    if (n >= SCHEDPROF_SYMBOL_MAX)
+        n = SCHEDPROF_SYMBOL_MAX - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (unsigned char)text[i] >= 0x80 ? '?' : text[i];
+    out[n] = '\0';
+}
+
+/* A frame: "\tffffffff813ae452 finish_task_switch.isra.0 ([kernel.kallsyms])"; the object in
+ * parentheses is there with -F ...,dso. */
 static void sample_frame(struct sample_state *s, const char *text)
 {
     if (!s->server)
@@ -232,26 +419,60 @@ static void sample_frame(struct sample_state *s, const char *text)
     const char *sym = end;
     while (*sym == ' ')
         sym++;
-    char name[SCHEDPROF_SYMBOL_MAX];
     size_t n = strcspn(sym, "\r\n");
     while (n > 0 && sym[n - 1] == ' ')
         n--;
-    if (n >= sizeof name)
-        n = sizeof name - 1;
-    for (size_t i = 0; i < n; i++) /* JSON wants UTF-8; symbols are ASCII */
-        name[i] = (unsigned char)sym[i] >= 0x80 ? '?' : sym[i];
-    name[n] = '\0';
+    char object[SCHEDPROF_SYMBOL_MAX] = "";
+    if (n > 0 && sym[n - 1] == ')') {
+        /* the matching parenthesis: a path can end in " (deleted)" */
+        size_t open = n - 1;
+        int depth = 0;
+        for (; open > 0; open--) {
+            depth += sym[open] == ')' ? 1 : sym[open] == '(' ? -1 : 0;
+            if (depth == 0)
+                break;
+        }
+        if (open > 0 && sym[open - 1] == ' ') {
+            copy_ascii(object, sym + open + 1, n - open - 2);
+            for (n = open - 1; n > 0 && sym[n - 1] == ' ';)
+                n--;
+        }
+    }
+    char name[SCHEDPROF_SYMBOL_MAX];
+    copy_ascii(name, sym, n);
     if (n == 0)
         snprintf(name, sizeof name, "[unknown]");
     int kernel = ip >= SCHEDPROF_KERNEL_BASE;
+    s->frames++;
     if (!s->first[0])
         snprintf(s->first, sizeof s->first, "%s", name);
     if (!s->have_leaf && !(kernel && is_irq_enable_thunk(name))) {
         snprintf(s->leaf, sizeof s->leaf, "%s", name);
+        snprintf(s->leaf_object, sizeof s->leaf_object, "%s", object);
+        s->leaf_user = !kernel;
         s->have_leaf = 1;
     }
-    if (kernel)
-        s->kinds |= classify(name);
+    if (!kernel)
+        return;
+    int row = kernel_row(name);
+    if (row < 0)
+        return;
+    if (s->row < 0 || row < s->row)
+        s->row = row;
+    enum area_id area = area_patterns[row].area;
+    s->kinds |= area == AREA_SWITCH ? SCHED_SWITCH : area == AREA_WAKEUP ? SCHED_WAKEUP : 0;
+}
+
+/* {"switch": %, ...}: every area, in its order: the share of the server's samples, in %. */
+static json_t *areas_json(const struct counts *c)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < AREA_COUNT; i++)
+        json_object_set_new(o, area_keys[i],
+                            c->server > 0
+                                ? json_real(100.0 * (double)c->area[i] / (double)c->server)
+                                : json_null());
+    return o;
 }
 
 static json_t *share(long long part, long long whole)
@@ -299,11 +520,12 @@ json_t *schedprof_parse(FILE *in, pid_t server_pid, char *err, size_t err_len)
         snprintf(err, err_len, "out of memory");
         goto fail;
     }
-    out = json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:n}", "samples", (json_int_t)c.samples,
-                    "server_samples", (json_int_t)c.server, "server_share_of_cpus",
-                    share(c.server, c.samples), "sched_share", share(c.sched, c.server),
-                    "switch_share", share(c.switching, c.server), "wakeup_share",
-                    share(c.wakeup, c.server), "top", table_top(&c.self, c.server), "error");
+    out = json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:n}", "samples",
+                    (json_int_t)c.samples, "server_samples", (json_int_t)c.server,
+                    "server_share_of_cpus", share(c.server, c.samples), "sched_share",
+                    share(c.sched, c.server), "switch_share", share(c.switching, c.server),
+                    "wakeup_share", share(c.wakeup, c.server), "area_pct", areas_json(&c), "top",
+                    table_top(&c.self, c.server), "error");
     if (!out)
         snprintf(err, err_len, "out of memory");
 fail:
@@ -315,9 +537,9 @@ fail:
 /* The object of schedprof_finish for a recording that gave no figures. */
 static json_t *error_json(const struct schedprof *p, const char *why)
 {
-    return json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:s}", "tool", p->tool,
+    return json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:s}", "tool", p->tool,
                      "window_s", "samples", "server_samples", "server_share_of_cpus", "sched_share",
-                     "switch_share", "wakeup_share", "top", "error", why);
+                     "switch_share", "wakeup_share", "area_pct", "top", "error", why);
 }
 
 /* The first line of perf's log that says something ("Error:" alone does not), in buf. */
@@ -331,7 +553,8 @@ static void log_message(const char *path, char *buf, size_t len)
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
         const char *t = line + strspn(line, " \t");
-        if (*t && strcmp(t, "Error:") != 0 && strncmp(t, "[ perf record:", 14) != 0) {
+        if (*t && strcmp(t, "Error:") != 0 && strncmp(t, "[ perf record:", 14) != 0 &&
+            strncmp(t, "Events ", 7) != 0) { /* "Events disabled", "Events enabled" (-D) */
             snprintf(buf, len, "%s", t);
             break;
         }
@@ -369,7 +592,8 @@ static int perf_run(struct proc *pr, const char *name, char *const argv[], const
 }
 
 static int start_recording(struct schedprof *p, const char *perf_path, const cpu_set_t *server_cpus,
-                           const cpu_set_t *load_cpus, const char *data_path, const char *log_path)
+                           const cpu_set_t *load_cpus, int delay_ms, const char *data_path,
+                           const char *log_path)
 {
     memset(p, 0, sizeof *p);
     char cpus[128], freq[16];
@@ -394,16 +618,22 @@ static int start_recording(struct schedprof *p, const char *perf_path, const cpu
         return -errno;
     /* --no-bpf-event: describing the loaded BPF programs would delay the first sample by about
      * a second, for samples that never land in them. */
+    char delay[16];
+    snprintf(delay, sizeof delay, "%d", delay_ms > 0 ? delay_ms : 0);
     char *argv[] = {p->perf_path, "record", "-e", "cpu-clock", "-F", freq, "-a", "-C", cpus, "-g",
                     "--no-bpf-event",
                     /* no build-id pass over the data when it stops: perf script reads the
                      * binaries where they are */
-                    "--no-buildid", "-o", p->data_path, NULL};
+                    "--no-buildid", "-o", p->data_path,
+                    /* perf reads every process's threads and mappings as it starts (a tenth of a
+                     * second of a CPU here): events then wait this long, so that the start can
+                     * come before the window it samples */
+                    delay_ms > 0 ? "-D" : NULL, delay, NULL};
     struct proc_opts o = {.cpus = load_cpus, .stdout_path = log_path, .stderr_path = log_path};
     int rc = proc_spawn(&p->perf, "perf record", argv, &o);
     if (rc < 0)
         return rc;
-    p->t_start = proc_now();
+    p->t_start = proc_now() + (delay_ms > 0 ? delay_ms / 1000.0 : 0);
     p->started = 1;
     rc = proc_wait(&p->perf, SCHEDPROF_START_CHECK_MS);
     if (rc == -ETIMEDOUT)
@@ -416,9 +646,10 @@ static int start_recording(struct schedprof *p, const char *perf_path, const cpu
 }
 
 int schedprof_start(struct schedprof *p, const char *perf_path, const cpu_set_t *server_cpus,
-                    const cpu_set_t *load_cpus, const char *data_path, const char *log_path)
+                    const cpu_set_t *load_cpus, int delay_ms, const char *data_path,
+                    const char *log_path)
 {
-    int rc = start_recording(p, perf_path, server_cpus, load_cpus, data_path, log_path);
+    int rc = start_recording(p, perf_path, server_cpus, load_cpus, delay_ms, data_path, log_path);
     p->start_error = rc;
     return rc;
 }
@@ -464,8 +695,8 @@ json_t *schedprof_finish(struct schedprof *p, pid_t server_pid)
     char text_path[600], err_path[600];
     snprintf(text_path, sizeof text_path, "%s.txt", p->data_path);
     snprintf(err_path, sizeof err_path, "%s.script", p->log_path);
-    char *argv[] = {p->perf_path,     "script",        "-i", p->data_path, "-F",
-                    "pid,tid,ip,sym", "--no-demangle", NULL};
+    char *argv[] = {p->perf_path,         "script",        "-i", p->data_path, "-F",
+                    "pid,tid,ip,sym,dso", "--no-demangle", NULL};
     struct proc script;
     int rc = perf_run(&script, "perf script", argv, p->have_load_cpus ? &p->load_cpus : NULL,
                       text_path, err_path, SCHEDPROF_SCRIPT_MS);

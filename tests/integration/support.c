@@ -67,12 +67,12 @@ const struct it_event_model *it_event_model(void)
         const char *mode;
         struct it_event_model model;
     } models[] = {
-        {"loop", {"--loops", "loops"}},
-        {"uring", {"--rings", "rings"}},
+        {"loop", {"--loops", "loops", NULL}},
+        {"uring", {"--rings", "rings", "--ring-buffers"}},
         /* the Python server's asyncio front: one loop (peers/python) */
-        {"py-asyncio", {"--loops", "loops"}},
-        {"py-threadpool", {"--loops", "loops"}},
-        {"py-processpool", {"--loops", "loops"}},
+        {"py-asyncio", {"--loops", "loops", NULL}},
+        {"py-threadpool", {"--loops", "loops", NULL}},
+        {"py-processpool", {"--loops", "loops", NULL}},
     };
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
         if (strcmp(it_mode(), models[i].mode) == 0)

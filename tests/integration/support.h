@@ -100,8 +100,9 @@ const char *it_mode(void);
 
 /* An event model (loop, uring): non-blocking, a few threads, the same behaviour under load. */
 struct it_event_model {
-    const char *count_option; /* how many loops or rings: "--loops" */
-    const char *stats_array;  /* their section of /stats: "loops" */
+    const char *count_option;   /* how many loops or rings: "--loops" */
+    const char *stats_array;    /* their section of /stats: "loops" */
+    const char *buffers_option; /* sets its pool of receive buffers ("--ring-buffers"), or NULL */
 };
 /* The mode under test as an event model, or NULL for a thread model. */
 const struct it_event_model *it_event_model(void);

@@ -53,6 +53,21 @@ TEST(sample_parses_sockstat)
     CHECK_INT_EQ(sample_parse_sockstat("sockets: used 1\n", &mem, &inuse, &tw), -EINVAL);
 }
 
+TEST(sample_parses_the_cpu_line_of_stat)
+{
+    uint64_t t[SAMPLE_CPU_STATES];
+    CHECK_INT_EQ(
+        sample_parse_stat_cpu("cpu  10 1 20 300 4 5 6 7 0 0\ncpu0 5 0 10 150 2 2 3 3 0 0\n", t), 0);
+    CHECK_INT_EQ(t[SAMPLE_CPU_USER], 10);
+    CHECK_INT_EQ(t[SAMPLE_CPU_IDLE], 300);
+    CHECK_INT_EQ(t[SAMPLE_CPU_IOWAIT], 4);
+    CHECK_INT_EQ(t[SAMPLE_CPU_SOFTIRQ], 6);
+    CHECK_INT_EQ(t[SAMPLE_CPU_STEAL], 7);
+    /* a kernel without steal (before 2.6.11), or not the cpu line */
+    CHECK_INT_EQ(sample_parse_stat_cpu("cpu  10 1 20 300 4 5 6\n", t), -EINVAL);
+    CHECK_INT_EQ(sample_parse_stat_cpu("intr 5 0\n", t), -EINVAL);
+}
+
 TEST(sample_parses_schedstat)
 {
     uint64_t run = 0, wait = 0, slices = 0;
@@ -115,6 +130,12 @@ TEST(judge_names_what_limited_a_run)
     CHECK_STR_EQ(judge_bottleneck_of(0.60, 0.40, 0), "neither");
     CHECK_STR_EQ(judge_bottleneck_of(0.60, NAN, 0), "unknown");
     CHECK_STR_EQ(judge_bottleneck_of(0.10, 0.10, 1), "fixed rate");
+    /* a run neither side saturated, by what the machine's CPUs did */
+    CHECK_STR_EQ(judge_held_back_by(3, 0, 0), "machine limit");
+    CHECK_STR_EQ(judge_held_back_by(40, 12, 0), "machine limit");
+    CHECK_STR_EQ(judge_held_back_by(40, 0, 20), "stall");
+    CHECK_STR_EQ(judge_held_back_by(40, 0, 1), "latency-bound");
+    CHECK_STR_EQ(judge_held_back_by(NAN, NAN, NAN), "unknown");
 }
 
 TEST(run_parses_stub_status)
@@ -792,22 +813,25 @@ TEST(plan_loadgen_runs_both_generators_against_one_server)
     plan_free(&p);
 }
 
-TEST_MAIN(
-    TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
-    TEST_ENTRY(sample_parses_schedstat), TEST_ENTRY(sample_reads_every_thread_of_this_process),
-    TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(sample_reads_this_process),
-    TEST_ENTRY(judge_names_what_limited_a_run), TEST_ENTRY(run_parses_stub_status),
-    TEST_ENTRY(loadgen_parses_wrk), TEST_ENTRY(loadgen_parses_c10k_load),
-    TEST_ENTRY(loadgen_builds_command_lines), TEST_ENTRY(report_escapes_script_ends),
-    TEST_ENTRY(env_names_the_limit_a_run_hits), TEST_ENTRY(plan_quick_is_small_and_ids_are_unique),
-    TEST_ENTRY(plan_repeats_with_levels_outermost), TEST_ENTRY(plan_takes_the_levels_asked_for),
-    TEST_ENTRY(run_skips_a_model_the_server_refuses), TEST_ENTRY(plan_runs_uring_as_the_loop_runs),
-    TEST_ENTRY(plan_parses_lists), TEST_ENTRY(plan_leaves_the_container_scenarios_to_docker),
-    TEST_ENTRY(results_csv_quotes_what_needs_it),
-    TEST_ENTRY(results_read_text_reads_whole_files_up_to_a_limit),
-    TEST_ENTRY(schema_renders_and_reads_back_a_record),
-    TEST_ENTRY(schema_parse_keeps_the_fields_the_object_does_not_have),
-    TEST_ENTRY(calib_ring_goes_round_as_threads_and_on_a_loop),
-    TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit),
-    TEST_ENTRY(plan_perf_profile_runs_every_perf_scenario_three_times),
-    TEST_ENTRY(plan_loadgen_runs_both_generators_against_one_server))
+TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
+          TEST_ENTRY(sample_parses_the_cpu_line_of_stat), TEST_ENTRY(sample_parses_schedstat),
+          TEST_ENTRY(sample_reads_every_thread_of_this_process),
+          TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(sample_reads_this_process),
+          TEST_ENTRY(judge_names_what_limited_a_run), TEST_ENTRY(run_parses_stub_status),
+          TEST_ENTRY(loadgen_parses_wrk), TEST_ENTRY(loadgen_parses_c10k_load),
+          TEST_ENTRY(loadgen_builds_command_lines), TEST_ENTRY(report_escapes_script_ends),
+          TEST_ENTRY(env_names_the_limit_a_run_hits),
+          TEST_ENTRY(plan_quick_is_small_and_ids_are_unique),
+          TEST_ENTRY(plan_repeats_with_levels_outermost),
+          TEST_ENTRY(plan_takes_the_levels_asked_for),
+          TEST_ENTRY(run_skips_a_model_the_server_refuses),
+          TEST_ENTRY(plan_runs_uring_as_the_loop_runs), TEST_ENTRY(plan_parses_lists),
+          TEST_ENTRY(plan_leaves_the_container_scenarios_to_docker),
+          TEST_ENTRY(results_csv_quotes_what_needs_it),
+          TEST_ENTRY(results_read_text_reads_whole_files_up_to_a_limit),
+          TEST_ENTRY(schema_renders_and_reads_back_a_record),
+          TEST_ENTRY(schema_parse_keeps_the_fields_the_object_does_not_have),
+          TEST_ENTRY(calib_ring_goes_round_as_threads_and_on_a_loop),
+          TEST_ENTRY(calib_small_stacks_fit_more_threads_under_the_address_limit),
+          TEST_ENTRY(plan_perf_profile_runs_every_perf_scenario_three_times),
+          TEST_ENTRY(plan_loadgen_runs_both_generators_against_one_server))

@@ -72,8 +72,11 @@ TEST(perf_summary_takes_medians_and_ratios)
     record_session_init(&s);
     s.repeat = 3;
     double loop_rps[] = {100, 300, 200}, nginx_rps[] = {90, 100, 400};
+    double loop_tcp_receive[] = {30, 40, 35};
     for (int rep = 1; rep <= 3; rep++) {
-        add_scale(&s, SRV_LOOP, 100, rep, loop_rps[rep - 1], 5);
+        struct run_record *r = add_scale(&s, SRV_LOOP, 100, rep, loop_rps[rep - 1], 5);
+        r->scheduler.present = 1;
+        r->scheduler.area_pct[SCHED_AREA_TCP_RECEIVE] = loop_tcp_receive[rep - 1];
         add_scale(&s, SRV_NGINX, 100, rep, nginx_rps[rep - 1], 10);
     }
     /* instructions: 1,000,000 + 2,000 per request, over the two runs of a repetition */
@@ -93,6 +96,10 @@ TEST(perf_summary_takes_medians_and_ratios)
     CHECK(fig(perf, "scale", "nginx", "100", "requests_per_s") == 100);
     CHECK(fig(perf, "scale", "loop", "100", "cpu_us_per_request") == 5);
     CHECK(fig(perf, "instructions", "loop", "100", "instructions_per_request") == 2000);
+    /* the areas of the server's CPU: the median of each, where perf sampled */
+    CHECK(json_number_value(schema_json_at(perf, "scale.loop.100.area_pct.tcp_receive")) == 35);
+    CHECK(schema_json_at(perf, "scale.loop.100.area_pct.tcp_send") == NULL);
+    CHECK(schema_json_at(perf, "scale.nginx.100.area_pct") == NULL);
     CHECK_STR_EQ(json_string_value(schema_json_at(perf, "syscalls.loop.1000.skipped")),
                  "strace is not installed");
     CHECK(ratio(perf, "loop/nginx req/s at 100", NULL) == 2.0);

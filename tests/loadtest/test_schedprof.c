@@ -1,6 +1,7 @@
-/* schedprof: the parser of perf script's callchains on a captured excerpt, starting a perf that
- * is not there, and (run with --perf, skipped with status 77 where perf cannot sample the
- * kernel) a recording of a busy child. */
+/* schedprof: the parser of perf script's callchains on a captured excerpt and on samples of each
+ * model and nginx recorded on the test VM (perf-script/, the server's path shortened), starting a
+ * perf that is not there, and (run with --perf, skipped with status 77 where perf cannot sample
+ * the kernel) a recording of a busy child. */
 #include "proc.h"
 #include "schedprof.h"
 #include "testlib.h"
@@ -96,6 +97,12 @@ static double num(const json_t *j, const char *key)
     return json_number_value(json_object_get(j, key));
 }
 
+/* An area's share of the server's samples: "area_pct" holds it in %. */
+static double share_of(const json_t *area_pct, const char *key)
+{
+    return num(area_pct, key) / 100;
+}
+
 #define CHECK_NEAR(a, b) CHECK(fabs((a) - (b)) < 1e-9)
 
 TEST(schedprof_counts_the_server_process_only)
@@ -156,6 +163,164 @@ TEST(schedprof_without_server_samples_has_no_shares)
     json_decref(j);
 }
 
+/* The areas of the excerpt above, which has no objects (-F without dso): the user-space
+ * "schedule" is user space that no row names. */
+TEST(schedprof_puts_each_sample_in_one_area)
+{
+    json_t *j = parse_text(script_text, 9908);
+    CHECK(j != NULL);
+    json_t *a = json_object_get(j, "area_pct");
+    CHECK_NEAR(share_of(a, "switch"), 3.0 / 7);
+    CHECK_NEAR(share_of(a, "wakeup"), 1.0 / 7);
+    CHECK_NEAR(share_of(a, "tcp_send"), 1.0 / 7);
+    CHECK_NEAR(share_of(a, "kernel_other"), 1.0 / 7); /* schedule_timeout is not schedule */
+    CHECK_NEAR(share_of(a, "user_other"), 1.0 / 7);
+    CHECK_NEAR(share_of(a, "syscall"), 0);
+    json_decref(j);
+}
+
+TEST(schedprof_reads_the_object_after_the_symbol)
+{
+    static const char text[] =
+        " 7/7 \n"
+        "\t            f3d0 http_parse_request (/src/c10k-lab/build/bin/c10k-server)\n"
+        "\n"
+        " 7/7 \n"
+        "\t            9d61 ring_thread (/tmp/c10k-server (deleted))\n"
+        "\n"
+        " 7/7 \n"
+        "\t           cf420 clock_gettime@@GLIBC_2.17 (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
+        "\n"
+        " 7/7 \n"
+        "\t            29f7 [unknown] (/usr/lib/x86_64-linux-gnu/liburing.so.2.3)\n"
+        "\n"
+        " 7/7 \n"
+        "\t            306d io_uring_submit_and_wait_timeout "
+        "(/usr/lib/x86_64-linux-gnu/liburing.so.2.3)\n";
+    json_t *j = parse_text(text, 7);
+    CHECK(j != NULL);
+    json_t *a = json_object_get(j, "area_pct");
+    CHECK_NEAR(share_of(a, "http_core"), 1.0 / 5);
+    CHECK_NEAR(share_of(a, "model"), 2.0 / 5); /* ring_thread; liburing's named code */
+    CHECK_NEAR(share_of(a, "libc"), 1.0 / 5);
+    CHECK_NEAR(share_of(a, "syscall"), 1.0 / 5); /* liburing's unnamed system-call wrapper */
+    /* "top" names the symbol, not its object */
+    char *top = json_dumps(json_object_get(j, "top"), 0);
+    int has_paren = top == NULL || strchr(top, '(') != NULL;
+    free(top);
+    json_decref(j);
+    CHECK(!has_paren);
+}
+
+/* Recorded samples of a server, chosen to cover its areas: the file, the server's pid, and how
+ * many of its samples each area must get (the rest none). */
+struct area_count {
+    const char *area;
+    int samples;
+};
+
+static const struct fixture {
+    const char *file;
+    pid_t pid;
+    int server_samples;
+    struct area_count want[14];
+} fixtures[] = {
+    {"uring.txt",
+     23126,
+     23,
+     {{"switch", 2},
+      {"wakeup", 2},
+      {"syscall", 1},
+      {"fd_lookup", 2},
+      {"tcp_receive", 2},
+      {"tcp_send", 2},
+      {"io_uring", 4},
+      {"kernel_other", 2},
+      {"http_core", 2},
+      {"model", 2},
+      {"libc", 2}}},
+    {"loop.txt",
+     27471,
+     20,
+     {{"switch", 2},
+      {"wakeup", 2},
+      {"syscall", 2},
+      {"fd_lookup", 2},
+      {"tcp_receive", 2},
+      {"tcp_send", 2},
+      {"epoll", 2},
+      {"http_core", 2},
+      {"model", 2},
+      {"libc", 2}}},
+    {"thread.txt",
+     27695,
+     20,
+     {{"switch", 2},
+      {"wakeup", 2},
+      {"syscall", 2},
+      {"fd_lookup", 2},
+      {"tcp_receive", 2},
+      {"tcp_send", 2},
+      {"kernel_other", 2},
+      {"http_core", 2},
+      {"model", 2},
+      {"libc", 2}}},
+    {"nginx.txt",
+     28272,
+     20,
+     {{"switch", 2},
+      {"wakeup", 2},
+      {"syscall", 4},
+      {"fd_lookup", 2},
+      {"tcp_receive", 2},
+      {"tcp_send", 2},
+      {"epoll", 2},
+      {"kernel_other", 2},
+      {"http_core", 1},
+      {"model", 1}}},
+};
+
+static int wanted(const struct fixture *f, const char *area)
+{
+    for (size_t i = 0; i < sizeof f->want / sizeof f->want[0] && f->want[i].area; i++)
+        if (strcmp(f->want[i].area, area) == 0)
+            return f->want[i].samples;
+    return 0;
+}
+
+TEST(schedprof_areas_of_recorded_servers)
+{
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+        const struct fixture *f = &fixtures[i];
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", PERF_SCRIPT_DIR, f->file);
+        FILE *in = fopen(path, "re");
+        CHECK(in != NULL);
+        char err[256];
+        json_t *j = schedprof_parse(in, f->pid, err, sizeof err);
+        fclose(in);
+        CHECK(j != NULL);
+        CHECK_INT_EQ(num(j, "server_samples"), f->server_samples);
+        CHECK_INT_EQ(num(j, "samples"), f->server_samples + 2); /* and two of other processes */
+        json_t *a = json_object_get(j, "area_pct");
+        CHECK_INT_EQ(json_object_size(a), 13);
+        double sum = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(a, key, v)
+        {
+            double got = json_number_value(v) / 100 * f->server_samples;
+            if (fabs(got - wanted(f, key)) > 1e-6)
+                fprintf(stderr, "  %s: %s has %.0f samples, not %d\n", f->file, key, got,
+                        wanted(f, key));
+            CHECK(fabs(got - wanted(f, key)) < 1e-6);
+            sum += json_number_value(v) / 100;
+        }
+        CHECK_NEAR(sum, 1.0);
+        json_decref(j);
+    }
+}
+
 /* What a recording leaves: perf's file, its log and perf script's errors. */
 static void remove_outputs(const char *data, const char *log)
 {
@@ -175,7 +340,7 @@ TEST(schedprof_start_says_when_perf_is_missing)
     snprintf(data, sizeof data, "/tmp/test_schedprof-%d.data", (int)getpid());
     snprintf(log, sizeof log, "/tmp/test_schedprof-%d.log", (int)getpid());
     struct schedprof p;
-    CHECK_INT_EQ(schedprof_start(&p, "/nonexistent/perf", &cpus, NULL, data, log), -ENOENT);
+    CHECK_INT_EQ(schedprof_start(&p, "/nonexistent/perf", &cpus, NULL, 0, data, log), -ENOENT);
     json_t *j = schedprof_finish(&p, 1);
     CHECK(strstr(json_string_value(json_object_get(j, "error")), "not found") != NULL);
     CHECK(json_is_null(json_object_get(j, "sched_share")));
@@ -218,7 +383,8 @@ static json_t *record_busy(const cpu_set_t *cpus, int window_ms)
     if (proc_spawn(&busy, "busy", argv, &o) != 0)
         return NULL;
     struct schedprof p;
-    int rc = schedprof_start(&p, "perf", cpus, NULL, data, log);
+    /* with a delay, as c10k-bench starts it ahead of the measured window */
+    int rc = schedprof_start(&p, "perf", cpus, NULL, 200, data, log);
     for (int waited = 0; rc == 0 && waited < 15000 && file_size(data) <= 0; waited += 100)
         proc_sleep_ms(100);
     if (rc == 0)
@@ -269,6 +435,9 @@ int main(int argc, char **argv)
         TEST_ENTRY(schedprof_counts_a_sample_once_in_the_scheduler),
         TEST_ENTRY(schedprof_tops_by_self_share_past_irq_enable_thunks),
         TEST_ENTRY(schedprof_without_server_samples_has_no_shares),
+        TEST_ENTRY(schedprof_puts_each_sample_in_one_area),
+        TEST_ENTRY(schedprof_reads_the_object_after_the_symbol),
+        TEST_ENTRY(schedprof_areas_of_recorded_servers),
         TEST_ENTRY(schedprof_start_says_when_perf_is_missing),
     };
     static const struct testlib_case with_perf[] = {TEST_ENTRY(schedprof_samples_a_busy_child)};
