@@ -39,6 +39,9 @@
 
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
+/* The Python server's interpreter unless --python says: Debian's, for which python3-uvloop is
+ * built. */
+#define PYTHON_DEFAULT "/usr/bin/python3"
 
 struct options {
     int profile;                 /* --profile: an index of bench_profiles */
@@ -55,6 +58,7 @@ struct options {
     int generator;             /* --generator: 0 c10k-load, 1 wrk */
     int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == LEVEL_END: the profile's */
     const char *server, *load, *wrk, *nginx_path;
+    const char *python; /* --python */
     const char *report_only;
     const char *from_docker; /* --from-docker DIR */
     int list, schema;
@@ -130,10 +134,12 @@ static const struct opt bench_options[] = {
      .help = "how far and how long (the profiles are listed below)",
      .doc = "how far and how long ([Profiles](#profiles))"},
     {"modes", .kind = OPT_CHOICES, .arg = "LIST", OPTS(servers), .choices = server_row_names,
-     .def_text = "every c10k-server model the server has", .section = SECTION_WHAT,
+     .def_text = "every c10k-server model the server has, and the Python server's",
+     .section = SECTION_WHAT,
      .help = "the servers to compare, rows of the server table (listed below)",
      .doc = "the servers to compare, rows of the [server table](#servers) (default: the "
-            "c10k-server models `c10k-server --help` lists; the baselines run beside them)"},
+            "c10k-server models `c10k-server --help` lists and the Python server's four, skipped "
+            "where its interpreter is missing; the baselines run beside them)"},
     {"scenarios", .kind = OPT_CHOICES, .arg = "LIST", OPTS(scenarios),
      .choices = scenario_row_names, .def_text = "the profile's", .section = SECTION_WHAT,
      .help = "the scenarios to run, rows of the scenario table (listed below)",
@@ -206,6 +212,12 @@ static const struct opt bench_options[] = {
      .section = SECTION_PROGRAMS, .help = "wrk"},
     {"nginx", .kind = OPT_STRING, .arg = "PATH", OPTS(nginx_path), .nonempty = 1,
      .def_text = "PATH, then /usr/sbin", .section = SECTION_PROGRAMS, .help = "nginx"},
+    {"python", .kind = OPT_STRING, .arg = "PATH", OPTS(python), .nonempty = 1,
+     .def_text = "/usr/bin/python3", .section = SECTION_PROGRAMS,
+     .help = "the interpreter of the Python server (the py-* servers)",
+     .doc = "the interpreter of the Python server (the `py-*` servers, "
+            "[peers/python](../peers/python/README.md)); Debian's, whose `python3-uvloop` "
+            "the asyncio models use"},
     {"report", .kind = OPT_STRING, .arg = "DIR", OPTS(report_only), .nonempty = 1,
      .section = SECTION_OTHER, .help = "rewrite DIR/report.html from DIR/results.json"},
     {"from-docker", .kind = OPT_STRING, .arg = "DIR", OPTS(from_docker), .nonempty = 1,
@@ -552,6 +564,7 @@ struct session {
     char chartjs[PATH_MAX];
     struct bench_env env;
     char *server, *load, *wrk, *nginx;   /* owned paths; NULL when not found */
+    char *python;                        /* the Python server's interpreter, or NULL */
     char *perf;                          /* perf, where it can sample the kernel; else NULL */
     char *perf_stat, *strace, *valgrind; /* the wrappers' programs (wrap.h), or NULL */
     char perf_why[512];
@@ -575,6 +588,7 @@ static void session_free(struct session *s)
     free(s->load);
     free(s->wrk);
     free(s->nginx);
+    free(s->python);
     free(s->perf);
     free(s->perf_stat);
     free(s->strace);
@@ -631,7 +645,7 @@ static int server_has_mode(const char *server, const char *name)
 }
 
 /* The default servers: every row in the default the binary has (a c10k-server model it lists
- * in --help). */
+ * in --help); a peer's row whose program is missing is skipped run by run, with the reason. */
 static unsigned default_servers(const char *server)
 {
     unsigned bits = 0;
@@ -651,6 +665,11 @@ static int session_plan(struct session *s)
     s->load = find_program(o->load, "c10k-load", 1);
     s->wrk = find_program(o->wrk, "wrk", 0);
     s->nginx = o->baseline ? find_program(o->nginx_path, "nginx", 0) : NULL;
+    s->python = find_program(o->python ? o->python : PYTHON_DEFAULT, "python3", 0);
+    if (o->python && !s->python)
+        fprintf(stderr, "c10k-bench: warning: --python %s is not executable: the Python "
+                        "server's runs are skipped\n",
+                o->python);
     if (o->generator && !s->wrk)
         fprintf(stderr, "c10k-bench: warning: --generator wrk, but wrk is not installed: "
                         "c10k-load does its runs (apt-get install wrk)\n");
@@ -784,8 +803,9 @@ static void session_document(struct session *s, int argc, char **argv)
     rec->cpus_allowed = s->env.cpus_allowed;
     rec->estimate_s = plan_total_estimate_s(&s->plan);
     record_set_json(&rec->programs,
-                    json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server, "c10k_load",
-                              s->load, "wrk", s->wrk, "nginx", s->nginx, "chartjs", s->chartjs));
+                    json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server,
+                              "c10k_load", s->load, "wrk", s->wrk, "nginx", s->nginx, "python",
+                              s->python, "chartjs", s->chartjs));
     rec->interrupted = 0;
     rec->repeat = s->plan.repeat;
     record_set_json(&rec->code_size, code_size_json());
@@ -816,6 +836,7 @@ static void session_run(struct session *s)
         .load_path = s->load,
         .wrk_path = s->wrk,
         .nginx_path = s->nginx,
+        .python_path = s->python,
         .out_dir = s->out,
         .log_dir = s->logs,
         .tmp_dir = s->tmp,

@@ -32,6 +32,7 @@ struct bench_profile {
     unsigned scenarios; /* what runs unless --scenarios says */
     int repeat;         /* repetitions unless --repeat says */
     double calib_s;     /* the calibration's estimated time */
+    int trim;           /* servers run at their .trim_levels only (servers.h) */
 };
 
 extern const struct bench_profile bench_profiles[PROFILE_COUNT];

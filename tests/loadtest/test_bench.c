@@ -360,6 +360,57 @@ TEST(plan_quick_is_small_and_ids_are_unique)
     plan_free(&p);
 }
 
+/* The default profile runs the Python server at the levels its claims need; the full profile
+ * and --levels run every level. */
+TEST(plan_trims_the_python_servers_levels_in_the_default_profile)
+{
+    struct bench_env e;
+    fake_env(&e);
+    struct plan p;
+    struct plan_opts o = {.servers = SRVS(THREAD) | SRVS(PY_THREADS) | SRVS(PY_ASYNCIO),
+                          .scenarios =
+                              SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) | SCN_BIT(BLOCKING),
+                          .tools = 1u << TOOL_LOAD};
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
+    int blocking = 0, cpu_asyncio = 0, cpu_threads = 0, idle = 0, thread = 0;
+    for (size_t i = 0; i < p.n; i++) {
+        const struct run_spec *r = &p.runs[i];
+        if (r->srv == &bench_servers[SRV_THREAD]) {
+            thread++;
+            continue;
+        }
+        if (r->scn == &bench_scenarios[SCN_BLOCKING]) {
+            blocking++;
+            CHECK(r->level == 64 || r->level == 1024);
+        }
+        if (r->scn == &bench_scenarios[SCN_SCALE])
+            CHECK_INT_EQ(r->level, 100);
+        idle += r->scn == &bench_scenarios[SCN_IDLE];
+        if (r->scn == &bench_scenarios[SCN_CPU]) {
+            cpu_asyncio += r->srv == &bench_servers[SRV_PY_ASYNCIO];
+            cpu_threads += r->srv == &bench_servers[SRV_PY_THREADS];
+        }
+    }
+    CHECK_INT_EQ(blocking, 4);
+    CHECK_INT_EQ(idle, 0);
+    CHECK_INT_EQ(cpu_asyncio, 1);
+    CHECK_INT_EQ(cpu_threads, 4);
+    CHECK_INT_EQ(thread, 5 + 4 + 4 + 5); /* the thread server: every level */
+    size_t trimmed = p.n;
+    plan_free(&p);
+    int levels[] = {64, 1024, LEVEL_END};
+    o.levels = levels;
+    o.scenarios = SCN_BIT(BLOCKING) | SCN_BIT(SCALE);
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
+    CHECK_INT_EQ((long long)p.n, 2 * 2 * 3);
+    plan_free(&p);
+    o.levels = NULL;
+    o.scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) | SCN_BIT(BLOCKING);
+    CHECK_INT_EQ(plan_build(&p, "full", &o, &e), 0);
+    CHECK(p.n > trimmed);
+    plan_free(&p);
+}
+
 TEST(plan_repeats_with_levels_outermost)
 {
     struct bench_env e;
@@ -801,6 +852,7 @@ TEST_MAIN(
     TEST_ENTRY(loadgen_builds_command_lines), TEST_ENTRY(report_escapes_script_ends),
     TEST_ENTRY(env_names_the_limit_a_run_hits), TEST_ENTRY(plan_quick_is_small_and_ids_are_unique),
     TEST_ENTRY(plan_repeats_with_levels_outermost), TEST_ENTRY(plan_takes_the_levels_asked_for),
+    TEST_ENTRY(plan_trims_the_python_servers_levels_in_the_default_profile),
     TEST_ENTRY(run_skips_a_model_the_server_refuses), TEST_ENTRY(plan_runs_uring_as_the_loop_runs),
     TEST_ENTRY(plan_parses_lists), TEST_ENTRY(plan_leaves_the_container_scenarios_to_docker),
     TEST_ENTRY(results_csv_quotes_what_needs_it),
