@@ -667,8 +667,9 @@ static int session_plan(struct session *s)
     s->nginx = o->baseline ? find_program(o->nginx_path, "nginx", 0) : NULL;
     s->python = find_program(o->python ? o->python : PYTHON_DEFAULT, "python3", 0);
     if (o->python && !s->python)
-        fprintf(stderr, "c10k-bench: warning: --python %s is not executable: the Python "
-                        "server's runs are skipped\n",
+        fprintf(stderr,
+                "c10k-bench: warning: --python %s is not executable: the Python "
+                "server's runs are skipped\n",
                 o->python);
     if (o->generator && !s->wrk)
         fprintf(stderr, "c10k-bench: warning: --generator wrk, but wrk is not installed: "
@@ -776,6 +777,28 @@ static json_t *code_size_json(void)
     return o;
 }
 
+/* The Python server's interpreter, where a py-* server is planned: which one, whether it has
+ * the global lock, whether uvloop is there. */
+static void session_python(struct session *s)
+{
+    int planned = 0;
+    for (int i = 0; i < SRV_COUNT; i++)
+        planned |= bench_servers[i].kind == SERVER_PYTHON && (s->plan.servers >> i & 1u);
+    struct env_python py;
+    if (!planned || !s->python)
+        return;
+    if (env_python(s->python, &py) < 0) {
+        fprintf(stderr, "c10k-bench: warning: %s did not say what it is\n", s->python);
+        return;
+    }
+    struct rec_python_env *e = &s->rec.python;
+    e->present = 1;
+    record_set_str(&e->executable, py.executable);
+    record_set_str(&e->version, py.version);
+    e->gil = py.gil;
+    record_set_str(&e->uvloop, py.uvloop[0] ? py.uvloop : NULL);
+}
+
 /* The session's record before any run: what runs, where, with what. */
 static void session_document(struct session *s, int argc, char **argv)
 {
@@ -801,6 +824,7 @@ static void session_document(struct session *s, int argc, char **argv)
     rec->baseline_nginx = s->nginx != NULL && o->baseline != 0;
     record_set_json(&rec->environment, env_json(&s->env, versions));
     rec->cpus_allowed = s->env.cpus_allowed;
+    session_python(s);
     rec->estimate_s = plan_total_estimate_s(&s->plan);
     record_set_json(&rec->programs,
                     json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server,

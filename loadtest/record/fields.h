@@ -600,6 +600,16 @@
       "kernel, CPUs, memory, limits, versions")                                                    \
     X(ENV_CPUS_ALLOWED, "environment.cpus_allowed", INT, cpus_allowed, "CPUs", "",                 \
       "the CPUs this session could use")                                                           \
+    X(ENV_PYTHON, "environment.python", GROUP, python.present, "", "",                             \
+      "the Python server's interpreter; null where no py-* server ran or it is missing")           \
+    X(ENV_PYTHON_EXECUTABLE, "environment.python.executable", STR, python.executable, "", "",      \
+      "its path (sys.executable)")                                                                 \
+    X(ENV_PYTHON_VERSION, "environment.python.version", STR, python.version, "", "",               \
+      "its implementation and version")                                                            \
+    X(ENV_PYTHON_GIL, "environment.python.gil", BOOL, python.gil, "", "",                          \
+      "the global lock is on (sys._is_gil_enabled() where it exists, else true)")                  \
+    X(ENV_PYTHON_UVLOOP, "environment.python.uvloop", STR, python.uvloop, "", "",                  \
+      "uvloop's version; null: not installed (the asyncio models run asyncio's own loop)")         \
     X(ESTIMATE_S, "estimate_s", REAL, estimate_s, "s", "", "its estimated length")                 \
     X(PROGRAMS, "programs", JSON, programs, "", "", "the programs it ran")                         \
     X(FINISHED_AT, "finished_at", STR, finished_at, "", "", "when it ended")                       \

@@ -263,6 +263,12 @@ struct run_record {
     json_t *prometheus;
 };
 
+/* The Python server's interpreter (environment.python). */
+struct rec_python_env {
+    int present, gil;
+    char *executable, *version, *uvloop;
+};
+
 /* The calibration of this machine (the ctxswitch scenario). */
 struct rec_calibration {
     int present;
@@ -311,6 +317,7 @@ struct session_record {
     double estimate_s, repeat, elapsed_s;
     /* The environment's figures the claims read. */
     double cpus_allowed;
+    struct rec_python_env python;
     struct rec_calibration calibration;
     struct rec_docker_session docker;
     struct run_record *runs; /* owned, n_runs of them */

@@ -360,6 +360,31 @@ TEST(plan_quick_is_small_and_ids_are_unique)
     plan_free(&p);
 }
 
+TEST(env_parses_what_the_python_interpreter_says)
+{
+    struct env_python py;
+    CHECK_INT_EQ(env_parse_python("/usr/bin/python3\tCPython 3.11.2\t1\t0.17.0\n", &py), 0);
+    CHECK_STR_EQ(py.executable, "/usr/bin/python3");
+    CHECK_STR_EQ(py.version, "CPython 3.11.2");
+    CHECK_INT_EQ(py.gil, 1);
+    CHECK_STR_EQ(py.uvloop, "0.17.0");
+    /* A free-threaded build without uvloop, from a path with a space. */
+    CHECK_INT_EQ(env_parse_python("/opt/py 3.13t/bin/python3\tCPython 3.13.1\t0\t\n", &py), 0);
+    CHECK_STR_EQ(py.executable, "/opt/py 3.13t/bin/python3");
+    CHECK_INT_EQ(py.gil, 0);
+    CHECK_STR_EQ(py.uvloop, "");
+    CHECK_INT_EQ(env_parse_python("Traceback (most recent call last):\n", &py), -EINVAL);
+    CHECK_INT_EQ(env_parse_python("/usr/bin/python3\tCPython 3.11.2\tyes\t\n", &py), -EINVAL);
+    CHECK_INT_EQ(env_parse_python("", &py), -EINVAL);
+    /* The interpreter itself, where there is one. */
+    if (access("/usr/bin/python3", X_OK) == 0) {
+        CHECK_INT_EQ(env_python("/usr/bin/python3", &py), 0);
+        CHECK(strstr(py.version, " 3.") != NULL);
+        CHECK(py.executable[0] == '/');
+    }
+    CHECK(env_python("/nonexistent/python3", &py) < 0);
+}
+
 /* The default profile runs the Python server at the levels its claims need; the full profile
  * and --levels run every level. */
 TEST(plan_trims_the_python_servers_levels_in_the_default_profile)
@@ -853,6 +878,7 @@ TEST_MAIN(
     TEST_ENTRY(env_names_the_limit_a_run_hits), TEST_ENTRY(plan_quick_is_small_and_ids_are_unique),
     TEST_ENTRY(plan_repeats_with_levels_outermost), TEST_ENTRY(plan_takes_the_levels_asked_for),
     TEST_ENTRY(plan_trims_the_python_servers_levels_in_the_default_profile),
+    TEST_ENTRY(env_parses_what_the_python_interpreter_says),
     TEST_ENTRY(run_skips_a_model_the_server_refuses), TEST_ENTRY(plan_runs_uring_as_the_loop_runs),
     TEST_ENTRY(plan_parses_lists), TEST_ENTRY(plan_leaves_the_container_scenarios_to_docker),
     TEST_ENTRY(results_csv_quotes_what_needs_it),
