@@ -363,6 +363,32 @@
       "whether schedstat was there")                                                               \
     X(IT_SOURCE, "idle_threads.source", STR, idle_threads.source, "", "", "where they are read")
 
+/* Where the server's threads ran (cpu runs; run/placement.h). */
+#define PLACEMENT_FIELDS(X)                                                                        \
+    X(PLACEMENT, "placement", GROUP, placement.present, "", "",                                    \
+      "where the server's threads (its children's too) ran in the window: "                        \
+      "/proc/PID/task/TID/stat a few times a second (cpu runs)")                                   \
+    X(PL_READINGS, "placement.readings", INT, placement.readings, "readings", "",                  \
+      "readings of every thread")                                                                  \
+    X(PL_WINDOW_S, "placement.window_s", REAL, placement.window_s, "s", "",                        \
+      "from the first reading to the last")                                                        \
+    X(PL_PROCESSES, "placement.processes", INT, placement.processes, "processes", "",              \
+      "the server's processes (a process pool's workers are its children)")                        \
+    X(PL_THREADS, "placement.threads", INT, placement.threads, "threads", "",                      \
+      "threads that used CPU time in the window")                                                  \
+    X(PL_CPUS_BUSY, "placement.cpus_busy", INT, placement.cpus_busy, "CPUs",                       \
+      "placement_cpus_busy", "CPUs that carried at least 10% of its CPU time")                     \
+    X(PL_BUSIEST_CPU_SHARE, "placement.busiest_cpu_share", REAL, placement.busiest_cpu_share,      \
+      "share", "placement_busiest_cpu_share", "the share of its CPU time on its busiest CPU")      \
+    X(PL_THREADS_MULTI_CPU, "placement.threads_multi_cpu", INT, placement.threads_multi_cpu,       \
+      "threads", "placement_threads_multi_cpu", "threads seen using CPU on more than one CPU")     \
+    X(PL_MIGRATIONS, "placement.migrations", INT, placement.migrations, "migrations", "",          \
+      "its threads' moves from one CPU to another in the window")                                  \
+    X(PL_MIGRATIONS_SOURCE, "placement.migrations_source", STR, placement.migrations_source, "",   \
+      "", "se.nr_migrations of /proc/PID/task/TID/sched, or the readings' changes of CPU")         \
+    X(PL_CPU_SHARES, "placement.cpu_shares", JSON, placement.cpu_shares, "", "",                   \
+      "each CPU's share of its CPU time, CPU 0 first")
+
 #define SCHEDULER_FIELDS(X)                                                                        \
     X(SCHED, "scheduler", GROUP, scheduler.present, "", "",                                        \
       "perf's cpu-clock samples of the server's CPUs (scale runs, where perf can)")                \
@@ -538,6 +564,7 @@
       "the load generator limited the load: compare by CPU per request")                           \
     SATURATION_FIELDS(X)                                                                           \
     IDLE_THREADS_FIELDS(X)                                                                         \
+    PLACEMENT_FIELDS(X)                                                                            \
     SCHEDULER_FIELDS(X)                                                                            \
     WRAPPER_FIELDS(X)                                                                              \
     X(CLIENT_PROCESS, "client_process", GROUP, client_process.present, "", "",                     \

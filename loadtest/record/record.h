@@ -144,6 +144,15 @@ struct rec_idle_threads {
     char *source;
 };
 
+/* Where the server's threads ran (cpu runs). */
+struct rec_placement {
+    int present;
+    double readings, window_s, processes, threads, cpus_busy, busiest_cpu_share, threads_multi_cpu,
+        migrations;
+    char *migrations_source;
+    json_t *cpu_shares;
+};
+
 /* The scheduler's share of the server's CPU, from perf's samples (scale runs). */
 struct rec_scheduler {
     int present;
@@ -250,6 +259,7 @@ struct run_record {
     struct rec_saturation saturation;
     int load_bound;
     struct rec_idle_threads idle_threads;
+    struct rec_placement placement;
     struct rec_scheduler scheduler;
     struct rec_wrapper wrapper;
     struct {

@@ -8,6 +8,7 @@
 #include "run.h"
 #include "sample.h"
 #include "judge.h"
+#include "placement.h"
 #include "plan.h"
 #include "testlib.h"
 
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A number at a dotted path of a calibration's JSON (NaN where there is none). */
@@ -358,6 +360,114 @@ TEST(plan_quick_is_small_and_ids_are_unique)
     for (size_t i = 0; i < p.n; i++)
         CHECK(p.runs[i].tool == TOOL_WRK);
     plan_free(&p);
+}
+
+/* A stat line of a thread called "a) (b c" whose fields after the name are 3..52: utime (14)
+ * is 14, stime (15) 15, processor (39) given. */
+static void stat_line(char *buf, size_t len, long long utime, long long stime, int cpu)
+{
+    size_t n = (size_t)snprintf(buf, len, "4242 (a) (b c) S");
+    for (int field = 4; field <= 52; field++)
+        n += (size_t)snprintf(buf + n, len - n, " %lld",
+                              field == 14   ? utime
+                              : field == 15 ? stime
+                              : field == 39 ? (long long)cpu
+                                            : (long long)field);
+    snprintf(buf + n, len - n, "\n");
+}
+
+TEST(placement_parses_a_threads_stat_and_sched)
+{
+    char line[512];
+    long long ticks;
+    int cpu;
+    stat_line(line, sizeof line, 120, 30, 3);
+    CHECK_INT_EQ(placement_parse_stat(line, &ticks, &cpu), 0);
+    CHECK_INT_EQ(ticks, 150);
+    CHECK_INT_EQ(cpu, 3);
+    CHECK_INT_EQ(placement_parse_stat("4242 (cut) S 1 2 3", &ticks, &cpu), -EINVAL);
+    CHECK_INT_EQ(placement_parse_stat("no name here", &ticks, &cpu), -EINVAL);
+    CHECK_INT_EQ(placement_parse_migrations("python3 (4242, #threads: 3)\n"
+                                            "se.exec_start                                :"
+                                            "    123.45\n"
+                                            "se.nr_migrations                             :"
+                                            "                   17\n"),
+                 17);
+    CHECK_INT_EQ(placement_parse_migrations("se.exec_start : 1\n"), -1);
+    CHECK_INT_EQ(placement_parse_migrations(NULL), -1);
+    /* The real thing: this thread. */
+    FILE *f = fopen("/proc/thread-self/stat", "re");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(fgets(line, sizeof line, f) != NULL);
+        fclose(f);
+        CHECK_INT_EQ(placement_parse_stat(line, &ticks, &cpu), 0);
+        CHECK(cpu >= 0 && cpu < CPU_SETSIZE);
+    }
+}
+
+TEST(placement_tells_one_cpu_from_several)
+{
+    struct placement *p = calloc(1, sizeof *p);
+    struct placement_figures f;
+    char a[512], b[512];
+    /* Thread 1 stays on CPU 1 and thread 2 goes 1 -> 0 -> 1: 3 of 4 readings' ticks on CPU 1. */
+    static const int cpus2[] = {1, 0, 1, 1};
+    for (int i = 0; i < 4; i++) {
+        stat_line(a, sizeof a, 100 + 10 * i, 0, 1);
+        stat_line(b, sizeof b, 200 + 10 * i, 0, cpus2[i]);
+        char sched[64];
+        snprintf(sched, sizeof sched, "se.nr_migrations : %d\n", i == 0 ? 5 : 7);
+        placement_add(p, 10, 11, a, "se.nr_migrations : 0\n");
+        placement_add(p, 10, 12, b, sched);
+        placement_next(p, i * 0.2);
+    }
+    placement_summarise(p, &f);
+    CHECK_INT_EQ(f.readings, 4);
+    CHECK_INT_EQ(f.threads, 2);
+    CHECK_INT_EQ(f.n_cpus, 2);
+    CHECK_INT_EQ(f.cpus_busy, 2); /* CPU 0 carried 10 of 60 ticks: 17% */
+    CHECK(f.busiest_cpu_share > 0.83 && f.busiest_cpu_share < 0.84);
+    CHECK_INT_EQ(f.threads_multi_cpu, 1);
+    CHECK_INT_EQ(f.migrations_from_sched, 1);
+    CHECK_INT_EQ(f.migrations, 2);
+    CHECK(f.window_s > 0.59 && f.window_s < 0.61);
+    /* Without sched: the readings' changes of CPU (0 -> 1 counts, the first reading does not). */
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < 4; i++) {
+        stat_line(b, sizeof b, 200 + 10 * i, 0, cpus2[i]);
+        placement_add(p, 10, 12, b, NULL);
+        placement_next(p, i * 0.2);
+    }
+    placement_summarise(p, &f);
+    CHECK_INT_EQ(f.migrations_from_sched, 0);
+    CHECK_INT_EQ(f.migrations, 2);
+    CHECK_INT_EQ(f.cpus_busy, 2);
+    /* A thread that never used CPU counts for nothing. */
+    memset(p, 0, sizeof *p);
+    stat_line(a, sizeof a, 5, 5, 0);
+    for (int i = 0; i < 3; i++) {
+        placement_add(p, 10, 11, a, NULL);
+        placement_next(p, i);
+    }
+    placement_summarise(p, &f);
+    CHECK_INT_EQ(f.threads, 0);
+    CHECK_INT_EQ(f.cpus_busy, 0);
+    /* This process, busy for a while between two readings. */
+    memset(p, 0, sizeof *p);
+    placement_read(p, getpid(), 0);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    do
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 60000000L);
+    placement_read(p, getpid(), 1);
+    placement_summarise(p, &f);
+    CHECK_INT_EQ(f.readings, 2);
+    CHECK_INT_EQ(f.processes, 1);
+    CHECK(f.threads >= 1);
+    CHECK(f.cpus_busy >= 1);
+    free(p);
 }
 
 TEST(env_parses_what_the_python_interpreter_says)
@@ -879,6 +989,8 @@ TEST_MAIN(
     TEST_ENTRY(plan_repeats_with_levels_outermost), TEST_ENTRY(plan_takes_the_levels_asked_for),
     TEST_ENTRY(plan_trims_the_python_servers_levels_in_the_default_profile),
     TEST_ENTRY(env_parses_what_the_python_interpreter_says),
+    TEST_ENTRY(placement_parses_a_threads_stat_and_sched),
+    TEST_ENTRY(placement_tells_one_cpu_from_several),
     TEST_ENTRY(run_skips_a_model_the_server_refuses), TEST_ENTRY(plan_runs_uring_as_the_loop_runs),
     TEST_ENTRY(plan_parses_lists), TEST_ENTRY(plan_leaves_the_container_scenarios_to_docker),
     TEST_ENTRY(results_csv_quotes_what_needs_it),
