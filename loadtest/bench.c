@@ -875,23 +875,46 @@ static void session_run(struct session *s)
         .tick_arg = pg,
     };
     struct session_record *rec = &s->rec;
-    if (s->plan.calibrate) {
+    if (s->plan.calibrate || (s->plan.calibrate_python && s->python)) {
         if (pg->tty)
-            fprintf(stderr, "calibrating: context switches, thread creation, idle threads, "
-                            "RLIMIT_AS, a ring of 500 tasks...");
-        json_t *cal = calib_run(&s->env, s->plan.profile == &bench_profiles[PROFILE_QUICK]);
+            fprintf(
+                stderr, "calibrating: %s%s...",
+                s->plan.calibrate ? "context switches, thread creation, idle threads, "
+                                    "RLIMIT_AS, a ring of 500 tasks"
+                                  : "",
+                s->plan.calibrate_python && s->python
+                    ? (s->plan.calibrate ? ", the Python interpreter" : "the Python interpreter")
+                    : "");
+        json_t *cal = s->plan.calibrate
+                          ? calib_run(&s->env, s->plan.profile == &bench_profiles[PROFILE_QUICK])
+                          : json_object();
+        if (s->plan.calibrate_python && s->python)
+            calib_python(cal, s->python, s->tmp, PLAN_PYTHON_CALIB_S, s->env.cpus_allowed);
         schema_parse(&schema_session, rec, cal, "calibration");
         json_decref(cal);
         const struct rec_calibration *c = &rec->calibration;
         ctx.switch_cost_ns =
             isfinite(c->context_switch.switch_cost_ns) ? c->context_switch.switch_cost_ns : 0;
-        fprintf(stderr,
-                "%scalibration: a context switch costs %.2f us between threads, %.2f us between "
-                "processes (%.2f and %.2f net of the pipe syscalls)\n",
-                pg->tty ? "\r\033[K" : "", c->context_switch.thread_pair_ns / 1000,
-                c->context_switch.process_pair_ns / 1000,
-                c->context_switch.thread_pair_net_ns / 1000,
-                c->context_switch.process_pair_net_ns / 1000);
+        if (pg->tty)
+            fprintf(stderr, "\r\033[K");
+        if (c->context_switch.present == 1)
+            fprintf(stderr,
+                    "calibration: a context switch costs %.2f us between threads, %.2f us "
+                    "between processes (%.2f and %.2f net of the pipe syscalls)\n",
+                    c->context_switch.thread_pair_ns / 1000,
+                    c->context_switch.process_pair_ns / 1000,
+                    c->context_switch.thread_pair_net_ns / 1000,
+                    c->context_switch.process_pair_net_ns / 1000);
+        if (c->python.present == 1)
+            fprintf(stderr,
+                    "calibration: Python %s, a task through a ThreadPoolExecutor %.0f us (1 KiB) "
+                    "/ %.0f us (1 MiB), through a ProcessPoolExecutor %.0f us / %.0f us\n",
+                    c->python.version, c->python.thread_pool_task_1kib_us,
+                    c->python.thread_pool_task_1mib_us, c->python.process_pool_task_1kib_us,
+                    c->python.process_pool_task_1mib_us);
+        else if (c->python_error)
+            fprintf(stderr, "calibration: the Python interpreter was not calibrated: %s\n",
+                    c->python_error);
         write_outputs(rec, s->out, s->chartjs, 0);
     }
     for (size_t i = 0; i < s->plan.n; i++) {

@@ -284,6 +284,8 @@ int plan_build(struct plan *p, const char *profile, const struct plan_opts *o,
             return rc;
         }
     }
+    for (size_t i = 0; i < p->n; i++)
+        p->calibrate_python |= p->runs[i].srv->kind == SERVER_PYTHON;
     return 0;
 }
 
@@ -310,7 +312,8 @@ double plan_estimate_s(const struct run_spec *r)
 
 double plan_total_estimate_s(const struct plan *p)
 {
-    double t = p->calibrate ? p->profile->calib_s : 0;
+    double t = (p->calibrate ? p->profile->calib_s : 0) +
+               (p->calibrate_python ? PLAN_PYTHON_CALIB_ESTIMATE_S : 0);
     for (size_t i = 0; i < p->n; i++)
         t += plan_estimate_s(&p->runs[i]);
     return t;

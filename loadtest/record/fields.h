@@ -713,6 +713,41 @@
       "", "why the address-space limit was not measured")                                          \
     X(CAL_RING, "calibration.ring", JSON, calibration.ring, "", "",                                \
       "the 500-task pipe ring beside the published figures")                                       \
+    X(CAL_PY, "calibration.python", GROUP, calibration.python.present, "", "",                     \
+      "the Python server's interpreter: threads against processes (peers/python/calibrate.py, "    \
+      "where a py-* server ran)")                                                                  \
+    X(CAL_PY_VERSION, "calibration.python.version", STR, calibration.python.version, "", "",       \
+      "the interpreter's version")                                                                 \
+    X(CAL_PY_WORKERS, "calibration.python.workers", INT, calibration.python.workers, "workers",    \
+      "", "the pools' workers at start-up")                                                        \
+    X(CAL_PY_THREAD_START_US, "calibration.python.thread_start_us", REAL,                          \
+      calibration.python.thread_start_us, "µs", "", "start and join a threading.Thread")           \
+    X(CAL_PY_FORK_START_US, "calibration.python.fork_start_us", REAL,                              \
+      calibration.python.fork_start_us, "µs", "", "start and join a process (fork)")               \
+    X(CAL_PY_SPAWN_START_US, "calibration.python.spawn_start_us", REAL,                            \
+      calibration.python.spawn_start_us, "µs", "", "start and join a process (spawn)")             \
+    X(CAL_PY_THREAD_POOL_START_US, "calibration.python.thread_pool_start_us", REAL,                \
+      calibration.python.thread_pool_start_us, "µs", "",                                           \
+      "a ThreadPoolExecutor started (every worker ran a task) and shut down")                      \
+    X(CAL_PY_PROCESS_POOL_START_US, "calibration.python.process_pool_start_us", REAL,              \
+      calibration.python.process_pool_start_us, "µs", "",                                          \
+      "the same of a ProcessPoolExecutor (fork)")                                                  \
+    X(CAL_PY_THREAD_POOL_TASK_1KIB_US, "calibration.python.thread_pool_task_1kib_us", REAL,        \
+      calibration.python.thread_pool_task_1kib_us, "µs", "",                                       \
+      "a task's round trip through a ThreadPoolExecutor, 1 KiB argument and result")               \
+    X(CAL_PY_PROCESS_POOL_TASK_1KIB_US, "calibration.python.process_pool_task_1kib_us", REAL,      \
+      calibration.python.process_pool_task_1kib_us, "µs", "",                                      \
+      "the same through a ProcessPoolExecutor (pickled both ways)")                                \
+    X(CAL_PY_THREAD_POOL_TASK_1MIB_US, "calibration.python.thread_pool_task_1mib_us", REAL,        \
+      calibration.python.thread_pool_task_1mib_us, "µs", "", "a ThreadPoolExecutor, 1 MiB")        \
+    X(CAL_PY_PROCESS_POOL_TASK_1MIB_US, "calibration.python.process_pool_task_1mib_us", REAL,      \
+      calibration.python.process_pool_task_1mib_us, "µs", "", "a ProcessPoolExecutor, 1 MiB")      \
+    X(CAL_PY_PUBLISHED_THREAD_START_US, "calibration.python.published_thread_start_us", REAL,      \
+      calibration.python.published_thread_start_us, "µs", "", "PEP 703's figure for a thread")     \
+    X(CAL_PY_PUBLISHED_PROCESS_START_US, "calibration.python.published_process_start_us", REAL,    \
+      calibration.python.published_process_start_us, "µs", "", "PEP 703's figure for a process")   \
+    X(CAL_PY_ERROR, "calibration.python_error", STR, calibration.python_error, "", "",             \
+      "why the interpreter was not calibrated")                                                    \
     X(REPEAT, "repeat", INT, repeat, "", "", "runs of the plan (--repeat)")                        \
     X(CODE_SIZE, "code_size", JSON, code_size, "", "", "each model's source file, in lines")       \
     X(SCHEDULER_PROFILE, "scheduler_profile", JSON, scheduler_profile, "", "",                     \

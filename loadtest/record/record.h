@@ -304,6 +304,15 @@ struct rec_calibration {
     } address_space;
     char *address_space_error;
     json_t *ring;
+    struct {
+        int present;
+        char *version;
+        double workers, thread_start_us, fork_start_us, spawn_start_us, thread_pool_start_us,
+            process_pool_start_us, thread_pool_task_1kib_us, process_pool_task_1kib_us,
+            thread_pool_task_1mib_us, process_pool_task_1mib_us, published_thread_start_us,
+            published_process_start_us;
+    } python;
+    char *python_error;
 };
 
 /* A Docker session's own description (docker.json). */

@@ -470,6 +470,58 @@ TEST(placement_tells_one_cpu_from_several)
     free(p);
 }
 
+TEST(calib_reads_what_the_python_calibration_prints)
+{
+    static const char out[] =
+        "{\"python\": {\"implementation\": \"CPython\", \"version\": \"3.11.2\", \"gil\": true},\n"
+        " \"published\": {\"source\": \"PEP 703\", \"thread_start_us\": 100,"
+        " \"process_start_us\": 50000},\n"
+        " \"start_us\": {\"thread\": {\"median_us\": 111.1, \"runs\": 547},"
+        " \"process_fork\": {\"median_us\": 63118.1, \"runs\": 5},"
+        " \"process_spawn\": {\"median_us\": 287865.3, \"runs\": 5}},\n"
+        " \"pool_start_us\": {\"ThreadPoolExecutor\": {\"median_us\": 344.5, \"runs\": 189},"
+        " \"ProcessPoolExecutor\": {\"median_us\": 344908.1, \"runs\": 5}},\n"
+        " \"pool_workers\": 4,\n"
+        " \"round_trip_us\": {\"1KiB\": {\"ThreadPoolExecutor\": {\"median_us\": 23.5},"
+        " \"ProcessPoolExecutor\": {\"median_us\": 275.2}},"
+        " \"1MiB\": {\"ThreadPoolExecutor\": {\"median_us\": 33.8},"
+        " \"ProcessPoolExecutor\": {\"median_us\": 17463.8}}},\n"
+        " \"seconds\": 5.17}\n"
+        "a warning on stderr\n";
+    char err[256];
+    json_t *py = calib_python_parse(out, err, sizeof err);
+    CHECK(py != NULL);
+    CHECK_STR_EQ(json_string_value(json_object_get(py, "version")), "3.11.2");
+    CHECK_INT_EQ(json_integer_value(json_object_get(py, "workers")), 4);
+    CHECK(json_real_value(json_object_get(py, "fork_start_us")) == 63118.1);
+    CHECK(json_real_value(json_object_get(py, "process_pool_start_us")) == 344908.1);
+    CHECK(json_real_value(json_object_get(py, "thread_pool_task_1kib_us")) == 23.5);
+    CHECK(json_real_value(json_object_get(py, "process_pool_task_1mib_us")) == 17463.8);
+    CHECK_INT_EQ(json_integer_value(json_object_get(py, "published_process_start_us")), 50000);
+    json_decref(py);
+    CHECK(calib_python_parse("Traceback (most recent call last):", err, sizeof err) == NULL);
+    CHECK(strstr(err, "JSON") != NULL);
+    CHECK(calib_python_parse("{\"start_us\": {}}", err, sizeof err) == NULL);
+    /* The interpreter itself, briefly, where there is one; a missing one is an error. */
+    json_t *cal = json_object();
+    calib_python(cal, "/nonexistent/python3", "/nonexistent", 0.1, 1);
+    CHECK(json_is_null(json_object_get(cal, "python")));
+    CHECK(json_is_string(json_object_get(cal, "python_error")));
+    char dir[] = "/tmp/test_bench.XXXXXX";
+    if (access("/usr/bin/python3", X_OK) == 0 && mkdtemp(dir)) {
+        calib_python(cal, "/usr/bin/python3", dir, 0.1, 1);
+        json_t *got = json_object_get(cal, "python");
+        CHECK(json_is_object(got));
+        CHECK(json_number_value(json_object_get(got, "process_pool_task_1kib_us")) >
+              json_number_value(json_object_get(got, "thread_pool_task_1kib_us")));
+        char script[64];
+        snprintf(script, sizeof script, "%s/calibrate.py", dir);
+        unlink(script);
+        rmdir(dir);
+    }
+    json_decref(cal);
+}
+
 TEST(env_parses_what_the_python_interpreter_says)
 {
     struct env_python py;
@@ -989,6 +1041,7 @@ TEST_MAIN(
     TEST_ENTRY(plan_repeats_with_levels_outermost), TEST_ENTRY(plan_takes_the_levels_asked_for),
     TEST_ENTRY(plan_trims_the_python_servers_levels_in_the_default_profile),
     TEST_ENTRY(env_parses_what_the_python_interpreter_says),
+    TEST_ENTRY(calib_reads_what_the_python_calibration_prints),
     TEST_ENTRY(placement_parses_a_threads_stat_and_sched),
     TEST_ENTRY(placement_tells_one_cpu_from_several),
     TEST_ENTRY(run_skips_a_model_the_server_refuses), TEST_ENTRY(plan_runs_uring_as_the_loop_runs),
