@@ -277,23 +277,6 @@ static int c10k_counters(const char *body, const struct sample *smp, struct snap
     return 0;
 }
 
-/* The Python server's /stats is c10k-server's, and its process figures cover every process
- * it has (the front and a process pool's workers): the CPU time is read there, so that a pool's
- * workers count. */
-static int python_counters(const char *body, const struct sample *smp, struct snapshot *s)
-{
-    int rc = c10k_counters(body, smp, s);
-    if (rc < 0)
-        return rc;
-    double user, system;
-    if (json_unpack(s->stats, "{s:{s:F, s:F}}", "process", "cpu_user_s", &user, "cpu_system_s",
-                    &system) == 0) {
-        s->cpu_user_s = user;
-        s->cpu_system_s = system;
-    }
-    return 0;
-}
-
 static int nginx_counters(const char *body, const struct sample *smp, struct snapshot *s)
 {
     s->requests = run_parse_stub_status(body);
@@ -323,7 +306,7 @@ static const struct {
     [SERVER_PYTHON] = {offsetof(struct bench_ctx, python_path),
                        "python3 is not installed (apt-get install python3 python3-uvloop; or "
                        "give --python PATH)",
-                       start_python, "/stats", python_counters},
+                       start_python, "/stats", c10k_counters},
 };
 
 const char *peer_unavailable(const struct bench_ctx *ctx, const struct bench_server *srv)
