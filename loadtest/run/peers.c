@@ -243,15 +243,21 @@ static int python_script(const struct bench_ctx *ctx, char *path, size_t len)
     FILE *f = fopen(path, "we");
     if (!f)
         return -errno;
-    fputs(python_server_py, f);
-    return fclose(f) == 0 ? 0 : -errno;
+    int failed = fputs(python_server_py, f) < 0;
+    if (fclose(f) != 0 || failed) {
+        int e = errno ? errno : EIO;
+        unlink(path); /* not half a script for the next run */
+        return -e;
+    }
+    return 0;
 }
 
 static int start_python(struct run_state *st, struct proc_opts *o, int ready_ms)
 {
     char script[600];
-    if (python_script(st->ctx, script, sizeof script) < 0) {
-        record_set_status(st->rec, "failed", "cannot write %s: %s", script, strerror(errno));
+    int rc = python_script(st->ctx, script, sizeof script);
+    if (rc < 0) {
+        record_set_status(st->rec, "failed", "cannot write %s: %s", script, strerror(-rc));
         return -1;
     }
     char *prefix[] = {(char *)st->ctx->python_path, script, NULL};

@@ -380,8 +380,9 @@ static struct run_record *cpu_run(struct session_record *s, int srv, double leve
 }
 
 /* py-threads and py-threadpool at 1 and 32 connections (throughput x speedup, placement's
- * busiest share), the process pool doubling on 2 CPUs. */
-static void gil_session(struct session_record *s, double speedup, double busiest)
+ * busiest share), the process pool doubling on 2 CPUs, the C thread server on thread_cores. */
+static void gil_session(struct session_record *s, double speedup, double busiest,
+                        double thread_cores)
 {
     record_session_init(s);
     s->cpus_allowed = 2;
@@ -391,6 +392,8 @@ static void gil_session(struct session_record *s, double speedup, double busiest
     cpu_run(s, SRV_PY_THREADPOOL, 32, 900 * speedup, 1.0, busiest);
     cpu_run(s, SRV_PY_PROCESSPOOL, 1, 800, 1.0, 0.5)->server.rss_bytes = 30e6;
     cpu_run(s, SRV_PY_PROCESSPOOL, 32, 1600, 1.9, 0.5)->server.rss_bytes = 70e6;
+    cpu_run(s, SRV_THREAD, 1, 2000, 1.0, 0.5);
+    cpu_run(s, SRV_THREAD, 32, 3800, thread_cores, 0.5);
     claims_build(s);
 }
 
@@ -398,25 +401,35 @@ TEST(claims_tell_no_speedup_from_pinned_to_one_cpu)
 {
     struct session_record s;
     /* Flat throughput, CPU time spread over both CPUs: no speed-up, but not pinned. */
-    gil_session(&s, 1.0, 0.55);
+    gil_session(&s, 1.0, 0.55, 1.9);
     const json_t *c = claim_by_id(&s, "python_gil");
     CHECK_STR_EQ(str_of(c, "verdict"), "partly");
     CHECK(json_is_true(json_object_get(c, "surprising")));
     CHECK(strstr(str_of(c, "note"), "not pinned") != NULL);
+    CHECK(figure_of(c, "py_threads_max_cpus") == 1.0);
     CHECK(figure_of(c, "py_threads_speedup") == 1.0);
+    CHECK(figure_of(c, "py_threads_busiest_cpu_share") == 0.55);
     CHECK(figure_of(c, "py_processpool_speedup") == 2.0);
-    CHECK(strstr(str_of(c, "headline"), "py-threads x1.00") != NULL);
-    CHECK(has_line(&s, "python_gil partly: py-threads x1.00"));
+    CHECK(figure_of(c, "thread_max_cpus") == 1.9);
+    CHECK(strstr(str_of(c, "headline"), "py-threads at most 1.00 CPUs") != NULL);
+    CHECK(has_line(&s, "python_gil partly: py-threads at most 1.00 CPUs"));
     record_session_free(&s);
     /* Flat and 95% on one CPU: the claim as made. */
-    gil_session(&s, 1.0, 0.95);
+    gil_session(&s, 1.0, 0.95, 1.9);
     c = claim_by_id(&s, "python_gil");
     CHECK_STR_EQ(str_of(c, "verdict"), "holds");
     CHECK(!json_is_true(json_object_get(c, "surprising")));
     record_session_free(&s);
-    /* Threads that speed up (a free-threaded interpreter). */
-    gil_session(&s, 1.9, 0.55);
+    /* Threads that use both CPUs (a free-threaded interpreter). */
+    gil_session(&s, 1.9, 0.55, 1.9);
     CHECK_STR_EQ(str_of(claim_by_id(&s, "python_gil"), "verdict"), "does not hold");
+    record_session_free(&s);
+    /* A machine so busy that the C thread server used 1.1 CPUs: no judgement. */
+    gil_session(&s, 1.0, 0.95, 1.1);
+    c = claim_by_id(&s, "python_gil");
+    CHECK_STR_EQ(str_of(c, "verdict"), "not measured");
+    CHECK(strstr(str_of(c, "note"), "Not judged") != NULL);
+    CHECK(strstr(str_of(c, "measured"), "py-threads: 1000 req/s at 1 on 1.00 CPUs") != NULL);
     record_session_free(&s);
 }
 
@@ -455,7 +468,7 @@ TEST(claims_judge_waiting_threads_against_asyncio)
 TEST(claims_weigh_the_process_pool_against_the_thread_pool)
 {
     struct session_record s;
-    gil_session(&s, 1.0, 0.55);
+    gil_session(&s, 1.0, 0.55, 1.9);
     s.calibration.present = s.calibration.python.present = 1;
     s.calibration.python.workers = 2;
     s.calibration.python.thread_pool_task_1kib_us = 25;

@@ -1,35 +1,58 @@
 /* Python's global lock pins all threads to a single CPU, negating parallelism. Two claims in
- * one: no parallel speed-up (throughput), and pinned to one CPU (where the threads ran). */
+ * one: no parallel speed-up (the CPUs its threads could use together), and pinned to one CPU
+ * (where its threads ran). */
 #include "claim.h"
+#include "record.h"
 
 #include <math.h>
 #include <stdio.h>
 
-/* A thread server whose /work throughput at the highest level is under this many times its
- * throughput at the lowest has no parallel speed-up. */
-#define SPEEDUP_MIN 1.3
-/* At least this share of its CPU time on its busiest CPU: pinned to one CPU. */
+/* From 2 connections on (as many as there are CPUs here, at least) a server that could run its
+ * threads in parallel would use more than this many CPUs; one that never did had no parallel
+ * speed-up, provided the C thread server did in the same session (else the machine, busy with
+ * other work, did not let anyone). */
+#define PARALLEL_CPUS 1.3
+/* At least this share of its CPU time on its busiest CPU (the median over those levels):
+ * pinned to one CPU. */
 #define PINNED_SHARE 0.9
+#define LEVELS_MAX_QUOTED 12
 
-/* The Python servers whose workers are threads under the one lock, and the one whose workers
- * are processes. */
+/* The Python servers whose workers are threads under the one lock. */
 static const int lock_servers[] = {SRV_PY_THREADS, SRV_PY_THREADPOOL};
 #define N_LOCK_SERVERS (sizeof lock_servers / sizeof lock_servers[0])
 
-/* A server's cpu runs at the lowest and the highest level, and its speed-up between them. */
-struct scaling {
-    const struct run_record *low, *high;
-    double speedup;
+/* A server's cpu runs from 2 connections on: the most CPUs it used, the median share of its
+ * busiest CPU, its best throughput, against its throughput at the lowest level. */
+struct cpu_use {
+    const struct run_record *low, *best, *most;
+    double max_cpus, busiest_median, speedup;
+    int runs, placed;
 };
 
-static int scaling_of(const struct claim_runs *v, const struct bench_server *srv, struct scaling *s)
+static int cpu_use_of(const struct claim_runs *v, const struct bench_server *srv, struct cpu_use *u)
 {
-    s->low = claim_bottom_run(v, SCN_CPU, srv);
-    s->high = claim_top_run(v, SCN_CPU, srv);
-    if (!s->low || !s->high || s->low == s->high)
+    double shares[LEVELS_MAX_QUOTED];
+    *u = (struct cpu_use){.low = claim_bottom_run(v, SCN_CPU, srv), .busiest_median = NAN};
+    claim_each(v, r)
+    {
+        if (!claim_is(r, SCN_CPU, srv) || !record_usable(r) || r->level < 2)
+            continue;
+        u->runs++;
+        if (!u->best || claim_rps(r) > claim_rps(u->best))
+            u->best = r;
+        if (!u->most || r->server.cpu_cores > u->most->server.cpu_cores)
+            u->most = r;
+        if (r->placement.present == 1 && isfinite(r->placement.busiest_cpu_share) &&
+            u->placed < LEVELS_MAX_QUOTED)
+            shares[u->placed++] = r->placement.busiest_cpu_share;
+    }
+    if (!u->runs)
         return 0;
-    s->speedup = claim_rps(s->high) / claim_rps(s->low);
-    return isfinite(s->speedup);
+    u->max_cpus = u->most->server.cpu_cores;
+    u->busiest_median = record_median(shares, (size_t)u->placed);
+    u->speedup =
+        u->low && u->low->level < u->best->level ? claim_rps(u->best) / claim_rps(u->low) : NAN;
+    return 1;
 }
 
 /* "py-threads" as a figure's prefix: "py_threads". */
@@ -41,68 +64,45 @@ static void figure_prefix(const struct bench_server *srv, char *buf, size_t len)
             *p = '_';
 }
 
-static void quote_scaling(struct claim *c, const struct bench_server *srv, const struct scaling *s)
+/* Level by level: throughput, CPUs and, where read, the busiest CPU's share. */
+static void quote_levels(struct claim *c, const struct claim_runs *v,
+                         const struct bench_server *srv)
 {
-    claim_add(&c->measured, " %s %.0f req/s at %.0f and %.0f at %.0f (x%.2f), %.2f CPUs at %.0f",
-              srv->name, claim_rps(s->low), s->low->level, claim_rps(s->high), s->high->level,
-              s->speedup, s->high->server.cpu_cores, s->high->level);
-    claim_cite(c, s->low);
-    claim_cite(c, s->high);
+    claim_add(&c->measured, " %s:", srv->name);
+    int n = 0;
+    claim_each(v, r)
+    {
+        if (!claim_is(r, SCN_CPU, srv) || !record_usable(r))
+            continue;
+        claim_add(&c->measured, "%s %.0f req/s at %.0f on %.2f CPUs", n++ ? "," : "", claim_rps(r),
+                  r->level, r->server.cpu_cores);
+        if (r->placement.present == 1 && isfinite(r->placement.busiest_cpu_share))
+            claim_add(&c->measured, " (%.0f%% on the busiest)",
+                      100 * r->placement.busiest_cpu_share);
+        claim_cite(c, r);
+    }
 }
 
-/* Where a lock server's threads ran at its highest level; returns whether it was read. */
-static int quote_placement(struct claim *c, const struct run_record *r, const char *prefix)
+static void figures(struct claim *c, const struct bench_server *srv, const struct cpu_use *u)
 {
-    const struct rec_placement *p = &r->placement;
-    if (p->present != 1 || !isfinite(p->busiest_cpu_share))
-        return 0;
+    char prefix[32];
+    figure_prefix(srv, prefix, sizeof prefix);
+    claim_figuref(c, u->max_cpus, "%s_max_cpus", prefix);
+    claim_figuref(c, u->speedup, "%s_speedup", prefix);
+    claim_figuref(c, u->busiest_median, "%s_busiest_cpu_share", prefix);
+}
+
+/* Where the threads of the lock server that ran the most threads went: quoted. */
+static void quote_placement(struct claim *c, const struct cpu_use *u)
+{
+    const struct rec_placement *p = &u->most->placement;
+    if (p->present != 1)
+        return;
     claim_add(&c->measured,
-              "; its CPU time fell on %.0f CPU%s (the busiest carried %.0f%%), %.0f of its %.0f "
-              "busy threads ran on more than one CPU, %.0f migrations (%s) in %.1f s",
-              p->cpus_busy, p->cpus_busy == 1 ? "" : "s", 100 * p->busiest_cpu_share,
-              p->threads_multi_cpu, p->threads, p->migrations,
+              " Where %s used the most CPU (%.0f connections): %.0f of its %.0f busy threads ran "
+              "on more than one CPU, %.0f migrations (%s) in %.1f s.",
+              u->most->srv->name, u->most->level, p->threads_multi_cpu, p->threads, p->migrations,
               p->migrations_source ? p->migrations_source : "", p->window_s);
-    claim_figuref(c, p->busiest_cpu_share, "%s_busiest_cpu_share", prefix);
-    claim_figuref(c, p->cpus_busy, "%s_cpus_busy", prefix);
-    claim_figuref(c, p->threads_multi_cpu, "%s_threads_on_several_cpus", prefix);
-    return 1;
-}
-
-/* The process pool and the C thread server beside them: quoted, not judged. */
-static void quote_others(struct claim *c, const struct claim_runs *v)
-{
-    const struct bench_server *others[] = {&bench_servers[SRV_PY_PROCESSPOOL], claim_thread()};
-    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
-        struct scaling s;
-        char prefix[32];
-        if (!scaling_of(v, others[i], &s))
-            continue;
-        figure_prefix(others[i], prefix, sizeof prefix);
-        claim_add(&c->measured, ";");
-        quote_scaling(c, others[i], &s);
-        claim_figuref(c, s.speedup, "%s_speedup", prefix);
-        claim_figuref(c, s.high->server.cpu_cores, "%s_cpus", prefix);
-    }
-}
-
-/* py-threads (else py-threadpool) and the process pool, in a line. */
-static void headline(struct claim *c, const struct claim_runs *v)
-{
-    struct scaling s;
-    for (size_t i = 0; i < N_LOCK_SERVERS; i++) {
-        const struct bench_server *srv = &bench_servers[lock_servers[i]];
-        if (!scaling_of(v, srv, &s))
-            continue;
-        claim_add(&c->headline, "%s x%.2f from %.0f to %.0f connections on %.2f CPUs", srv->name,
-                  s.speedup, s.low->level, s.high->level, s.high->server.cpu_cores);
-        if (s.high->placement.present == 1 && isfinite(s.high->placement.busiest_cpu_share))
-            claim_add(&c->headline, " (busiest CPU %.0f%% of its CPU time)",
-                      100 * s.high->placement.busiest_cpu_share);
-        break;
-    }
-    if (scaling_of(v, &bench_servers[SRV_PY_PROCESSPOOL], &s))
-        claim_add(&c->headline, "; %s x%.2f on %.2f CPUs", s.high->srv->name, s.speedup,
-                  s.high->server.cpu_cores);
 }
 
 static void set_verdict(struct claim *c, int judged, int flat, int placed, int pinned)
@@ -122,33 +122,44 @@ static void set_verdict(struct claim *c, int judged, int flat, int placed, int p
     } else {
         c->verdict = "does not hold";
         c->surprising = 1;
-        claim_add(&c->note, "The threads sped up with more connections: an interpreter without "
+        claim_add(&c->note, "The threads used more than one CPU together: an interpreter without "
                             "the global lock (environment.python.gil), or work outside it.");
     }
+}
+
+static void headline(struct claim *c, const struct cpu_use *u, const struct cpu_use *pp,
+                     const struct cpu_use *t)
+{
+    claim_add(&c->headline, "%s at most %.2f CPUs", u->most->srv->name, u->max_cpus);
+    if (isfinite(u->busiest_median))
+        claim_add(&c->headline, ", %.0f%% of its CPU time on its busiest CPU (median)",
+                  100 * u->busiest_median);
+    if (pp)
+        claim_add(&c->headline, "; %s %.2f CPUs", pp->most->srv->name, pp->max_cpus);
+    if (t)
+        claim_add(&c->headline, "; C %s %.2f", t->most->srv->name, t->max_cpus);
 }
 
 static void judge_python_gil(struct claim *c, const struct claim_runs *v)
 {
     double cpus = v->s->cpus_allowed;
-    int judged = 0, flat = 0, placed = 0, pinned = 0;
-    claim_add(&c->measured, "CPU-bound requests (/work) on %.0f CPUs:", cpus);
+    struct cpu_use u[N_LOCK_SERVERS], pp, t;
+    int judged = 0, flat = 0, placed = 0, pinned = 0, first = -1;
+    int have_pp = cpu_use_of(v, &bench_servers[SRV_PY_PROCESSPOOL], &pp);
+    int have_t = cpu_use_of(v, claim_thread(), &t);
+    claim_add(&c->measured, "CPU-bound requests (/work) on %.0f CPUs;", cpus);
     for (size_t i = 0; i < N_LOCK_SERVERS; i++) {
         const struct bench_server *srv = &bench_servers[lock_servers[i]];
-        struct scaling s;
-        char prefix[32];
-        if (!scaling_of(v, srv, &s))
+        if (!cpu_use_of(v, srv, &u[i]))
             continue;
-        figure_prefix(srv, prefix, sizeof prefix);
-        claim_add(&c->measured, "%s", judged ? ";" : "");
+        first = first < 0 ? (int)i : first;
         judged++;
-        quote_scaling(c, srv, &s);
-        claim_figuref(c, s.speedup, "%s_speedup", prefix);
-        claim_figuref(c, s.high->server.cpu_cores, "%s_cpus", prefix);
-        flat += s.speedup < SPEEDUP_MIN;
-        if (quote_placement(c, s.high, prefix)) {
-            placed++;
-            pinned += s.high->placement.busiest_cpu_share >= PINNED_SHARE;
-        }
+        quote_levels(c, v, srv);
+        claim_add(&c->measured, ".");
+        figures(c, srv, &u[i]);
+        flat += u[i].max_cpus < PARALLEL_CPUS;
+        placed += u[i].placed > 0;
+        pinned += u[i].placed > 0 && u[i].busiest_median >= PINNED_SHARE;
     }
     if (!judged) {
         c->measured.len = 0;
@@ -156,15 +167,28 @@ static void judge_python_gil(struct claim *c, const struct claim_runs *v)
         return;
     }
     if (cpus < 2) {
-        claim_add(&c->measured, ". One CPU only: neither parallelism nor pinning can show here.");
+        claim_add(&c->measured, " One CPU only: neither parallelism nor pinning can show here.");
         return;
     }
-    quote_others(c, v);
-    claim_add(&c->measured, ".");
-    headline(c, v);
-    claim_source(c, "the cpu runs: throughput, the server's CPU seconds per second (every "
-                    "process) and where its threads ran (/proc/PID/task/TID/stat, "
-                    "sched)");
+    const struct bench_server *beside[] = {&bench_servers[SRV_PY_PROCESSPOOL], claim_thread()};
+    const struct cpu_use *beside_use[] = {have_pp ? &pp : NULL, have_t ? &t : NULL};
+    for (size_t i = 0; i < 2; i++)
+        if (beside_use[i]) {
+            quote_levels(c, v, beside[i]);
+            claim_add(&c->measured, ".");
+            figures(c, beside[i], beside_use[i]);
+        }
+    quote_placement(c, &u[first]);
+    claim_source(c, "the cpu runs: throughput, the server's CPU seconds per second (its "
+                    "processes) and where its threads ran (/proc/PID/task/TID/stat, sched)");
+    headline(c, &u[first], beside_use[0], beside_use[1]);
+    if (!have_t || t.max_cpus < PARALLEL_CPUS) {
+        claim_add(&c->note,
+                  "Not judged: the C thread server %s, so this machine (busy with other work, "
+                  "or without a second CPU free) could not show a parallel speed-up.",
+                  have_t ? "did not use more than 1.3 CPUs either" : "did not run");
+        return;
+    }
     set_verdict(c, judged, flat, placed, pinned);
 }
 
@@ -173,9 +197,10 @@ const struct claim_def claim_python_gil = {
     .claim = "Python's global lock pins all threads to a single CPU, negating parallelism.",
     .folklore = "Threads in Python are useless for CPU-bound work: the GIL keeps them on one "
                 "core; use processes.",
-    .thresholds = "no parallel speed-up when py-threads' and py-threadpool's /work throughput at "
-                  "the highest level is under 1.3x that at the lowest; pinned when at least 90% "
-                  "of their CPU time fell on one CPU. holds when both; partly when no speed-up "
-                  "but not pinned (or placement not read); does not hold when they sped up",
+    .thresholds = "no parallel speed-up when py-threads and py-threadpool never used 1.3 CPUs or "
+                  "more from 2 connections on, while the C thread server did (else not judged); "
+                  "pinned when the median share of their CPU time on their busiest CPU was at "
+                  "least 90%. holds when both; partly when no speed-up but not pinned (or "
+                  "placement not read); does not hold when they used more CPUs",
     .judge = judge_python_gil,
 };
