@@ -367,7 +367,7 @@
 #define PLACEMENT_FIELDS(X)                                                                        \
     X(PLACEMENT, "placement", GROUP, placement.present, "", "",                                    \
       "where the server's threads (its children's too) ran in the window: "                        \
-      "/proc/PID/task/TID/stat a few times a second (cpu runs)")                                   \
+      "/proc/PID/task/TID/stat and schedstat a few times a second (cpu runs)")                     \
     X(PL_READINGS, "placement.readings", INT, placement.readings, "readings", "",                  \
       "readings of every thread")                                                                  \
     X(PL_WINDOW_S, "placement.window_s", REAL, placement.window_s, "s", "",                        \

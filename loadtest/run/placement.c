@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int placement_parse_stat(const char *text, long long *ticks, int *cpu)
 {
@@ -64,12 +65,29 @@ static struct placement_task *task_of(struct placement *p, pid_t tid)
     return NULL;
 }
 
-void placement_add(struct placement *p, pid_t pid, pid_t tid, const char *stat, const char *sched)
+/* A task's CPU time in ns: schedstat's, else stat's ticks. Returns whether from schedstat. */
+static int cpu_time_ns(long long ticks, const char *schedstat, long long *ns)
 {
-    long long ticks;
+    uint64_t run_ns, wait_ns, slices;
+    if (schedstat && sample_parse_schedstat(schedstat, &run_ns, &wait_ns, &slices) == 0) {
+        *ns = (long long)run_ns;
+        return 1;
+    }
+    static long hz;
+    if (!hz)
+        hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+    *ns = ticks * (1000000000LL / hz);
+    return 0;
+}
+
+void placement_add(struct placement *p, pid_t pid, pid_t tid, const char *stat,
+                   const char *schedstat, const char *sched)
+{
+    long long ticks, ns;
     int cpu;
     if (placement_parse_stat(stat, &ticks, &cpu) < 0 || cpu >= PLACEMENT_CPUS)
         return;
+    int from_schedstat = cpu_time_ns(ticks, schedstat, &ns);
     long long mig = placement_parse_migrations(sched);
     struct placement_task *t = task_of(p, tid);
     if (!t) {
@@ -81,17 +99,20 @@ void placement_add(struct placement *p, pid_t pid, pid_t tid, const char *stat, 
         memset(t, 0, sizeof *t);
         t->pid = pid;
         t->tid = tid;
-        t->ticks0 = ticks;
+        t->ns0 = ns;
+        t->from_schedstat = from_schedstat;
         t->mig0 = mig;
         CPU_ZERO(&t->cpus);
-    } else if (ticks > t->ticks) {
-        /* The ticks since the last reading go to the CPU it is on now. */
-        p->cpu_ticks[cpu] += ticks - t->ticks;
+    } else if (from_schedstat != t->from_schedstat) {
+        return; /* a reading without schedstat: its time does not compare */
+    } else if (ns > t->ns) {
+        /* The CPU time since the last reading goes to the CPU it is on now. */
+        p->cpu_ns[cpu] += ns - t->ns;
         CPU_SET(cpu, &t->cpus);
         t->moves += cpu != t->cpu;
     }
     t->cpu = cpu;
-    t->ticks = ticks;
+    t->ns = ns;
     t->mig = mig;
     t->seen = p->readings;
 }
@@ -127,12 +148,14 @@ static void read_process(struct placement *p, pid_t pid)
         pid_t tid = (pid_t)atoi(e->d_name);
         if (tid <= 0)
             continue;
-        char path[128], stat[1024], sched[4096];
+        char path[128], stat[1024], schedstat[128], sched[4096];
         snprintf(path, sizeof path, "%s/%d/stat", dir, (int)tid);
         if (!read_small(path, stat, sizeof stat))
             continue;
+        snprintf(path, sizeof path, "%s/%d/schedstat", dir, (int)tid);
+        const char *ss = read_small(path, schedstat, sizeof schedstat);
         snprintf(path, sizeof path, "%s/%d/sched", dir, (int)tid);
-        placement_add(p, pid, tid, stat, read_small(path, sched, sizeof sched));
+        placement_add(p, pid, tid, stat, ss, read_small(path, sched, sizeof sched));
     }
     closedir(d);
 }
@@ -160,20 +183,20 @@ void placement_summarise(const struct placement *p, struct placement_figures *f)
     long long total = 0, best = 0, moves = 0, migrations = 0;
     int sched = 1;
     for (int c = 0; c < PLACEMENT_CPUS; c++) {
-        total += p->cpu_ticks[c];
-        if (p->cpu_ticks[c] > best)
-            best = p->cpu_ticks[c];
-        if (p->cpu_ticks[c] > 0)
+        total += p->cpu_ns[c];
+        if (p->cpu_ns[c] > best)
+            best = p->cpu_ns[c];
+        if (p->cpu_ns[c] > 0)
             f->n_cpus = c + 1;
     }
     for (int c = 0; c < f->n_cpus; c++) {
-        f->shares[c] = total > 0 ? (double)p->cpu_ticks[c] / (double)total : 0;
+        f->shares[c] = total > 0 ? (double)p->cpu_ns[c] / (double)total : 0;
         f->cpus_busy += f->shares[c] >= PLACEMENT_BUSY_SHARE;
     }
     f->busiest_cpu_share = total > 0 ? (double)best / (double)total : 0;
     for (int i = 0; i < p->n_tasks; i++) {
         const struct placement_task *t = &p->tasks[i];
-        if (t->ticks <= t->ticks0)
+        if (t->ns <= t->ns0)
             continue;
         f->threads++;
         f->threads_multi_cpu += CPU_COUNT(&t->cpus) > 1;

@@ -1,11 +1,12 @@
 /* Where a server's threads ran: during the measured window of a run whose scenario asks for it
  * (cpu), every thread of the server and of its child processes (a process pool's workers) is
- * read a few times a second from /proc/PID/task/TID/stat (field 39, the CPU it last ran on, and
- * its user and system ticks) and /proc/PID/task/TID/sched (se.nr_migrations, where the kernel
- * has it). What it says: how many CPUs carried the server's CPU time, the share of the busiest,
- * how many threads ran on more than one CPU, and how often they moved. A thread's ticks since
- * the previous reading are put on the CPU it is on at this one: at a few readings a second the
- * figures are a sample, good for telling one CPU from several, not for exact shares. */
+ * read a few times a second from /proc/PID/task/TID/stat (field 39, the CPU it last ran on),
+ * schedstat (its time on a CPU in ns; where the kernel lacks it, stat's user and system ticks,
+ * too coarse for a thread that runs half a millisecond a second) and sched (se.nr_migrations,
+ * where the kernel has it). What it says: how many CPUs carried the server's CPU time, the share of
+ * the busiest, how many threads ran on more than one CPU, and how often they moved. A thread's CPU
+ * time since the previous reading is put on the CPU it is on at this one: at a few readings a
+ * second the figures are a sample, good for telling one CPU from several, not for exact shares. */
 #ifndef C10K_BENCH_PLACEMENT_H
 #define C10K_BENCH_PLACEMENT_H
 
@@ -19,12 +20,13 @@
 
 struct placement_task {
     pid_t pid, tid;
-    int cpu;                 /* where it was at the last reading */
-    int seen;                /* the reading it was last seen at */
-    cpu_set_t cpus;          /* the CPUs it was seen on while it used CPU time */
-    long long ticks0, ticks; /* user + system ticks at its first and last readings */
-    long long mig0, mig;     /* se.nr_migrations there, or -1 */
-    long long moves;         /* readings on another CPU than the one before */
+    int cpu;             /* where it was at the last reading */
+    int seen;            /* the reading it was last seen at */
+    cpu_set_t cpus;      /* the CPUs it was seen on while it used CPU time */
+    long long ns0, ns;   /* its CPU time (ns) at its first and last readings */
+    int from_schedstat;  /* that time is schedstat's (else stat's ticks) */
+    long long mig0, mig; /* se.nr_migrations there, or -1 */
+    long long moves;     /* readings on another CPU than the one before */
 };
 
 struct placement {
@@ -32,8 +34,8 @@ struct placement {
     double t0, t1; /* the first and the last reading */
     int n_tasks, dropped;
     struct placement_task tasks[PLACEMENT_TASKS];
-    long long cpu_ticks[PLACEMENT_CPUS]; /* ticks put on each CPU */
-    int processes;                       /* the most processes seen at one reading */
+    long long cpu_ns[PLACEMENT_CPUS]; /* CPU time put on each CPU */
+    int processes;                    /* the most processes seen at one reading */
 };
 
 /* What the readings say (placement_summarise). */
@@ -54,9 +56,10 @@ long long placement_parse_migrations(const char *text);
 
 /* One reading at time t of pid's threads and those of its children. */
 void placement_read(struct placement *p, pid_t pid, double t);
-/* One reading of a task from its stat line (and sched text, or NULL): the part of
- * placement_read that does not touch /proc. */
-void placement_add(struct placement *p, pid_t pid, pid_t tid, const char *stat, const char *sched);
+/* One reading of a task from its stat line, its schedstat and sched texts (each NULL where
+ * unreadable): the part of placement_read that does not touch /proc. */
+void placement_add(struct placement *p, pid_t pid, pid_t tid, const char *stat,
+                   const char *schedstat, const char *sched);
 /* Ends a reading (placement_read does it). */
 void placement_next(struct placement *p, double t);
 

@@ -418,8 +418,8 @@ TEST(placement_tells_one_cpu_from_several)
         stat_line(b, sizeof b, 200 + 10 * i, 0, cpus2[i]);
         char sched[64];
         snprintf(sched, sizeof sched, "se.nr_migrations : %d\n", i == 0 ? 5 : 7);
-        placement_add(p, 10, 11, a, "se.nr_migrations : 0\n");
-        placement_add(p, 10, 12, b, sched);
+        placement_add(p, 10, 11, a, NULL, "se.nr_migrations : 0\n");
+        placement_add(p, 10, 12, b, NULL, sched);
         placement_next(p, i * 0.2);
     }
     placement_summarise(p, &f);
@@ -436,7 +436,7 @@ TEST(placement_tells_one_cpu_from_several)
     memset(p, 0, sizeof *p);
     for (int i = 0; i < 4; i++) {
         stat_line(b, sizeof b, 200 + 10 * i, 0, cpus2[i]);
-        placement_add(p, 10, 12, b, NULL);
+        placement_add(p, 10, 12, b, NULL, NULL);
         placement_next(p, i * 0.2);
     }
     placement_summarise(p, &f);
@@ -447,12 +447,29 @@ TEST(placement_tells_one_cpu_from_several)
     memset(p, 0, sizeof *p);
     stat_line(a, sizeof a, 5, 5, 0);
     for (int i = 0; i < 3; i++) {
-        placement_add(p, 10, 11, a, NULL);
+        placement_add(p, 10, 11, a, NULL, NULL);
         placement_next(p, i);
     }
     placement_summarise(p, &f);
     CHECK_INT_EQ(f.threads, 0);
     CHECK_INT_EQ(f.cpus_busy, 0);
+    /* A thread whose ticks do not move (half a millisecond a second) but whose schedstat
+     * does: 1 ms on CPU 1, then on CPU 0, then on CPU 1. */
+    memset(p, 0, sizeof *p);
+    stat_line(a, sizeof a, 5, 5, 0);
+    for (int i = 0; i < 4; i++) {
+        char ss[64];
+        stat_line(a, sizeof a, 5, 5, i % 2);
+        snprintf(ss, sizeof ss, "%d 0 %d\n", 1000000 * (i + 1), i);
+        placement_add(p, 10, 11, a, ss, NULL);
+        placement_next(p, i);
+    }
+    placement_summarise(p, &f);
+    CHECK_INT_EQ(f.threads, 1);
+    CHECK_INT_EQ(f.cpus_busy, 2);
+    CHECK(f.busiest_cpu_share > 0.66 && f.busiest_cpu_share < 0.67);
+    CHECK_INT_EQ(f.threads_multi_cpu, 1);
+    CHECK_INT_EQ(f.migrations, 3);
     /* This process, busy for a while between two readings. */
     memset(p, 0, sizeof *p);
     placement_read(p, getpid(), 0);
