@@ -5,6 +5,7 @@
 #include "calib.h"
 #include "cgmem.h"
 #include "claims.h"
+#include "comparison.h"
 #include "docker.h"
 #include "env.h"
 #include "loadgen.h"
@@ -62,6 +63,10 @@ struct options {
     const char *report_only;
     const char *from_docker; /* --from-docker DIR */
     int list, schema;
+    int compare;                 /* --compare: the operands are sessions */
+    const char *const *sessions; /* into argv */
+    int n_sessions;
+    struct compare_rules fail_if; /* --fail-if */
 };
 
 
@@ -122,6 +127,13 @@ static int warmup_given(struct opts_parser *p, const struct opt *o, const char *
 }
 
 static const char *const generators[] = {"c10k-load", "wrk", NULL};
+
+static int add_rules(struct opts_parser *p, const struct opt *o, const char *value)
+{
+    char why[160];
+    int rc = compare_parse_rules(value, &opts_of(p)->fail_if, why, sizeof why);
+    return rc == -EINVAL ? opts_fail(p, o, "%s: %s", value, why) : rc;
+}
 
 #define OPTS(member) OPT_FIELD(struct options, member)
 #define SECTION_WHAT "What runs"
@@ -198,8 +210,12 @@ static const struct opt bench_options[] = {
      .help = "what drives the closed-loop scale and cpu runs",
      .doc = "what drives the closed-loop `scale` and `cpu` runs ([What one run does](#what-one-run-does))"},
     {"out", .kind = OPT_STRING, .arg = "DIR", OPTS(out), .nonempty = 1,
-     .def_text = "results/<time>", .section = SECTION_WHAT, .help = "where to write",
-     .doc = "where to write (default `results/<YYYYmmdd-HHMMSS>` under the current directory)"},
+     .def_text = "results/<time>", .section = SECTION_WHAT,
+     .help = "where to write (with --compare: B's directory, or results/compare-<time> for more "
+             "than two sessions)",
+     .doc = "where to write (default `results/<YYYYmmdd-HHMMSS>` under the current directory; "
+            "with `--compare`, the directory of B's `results.json`, or "
+            "`results/compare-<YYYYmmdd-HHMMSS>` for more than two sessions)"},
     {"list", .kind = OPT_FLAG, OPTS(list), .section = SECTION_WHAT,
      .help = "print the runs and the estimated time; run nothing"},
     {"server", .kind = OPT_STRING, .arg = "PATH", OPTS(server), .nonempty = 1,
@@ -229,6 +245,24 @@ static const struct opt bench_options[] = {
             "([A Docker run](#a-docker-run---from-docker)); prints the headline, one row per run "
             "and, for a run of several generators, their cross-check against the server's count, "
             "start skew and Prometheus's figures"},
+    {"compare", .kind = OPT_FLAG, OPTS(compare), .section = SECTION_OTHER,
+     .help = "compare the sessions named after the options (A B [C ...]: results.json files or "
+             "their directories), each later one against A, and write compare.json, compare.csv "
+             "and compare.html; exit 2 on a session that cannot be read",
+     .doc = "compare the sessions named after the options (`A B [C ...]`: `results.json` files or "
+            "their directories), each later one against the first, and write `compare.json`, "
+            "`compare.csv` and `compare.html` ([Comparing sessions](#comparing-sessions)); exit "
+            "2 on a session that cannot be read or sessions with nothing in common"},
+    {"fail-if", .kind = OPT_CALL, .arg = "RULE", .call = add_rules,
+     .expect = "[FIGURE:]worse[:PERCENT%], such as worse:5% or cpu_us_per_request:worse:5%",
+     .section = SECTION_OTHER,
+     .help = "with --compare: exit 1 when a figure (any, or the one named) got worse beyond noise "
+             "and by more than PERCENT; RULE is [FIGURE:]worse[:PERCENT%], repeated or "
+             "comma-separated",
+     .doc = "with `--compare`: exit 1 when a figure (any, or the one named) got worse beyond noise "
+            "and by more than PERCENT, printing those cells; `RULE` is "
+            "`[FIGURE:]worse[:PERCENT%]` (`worse:5%`, `cpu_us_per_request:worse:5%`), repeated or "
+            "comma-separated ([The gate](#the-gate---fail-if))"},
     {"schema", .kind = OPT_FLAG, OPTS(schema), .section = SECTION_OTHER,
      .help = "print results.json's schema as Markdown tables"},
     {"help", 'h', .kind = OPT_HELP, .section = SECTION_OTHER, .help = "this text"},
@@ -237,7 +271,9 @@ static const struct opt bench_options[] = {
 
 static const struct opts_spec bench_spec = {
     .program = "c10k-bench",
-    .usage = "usage: c10k-bench [options]\n",
+    .usage = "usage: c10k-bench [options]\n"
+             "       c10k-bench --compare A B [C ...] [--out DIR] [--fail-if RULE]\n",
+    .operands = "A B [C ...]",
     .intro = "Runs the scenarios across the servers and writes results.json, results.csv and a\n"
              "self-contained report.html (see loadtest/README.md).\n",
     .epilogue = "TIME takes us, ms, s, m or h (a plain number is seconds).\n"
@@ -502,6 +538,64 @@ static int report_only(const char *dir, const char *chartjs)
     return 0;
 }
 
+/* Where --compare writes: --out; else the directory of B's results.json for two sessions, a
+ * new results/compare-<time> for more. */
+static void compare_dir(const struct options *o, char *dir, size_t len)
+{
+    struct stat sb;
+    const char *b = o->sessions[1];
+    if (o->out) {
+        snprintf(dir, len, "%s", o->out);
+    } else if (o->n_sessions > 2) {
+        char stamp[64];
+        time_t now_t = time(NULL);
+        struct tm tm;
+        localtime_r(&now_t, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        snprintf(dir, len, "results/compare-%s", stamp);
+    } else if (stat(b, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(dir, len, "%s", b);
+    } else {
+        const char *slash = strrchr(b, '/');
+        snprintf(dir, len, "%.*s", slash ? (int)(slash - b) : 1, slash ? b : ".");
+        if (slash == b)
+            snprintf(dir, len, "/");
+    }
+}
+
+/* --compare: the sessions side by side. Exit 0, 1 when the gate failed, 2 on bad input. */
+static int compare_command(const struct options *o)
+{
+    static struct comparison c;
+    char err[PATH_MAX + 256], chartjs[PATH_MAX], dir[PATH_MAX];
+    if (report_find_chartjs(chartjs, sizeof chartjs) < 0) {
+        fprintf(stderr,
+                "c10k-bench: --compare: Chart.js not found (%s): install Debian's libjs-chart.js "
+                "(apt-get install libjs-chart.js) or point C10K_CHARTJS at chart.umd.js\n",
+                chartjs);
+        return COMPARE_EXIT_BAD;
+    }
+    c.rules = o->fail_if;
+    int rc = comparison_build(&c, o->sessions, o->n_sessions, err, sizeof err);
+    if (rc == 0) {
+        compare_dir(o, dir, sizeof dir);
+        int made = mkdir_p(dir);
+        if (made < 0)
+            snprintf(err, sizeof err, "cannot create %s: %s", dir, strerror(-made));
+        rc = made < 0 ? -1 : comparison_write(&c, dir, chartjs, err, sizeof err);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "c10k-bench: --compare: %s\n", err);
+        comparison_free(&c);
+        return COMPARE_EXIT_BAD;
+    }
+    comparison_summary(&c, stdout);
+    printf("\nWritten: %s/compare.html, compare.json, compare.csv\n", dir);
+    int broken = comparison_broken(&c);
+    comparison_free(&c);
+    return broken ? COMPARE_EXIT_WORSE : COMPARE_EXIT_OK;
+}
+
 static void print_plan(const struct plan *p)
 {
     char est[32];
@@ -542,8 +636,9 @@ static int parse_options(struct options *o, int argc, char **argv)
     enum opts_result r = opts_defaults(&p);
     o->baseline = -1;
     o->levels[0] = LEVEL_END;
+    int operand = argc;
     if (r == OPTS_RUN)
-        r = opts_parse(&p, argc, argv, NULL);
+        r = opts_parse(&p, argc, argv, &operand);
     if (r == OPTS_EXIT) {
         if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
             print_tables(stdout);
@@ -555,6 +650,15 @@ static int parse_options(struct options *o, int argc, char **argv)
         schema_markdown(stdout);
         return -1;
     }
+    o->sessions = (const char *const *)argv + operand;
+    o->n_sessions = argc - operand;
+    if (o->compare && (o->n_sessions < 2 || o->n_sessions > COMPARE_SESSIONS_MAX))
+        return opts_error(&p, "--compare: needs 2 to %d sessions after the options, not %d",
+                          COMPARE_SESSIONS_MAX, o->n_sessions);
+    if (!o->compare && o->n_sessions > 0)
+        return opts_error(&p, "unexpected argument '%s' (see --help)", argv[operand]);
+    if (!o->compare && o->fail_if.n > 0)
+        return opts_error(&p, "--fail-if: only with --compare");
     return 0;
 }
 
@@ -825,6 +929,7 @@ static void session_document(struct session *s, int argc, char **argv)
     record_set_json(&rec->environment, env_json(&s->env, versions));
     rec->cpus_allowed = s->env.cpus_allowed;
     session_python(s);
+    rec->clock_ticks = (double)s->env.clock_ticks;
     rec->estimate_s = plan_total_estimate_s(&s->plan);
     record_set_json(&rec->programs,
                     json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server,
@@ -946,6 +1051,8 @@ static int session_finish(struct session *s)
     record_set_str(&rec->finished_at, finished);
     rec->elapsed_s = proc_now() - s->pg.session_start;
     rec->interrupted = proc_interrupted() != 0;
+    if (json_is_object(rec->environment))
+        json_object_set_new(rec->environment, "loadavg_at_end", env_loadavg_json());
     claims_build(rec);
     if (s->plan.scenarios & (SCN_PERF | SCN_LOADGEN))
         record_set_json(&rec->perf, perf_summary(rec));
@@ -974,6 +1081,8 @@ int main(int argc, char **argv)
     int rc = parse_options(&s.o, argc, argv);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (s.o.compare)
+        return compare_command(&s.o);
     if (report_find_chartjs(s.chartjs, sizeof s.chartjs) < 0) {
         fprintf(stderr,
                 "c10k-bench: Chart.js not found (%s): install Debian's libjs-chart.js "

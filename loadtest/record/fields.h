@@ -637,6 +637,8 @@
       "the global lock is on (sys._is_gil_enabled() where it exists, else true)")                  \
     X(ENV_PYTHON_UVLOOP, "environment.python.uvloop", STR, python.uvloop, "", "",                  \
       "uvloop's version; null: not installed (the asyncio models run asyncio's own loop)")         \
+    X(ENV_CLOCK_TICKS, "environment.clock_ticks", INT, clock_ticks, "ticks/s", "",                 \
+      "the kernel's clock ticks per second: CPU times are counted in them")                        \
     X(ESTIMATE_S, "estimate_s", REAL, estimate_s, "s", "", "its estimated length")                 \
     X(PROGRAMS, "programs", JSON, programs, "", "", "the programs it ran")                         \
     X(FINISHED_AT, "finished_at", STR, finished_at, "", "", "when it ended")                       \

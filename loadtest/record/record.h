@@ -334,8 +334,8 @@ struct session_record {
         *memory_cgroup, *code_size;
     int baseline_nginx, interrupted;
     double estimate_s, repeat, elapsed_s;
-    /* The environment's figures the claims read. */
-    double cpus_allowed;
+    /* The environment's figures the claims and the comparison read. */
+    double cpus_allowed, clock_ticks;
     struct rec_python_env python;
     struct rec_calibration calibration;
     struct rec_docker_session docker;

@@ -10,12 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-/* report_template.html, compiled in by c10k_embed. */
-extern const char report_template_html[];
-extern const unsigned long report_template_html_len;
+/* report_template.html and the style and helpers every page shares, compiled in by c10k_embed. */
+extern const char report_template_html[], report_page_css[], report_page_js[];
+extern const unsigned long report_page_css_len, report_page_js_len;
 
 #define MARK_CHARTJS "<!--C10K-CHARTJS-->"
 #define MARK_DATA "<!--C10K-DATA-->"
+#define MARK_PAGE_CSS "<!--C10K-PAGE-CSS-->"
+#define MARK_PAGE_JS "<!--C10K-PAGE-JS-->"
 
 int report_find_chartjs(char *buf, size_t len)
 {
@@ -153,26 +155,64 @@ static int append_json_script(struct report_buf *b, const char *id, const char *
     return 0;
 }
 
-int report_write(const json_t *root, const char *dir, const char *chartjs_path)
+/* The shared style and helpers (report_page.css, report_page.js) in place of their markers: the
+ * template with them, malloc'd. */
+static char *expand_shared(const char *tpl)
+{
+    struct report_buf b = {0};
+    const char *m1 = strstr(tpl, MARK_PAGE_CSS), *m2 = strstr(tpl, MARK_PAGE_JS);
+    if (!m1 || !m2 || m2 < m1)
+        return NULL;
+    if (buf_append(&b, tpl, (size_t)(m1 - tpl)) < 0 || buf_append(&b, "<style>\n", 8) < 0 ||
+        buf_append(&b, report_page_css, (size_t)report_page_css_len) < 0 ||
+        buf_append(&b, "</style>", 8) < 0)
+        goto fail;
+    m1 += strlen(MARK_PAGE_CSS);
+    if (buf_append(&b, m1, (size_t)(m2 - m1)) < 0 || buf_append(&b, "<script>\n", 9) < 0 ||
+        report_append_script_safe(&b, report_page_js, (size_t)report_page_js_len) < 0 ||
+        buf_append(&b, "</script>", 9) < 0)
+        goto fail;
+    m2 += strlen(MARK_PAGE_JS);
+    if (buf_append(&b, m2, strlen(m2)) < 0)
+        goto fail;
+    return b.data;
+fail:
+    free(b.data);
+    return NULL;
+}
+
+/* Writes the page through a temporary file and a rename. */
+static int write_file(const char *path, const struct report_buf *b)
+{
+    char tmp[4096 + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "we");
+    if (!f)
+        return -errno;
+    size_t w = fwrite(b->data, 1, b->len, f);
+    if (fclose(f) != 0 || w != b->len) {
+        remove(tmp);
+        return -EIO;
+    }
+    return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+int report_page_write(const char *template_html, const json_t *data, const json_t *tables,
+                      const char *chartjs_path, const char *path)
 {
     size_t js_len = 0;
     char *js = results_read_text(chartjs_path, RESULTS_TEXT_MAX, &js_len);
     if (!js)
         return -ENOENT;
-    char *data = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(7));
-    json_t *t = tables_json(root);
-    char *tables = t ? json_dumps(t, JSON_COMPACT) : NULL;
-    json_decref(t);
-    if (!data || !tables) {
-        free(data);
-        free(tables);
-        free(js);
-        return -ENOMEM;
-    }
-    const char *tpl = report_template_html;
-    const char *m1 = strstr(tpl, MARK_CHARTJS), *m2 = strstr(tpl, MARK_DATA);
+    char *text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(7));
+    char *tabs = tables ? json_dumps(tables, JSON_COMPACT) : NULL;
+    char *tpl = expand_shared(template_html);
     struct report_buf b = {0};
-    int rc = -EINVAL;
+    int rc = -ENOMEM;
+    if (!text || !tpl || (tables && !tabs))
+        goto out;
+    const char *m1 = strstr(tpl, MARK_CHARTJS), *m2 = strstr(tpl, MARK_DATA);
+    rc = -EINVAL;
     if (!m1 || !m2 || m2 < m1)
         goto out;
     rc = -ENOMEM;
@@ -181,32 +221,29 @@ int report_write(const json_t *root, const char *dir, const char *chartjs_path)
         goto out;
     m1 += strlen(MARK_CHARTJS);
     if (buf_append(&b, m1, (size_t)(m2 - m1)) < 0 ||
-        append_json_script(&b, "c10k-data", data) < 0 ||
-        append_json_script(&b, "c10k-tables", tables) < 0)
+        append_json_script(&b, "c10k-data", text) < 0 ||
+        (tabs && append_json_script(&b, "c10k-tables", tabs) < 0))
         goto out;
     m2 += strlen(MARK_DATA);
     if (buf_append(&b, m2, strlen(m2)) < 0)
         goto out;
-
-    char path[1024], tmp[1040];
-    snprintf(path, sizeof path, "%s/report.html", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "we");
-    if (!f) {
-        rc = -errno;
-        goto out;
-    }
-    size_t w = fwrite(b.data, 1, b.len, f);
-    if (fclose(f) != 0 || w != b.len) {
-        remove(tmp);
-        rc = -EIO;
-        goto out;
-    }
-    rc = rename(tmp, path) < 0 ? -errno : 0;
+    rc = write_file(path, &b);
 out:
     free(b.data);
-    free(data);
-    free(tables);
+    free(tpl);
+    free(text);
+    free(tabs);
     free(js);
+    return rc;
+}
+
+int report_write(const json_t *root, const char *dir, const char *chartjs_path)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    json_t *tables = tables_json(root);
+    int rc = tables ? report_page_write(report_template_html, root, tables, chartjs_path, path)
+                    : -ENOMEM;
+    json_decref(tables);
     return rc;
 }

@@ -17,6 +17,15 @@ int report_find_chartjs(char *buf, size_t len);
 /* Writes dir/report.html. Returns 0 or a negative errno. */
 int report_write(const json_t *root, const char *dir, const char *chartjs_path);
 
+/* Writes a page (report.html, compare.html) to path from its template: the style and helpers
+ * every page shares (report_page.css, report_page.js) at <!--C10K-PAGE-CSS--> and
+ * <!--C10K-PAGE-JS-->, Chart.js at <!--C10K-CHARTJS-->, and data at <!--C10K-DATA--> as
+ * <script id="c10k-data" type="application/json">, and the tables the page draws with (the
+ * server table, the schema; NULL: none) as <script id="c10k-tables">. Returns 0 or a negative
+ * errno. */
+int report_page_write(const char *template_html, const json_t *data, const json_t *tables,
+                      const char *chartjs_path, const char *path);
+
 /* Appends text to a growing buffer with "</" written as "<\/", so that it cannot end the
  * <script> element it sits in. Exposed for tests. Returns 0 or -ENOMEM. */
 struct report_buf {

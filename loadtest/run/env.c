@@ -405,6 +405,7 @@ json_t *env_json(const struct bench_env *e, json_t *versions)
         e->load_cpu_list, "mem_total_bytes", (json_int_t)e->mem_total_bytes, "page_size",
         (json_int_t)e->page_size, "clock_ticks", (json_int_t)e->clock_ticks, "limits", limits);
     json_object_set_new(j, "versions", versions ? versions : json_object());
+    json_object_set_new(j, "loadavg_at_start", env_loadavg_json());
     return j;
 }
 
@@ -454,4 +455,14 @@ int env_python(const char *python, struct env_python *py)
     if (rc < 0)
         return rc;
     return env_parse_python(out, py);
+}
+
+json_t *env_loadavg_json(void)
+{
+    double l[3];
+    FILE *f = fopen("/proc/loadavg", "re");
+    int n = f ? fscanf(f, "%lf %lf %lf", &l[0], &l[1], &l[2]) : 0;
+    if (f)
+        fclose(f);
+    return n == 3 ? json_pack("[f, f, f]", l[0], l[1], l[2]) : json_null();
 }

@@ -71,8 +71,13 @@ long long env_conntrack_count(struct bench_env *e);
 /* The largest connection count every model can hold here (the "full" profile's top level). */
 long long env_max_connections(const struct bench_env *e, int sources);
 
-/* The environment as JSON (a new reference). versions may be NULL. */
+/* The environment as JSON (a new reference), with the load average at its start. versions may
+ * be NULL. */
 json_t *env_json(const struct bench_env *e, json_t *versions);
+/* The machine's load average over 1, 5 and 15 minutes, [l1, l5, l15] (null where unreadable):
+ * other work on the machine, which moves every figure, recorded at a session's start and end
+ * (the end's counts the session's own last runs too: a thread server's threads are tasks). */
+json_t *env_loadavg_json(void);
 
 /* The Python server's interpreter, as it describes itself. */
 struct env_python {

@@ -6,10 +6,10 @@
 
 enum { N_CONNS = 1000 };
 
-/* How many connections: a process per connection under ThreadSanitizer makes fewer (IT_TSAN). */
+/* How many connections: a process per connection under a sanitizer makes fewer (IT_SLOW_FORK). */
 static int n_conns(void)
 {
-    return IT_TSAN && it_process_model() != NULL && it_serving_limit() == INT_MAX ? 100 : N_CONNS;
+    return IT_SLOW_FORK && it_process_model() != NULL && it_serving_limit() == INT_MAX ? 100 : N_CONNS;
 }
 
 /* Opens n connections, then sends `request` on every one, then reads n_responses responses from

@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 
 #define SLOW_CONNS 200
-/* A process per connection under ThreadSanitizer: see IT_TSAN. */
-#define SLOW_CONNS_FORKED (IT_TSAN ? 20 : SLOW_CONNS)
+/* A process per connection under a sanitizer: see IT_SLOW_FORK. */
+#define SLOW_CONNS_FORKED (IT_SLOW_FORK ? 20 : SLOW_CONNS)
 #define SLOW_HEADER_TIMEOUT_MS 2000
 #define TRICKLE_EVERY_MS 200
 #define NONREADERS 8
