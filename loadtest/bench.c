@@ -40,6 +40,9 @@
 
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
+/* The Python server's interpreter unless --python says: Debian's, for which python3-uvloop is
+ * built. */
+#define PYTHON_DEFAULT "/usr/bin/python3"
 
 struct options {
     int profile;                 /* --profile: an index of bench_profiles */
@@ -56,6 +59,7 @@ struct options {
     int generator;             /* --generator: 0 c10k-load, 1 wrk */
     int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == LEVEL_END: the profile's */
     const char *server, *load, *wrk, *nginx_path;
+    const char *python; /* --python */
     const char *report_only;
     const char *from_docker; /* --from-docker DIR */
     int list, schema;
@@ -142,10 +146,12 @@ static const struct opt bench_options[] = {
      .help = "how far and how long (the profiles are listed below)",
      .doc = "how far and how long ([Profiles](#profiles))"},
     {"modes", .kind = OPT_CHOICES, .arg = "LIST", OPTS(servers), .choices = server_row_names,
-     .def_text = "every c10k-server model the server has", .section = SECTION_WHAT,
+     .def_text = "every c10k-server model the server has, and the Python server's",
+     .section = SECTION_WHAT,
      .help = "the servers to compare, rows of the server table (listed below)",
      .doc = "the servers to compare, rows of the [server table](#servers) (default: the "
-            "c10k-server models `c10k-server --help` lists; the baselines run beside them)"},
+            "c10k-server models `c10k-server --help` lists and the Python server's four, skipped "
+            "where its interpreter is missing; the baselines run beside them)"},
     {"scenarios", .kind = OPT_CHOICES, .arg = "LIST", OPTS(scenarios),
      .choices = scenario_row_names, .def_text = "the profile's", .section = SECTION_WHAT,
      .help = "the scenarios to run, rows of the scenario table (listed below)",
@@ -222,6 +228,12 @@ static const struct opt bench_options[] = {
      .section = SECTION_PROGRAMS, .help = "wrk"},
     {"nginx", .kind = OPT_STRING, .arg = "PATH", OPTS(nginx_path), .nonempty = 1,
      .def_text = "PATH, then /usr/sbin", .section = SECTION_PROGRAMS, .help = "nginx"},
+    {"python", .kind = OPT_STRING, .arg = "PATH", OPTS(python), .nonempty = 1,
+     .def_text = "/usr/bin/python3", .section = SECTION_PROGRAMS,
+     .help = "the interpreter of the Python server (the py-* servers)",
+     .doc = "the interpreter of the Python server (the `py-*` servers, "
+            "[peers/python](../peers/python/README.md)); Debian's, whose `python3-uvloop` "
+            "the asyncio models use"},
     {"report", .kind = OPT_STRING, .arg = "DIR", OPTS(report_only), .nonempty = 1,
      .section = SECTION_OTHER, .help = "rewrite DIR/report.html from DIR/results.json"},
     {"from-docker", .kind = OPT_STRING, .arg = "DIR", OPTS(from_docker), .nonempty = 1,
@@ -656,6 +668,7 @@ struct session {
     char chartjs[PATH_MAX];
     struct bench_env env;
     char *server, *load, *wrk, *nginx;   /* owned paths; NULL when not found */
+    char *python;                        /* the Python server's interpreter, or NULL */
     char *perf;                          /* perf, where it can sample the kernel; else NULL */
     char *perf_stat, *strace, *valgrind; /* the wrappers' programs (wrap.h), or NULL */
     char perf_why[512];
@@ -679,6 +692,7 @@ static void session_free(struct session *s)
     free(s->load);
     free(s->wrk);
     free(s->nginx);
+    free(s->python);
     free(s->perf);
     free(s->perf_stat);
     free(s->strace);
@@ -735,7 +749,7 @@ static int server_has_mode(const char *server, const char *name)
 }
 
 /* The default servers: every row in the default the binary has (a c10k-server model it lists
- * in --help). */
+ * in --help); a peer's row whose program is missing is skipped run by run, with the reason. */
 static unsigned default_servers(const char *server)
 {
     unsigned bits = 0;
@@ -755,6 +769,12 @@ static int session_plan(struct session *s)
     s->load = find_program(o->load, "c10k-load", 1);
     s->wrk = find_program(o->wrk, "wrk", 0);
     s->nginx = o->baseline ? find_program(o->nginx_path, "nginx", 0) : NULL;
+    s->python = find_program(o->python ? o->python : PYTHON_DEFAULT, "python3", 0);
+    if (o->python && !s->python)
+        fprintf(stderr,
+                "c10k-bench: warning: --python %s is not executable: the Python "
+                "server's runs are skipped\n",
+                o->python);
     if (o->generator && !s->wrk)
         fprintf(stderr, "c10k-bench: warning: --generator wrk, but wrk is not installed: "
                         "c10k-load does its runs (apt-get install wrk)\n");
@@ -861,6 +881,28 @@ static json_t *code_size_json(void)
     return o;
 }
 
+/* The Python server's interpreter, where a py-* server is planned: which one, whether it has
+ * the global lock, whether uvloop is there. */
+static void session_python(struct session *s)
+{
+    int planned = 0;
+    for (int i = 0; i < SRV_COUNT; i++)
+        planned |= bench_servers[i].kind == SERVER_PYTHON && (s->plan.servers >> i & 1u);
+    struct env_python py;
+    if (!planned || !s->python)
+        return;
+    if (env_python(s->python, &py) < 0) {
+        fprintf(stderr, "c10k-bench: warning: %s did not say what it is\n", s->python);
+        return;
+    }
+    struct rec_python_env *e = &s->rec.python;
+    e->present = 1;
+    record_set_str(&e->executable, py.executable);
+    record_set_str(&e->version, py.version);
+    e->gil = py.gil;
+    record_set_str(&e->uvloop, py.uvloop[0] ? py.uvloop : NULL);
+}
+
 /* The session's record before any run: what runs, where, with what. */
 static void session_document(struct session *s, int argc, char **argv)
 {
@@ -886,11 +928,13 @@ static void session_document(struct session *s, int argc, char **argv)
     rec->baseline_nginx = s->nginx != NULL && o->baseline != 0;
     record_set_json(&rec->environment, env_json(&s->env, versions));
     rec->cpus_allowed = s->env.cpus_allowed;
+    session_python(s);
     rec->clock_ticks = (double)s->env.clock_ticks;
     rec->estimate_s = plan_total_estimate_s(&s->plan);
     record_set_json(&rec->programs,
-                    json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server, "c10k_load",
-                              s->load, "wrk", s->wrk, "nginx", s->nginx, "chartjs", s->chartjs));
+                    json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server,
+                              "c10k_load", s->load, "wrk", s->wrk, "nginx", s->nginx, "python",
+                              s->python, "chartjs", s->chartjs));
     rec->interrupted = 0;
     rec->repeat = s->plan.repeat;
     record_set_json(&rec->code_size, code_size_json());
@@ -921,6 +965,7 @@ static void session_run(struct session *s)
         .load_path = s->load,
         .wrk_path = s->wrk,
         .nginx_path = s->nginx,
+        .python_path = s->python,
         .out_dir = s->out,
         .log_dir = s->logs,
         .tmp_dir = s->tmp,
@@ -935,23 +980,46 @@ static void session_run(struct session *s)
         .tick_arg = pg,
     };
     struct session_record *rec = &s->rec;
-    if (s->plan.calibrate) {
+    if (s->plan.calibrate || (s->plan.calibrate_python && s->python)) {
         if (pg->tty)
-            fprintf(stderr, "calibrating: context switches, thread creation, idle threads, "
-                            "RLIMIT_AS, a ring of 500 tasks...");
-        json_t *cal = calib_run(&s->env, s->plan.profile == &bench_profiles[PROFILE_QUICK]);
+            fprintf(
+                stderr, "calibrating: %s%s...",
+                s->plan.calibrate ? "context switches, thread creation, idle threads, "
+                                    "RLIMIT_AS, a ring of 500 tasks"
+                                  : "",
+                s->plan.calibrate_python && s->python
+                    ? (s->plan.calibrate ? ", the Python interpreter" : "the Python interpreter")
+                    : "");
+        json_t *cal = s->plan.calibrate
+                          ? calib_run(&s->env, s->plan.profile == &bench_profiles[PROFILE_QUICK])
+                          : json_object();
+        if (s->plan.calibrate_python && s->python)
+            calib_python(cal, s->python, s->tmp, PLAN_PYTHON_CALIB_S, s->env.cpus_allowed);
         schema_parse(&schema_session, rec, cal, "calibration");
         json_decref(cal);
         const struct rec_calibration *c = &rec->calibration;
         ctx.switch_cost_ns =
             isfinite(c->context_switch.switch_cost_ns) ? c->context_switch.switch_cost_ns : 0;
-        fprintf(stderr,
-                "%scalibration: a context switch costs %.2f us between threads, %.2f us between "
-                "processes (%.2f and %.2f net of the pipe syscalls)\n",
-                pg->tty ? "\r\033[K" : "", c->context_switch.thread_pair_ns / 1000,
-                c->context_switch.process_pair_ns / 1000,
-                c->context_switch.thread_pair_net_ns / 1000,
-                c->context_switch.process_pair_net_ns / 1000);
+        if (pg->tty)
+            fprintf(stderr, "\r\033[K");
+        if (c->context_switch.present == 1)
+            fprintf(stderr,
+                    "calibration: a context switch costs %.2f us between threads, %.2f us "
+                    "between processes (%.2f and %.2f net of the pipe syscalls)\n",
+                    c->context_switch.thread_pair_ns / 1000,
+                    c->context_switch.process_pair_ns / 1000,
+                    c->context_switch.thread_pair_net_ns / 1000,
+                    c->context_switch.process_pair_net_ns / 1000);
+        if (c->python.present == 1)
+            fprintf(stderr,
+                    "calibration: Python %s, a task through a ThreadPoolExecutor %.0f us (1 KiB) "
+                    "/ %.0f us (1 MiB), through a ProcessPoolExecutor %.0f us / %.0f us\n",
+                    c->python.version, c->python.thread_pool_task_1kib_us,
+                    c->python.thread_pool_task_1mib_us, c->python.process_pool_task_1kib_us,
+                    c->python.process_pool_task_1mib_us);
+        else if (c->python_error)
+            fprintf(stderr, "calibration: the Python interpreter was not calibrated: %s\n",
+                    c->python_error);
         write_outputs(rec, s->out, s->chartjs, 0);
     }
     for (size_t i = 0; i < s->plan.n; i++) {

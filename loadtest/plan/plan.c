@@ -212,6 +212,19 @@ static void shape_run(struct run_spec *r, const struct bench_scenario *scn,
         r->new_connections = (long long)(r->concurrency + r->idle) * 2 + 100;
 }
 
+/* Whether the profile trims srv's levels of scn and leaves this one out (--levels: never). */
+static int trimmed(const struct bench_server *srv, const struct bench_scenario *scn, int level,
+                   const struct bench_profile *pr, const struct plan_opts *o)
+{
+    const int *keep = srv->trim_levels[scenario_id_of(scn)];
+    if (!pr->trim || !keep || (o->levels && o->levels[0] != LEVEL_END))
+        return 0;
+    for (int i = 0; keep[i] != LEVEL_END; i++)
+        if (keep[i] == level)
+            return 0;
+    return 1;
+}
+
 static int add_scenario(struct plan *p, const struct bench_scenario *scn, const struct plan_opts *o,
                         const struct bench_env *env)
 {
@@ -229,15 +242,20 @@ static int add_scenario(struct plan *p, const struct bench_scenario *scn, const 
         int level = levels[li];
         if (level == LEVEL_MAX)
             level = (int)(scn->level_is_idle ? max_conns - scn->busy : max_conns);
-        for (int k = 0; k < p->repeat * nv * parts; k++) {
-            int rep = k / (nv * parts), v = (k / parts % nv + rep) % nv, part = k % parts;
+        struct config at[SRV_COUNT * SERVER_VARIANTS];
+        int na = 0;
+        for (int c = 0; c < nv; c++)
+            if (!trimmed(cs[c].srv, scn, level, pr, o))
+                at[na++] = cs[c];
+        for (int k = 0; k < p->repeat * na * parts; k++) {
+            int rep = k / (na * parts), v = (k / parts % na + rep) % na, part = k % parts;
             struct run_spec *r = plan_add(p);
             if (!r)
                 return -ENOMEM;
             r->repetition = rep + 1;
             r->scn = scn;
             r->level = level;
-            set_config(r, &cs[v], server_cpus(env));
+            set_config(r, &at[v], server_cpus(env));
             shape_run(r, scn, pr, o, part);
             make_id(r, p->repeat);
         }
@@ -266,6 +284,8 @@ int plan_build(struct plan *p, const char *profile, const struct plan_opts *o,
             return rc;
         }
     }
+    for (size_t i = 0; i < p->n; i++)
+        p->calibrate_python |= p->runs[i].srv->kind == SERVER_PYTHON;
     return 0;
 }
 
@@ -292,7 +312,8 @@ double plan_estimate_s(const struct run_spec *r)
 
 double plan_total_estimate_s(const struct plan *p)
 {
-    double t = p->calibrate ? p->profile->calib_s : 0;
+    double t = (p->calibrate ? p->profile->calib_s : 0) +
+               (p->calibrate_python ? PLAN_PYTHON_CALIB_ESTIMATE_S : 0);
     for (size_t i = 0; i < p->n; i++)
         t += plan_estimate_s(&p->runs[i]);
     return t;

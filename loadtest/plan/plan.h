@@ -45,12 +45,18 @@ struct run_spec {
 struct plan {
     struct run_spec *runs; /* owned */
     size_t n, cap;
-    int calibrate; /* the ctxswitch scenario: calibrate this machine */
+    int calibrate;        /* the ctxswitch scenario: calibrate this machine */
+    int calibrate_python; /* a py-* server runs: calibrate its interpreter (calib_python) */
     const struct bench_profile *profile;
     unsigned scenarios; /* SCN_BIT()s planned: the options' or the profile's */
     unsigned servers;   /* SRV bits planned */
     int repeat;         /* repetitions of every run */
 };
+
+/* The Python calibration's time budget, and what it takes in all (its minimum of runs of a
+ * process start-up goes past the budget on a busy machine). */
+#define PLAN_PYTHON_CALIB_S 4.0
+#define PLAN_PYTHON_CALIB_ESTIMATE_S 8.0
 
 /* The largest level --levels takes, and how many. */
 #define PLAN_LEVEL_MAX 1000000

@@ -25,7 +25,8 @@ const struct bench_profile bench_profiles[PROFILE_COUNT] = {
                          .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) |
                                       SCN_BIT(BLOCKING) | SCN_BIT(CHURN) | SCN_BIT(CTXSWITCH),
                          .repeat = 1,
-                         .calib_s = 44.0},
+                         .calib_s = 44.0,
+                         .trim = 1},
     [PROFILE_FULL] = {.name = "full",
                       .about = "up to the open-file limit",
                       .warmup_s = 2.0,

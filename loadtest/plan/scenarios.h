@@ -32,6 +32,7 @@ struct bench_profile {
     unsigned scenarios; /* what runs unless --scenarios says */
     int repeat;         /* repetitions unless --repeat says */
     double calib_s;     /* the calibration's estimated time */
+    int trim;           /* servers run at their .trim_levels only (servers.h) */
 };
 
 extern const struct bench_profile bench_profiles[PROFILE_COUNT];
@@ -126,6 +127,7 @@ struct bench_scenario {
                               * come last: --scenarios's choices are the rows before them */
     int sample_idle_threads; /* read the idle connections' threads (thread-per-connection) */
     int profile_cpu;         /* perf's samples of the server's CPUs, where perf can */
+    int placement;           /* where the server's threads ran (run/placement.h) */
     int one_server;          /* one server: the baseline, else the reference (load generators) */
     int by_tool;             /* the perf summary is keyed by load generator */
     int ratios_per_level;    /* its ratios are named with their level ("at 100") */
@@ -261,7 +263,8 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_FULL] = {1, 2, 4, 8, 32, 128, LEVEL_END},                                \
                  [PROFILE_PERF] = {8, LEVEL_END},                                                  \
                  [PROFILE_LOADGEN] = {8, LEVEL_END}},                                              \
-      .endpoint = ENDPOINT_BIT(WORK), .path = "/work?cpu_us=500", .server_all_cpus = 1)            \
+      .endpoint = ENDPOINT_BIT(WORK), .path = "/work?cpu_us=500", .server_all_cpus = 1,            \
+      .placement = 1)                                                                              \
     X(BLOCKING, .name = "blocking", .title = "Blocking calls: more waiting requests than workers", \
       .question = "What happens when requests wait (blocking I/O, here /sleep) and there are "     \
                   "more of them than pool workers: pool saturation versus a thread each versus "   \

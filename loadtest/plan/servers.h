@@ -14,8 +14,9 @@
 
 /* How a server starts and tells its request count (run/peers.c has one of each). */
 enum server_kind {
-    SERVER_C10K,  /* c10k-server --mode NAME: the listening line, then /stats */
-    SERVER_NGINX, /* nginx from peers/nginx/nginx.conf.in: a connect, then stub_status */
+    SERVER_C10K,   /* c10k-server --mode NAME: the listening line, then /stats */
+    SERVER_NGINX,  /* nginx from peers/nginx/nginx.conf.in: a connect, then stub_status */
+    SERVER_PYTHON, /* peers/python/c10k_server.py --mode NAME under --python: as c10k-server */
 };
 
 /* What a server's variant is for, so that the claims can find it without its arguments. */
@@ -66,7 +67,34 @@ struct bench_server {
     const char *color;         /* the report's */
     struct server_variant variants[SERVER_VARIANTS];
     struct server_ratio ratios[SERVER_RATIOS];
+    /* In a profile that trims (the default), the levels of a scenario it runs at: those of the
+     * scenario's that answer its claims, so that a slow server keeps the profile short (NULL:
+     * every level; --levels and the other profiles run every level). */
+    const int *trim_levels[SCN_COUNT];
 };
+
+/* A list of levels for .trim_levels, ended by LEVEL_END; none at all. */
+#define SERVER_LEVELS(...)                                                                         \
+    (const int[])                                                                                  \
+    {                                                                                              \
+        __VA_ARGS__, LEVEL_END                                                                     \
+    }
+#define SERVER_NO_LEVELS                                                                           \
+    (const int[])                                                                                  \
+    {                                                                                              \
+        LEVEL_END                                                                                  \
+    }
+/* The Python server's scenarios, and the default profile's levels its claims need: CPU-bound
+ * work at every level (the global lock), /sleep at 64 and 1,024 (waiting), /plaintext at 100
+ * (the pools' drop-in); idle connections only in the other profiles. One loop answers /work one
+ * request at a time whatever the concurrency: one level. */
+#define SCN_PYTHON (SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) | SCN_BIT(BLOCKING))
+#define PYTHON_TRIM_WITH(cpu_levels)                                                               \
+    {                                                                                              \
+        [SCN_SCALE] = SERVER_LEVELS(100), [SCN_IDLE] = SERVER_NO_LEVELS, [SCN_CPU] = cpu_levels,   \
+        [SCN_BLOCKING] = SERVER_LEVELS(64, 1024)                                                   \
+    }
+#define PYTHON_TRIM PYTHON_TRIM_WITH(NULL)
 
 /* The rows. X(ID, designated initialisers) */
 #define SERVER_TABLE(X)                                                                            \
@@ -116,7 +144,35 @@ struct bench_server {
       .kind = SERVER_NGINX, .endpoints = ENDPOINT_BIT(PLAINTEXT),                                  \
       .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_PERF | SCN_LOADGEN, .baseline = 1,         \
       .serving_child = 1, .beside = SRV_LOOP, .color = "#2ca02c",                                  \
-      .variants = {{.scenarios = SCN_ALL_BITS}})
+      .variants = {{.scenarios = SCN_ALL_BITS}})                                                   \
+    X(PY_THREADS, .name = "py-threads",                                                            \
+      .about = "the Python server: a thread per connection (ThreadingHTTPServer's way)",           \
+      .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
+      .in_default = 1, .thread_per_connection = 1, .beside = -1, .color = "#e6550d",               \
+      .variants = {{.scenarios = SCN_PYTHON}}, .trim_levels = PYTHON_TRIM)                         \
+    X(PY_ASYNCIO, .name = "py-asyncio",                                                            \
+      .about = "the Python server: one asyncio loop (uvloop where installed)",                     \
+      .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
+      .in_default = 1, .beside = -1, .color = "#3182bd", .variants = {{.scenarios = SCN_PYTHON}},  \
+      .trim_levels = PYTHON_TRIM_WITH(SERVER_LEVELS(8)))                                           \
+    X(PY_THREADPOOL, .name = "py-threadpool",                                                      \
+      .about = "the Python server: an asyncio front, work on a ThreadPoolExecutor",                \
+      .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
+      .in_default = 1, .fixed_workers = 1, .beside = -1, .color = "#756bb1",                       \
+      .variants = {{.scenarios = SCN_PYTHON & ~SCN_BIT(BLOCKING)},                                 \
+                   {.args = {"--threads", "16"},                                                   \
+                    .scenarios = SCN_BIT(BLOCKING),                                                \
+                    .role = VARIANT_SIZED}},                                                       \
+      .trim_levels = PYTHON_TRIM)                                                                  \
+    X(PY_PROCESSPOOL, .name = "py-processpool",                                                    \
+      .about = "the Python server: an asyncio front, work on a ProcessPoolExecutor (fork)",        \
+      .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
+      .in_default = 1, .fixed_workers = 1, .beside = -1, .color = "#31a354",                       \
+      .variants = {{.scenarios = SCN_PYTHON & ~SCN_BIT(BLOCKING)},                                 \
+                   {.args = {"--processes", "16"},                                                 \
+                    .scenarios = SCN_BIT(BLOCKING),                                                \
+                    .role = VARIANT_SIZED}},                                                       \
+      .trim_levels = PYTHON_TRIM)
 
 #define SERVER_ENUM(id, ...) SRV_##id,
 enum server_id { SERVER_TABLE(SERVER_ENUM) SRV_COUNT };

@@ -377,6 +377,33 @@
 #define SCHED_AREA_FIELD(X, id, key, meaning)                                                      \
     X(SCHED_AREA_##id, "scheduler.area_pct." key, REAL, scheduler.area_pct[SCHED_AREA_##id], "%",  \
       "", meaning)
+
+/* Where the server's threads ran (cpu runs; run/placement.h). */
+#define PLACEMENT_FIELDS(X)                                                                        \
+    X(PLACEMENT, "placement", GROUP, placement.present, "", "",                                    \
+      "where the server's threads (its children's too) ran in the window: "                        \
+      "/proc/PID/task/TID/stat and schedstat a few times a second (cpu runs)")                     \
+    X(PL_READINGS, "placement.readings", INT, placement.readings, "readings", "",                  \
+      "readings of every thread")                                                                  \
+    X(PL_WINDOW_S, "placement.window_s", REAL, placement.window_s, "s", "",                        \
+      "from the first reading to the last")                                                        \
+    X(PL_PROCESSES, "placement.processes", INT, placement.processes, "processes", "",              \
+      "the server's processes (a process pool's workers are its children)")                        \
+    X(PL_THREADS, "placement.threads", INT, placement.threads, "threads", "",                      \
+      "threads that used CPU time in the window")                                                  \
+    X(PL_CPUS_BUSY, "placement.cpus_busy", INT, placement.cpus_busy, "CPUs",                       \
+      "placement_cpus_busy", "CPUs that carried at least 10% of its CPU time")                     \
+    X(PL_BUSIEST_CPU_SHARE, "placement.busiest_cpu_share", REAL, placement.busiest_cpu_share,      \
+      "share", "placement_busiest_cpu_share", "the share of its CPU time on its busiest CPU")      \
+    X(PL_THREADS_MULTI_CPU, "placement.threads_multi_cpu", INT, placement.threads_multi_cpu,       \
+      "threads", "placement_threads_multi_cpu", "threads seen using CPU on more than one CPU")     \
+    X(PL_MIGRATIONS, "placement.migrations", INT, placement.migrations, "migrations", "",          \
+      "its threads' moves from one CPU to another in the window")                                  \
+    X(PL_MIGRATIONS_SOURCE, "placement.migrations_source", STR, placement.migrations_source, "",   \
+      "", "se.nr_migrations of /proc/PID/task/TID/sched, or the readings' changes of CPU")         \
+    X(PL_CPU_SHARES, "placement.cpu_shares", JSON, placement.cpu_shares, "", "",                   \
+      "each CPU's share of its CPU time, CPU 0 first")
+
 #define SCHEDULER_FIELDS(X)                                                                        \
     X(SCHED, "scheduler", GROUP, scheduler.present, "", "",                                        \
       "perf's cpu-clock samples of the server's CPUs (scale runs, where perf can)")                \
@@ -553,6 +580,7 @@
       "the load generator limited the load: compare by CPU per request")                           \
     SATURATION_FIELDS(X)                                                                           \
     IDLE_THREADS_FIELDS(X)                                                                         \
+    PLACEMENT_FIELDS(X)                                                                            \
     SCHEDULER_FIELDS(X)                                                                            \
     WRAPPER_FIELDS(X)                                                                              \
     X(CLIENT_PROCESS, "client_process", GROUP, client_process.present, "", "",                     \
@@ -615,6 +643,16 @@
       "kernel, CPUs, memory, limits, versions")                                                    \
     X(ENV_CPUS_ALLOWED, "environment.cpus_allowed", INT, cpus_allowed, "CPUs", "",                 \
       "the CPUs this session could use")                                                           \
+    X(ENV_PYTHON, "environment.python", GROUP, python.present, "", "",                             \
+      "the Python server's interpreter; null where no py-* server ran or it is missing")           \
+    X(ENV_PYTHON_EXECUTABLE, "environment.python.executable", STR, python.executable, "", "",      \
+      "its path (sys.executable)")                                                                 \
+    X(ENV_PYTHON_VERSION, "environment.python.version", STR, python.version, "", "",               \
+      "its implementation and version")                                                            \
+    X(ENV_PYTHON_GIL, "environment.python.gil", BOOL, python.gil, "", "",                          \
+      "the global lock is on (sys._is_gil_enabled() where it exists, else true)")                  \
+    X(ENV_PYTHON_UVLOOP, "environment.python.uvloop", STR, python.uvloop, "", "",                  \
+      "uvloop's version; null: not installed (the asyncio models run asyncio's own loop)")         \
     X(ENV_CLOCK_TICKS, "environment.clock_ticks", INT, clock_ticks, "ticks/s", "",                 \
       "the kernel's clock ticks per second: CPU times are counted in them")                        \
     X(ESTIMATE_S, "estimate_s", REAL, estimate_s, "s", "", "its estimated length")                 \
@@ -693,6 +731,41 @@
       "", "why the address-space limit was not measured")                                          \
     X(CAL_RING, "calibration.ring", JSON, calibration.ring, "", "",                                \
       "the 500-task pipe ring beside the published figures")                                       \
+    X(CAL_PY, "calibration.python", GROUP, calibration.python.present, "", "",                     \
+      "the Python server's interpreter: threads against processes (peers/python/calibrate.py, "    \
+      "where a py-* server ran)")                                                                  \
+    X(CAL_PY_VERSION, "calibration.python.version", STR, calibration.python.version, "", "",       \
+      "the interpreter's version")                                                                 \
+    X(CAL_PY_WORKERS, "calibration.python.workers", INT, calibration.python.workers, "workers",    \
+      "", "the pools' workers at start-up")                                                        \
+    X(CAL_PY_THREAD_START_US, "calibration.python.thread_start_us", REAL,                          \
+      calibration.python.thread_start_us, "µs", "", "start and join a threading.Thread")           \
+    X(CAL_PY_FORK_START_US, "calibration.python.fork_start_us", REAL,                              \
+      calibration.python.fork_start_us, "µs", "", "start and join a process (fork)")               \
+    X(CAL_PY_SPAWN_START_US, "calibration.python.spawn_start_us", REAL,                            \
+      calibration.python.spawn_start_us, "µs", "", "start and join a process (spawn)")             \
+    X(CAL_PY_THREAD_POOL_START_US, "calibration.python.thread_pool_start_us", REAL,                \
+      calibration.python.thread_pool_start_us, "µs", "",                                           \
+      "a ThreadPoolExecutor started (every worker ran a task) and shut down")                      \
+    X(CAL_PY_PROCESS_POOL_START_US, "calibration.python.process_pool_start_us", REAL,              \
+      calibration.python.process_pool_start_us, "µs", "",                                          \
+      "the same of a ProcessPoolExecutor (fork)")                                                  \
+    X(CAL_PY_THREAD_POOL_TASK_1KIB_US, "calibration.python.thread_pool_task_1kib_us", REAL,        \
+      calibration.python.thread_pool_task_1kib_us, "µs", "",                                       \
+      "a task's round trip through a ThreadPoolExecutor, 1 KiB argument and result")               \
+    X(CAL_PY_PROCESS_POOL_TASK_1KIB_US, "calibration.python.process_pool_task_1kib_us", REAL,      \
+      calibration.python.process_pool_task_1kib_us, "µs", "",                                      \
+      "the same through a ProcessPoolExecutor (pickled both ways)")                                \
+    X(CAL_PY_THREAD_POOL_TASK_1MIB_US, "calibration.python.thread_pool_task_1mib_us", REAL,        \
+      calibration.python.thread_pool_task_1mib_us, "µs", "", "a ThreadPoolExecutor, 1 MiB")        \
+    X(CAL_PY_PROCESS_POOL_TASK_1MIB_US, "calibration.python.process_pool_task_1mib_us", REAL,      \
+      calibration.python.process_pool_task_1mib_us, "µs", "", "a ProcessPoolExecutor, 1 MiB")      \
+    X(CAL_PY_PUBLISHED_THREAD_START_US, "calibration.python.published_thread_start_us", REAL,      \
+      calibration.python.published_thread_start_us, "µs", "", "PEP 703's figure for a thread")     \
+    X(CAL_PY_PUBLISHED_PROCESS_START_US, "calibration.python.published_process_start_us", REAL,    \
+      calibration.python.published_process_start_us, "µs", "", "PEP 703's figure for a process")   \
+    X(CAL_PY_ERROR, "calibration.python_error", STR, calibration.python_error, "", "",             \
+      "why the interpreter was not calibrated")                                                    \
     X(REPEAT, "repeat", INT, repeat, "", "", "runs of the plan (--repeat)")                        \
     X(CODE_SIZE, "code_size", JSON, code_size, "", "", "each model's source file, in lines")       \
     X(SCHEDULER_PROFILE, "scheduler_profile", JSON, scheduler_profile, "", "",                     \

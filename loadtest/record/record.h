@@ -171,6 +171,15 @@ enum sched_area {
         SCHED_AREA_COUNT
 };
 
+/* Where the server's threads ran (cpu runs). */
+struct rec_placement {
+    int present;
+    double readings, window_s, processes, threads, cpus_busy, busiest_cpu_share, threads_multi_cpu,
+        migrations;
+    char *migrations_source;
+    json_t *cpu_shares;
+};
+
 /* The scheduler's share of the server's CPU, from perf's samples (scale runs). */
 struct rec_scheduler {
     int present;
@@ -278,6 +287,7 @@ struct run_record {
     struct rec_saturation saturation;
     int load_bound;
     struct rec_idle_threads idle_threads;
+    struct rec_placement placement;
     struct rec_scheduler scheduler;
     struct rec_wrapper wrapper;
     struct {
@@ -289,6 +299,12 @@ struct run_record {
     struct rec_docker docker;
     double held_connections, established_peak;
     json_t *prometheus;
+};
+
+/* The Python server's interpreter (environment.python). */
+struct rec_python_env {
+    int present, gil;
+    char *executable, *version, *uvloop;
 };
 
 /* The calibration of this machine (the ctxswitch scenario). */
@@ -316,6 +332,15 @@ struct rec_calibration {
     } address_space;
     char *address_space_error;
     json_t *ring;
+    struct {
+        int present;
+        char *version;
+        double workers, thread_start_us, fork_start_us, spawn_start_us, thread_pool_start_us,
+            process_pool_start_us, thread_pool_task_1kib_us, process_pool_task_1kib_us,
+            thread_pool_task_1mib_us, process_pool_task_1mib_us, published_thread_start_us,
+            published_process_start_us;
+    } python;
+    char *python_error;
 };
 
 /* A Docker session's own description (docker.json). */
@@ -339,6 +364,7 @@ struct session_record {
     double estimate_s, repeat, elapsed_s;
     /* The environment's figures the claims and the comparison read. */
     double cpus_allowed, clock_ticks;
+    struct rec_python_env python;
     struct rec_calibration calibration;
     struct rec_docker_session docker;
     struct run_record *runs; /* owned, n_runs of them */

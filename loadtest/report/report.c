@@ -81,7 +81,8 @@ int report_append_script_safe(struct report_buf *b, const char *text, size_t len
 }
 
 /* The server table as the page needs it: name, colour, baseline, whom it is quoted beside,
- * and each variant's arguments and colour (null: the server's). */
+ * each variant's arguments and colour (null: the server's), and whether the Python section
+ * shows it. */
 static json_t *servers_json(void)
 {
     json_t *servers = json_array();
@@ -95,11 +96,14 @@ static json_t *servers_json(void)
             json_array_append_new(
                 variants, json_pack("{s:o, s:s?}", "args", args, "color", s->variants[v].color));
         }
+        /* The Python section shows the Python server's models, and the thread server the
+         * Python claims hold them beside. */
         json_array_append_new(servers,
-                              json_pack("{s:s, s:s, s:b, s:s?, s:o}", "name", s->name, "color",
-                                        s->color, "baseline", s->baseline, "beside",
+                              json_pack("{s:s, s:s, s:b, s:s?, s:o, s:b, s:b}", "name", s->name,
+                                        "color", s->color, "baseline", s->baseline, "beside",
                                         s->beside >= 0 ? bench_servers[s->beside].name : NULL,
-                                        "variants", variants));
+                                        "variants", variants, "python", s->kind == SERVER_PYTHON,
+                                        "python_beside", i == SRV_THREAD));
     }
     return servers;
 }
@@ -132,9 +136,12 @@ static json_t *labels_json(const json_t *root)
  * and results.json's schema (the page reads every figure by a key the schema has). */
 static json_t *tables_json(const json_t *root)
 {
-    return json_pack("{s:o, s:o, s:{s:o, s:o}}", "servers", servers_json(), "labels",
+    /* The scenarios the Python claims are judged from, in the Python section. */
+    json_t *python_scenarios =
+        json_pack("[s, s]", bench_scenarios[SCN_CPU].name, bench_scenarios[SCN_BLOCKING].name);
+    return json_pack("{s:o, s:o, s:{s:o, s:o}, s:o}", "servers", servers_json(), "labels",
                      labels_json(root), "schema", "run", schema_describe(&schema_run), "session",
-                     schema_describe(&schema_session));
+                     schema_describe(&schema_session), "python_scenarios", python_scenarios);
 }
 
 /* <script id="ID" type="application/json">JSON</script>, safe inside the page. */

@@ -963,3 +963,99 @@ double calib_switch_cost_ns(const json_t *calibration)
     json_t *v = json_object_get(cs, "switch_cost_ns");
     return json_is_number(v) ? json_number_value(v) : 0;
 }
+
+/* ---- The Python interpreter's costs ---- */
+
+extern const char python_calibrate_py[];
+
+#define CALIB_PYTHON_TIMEOUT_MS 180000
+#define CALIB_PYTHON_OUTPUT 65536
+
+/* The median of root.a.b (calibrate.py's {"median_us", "runs"}), or null. */
+static json_t *median_at(const json_t *root, const char *a, const char *b, const char *c)
+{
+    const json_t *v = json_object_get(json_object_get(root, a), b);
+    if (c)
+        v = json_object_get(v, c);
+    v = json_object_get(v, "median_us");
+    return json_is_number(v) ? json_real(json_number_value(v)) : json_null();
+}
+
+/* A new reference to v, or null. */
+static json_t *copy_or_null(json_t *v)
+{
+    return v ? json_incref(v) : json_null();
+}
+
+json_t *calib_python_parse(const char *text, char *err, size_t err_len)
+{
+    json_error_t je;
+    /* Its stdout, perhaps followed by what it wrote on stderr. */
+    json_t *root = json_loads(text, JSON_DISABLE_EOF_CHECK, &je);
+    if (!json_is_object(root)) {
+        snprintf(err, err_len, "calibrate.py did not print JSON: %.120s", je.text);
+        json_decref(root);
+        return NULL;
+    }
+    const json_t *py = json_object_get(root, "python");
+    const json_t *pub = json_object_get(root, "published");
+    json_t *out = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "version",
+        copy_or_null(json_object_get(py, "version")), "workers",
+        copy_or_null(json_object_get(root, "pool_workers")), "thread_start_us",
+        median_at(root, "start_us", "thread", NULL), "fork_start_us",
+        median_at(root, "start_us", "process_fork", NULL), "spawn_start_us",
+        median_at(root, "start_us", "process_spawn", NULL), "thread_pool_start_us",
+        median_at(root, "pool_start_us", "ThreadPoolExecutor", NULL), "process_pool_start_us",
+        median_at(root, "pool_start_us", "ProcessPoolExecutor", NULL), "thread_pool_task_1kib_us",
+        median_at(root, "round_trip_us", "1KiB", "ThreadPoolExecutor"), "process_pool_task_1kib_us",
+        median_at(root, "round_trip_us", "1KiB", "ProcessPoolExecutor"), "thread_pool_task_1mib_us",
+        median_at(root, "round_trip_us", "1MiB", "ThreadPoolExecutor"), "process_pool_task_1mib_us",
+        median_at(root, "round_trip_us", "1MiB", "ProcessPoolExecutor"),
+        "published_thread_start_us", copy_or_null(json_object_get(pub, "thread_start_us")),
+        "published_process_start_us", copy_or_null(json_object_get(pub, "process_start_us")));
+    json_decref(root);
+    if (!out || !json_is_number(json_object_get(out, "process_pool_task_1kib_us"))) {
+        snprintf(err, err_len, "calibrate.py's JSON lacks the process pool's round trip");
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void python_fail(json_t *cal, const char *why)
+{
+    json_object_set_new(cal, "python", json_null());
+    json_object_set_new(cal, "python_error", json_string(why));
+}
+
+void calib_python(json_t *cal, const char *python, const char *dir, double seconds, int workers)
+{
+    char script[600], err[256];
+    snprintf(script, sizeof script, "%s/calibrate.py", dir);
+    FILE *f = fopen(script, "we");
+    if (!f || fputs(python_calibrate_py, f) < 0 || fclose(f) != 0) {
+        snprintf(err, sizeof err, "cannot write %.200s: %s", script, strerror(errno));
+        python_fail(cal, err);
+        return;
+    }
+    char secs[32], nworkers[16];
+    snprintf(secs, sizeof secs, "%g", seconds);
+    snprintf(nworkers, sizeof nworkers, "%d", workers > 0 ? workers : 1);
+    char *argv[] = {(char *)python, script, "--seconds", secs, "--workers", nworkers, NULL};
+    char *out = malloc(CALIB_PYTHON_OUTPUT);
+    if (!out) {
+        python_fail(cal, "out of memory");
+        return;
+    }
+    int rc = proc_capture(argv, out, CALIB_PYTHON_OUTPUT, CALIB_PYTHON_TIMEOUT_MS);
+    json_t *py = rc < 0 ? NULL : calib_python_parse(out, err, sizeof err);
+    if (rc < 0)
+        snprintf(err, sizeof err, "%.100s %.120s: %s", python, script, strerror(-rc));
+    free(out);
+    if (!py) {
+        python_fail(cal, err);
+        return;
+    }
+    json_object_set_new(cal, "python", py);
+}

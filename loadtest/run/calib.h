@@ -32,6 +32,16 @@ void calib_address_space(json_t *calibration, const struct bench_env *env, int c
 void calib_ring(json_t *calibration, const struct bench_env *env, int tasks, long laps,
                 double budget_s);
 
+/* The Python server's interpreter (peers/python/calibrate.py, compiled in and written into
+ * dir, run by python for about seconds): starting a thread against a process, the start-up of a
+ * ThreadPoolExecutor and a ProcessPoolExecutor of `workers`, and a task's round trip through
+ * each with a 1 KiB and a 1 MiB argument. Adds "python" to `calibration`, or "python_error". */
+void calib_python(json_t *calibration, const char *python, const char *dir, double seconds,
+                  int workers);
+/* The "python" object of calibrate.py's output (the medians, by what they measure), or NULL
+ * with why in err. */
+json_t *calib_python_parse(const char *text, char *err, size_t err_len);
+
 /* The cost of one switch to use for CPU shares, from a calibration object; 0 when unknown. */
 double calib_switch_cost_ns(const json_t *calibration);
 

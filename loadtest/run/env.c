@@ -1,5 +1,7 @@
 #include "env.h"
 
+#include "proc.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -405,6 +407,54 @@ json_t *env_json(const struct bench_env *e, json_t *versions)
     json_object_set_new(j, "versions", versions ? versions : json_object());
     json_object_set_new(j, "loadavg_at_start", env_loadavg_json());
     return j;
+}
+
+/* One line, tab-separated, so that a path with spaces still parses. */
+static const char python_probe[] =
+    "import sys, platform\n"
+    "try:\n"
+    "    import uvloop\n"
+    "    u = uvloop.__version__\n"
+    "except Exception:\n"
+    "    u = ''\n"
+    "g = sys._is_gil_enabled() if hasattr(sys, '_is_gil_enabled') else True\n"
+    "print(sys.executable, platform.python_implementation() + ' ' + platform.python_version(),\n"
+    "      int(g), u, sep='\\t')\n";
+
+static int copy_field(const char **p, char *out, size_t len, int last)
+{
+    size_t n = strcspn(*p, last ? "\r\n" : "\t\r\n");
+    if ((!last && (*p)[n] != '\t') || n >= len)
+        return -EINVAL;
+    memcpy(out, *p, n);
+    out[n] = '\0';
+    *p += n + (last ? 0 : 1);
+    return 0;
+}
+
+int env_parse_python(const char *text, struct env_python *py)
+{
+    memset(py, 0, sizeof *py);
+    char gil[8];
+    const char *p = text;
+    if (copy_field(&p, py->executable, sizeof py->executable, 0) < 0 ||
+        copy_field(&p, py->version, sizeof py->version, 0) < 0 ||
+        copy_field(&p, gil, sizeof gil, 0) < 0 ||
+        copy_field(&p, py->uvloop, sizeof py->uvloop, 1) < 0 || !py->executable[0] ||
+        !py->version[0] || (strcmp(gil, "0") != 0 && strcmp(gil, "1") != 0))
+        return -EINVAL;
+    py->gil = gil[0] == '1';
+    return 0;
+}
+
+int env_python(const char *python, struct env_python *py)
+{
+    char out[1024];
+    char *argv[] = {(char *)python, "-c", (char *)python_probe, NULL};
+    int rc = proc_capture(argv, out, sizeof out, 10000);
+    if (rc < 0)
+        return rc;
+    return env_parse_python(out, py);
 }
 
 json_t *env_loadavg_json(void)

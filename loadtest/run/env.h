@@ -79,6 +79,20 @@ json_t *env_json(const struct bench_env *e, json_t *versions);
  * (the end's counts the session's own last runs too: a thread server's threads are tasks). */
 json_t *env_loadavg_json(void);
 
+/* The Python server's interpreter, as it describes itself. */
+struct env_python {
+    char executable[512];
+    char version[128]; /* "CPython 3.11.2" */
+    int gil;           /* sys._is_gil_enabled() where it exists, else 1 */
+    char uvloop[64];   /* its version; empty: not installed */
+};
+
+/* Asks the interpreter python about itself. Returns 0, or a negative errno (it did not run or
+ * said something else). */
+int env_python(const char *python, struct env_python *py);
+/* Parses its answer: "executable<TAB>version<TAB>gil<TAB>uvloop". Returns 0 or -EINVAL. */
+int env_parse_python(const char *text, struct env_python *py);
+
 /* Formats a CPU set as "0-3,6". */
 void env_format_cpus(const cpu_set_t *set, char *buf, size_t len);
 

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern const char nginx_conf_in[];
+extern const char python_server_py[];
 
 long long run_parse_stub_status(const char *text)
 {
@@ -185,13 +187,16 @@ static int wait_listening(struct run_state *st, int ready_ms)
     return 0;
 }
 
-static int start_c10k(struct run_state *st, struct proc_opts *o, int ready_ms)
+/* Starts a server that takes c10k-server's options and prints its listening line: prefix (its
+ * program, and for an interpreter the script) then the common options and the variant's. */
+static int start_listening(struct run_state *st, struct proc_opts *o, int ready_ms,
+                           char *const *prefix, const char *what)
 {
-    struct bench_ctx *ctx = st->ctx;
     const struct run_spec *r = &st->spec;
     char *argv[24];
     int n = 0;
-    argv[n++] = (char *)ctx->server_path;
+    for (; prefix[n]; n++)
+        argv[n] = prefix[n];
     argv[n++] = "--mode";
     argv[n++] = (char *)r->srv->name;
     argv[n++] = "--host";
@@ -207,19 +212,56 @@ static int start_c10k(struct run_state *st, struct proc_opts *o, int ready_ms)
         argv[n++] = (char *)r->server_args[i];
     argv[n] = NULL;
     json_t *jargv = json_array();
-    for (int i = 1; i < n; i++)
+    for (int i = 1; i < n; i++) /* after the program (the interpreter: from the script on) */
         json_array_append_new(jargv, json_string(argv[i]));
     record_set_json(&st->rec->server.argv, jargv);
     char *wargv[WRAP_MAX_ARGS + 24], store[2048];
     if (proc_spawn(
-            &st->server, "c10k-server",
+            &st->server, what,
             peer_wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store, sizeof store),
             o) < 0) {
-        record_set_status(st->rec, "failed", "cannot start %s: %s", ctx->server_path,
-                          strerror(errno));
+        record_set_status(st->rec, "failed", "cannot start %s: %s", prefix[0], strerror(errno));
         return -1;
     }
     return wait_listening(st, ready_ms);
+}
+
+static int start_c10k(struct run_state *st, struct proc_opts *o, int ready_ms)
+{
+    char *prefix[] = {(char *)st->ctx->server_path, NULL};
+    return start_listening(st, o, ready_ms, prefix, "c10k-server");
+}
+
+/* The Python server is compiled in (as nginx's configuration is) and written once into the
+ * session's temporary directory, so that c10k-bench runs the script it was built with wherever
+ * it is installed. */
+static int python_script(const struct bench_ctx *ctx, char *path, size_t len)
+{
+    snprintf(path, len, "%s/c10k_server.py", ctx->tmp_dir);
+    if (access(path, R_OK) == 0)
+        return 0;
+    FILE *f = fopen(path, "we");
+    if (!f)
+        return -errno;
+    int failed = fputs(python_server_py, f) < 0;
+    if (fclose(f) != 0 || failed) {
+        int e = errno ? errno : EIO;
+        unlink(path); /* not half a script for the next run */
+        return -e;
+    }
+    return 0;
+}
+
+static int start_python(struct run_state *st, struct proc_opts *o, int ready_ms)
+{
+    char script[600];
+    int rc = python_script(st->ctx, script, sizeof script);
+    if (rc < 0) {
+        record_set_status(st->rec, "failed", "cannot write %s: %s", script, strerror(-rc));
+        return -1;
+    }
+    char *prefix[] = {(char *)st->ctx->python_path, script, NULL};
+    return start_listening(st, o, ready_ms, prefix, "c10k_server.py");
 }
 
 static int c10k_counters(const char *body, const struct sample *smp, struct snapshot *s)
@@ -267,6 +309,10 @@ static const struct {
     [SERVER_NGINX] = {offsetof(struct bench_ctx, nginx_path),
                       "nginx is not installed (apt-get install nginx-light)", start_nginx,
                       "/nginx_status", nginx_counters},
+    [SERVER_PYTHON] = {offsetof(struct bench_ctx, python_path),
+                       "python3 is not installed (apt-get install python3 python3-uvloop; or "
+                       "give --python PATH)",
+                       start_python, "/stats", c10k_counters},
 };
 
 const char *peer_unavailable(const struct bench_ctx *ctx, const struct bench_server *srv)

@@ -175,6 +175,8 @@ static void window_tick(struct run_state *st, double now)
         else if (raw->tasks0.tasks && !raw->tasks1.tasks && now >= to)
             sample_tasks(st->pid, now - raw->t_run0, &raw->tasks1);
     }
+    if (st->placement && now >= raw->t_measure && now <= raw->t_measure + st->spec.duration_s)
+        placement_read(st->placement, st->pid, now);
 }
 
 static int wait_client(struct run_state *st, struct proc *p, double budget_s, const char *phase,
@@ -424,6 +426,31 @@ static const char *pick_tool(struct run_state *st, char *why, size_t why_len)
     return path;
 }
 
+/* Where the server's threads ran, from two readings or more. */
+static void record_placement(struct run_state *st)
+{
+    struct placement_figures f;
+    if (!st->placement || st->placement->readings < 2)
+        return;
+    placement_summarise(st->placement, &f);
+    struct rec_placement *pl = &st->rec->placement;
+    pl->present = 1;
+    pl->readings = f.readings;
+    pl->window_s = f.window_s;
+    pl->processes = f.processes;
+    pl->threads = f.threads;
+    pl->cpus_busy = f.cpus_busy;
+    pl->busiest_cpu_share = f.threads > 0 ? f.busiest_cpu_share : NAN;
+    pl->threads_multi_cpu = f.threads_multi_cpu;
+    pl->migrations = (double)f.migrations;
+    record_set_str(&pl->migrations_source,
+                   f.migrations_from_sched ? "se.nr_migrations" : "the readings' changes of CPU");
+    json_t *shares = json_array();
+    for (int c = 0; c < f.n_cpus; c++)
+        json_array_append_new(shares, json_real(f.shares[c]));
+    record_set_json(&pl->cpu_shares, shares);
+}
+
 static void finish(struct run_state *st)
 {
     struct run_record *rec = st->rec;
@@ -448,6 +475,8 @@ static void finish(struct run_state *st)
     sampler_free(&st->sampler);
     sample_tasks_free(&raw->tasks0);
     sample_tasks_free(&raw->tasks1);
+    record_placement(st);
+    free(st->placement);
 }
 
 /* Waits while the connection-tracking table is too full for a run to be measured fairly.
@@ -520,6 +549,8 @@ static int begin_sampling(struct run_state *st)
         cgmem_read(&st->cg, &raw->base.cg);
     raw->want_tasks = st->spec.scn->sample_idle_threads && st->spec.srv->thread_per_connection;
     st->want_sched = ctx->perf_path && st->spec.scn->profile_cpu && st->wrap == WRAP_NONE;
+    if (st->spec.scn->placement && st->wrap == WRAP_NONE)
+        st->placement = calloc(1, sizeof *st->placement);
     if (sampler_start(&st->sampler, st->pid, raw->t_run0, SAMPLE_INTERVAL_S,
                       raw->in_cgroup ? &st->cg : NULL) < 0) {
         record_set_status(st->rec, "failed", "cannot start the sampler thread");

@@ -16,6 +16,7 @@ struct bench_ctx {
     const char *load_path;          /* c10k-load, or NULL when not found */
     const char *wrk_path;           /* wrk, or NULL */
     const char *nginx_path;         /* nginx, or NULL */
+    const char *python_path;        /* the Python server's interpreter (--python), or NULL */
     const char *out_dir;            /* results/<time> */
     const char *log_dir;            /* out_dir/logs */
     const char *tmp_dir;            /* scripts, nginx's prefix */

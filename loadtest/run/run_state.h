@@ -5,6 +5,7 @@
 #define C10K_BENCH_RUN_STATE_H
 
 #include "cgmem.h"
+#include "placement.h"
 #include "proc.h"
 #include "run.h"
 #include "sample.h"
@@ -63,6 +64,8 @@ struct run_state {
     double t_sched_from;
     struct schedprof sched;
     json_t *sched_result;
+    /* Where its threads ran, read every tick of the window (scenarios with .placement). */
+    struct placement *placement;
     char server_out[1024], server_err[1024], client_out[1024], client_err[1024];
     char client_json[1024], warm_out[1024];
     int interrupted;

@@ -211,6 +211,17 @@ static const int calibration_figures[] = {
     SES_F_CAL_IT_MAPPINGS,
     SES_F_CAL_IT_CREATE_ALIVE_NS,
 };
+static const int python_calibration_figures[] = {
+    SES_F_CAL_PY_VERSION,
+    SES_F_CAL_PY_THREAD_START_US,
+    SES_F_CAL_PY_FORK_START_US,
+    SES_F_CAL_PY_THREAD_POOL_START_US,
+    SES_F_CAL_PY_PROCESS_POOL_START_US,
+    SES_F_CAL_PY_THREAD_POOL_TASK_1KIB_US,
+    SES_F_CAL_PY_PROCESS_POOL_TASK_1KIB_US,
+    SES_F_CAL_PY_THREAD_POOL_TASK_1MIB_US,
+    SES_F_CAL_PY_PROCESS_POOL_TASK_1MIB_US,
+};
 static const int address_space_figures[] = {
     SES_F_CAL_AS_LIMIT_BYTES,         SES_F_CAL_AS_THREADS_DEFAULT_STACK,
     SES_F_CAL_AS_THREADS_SMALL_STACK, SES_F_CAL_AS_DEFAULT_STACK_BYTES,
@@ -395,7 +406,14 @@ int main(int argc, char **argv)
     json_array_foreach(json_object_get(root, "scenarios"), i, v)
         check_fields(v, "scenarios[]", scenario_fields);
     json_t *cal = json_object_get(root, "calibration");
-    if (json_is_object(cal)) {
+    /* The Python interpreter's calibration, where a py-* server ran: its figures, or why not. */
+    if (json_is_object(json_object_get(cal, "python")))
+        CHECK_PRESENT(&schema_session, root, "the session", python_calibration_figures);
+    else if (json_is_object(cal) && json_is_string(json_object_get(cal, "python_error")) &&
+             !json_is_null(json_object_get(cal, "python")))
+        fail("calibration.python is not null beside python_error");
+    /* The machine's calibration, where the ctxswitch scenario ran. */
+    if (json_is_object(cal) && json_is_object(json_object_get(cal, "context_switch"))) {
         CHECK_PRESENT(&schema_session, root, "the session", calibration_figures);
         /* Under a sanitizer the address-space experiment cannot run: null with a reason. */
         if (json_is_object(json_object_get(cal, "address_space")))
@@ -429,12 +447,14 @@ int main(int argc, char **argv)
     if (json_array_size(runs) > 0 && ok_runs == 0)
         fail("no run succeeded");
     json_t *claims = json_object_get(root, "claims");
-    /* The seven claims, each answered as people make it. */
-    static const char *const claim_ids[] = {"stack",      "resources",   "switching",  "idle",
-                                            "efficiency", "parallelism", "correctness"};
-    if (json_array_size(claims) != 7)
-        fail("%zu claims, not 7", json_array_size(claims));
-    for (size_t k = 0; k < 7 && k < json_array_size(claims); k++) {
+    /* The ten claims, each answered as people make it. */
+    static const char *const claim_ids[] = {
+        "stack",       "resources",   "switching",  "idle",           "efficiency",
+        "parallelism", "correctness", "python_gil", "python_waiting", "python_pools"};
+    size_t n_claims = sizeof claim_ids / sizeof claim_ids[0];
+    if (json_array_size(claims) != n_claims)
+        fail("%zu claims, not %zu", json_array_size(claims), n_claims);
+    for (size_t k = 0; k < n_claims && k < json_array_size(claims); k++) {
         const char *cid = json_string_value(json_object_get(json_array_get(claims, k), "id"));
         if (!cid || strcmp(cid, claim_ids[k]) != 0)
             fail("claims[%zu] is not '%s'", k, claim_ids[k]);

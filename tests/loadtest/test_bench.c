@@ -8,6 +8,7 @@
 #include "run.h"
 #include "sample.h"
 #include "judge.h"
+#include "placement.h"
 #include "plan.h"
 #include "testlib.h"
 
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A number at a dotted path of a calibration's JSON (NaN where there is none). */
@@ -378,6 +380,259 @@ TEST(plan_quick_is_small_and_ids_are_unique)
     CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
     for (size_t i = 0; i < p.n; i++)
         CHECK(p.runs[i].tool == TOOL_WRK);
+    plan_free(&p);
+}
+
+/* A stat line of a thread called "a) (b c" whose fields after the name are 3..52: utime (14)
+ * is 14, stime (15) 15, processor (39) given. */
+static void stat_line(char *buf, size_t len, long long utime, long long stime, int cpu)
+{
+    size_t n = (size_t)snprintf(buf, len, "4242 (a) (b c) S");
+    for (int field = 4; field <= 52; field++)
+        n += (size_t)snprintf(buf + n, len - n, " %lld",
+                              field == 14   ? utime
+                              : field == 15 ? stime
+                              : field == 39 ? (long long)cpu
+                                            : (long long)field);
+    snprintf(buf + n, len - n, "\n");
+}
+
+TEST(placement_parses_a_threads_stat_and_sched)
+{
+    char line[512];
+    long long ticks;
+    int cpu;
+    stat_line(line, sizeof line, 120, 30, 3);
+    CHECK_INT_EQ(placement_parse_stat(line, &ticks, &cpu), 0);
+    CHECK_INT_EQ(ticks, 150);
+    CHECK_INT_EQ(cpu, 3);
+    CHECK_INT_EQ(placement_parse_stat("4242 (cut) S 1 2 3", &ticks, &cpu), -EINVAL);
+    CHECK_INT_EQ(placement_parse_stat("no name here", &ticks, &cpu), -EINVAL);
+    CHECK_INT_EQ(placement_parse_migrations("python3 (4242, #threads: 3)\n"
+                                            "se.exec_start                                :"
+                                            "    123.45\n"
+                                            "se.nr_migrations                             :"
+                                            "                   17\n"),
+                 17);
+    CHECK_INT_EQ(placement_parse_migrations("se.exec_start : 1\n"), -1);
+    CHECK_INT_EQ(placement_parse_migrations(NULL), -1);
+    /* The real thing: this thread. */
+    FILE *f = fopen("/proc/thread-self/stat", "re");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(fgets(line, sizeof line, f) != NULL);
+        fclose(f);
+        CHECK_INT_EQ(placement_parse_stat(line, &ticks, &cpu), 0);
+        CHECK(cpu >= 0 && cpu < CPU_SETSIZE);
+    }
+}
+
+TEST(placement_tells_one_cpu_from_several)
+{
+    struct placement *p = calloc(1, sizeof *p);
+    struct placement_figures f;
+    char a[512], b[512];
+    /* Thread 1 stays on CPU 1 and thread 2 goes 1 -> 0 -> 1: 3 of 4 readings' ticks on CPU 1. */
+    static const int cpus2[] = {1, 0, 1, 1};
+    for (int i = 0; i < 4; i++) {
+        stat_line(a, sizeof a, 100 + 10 * i, 0, 1);
+        stat_line(b, sizeof b, 200 + 10 * i, 0, cpus2[i]);
+        char sched[64];
+        snprintf(sched, sizeof sched, "se.nr_migrations : %d\n", i == 0 ? 5 : 7);
+        placement_add(p, 10, 11, a, NULL, "se.nr_migrations : 0\n");
+        placement_add(p, 10, 12, b, NULL, sched);
+        placement_next(p, i * 0.2);
+    }
+    placement_summarise(p, &f);
+    CHECK_INT_EQ(f.readings, 4);
+    CHECK_INT_EQ(f.threads, 2);
+    CHECK_INT_EQ(f.n_cpus, 2);
+    CHECK_INT_EQ(f.cpus_busy, 2); /* CPU 0 carried 10 of 60 ticks: 17% */
+    CHECK(f.busiest_cpu_share > 0.83 && f.busiest_cpu_share < 0.84);
+    CHECK_INT_EQ(f.threads_multi_cpu, 1);
+    CHECK_INT_EQ(f.migrations_from_sched, 1);
+    CHECK_INT_EQ(f.migrations, 2);
+    CHECK(f.window_s > 0.59 && f.window_s < 0.61);
+    /* Without sched: the readings' changes of CPU (0 -> 1 counts, the first reading does not). */
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < 4; i++) {
+        stat_line(b, sizeof b, 200 + 10 * i, 0, cpus2[i]);
+        placement_add(p, 10, 12, b, NULL, NULL);
+        placement_next(p, i * 0.2);
+    }
+    placement_summarise(p, &f);
+    CHECK_INT_EQ(f.migrations_from_sched, 0);
+    CHECK_INT_EQ(f.migrations, 2);
+    CHECK_INT_EQ(f.cpus_busy, 2);
+    /* A thread that never used CPU counts for nothing. */
+    memset(p, 0, sizeof *p);
+    stat_line(a, sizeof a, 5, 5, 0);
+    for (int i = 0; i < 3; i++) {
+        placement_add(p, 10, 11, a, NULL, NULL);
+        placement_next(p, i);
+    }
+    placement_summarise(p, &f);
+    CHECK_INT_EQ(f.threads, 0);
+    CHECK_INT_EQ(f.cpus_busy, 0);
+    /* A thread whose ticks do not move (half a millisecond a second) but whose schedstat
+     * does: 1 ms on CPU 1, then on CPU 0, then on CPU 1. */
+    memset(p, 0, sizeof *p);
+    stat_line(a, sizeof a, 5, 5, 0);
+    for (int i = 0; i < 4; i++) {
+        char ss[64];
+        stat_line(a, sizeof a, 5, 5, i % 2);
+        snprintf(ss, sizeof ss, "%d 0 %d\n", 1000000 * (i + 1), i);
+        placement_add(p, 10, 11, a, ss, NULL);
+        placement_next(p, i);
+    }
+    placement_summarise(p, &f);
+    CHECK_INT_EQ(f.threads, 1);
+    CHECK_INT_EQ(f.cpus_busy, 2);
+    CHECK(f.busiest_cpu_share > 0.66 && f.busiest_cpu_share < 0.67);
+    CHECK_INT_EQ(f.threads_multi_cpu, 1);
+    CHECK_INT_EQ(f.migrations, 3);
+    /* This process, busy for a while between two readings. */
+    memset(p, 0, sizeof *p);
+    placement_read(p, getpid(), 0);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    do
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 60000000L);
+    placement_read(p, getpid(), 1);
+    placement_summarise(p, &f);
+    CHECK_INT_EQ(f.readings, 2);
+    CHECK_INT_EQ(f.processes, 1);
+    CHECK(f.threads >= 1);
+    CHECK(f.cpus_busy >= 1);
+    free(p);
+}
+
+TEST(calib_reads_what_the_python_calibration_prints)
+{
+    static const char out[] =
+        "{\"python\": {\"implementation\": \"CPython\", \"version\": \"3.11.2\", \"gil\": true},\n"
+        " \"published\": {\"source\": \"PEP 703\", \"thread_start_us\": 100,"
+        " \"process_start_us\": 50000},\n"
+        " \"start_us\": {\"thread\": {\"median_us\": 111.1, \"runs\": 547},"
+        " \"process_fork\": {\"median_us\": 63118.1, \"runs\": 5},"
+        " \"process_spawn\": {\"median_us\": 287865.3, \"runs\": 5}},\n"
+        " \"pool_start_us\": {\"ThreadPoolExecutor\": {\"median_us\": 344.5, \"runs\": 189},"
+        " \"ProcessPoolExecutor\": {\"median_us\": 344908.1, \"runs\": 5}},\n"
+        " \"pool_workers\": 4,\n"
+        " \"round_trip_us\": {\"1KiB\": {\"ThreadPoolExecutor\": {\"median_us\": 23.5},"
+        " \"ProcessPoolExecutor\": {\"median_us\": 275.2}},"
+        " \"1MiB\": {\"ThreadPoolExecutor\": {\"median_us\": 33.8},"
+        " \"ProcessPoolExecutor\": {\"median_us\": 17463.8}}},\n"
+        " \"seconds\": 5.17}\n"
+        "a warning on stderr\n";
+    char err[256];
+    json_t *py = calib_python_parse(out, err, sizeof err);
+    CHECK(py != NULL);
+    CHECK_STR_EQ(json_string_value(json_object_get(py, "version")), "3.11.2");
+    CHECK_INT_EQ(json_integer_value(json_object_get(py, "workers")), 4);
+    CHECK(json_real_value(json_object_get(py, "fork_start_us")) == 63118.1);
+    CHECK(json_real_value(json_object_get(py, "process_pool_start_us")) == 344908.1);
+    CHECK(json_real_value(json_object_get(py, "thread_pool_task_1kib_us")) == 23.5);
+    CHECK(json_real_value(json_object_get(py, "process_pool_task_1mib_us")) == 17463.8);
+    CHECK_INT_EQ(json_integer_value(json_object_get(py, "published_process_start_us")), 50000);
+    json_decref(py);
+    CHECK(calib_python_parse("Traceback (most recent call last):", err, sizeof err) == NULL);
+    CHECK(strstr(err, "JSON") != NULL);
+    CHECK(calib_python_parse("{\"start_us\": {}}", err, sizeof err) == NULL);
+    /* The interpreter itself, briefly, where there is one; a missing one is an error. */
+    json_t *cal = json_object();
+    calib_python(cal, "/nonexistent/python3", "/nonexistent", 0.1, 1);
+    CHECK(json_is_null(json_object_get(cal, "python")));
+    CHECK(json_is_string(json_object_get(cal, "python_error")));
+    char dir[] = "/tmp/test_bench.XXXXXX";
+    if (access("/usr/bin/python3", X_OK) == 0 && mkdtemp(dir)) {
+        calib_python(cal, "/usr/bin/python3", dir, 0.1, 1);
+        json_t *got = json_object_get(cal, "python");
+        CHECK(json_is_object(got));
+        CHECK(json_number_value(json_object_get(got, "process_pool_task_1kib_us")) >
+              json_number_value(json_object_get(got, "thread_pool_task_1kib_us")));
+        char script[64];
+        snprintf(script, sizeof script, "%s/calibrate.py", dir);
+        unlink(script);
+        rmdir(dir);
+    }
+    json_decref(cal);
+}
+
+TEST(env_parses_what_the_python_interpreter_says)
+{
+    struct env_python py;
+    CHECK_INT_EQ(env_parse_python("/usr/bin/python3\tCPython 3.11.2\t1\t0.17.0\n", &py), 0);
+    CHECK_STR_EQ(py.executable, "/usr/bin/python3");
+    CHECK_STR_EQ(py.version, "CPython 3.11.2");
+    CHECK_INT_EQ(py.gil, 1);
+    CHECK_STR_EQ(py.uvloop, "0.17.0");
+    /* A free-threaded build without uvloop, from a path with a space. */
+    CHECK_INT_EQ(env_parse_python("/opt/py 3.13t/bin/python3\tCPython 3.13.1\t0\t\n", &py), 0);
+    CHECK_STR_EQ(py.executable, "/opt/py 3.13t/bin/python3");
+    CHECK_INT_EQ(py.gil, 0);
+    CHECK_STR_EQ(py.uvloop, "");
+    CHECK_INT_EQ(env_parse_python("Traceback (most recent call last):\n", &py), -EINVAL);
+    CHECK_INT_EQ(env_parse_python("/usr/bin/python3\tCPython 3.11.2\tyes\t\n", &py), -EINVAL);
+    CHECK_INT_EQ(env_parse_python("", &py), -EINVAL);
+    /* The interpreter itself, where there is one. */
+    if (access("/usr/bin/python3", X_OK) == 0) {
+        CHECK_INT_EQ(env_python("/usr/bin/python3", &py), 0);
+        CHECK(strstr(py.version, " 3.") != NULL);
+        CHECK(py.executable[0] == '/');
+    }
+    CHECK(env_python("/nonexistent/python3", &py) < 0);
+}
+
+/* The default profile runs the Python server at the levels its claims need; the full profile
+ * and --levels run every level. */
+TEST(plan_trims_the_python_servers_levels_in_the_default_profile)
+{
+    struct bench_env e;
+    fake_env(&e);
+    struct plan p;
+    struct plan_opts o = {.servers = SRVS(THREAD) | SRVS(PY_THREADS) | SRVS(PY_ASYNCIO),
+                          .scenarios =
+                              SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) | SCN_BIT(BLOCKING),
+                          .tools = 1u << TOOL_LOAD};
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
+    int blocking = 0, cpu_asyncio = 0, cpu_threads = 0, idle = 0, thread = 0;
+    for (size_t i = 0; i < p.n; i++) {
+        const struct run_spec *r = &p.runs[i];
+        if (r->srv == &bench_servers[SRV_THREAD]) {
+            thread++;
+            continue;
+        }
+        if (r->scn == &bench_scenarios[SCN_BLOCKING]) {
+            blocking++;
+            CHECK(r->level == 64 || r->level == 1024);
+        }
+        if (r->scn == &bench_scenarios[SCN_SCALE])
+            CHECK_INT_EQ(r->level, 100);
+        idle += r->scn == &bench_scenarios[SCN_IDLE];
+        if (r->scn == &bench_scenarios[SCN_CPU]) {
+            cpu_asyncio += r->srv == &bench_servers[SRV_PY_ASYNCIO];
+            cpu_threads += r->srv == &bench_servers[SRV_PY_THREADS];
+        }
+    }
+    CHECK_INT_EQ(blocking, 4);
+    CHECK_INT_EQ(idle, 0);
+    CHECK_INT_EQ(cpu_asyncio, 1);
+    CHECK_INT_EQ(cpu_threads, 4);
+    CHECK_INT_EQ(thread, 5 + 4 + 4 + 5); /* the thread server: every level */
+    size_t trimmed = p.n;
+    plan_free(&p);
+    int levels[] = {64, 1024, LEVEL_END};
+    o.levels = levels;
+    o.scenarios = SCN_BIT(BLOCKING) | SCN_BIT(SCALE);
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
+    CHECK_INT_EQ((long long)p.n, 2 * 2 * 3);
+    plan_free(&p);
+    o.levels = NULL;
+    o.scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) | SCN_BIT(BLOCKING);
+    CHECK_INT_EQ(plan_build(&p, "full", &o, &e), 0);
+    CHECK(p.n > trimmed);
     plan_free(&p);
 }
 
@@ -824,6 +1079,12 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(plan_quick_is_small_and_ids_are_unique),
           TEST_ENTRY(plan_repeats_with_levels_outermost),
           TEST_ENTRY(plan_takes_the_levels_asked_for),
+TEST_ENTRY(plan_trims_the_python_servers_levels_in_the_default_profile),
+TEST_ENTRY(env_parses_what_the_python_interpreter_says),
+TEST_ENTRY(calib_reads_what_the_python_calibration_prints),
+TEST_ENTRY(placement_parses_a_threads_stat_and_sched),
+TEST_ENTRY(placement_tells_one_cpu_from_several),
+
           TEST_ENTRY(run_skips_a_model_the_server_refuses),
           TEST_ENTRY(plan_runs_uring_as_the_loop_runs), TEST_ENTRY(plan_parses_lists),
           TEST_ENTRY(plan_leaves_the_container_scenarios_to_docker),

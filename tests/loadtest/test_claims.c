@@ -75,6 +75,19 @@ static double figure_of(const json_t *claim, const char *name)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+/* Whether a line of the headline begins with text. */
+static int has_line(const struct session_record *s, const char *text)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(s->headline, i, m)
+    {
+        if (strncmp(json_string_value(m), text, strlen(text)) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether a surprise begins with text. */
 static int surprised(const struct session_record *s, const char *text)
 {
@@ -93,7 +106,7 @@ TEST(claims_judge_without_data)
     struct session_record s;
     record_session_init(&s);
     claims_build(&s);
-    CHECK_INT_EQ(json_array_size(s.claims), 7);
+    CHECK_INT_EQ(json_array_size(s.claims), 10);
     for (size_t i = 0; i < json_array_size(s.claims); i++) {
         json_t *c = json_array_get(s.claims, i);
         CHECK_STR_EQ(str_of(c, "verdict"), "not measured");
@@ -343,7 +356,145 @@ TEST(claims_judge_nothing_in_a_docker_session_without_its_scenarios)
     record_session_free(&s);
 }
 
+/* A cpu run of a Python (or C) server: its throughput, CPUs and where its threads ran. */
+static struct run_record *cpu_run(struct session_record *s, int srv, double level, double rps,
+                                  double cores, double busiest)
+{
+    struct run_record *r = add_run(s, SCN_CPU, srv, level, 1);
+    r->client.requests_per_s = r->client.good_per_s = rps;
+    r->client.latency_us.present = 1;
+    r->client.latency_us.p99 = 20000;
+    r->server.present = 1;
+    r->server.cpu_cores = cores;
+    r->server.rss_bytes = 30e6;
+    if (isfinite(busiest)) {
+        r->placement.present = 1;
+        r->placement.busiest_cpu_share = busiest;
+        r->placement.cpus_busy = busiest >= 0.9 ? 1 : 2;
+        r->placement.threads = level + 1;
+        r->placement.threads_multi_cpu = busiest >= 0.9 ? 0 : level;
+        r->placement.processes = srv == SRV_PY_PROCESSPOOL ? 3 : 1;
+        r->placement.migrations = 100;
+    }
+    return r;
+}
+
+/* py-threads and py-threadpool at 1 and 32 connections (throughput x speedup, placement's
+ * busiest share), the process pool doubling on 2 CPUs, the C thread server on thread_cores. */
+static void gil_session(struct session_record *s, double speedup, double busiest,
+                        double thread_cores)
+{
+    record_session_init(s);
+    s->cpus_allowed = 2;
+    cpu_run(s, SRV_PY_THREADS, 1, 1000, 1.0, busiest);
+    cpu_run(s, SRV_PY_THREADS, 32, 1000 * speedup, speedup > 1.3 ? 1.9 : 1.0, busiest);
+    cpu_run(s, SRV_PY_THREADPOOL, 1, 900, 1.0, busiest);
+    cpu_run(s, SRV_PY_THREADPOOL, 32, 900 * speedup, 1.0, busiest);
+    cpu_run(s, SRV_PY_PROCESSPOOL, 1, 800, 1.0, 0.5)->server.rss_bytes = 30e6;
+    cpu_run(s, SRV_PY_PROCESSPOOL, 32, 1600, 1.9, 0.5)->server.rss_bytes = 70e6;
+    cpu_run(s, SRV_THREAD, 1, 2000, 1.0, 0.5);
+    cpu_run(s, SRV_THREAD, 32, 3800, thread_cores, 0.5);
+    claims_build(s);
+}
+
+TEST(claims_tell_no_speedup_from_pinned_to_one_cpu)
+{
+    struct session_record s;
+    /* Flat throughput, CPU time spread over both CPUs: no speed-up, but not pinned. */
+    gil_session(&s, 1.0, 0.55, 1.9);
+    const json_t *c = claim_by_id(&s, "python_gil");
+    CHECK_STR_EQ(str_of(c, "verdict"), "partly");
+    CHECK(json_is_true(json_object_get(c, "surprising")));
+    CHECK(strstr(str_of(c, "note"), "not pinned") != NULL);
+    CHECK(figure_of(c, "py_threads_max_cpus") == 1.0);
+    CHECK(figure_of(c, "py_threads_speedup") == 1.0);
+    CHECK(figure_of(c, "py_threads_busiest_cpu_share") == 0.55);
+    CHECK(figure_of(c, "py_processpool_speedup") == 2.0);
+    CHECK(figure_of(c, "thread_max_cpus") == 1.9);
+    CHECK(strstr(str_of(c, "headline"), "py-threads at most 1.00 CPUs") != NULL);
+    CHECK(has_line(&s, "python_gil partly: py-threads at most 1.00 CPUs"));
+    record_session_free(&s);
+    /* Flat and 95% on one CPU: the claim as made. */
+    gil_session(&s, 1.0, 0.95, 1.9);
+    c = claim_by_id(&s, "python_gil");
+    CHECK_STR_EQ(str_of(c, "verdict"), "holds");
+    CHECK(!json_is_true(json_object_get(c, "surprising")));
+    record_session_free(&s);
+    /* Threads that use both CPUs (a free-threaded interpreter). */
+    gil_session(&s, 1.9, 0.55, 1.9);
+    CHECK_STR_EQ(str_of(claim_by_id(&s, "python_gil"), "verdict"), "does not hold");
+    record_session_free(&s);
+    /* A machine so busy that the C thread server used 1.1 CPUs: no judgement. */
+    gil_session(&s, 1.0, 0.95, 1.1);
+    c = claim_by_id(&s, "python_gil");
+    CHECK_STR_EQ(str_of(c, "verdict"), "not measured");
+    CHECK(strstr(str_of(c, "note"), "Not judged") != NULL);
+    CHECK(strstr(str_of(c, "measured"), "py-threads: 1000 req/s at 1 on 1.00 CPUs") != NULL);
+    record_session_free(&s);
+}
+
+/* A blocking run of a Python server (the pools' sized variant) at a level, /sleep?ms=50. */
+static void sleep_run(struct session_record *s, int srv, double level, double rps, double errors)
+{
+    struct run_record *r = add_run(s, SCN_BLOCKING, srv, level, 1);
+    r->variant = srv == SRV_PY_THREADPOOL || srv == SRV_PY_PROCESSPOOL ? 1 : 0;
+    record_set_str(&r->path, "/sleep?ms=50");
+    r->client.requests_per_s = r->client.good_per_s = rps;
+    r->client.errors.total = errors;
+    r->client.latency_us.present = 1;
+    r->client.latency_us.p99 = 60000;
+}
+
+TEST(claims_judge_waiting_threads_against_asyncio)
+{
+    struct session_record s;
+    record_session_init(&s);
+    sleep_run(&s, SRV_PY_THREADS, 64, 1250, 0);
+    sleep_run(&s, SRV_PY_ASYNCIO, 64, 1260, 0);
+    sleep_run(&s, SRV_PY_PROCESSPOOL, 64, 310, 0);
+    sleep_run(&s, SRV_PY_THREADS, 1024, 4000, 0);
+    sleep_run(&s, SRV_PY_ASYNCIO, 1024, 9000, 0);
+    sleep_run(&s, SRV_PY_PROCESSPOOL, 1024, 310, 700);
+    claims_build(&s);
+    const json_t *c = claim_by_id(&s, "python_waiting");
+    /* Fine at 64 (99% of asyncio's), not at 1,024 (44%). */
+    CHECK_STR_EQ(str_of(c, "verdict"), "partly");
+    CHECK(fabs(figure_of(c, "threads_over_asyncio_at_1024") - 4000.0 / 9000) < 1e-9);
+    CHECK(fabs(figure_of(c, "processpool_share_of_ideal_at_64") - 310.0 / 1280) < 1e-9);
+    CHECK(strstr(str_of(c, "measured"), "700 errors") != NULL);
+    record_session_free(&s);
+}
+
+TEST(claims_weigh_the_process_pool_against_the_thread_pool)
+{
+    struct session_record s;
+    gil_session(&s, 1.0, 0.55, 1.9);
+    s.calibration.present = s.calibration.python.present = 1;
+    s.calibration.python.workers = 2;
+    s.calibration.python.thread_pool_task_1kib_us = 25;
+    s.calibration.python.process_pool_task_1kib_us = 200;
+    s.calibration.python.thread_pool_task_1mib_us = 30;
+    s.calibration.python.process_pool_task_1mib_us = 9000;
+    s.calibration.python.thread_pool_start_us = 300;
+    s.calibration.python.process_pool_start_us = 90000;
+    json_decref(s.claims);
+    s.claims = NULL;
+    claims_build(&s);
+    const json_t *c = claim_by_id(&s, "python_pools");
+    /* Faster on /work (1,600 against 900 at 32), slower per task: partly. */
+    CHECK_STR_EQ(str_of(c, "verdict"), "partly");
+    CHECK(fabs(figure_of(c, "work_rate_ratio") - 1600.0 / 900) < 1e-9);
+    CHECK(figure_of(c, "task_1mib_ratio") == 300);
+    /* (70 MB - 30 MB) over the 2 workers. */
+    CHECK(figure_of(c, "process_worker_rss_bytes") == 20e6);
+    CHECK(!json_is_true(json_object_get(c, "surprising")));
+    record_session_free(&s);
+}
+
 TEST_MAIN(TEST_ENTRY(claims_judge_without_data),
+          TEST_ENTRY(claims_tell_no_speedup_from_pinned_to_one_cpu),
+          TEST_ENTRY(claims_judge_waiting_threads_against_asyncio),
+          TEST_ENTRY(claims_weigh_the_process_pool_against_the_thread_pool),
           TEST_ENTRY(claims_blame_switching_when_its_cost_grows_with_threads),
           TEST_ENTRY(claims_see_no_harm_when_throughput_holds),
           TEST_ENTRY(claims_quote_the_servers_beside_the_loop),

@@ -24,6 +24,9 @@
     X(efficiency)                                                                                  \
     X(parallelism)                                                                                 \
     X(correctness)                                                                                 \
+    X(python_gil)                                                                                  \
+    X(python_waiting)                                                                              \
+    X(python_pools)                                                                                \
     X(container_pids)                                                                              \
     X(container_loop)                                                                              \
     X(container_memory)                                                                            \
@@ -64,7 +67,8 @@ struct claim_def {
 struct claim {
     const struct claim_def *def;
     struct claim_text measured, note;
-    const char *verdict; /* "not measured" until the claim says */
+    struct claim_text headline; /* a line of the session's headline (none: no line) */
+    const char *verdict;        /* "not measured" until the claim says */
     int surprising;
     json_t *figures;  /* name -> number (null: not measured): what decides the verdict */
     json_t *evidence; /* the ids of the runs cited */

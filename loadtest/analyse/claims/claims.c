@@ -279,11 +279,15 @@ static json_t *claim_judge(const struct claim_def *def, const struct claim_runs 
     c.evidence = json_array();
     c.sources = json_array();
     def->judge(&c, v);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o}", "id", def->id,
-                     "claim", def->claim, "folklore", def->folklore, "measured",
-                     c.measured.len ? c.measured.s : "not measured", "verdict", c.verdict,
-                     "surprising", c.surprising, "note", c.note.s, "thresholds", def->thresholds,
-                     "figures", c.figures, "evidence", c.evidence, "sources", c.sources);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o}", "id", def->id, "claim",
+                  def->claim, "folklore", def->folklore, "measured",
+                  c.measured.len ? c.measured.s : "not measured", "verdict", c.verdict,
+                  "surprising", c.surprising, "note", c.note.s, "thresholds", def->thresholds,
+                  "figures", c.figures, "evidence", c.evidence, "sources", c.sources);
+    if (j && c.headline.len)
+        json_object_set_new(j, "headline", json_string(c.headline.s));
+    return j;
 }
 
 /* ---- Every claim, per repetition ---- */
@@ -715,6 +719,20 @@ static void machine_line(const struct session_record *s, json_t *out)
            cal->thread_create.create_join_ns / 1000, a, b, c);
 }
 
+/* A line for each claim that has one (the Python claims): its verdict and its figures. */
+static void claim_lines(const json_t *claims, json_t *out)
+{
+    size_t i;
+    json_t *cm;
+    json_array_foreach(claims, i, cm)
+    {
+        const char *line = json_string_value(json_object_get(cm, "headline"));
+        if (line)
+            append(out, "%s %s: %s", json_string_value(json_object_get(cm, "id")), verdict_of(cm),
+                   line);
+    }
+}
+
 static void claims_line(const json_t *claims, json_t *out)
 {
     struct claim_text t = {0};
@@ -739,6 +757,7 @@ static json_t *headline(const struct claim_runs *v, const json_t *claims)
     if (container_session(v->s))
         container_lines(v, out);
     machine_line(v->s, out);
+    claim_lines(claims, out);
     claims_line(claims, out);
     return out;
 }
