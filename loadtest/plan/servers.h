@@ -64,6 +64,14 @@ struct bench_server {
                                 * busy are its size showing, said once, not a fault per run */
     int beside;                /* SRV_* it is quoted beside in the claims, or -1 */
     const char *color;         /* the report's */
+
+    /* Its connections are processes (fork per connection): their counters are read as a
+     * thread-per-connection server's are, and the limits on processes bound its runs. */
+    int process_per_connection;
+    /* SCN_BIT()s it also runs in under --profile full or when --scenarios names them: kept out
+     * of the shorter profiles' defaults for their time. */
+    unsigned scenarios_more;
+
     struct server_variant variants[SERVER_VARIANTS];
     struct server_ratio ratios[SERVER_RATIOS];
 };
@@ -133,6 +141,10 @@ int server_id_of(const struct bench_server *s);
 int server_parse_list(const char *list, unsigned *bits, char *bad, size_t bad_len);
 /* "thread, pool, loop, uring or nginx", for messages and --help. */
 const char *server_names(void);
+
+/* Whether it runs in the scenario: in .scenarios, or in .scenarios_more when every scenario is
+ * wanted (--profile full) or the scenarios were named. */
+int server_runs_in(const struct bench_server *s, int scenario, int every);
 
 /* A run's label: the name and the variant's arguments with @CPUS@ filled ("loop --loops 2"). */
 void server_label(const struct bench_server *s, int variant, int cpus, char *buf, size_t len);

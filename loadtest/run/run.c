@@ -464,8 +464,12 @@ static int check_limits(struct run_state *st)
     struct env_limit lim;
     struct bench_env *env = st->ctx->env;
     env_refresh(env);
-    if (!env_check(env, st->spec.srv->thread_per_connection,
-                   (long long)st->spec.concurrency + st->spec.idle, st->spec.sources, 0, &lim))
+    const struct bench_server *srv = st->spec.srv;
+    enum env_tasks tasks = srv->process_per_connection  ? ENV_TASKS_PROCESSES
+                           : srv->thread_per_connection ? ENV_TASKS_THREADS
+                                                        : ENV_TASKS_NONE;
+    if (!env_check(env, tasks, (long long)st->spec.concurrency + st->spec.idle, st->spec.sources, 0,
+                   &lim))
         return 0;
     struct run_record *rec = st->rec;
     rec->limit.present = 1;
@@ -503,7 +507,8 @@ static int begin_sampling(struct run_state *st)
     sample_take(st->pid, 0, 1, &raw->base);
     if (raw->in_cgroup)
         cgmem_read(&st->cg, &raw->base.cg);
-    raw->want_tasks = st->spec.scn->sample_idle_threads && st->spec.srv->thread_per_connection;
+    raw->want_tasks = st->spec.scn->sample_idle_threads &&
+                      (st->spec.srv->thread_per_connection || st->spec.srv->process_per_connection);
     st->want_sched = ctx->perf_path && st->spec.scn->profile_cpu && st->wrap == WRAP_NONE;
     if (sampler_start(&st->sampler, st->pid, raw->t_run0, SAMPLE_INTERVAL_S,
                       raw->in_cgroup ? &st->cg : NULL) < 0) {

@@ -207,22 +207,14 @@ static int task_cmp(const void *a, const void *b)
     return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-int sample_tasks(pid_t pid, double t, struct task_snapshot *snap)
+/* Adds the threads of one process to snap. Returns 0 or a negative errno. */
+static int add_tasks(pid_t pid, struct task_snapshot *snap, size_t *cap)
 {
-    memset(snap, 0, sizeof *snap);
-    snap->t = t;
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
     DIR *d = opendir(path);
     if (!d)
         return -errno;
-    size_t cap = 256;
-    snap->tasks = malloc(cap * sizeof *snap->tasks);
-    if (!snap->tasks) {
-        closedir(d);
-        return -ENOMEM;
-    }
-    snap->has_schedstat = 1;
     struct dirent *e;
     char buf[4096], tpath[112];
     while ((e = readdir(d)) != NULL) {
@@ -243,16 +235,61 @@ int sample_tasks(pid_t pid, double t, struct task_snapshot *snap)
         if (procfs_read_text(tpath, buf, sizeof buf) <= 0 ||
             sample_parse_schedstat(buf, &tc.run_ns, &tc.wait_ns, &tc.timeslices) < 0)
             snap->has_schedstat = 0;
-        if (snap->n == cap) {
-            struct task_counters *nt = realloc(snap->tasks, cap * 2 * sizeof *nt);
+        if (snap->n == *cap) {
+            struct task_counters *nt = realloc(snap->tasks, *cap * 2 * sizeof *nt);
             if (!nt)
                 break;
             snap->tasks = nt;
-            cap *= 2;
+            *cap *= 2;
         }
         snap->tasks[snap->n++] = tc;
     }
     closedir(d);
+    return 0;
+}
+
+/* The pids of pid's tree (malloc'd), or NULL with *n = 0. */
+static pid_t *tree_pids(pid_t pid, size_t *n)
+{
+    size_t max = 1024;
+    for (;;) {
+        pid_t *pids = malloc(max * sizeof *pids);
+        if (!pids)
+            break;
+        int64_t got = procfs_tree_pids(pid, pids, max);
+        if (got >= 0 && (size_t)got <= max) {
+            *n = (size_t)got;
+            return pids;
+        }
+        free(pids);
+        if (got < 0)
+            break;
+        max = (size_t)got + 256; /* it grew meanwhile: try once more with room */
+    }
+    *n = 0;
+    return NULL;
+}
+
+int sample_tasks(pid_t pid, double t, struct task_snapshot *snap)
+{
+    memset(snap, 0, sizeof *snap);
+    snap->t = t;
+    size_t cap = 256;
+    snap->tasks = malloc(cap * sizeof *snap->tasks);
+    if (!snap->tasks)
+        return -ENOMEM;
+    snap->has_schedstat = 1;
+    int rc = add_tasks(pid, snap, &cap);
+    if (rc < 0) {
+        sample_tasks_free(snap);
+        return rc;
+    }
+    /* A process per connection: its children's threads are its connections' tasks. */
+    size_t n;
+    pid_t *pids = tree_pids(pid, &n);
+    for (size_t i = 1; i < n; i++)
+        add_tasks(pids[i], snap, &cap);
+    free(pids);
     qsort(snap->tasks, snap->n, sizeof *snap->tasks, task_cmp);
     return 0;
 }

@@ -49,7 +49,7 @@ struct task_snapshot {
     int has_schedstat;
 };
 
-/* Reads every thread of pid. Returns 0 or a negative errno. */
+/* Reads every thread of pid and of its descendants. Returns 0 or a negative errno. */
 int sample_tasks(pid_t pid, double t, struct task_snapshot *snap);
 void sample_tasks_free(struct task_snapshot *snap);
 /* Parses /proc/PID/task/TID/schedstat ("run_ns wait_ns slices"). Returns 0 or -EINVAL. */

@@ -290,9 +290,20 @@ TEST(env_names_the_limit_a_run_hits)
     CHECK_INT_EQ(env_check(&e, 1, 33000, 40, 0, &lim), 1);
     CHECK_STR_EQ(lim.name, "kernel.pid_max");
     CHECK(strstr(lim.how, "sysctl") != NULL);
+    CHECK_INT_EQ(env_check(&e, ENV_TASKS_PROCESSES, 33000, 40, 0, &lim), 1);
+    CHECK_STR_EQ(lim.name, "kernel.pid_max");
+    CHECK(strstr(lim.how, "every process takes a pid") != NULL);
     e.pid_max = 4194304;
     CHECK_INT_EQ(env_check(&e, 1, 33000, 40, 0, &lim), 1);
     CHECK_STR_EQ(lim.name, "vm.max_map_count");
+    /* A process's mappings are its own: vm.max_map_count does not bound processes. */
+    CHECK_INT_EQ(env_check(&e, ENV_TASKS_PROCESSES, 33000, 40, 0, &lim), 0);
+    e.nproc = 20000;
+    if (geteuid() != 0) {
+        CHECK_INT_EQ(env_check(&e, ENV_TASKS_PROCESSES, 33000, 40, 0, &lim), 1);
+        CHECK_STR_EQ(lim.name, "RLIMIT_NPROC (ulimit -u)");
+    }
+    e.nproc = ENV_UNLIMITED;
     e.max_map_count = 1000000;
     CHECK_INT_EQ(env_check(&e, 1, 33000, 40, 0, &lim), 0);
     e.cg_pids_max = 1000;
