@@ -158,6 +158,28 @@
       "descriptors over the baseline: the most connections it held at once")                       \
     X(SERVER_SAMPLES_IN_WINDOW, "server.samples_in_window", INT, server.samples_in_window,         \
       "samples", "", "1 Hz samples inside the measured window")                                    \
+    X(SERVER_TREE, "server.tree", GROUP, server.tree.present, "", "",                              \
+      "every process of the server (workers, a process per connection) by sharing, from "          \
+      "/proc/PID/smaps_rollup; null where the kernel has none")                                    \
+    X(SERVER_TREE_PROCESSES, "server.tree.processes", REAL, server.tree.processes, "processes",    \
+      "processes", "its processes, median over the window")                                        \
+    X(SERVER_TREE_PROCESSES_PEAK, "server.tree.processes_peak", REAL, server.tree.processes_peak,  \
+      "processes", "", "its processes, the highest sample")                                        \
+    X(SERVER_TREE_PSS_BASELINE_BYTES, "server.tree.pss_baseline_bytes", INT,                       \
+      server.tree.pss_baseline_bytes, "bytes", "",                                                 \
+      "PSS summed over its processes before the load")                                             \
+    X(SERVER_TREE_PSS_BYTES, "server.tree.pss_bytes", REAL, server.tree.pss_bytes, "bytes",        \
+      "pss_bytes",                                                                                 \
+      "PSS summed over its processes (its memory, shared pages counted once), median")             \
+    X(SERVER_TREE_PSS_PEAK_BYTES, "server.tree.pss_peak_bytes", REAL, server.tree.pss_peak_bytes,  \
+      "bytes", "", "the same, the highest sample")                                                 \
+    X(SERVER_TREE_USS_BYTES, "server.tree.uss_bytes", REAL, server.tree.uss_bytes, "bytes",        \
+      "uss_bytes", "USS (Private_Clean + Private_Dirty) summed: what only one process holds")      \
+    X(SERVER_TREE_SHARED_BYTES, "server.tree.shared_bytes", REAL, server.tree.shared_bytes,        \
+      "bytes", "", "Shared_Clean + Shared_Dirty summed (a page counted in each sharer)")           \
+    X(SERVER_TREE_USS_PER_PROCESS_BYTES, "server.tree.uss_per_process_bytes", REAL,                \
+      server.tree.uss_per_process_bytes, "bytes", "uss_per_process_bytes",                         \
+      "USS per process (a worker's private bytes), median over the window")                        \
     X(SERVER_CGROUP, "server.cgroup", GROUP, server.cgroup.present, "", "",                        \
       "its own memory cgroup; null where it had none")                                             \
     X(SERVER_CGROUP_VERSION, "server.cgroup.version", INT, server.cgroup.version, "", "",          \
@@ -265,6 +287,10 @@
       per_connection.connections_opened, "connections", "", "the connections the client opened")   \
     X(PC_RSS_BYTES, "per_connection.rss_bytes", REAL, per_connection.rss_bytes, "bytes",           \
       "per_connection_rss_bytes", "user memory (VmRSS) per connection")                            \
+    X(PC_PSS_BYTES, "per_connection.pss_bytes", REAL, per_connection.pss_bytes, "bytes",           \
+      "per_connection_pss_bytes",                                                                  \
+      "PSS summed over the server's processes, per connection (the user memory of total_bytes "    \
+      "for a server of several processes, whose VmRSS sum counts a shared page in each)")          \
     X(PC_MACHINE, "per_connection.machine", GROUP, per_connection.machine.present, "", "",         \
       "the machine-wide kernel counters' growth per connection")                                   \
     X(PC_MACHINE_KERNEL_BYTES, "per_connection.machine.kernel_bytes", REAL,                        \
@@ -297,7 +323,7 @@
     X(PC_KERNEL_SOURCE, "per_connection.kernel_source", STR, per_connection.kernel_source, "",     \
       "per_connection_kernel_source", "where the kernel figure is read")                           \
     X(PC_TOTAL_BYTES, "per_connection.total_bytes", REAL, per_connection.total_bytes, "bytes",     \
-      "per_connection_bytes", "user + kernel memory per connection")                               \
+      "per_connection_bytes", "user (VmRSS, or PSS: above) + kernel memory per connection")        \
     X(PC_VSIZE_BYTES, "per_connection.vsize_bytes", REAL, per_connection.vsize_bytes, "bytes", "", \
       "virtual size per connection (reserved, not resident)")                                      \
     X(PC_BELOW_RESOLUTION, "per_connection.below_resolution", JSON,                                \

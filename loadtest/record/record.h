@@ -72,6 +72,12 @@ struct rec_server {
     double rss_baseline_bytes, vsize_baseline_bytes, threads_baseline;
     double rss_bytes, rss_peak_bytes, vsize_bytes, vsize_peak_bytes, threads, threads_peak;
     double fds_peak, connections_held_peak, samples_in_window;
+    /* Every process of it, by sharing (smaps_rollup). */
+    struct {
+        int present;
+        double processes, processes_peak, pss_baseline_bytes, pss_bytes, pss_peak_bytes, uss_bytes,
+            shared_bytes, uss_per_process_bytes;
+    } tree;
     struct rec_server_cgroup cgroup;
     /* Its own counters over the measured window. */
     double requests, window_s, requests_per_s, crosscheck;
@@ -104,7 +110,7 @@ struct rec_machine {
  * listed in below_resolution with the resolution. */
 struct rec_per_connection {
     int present;
-    double connections, connections_opened, rss_bytes;
+    double connections, connections_opened, rss_bytes, pss_bytes;
     struct {
         int present;
         double kernel_bytes, kernel_stack_bytes, page_tables_bytes, tcp_mem_bytes, slab_bytes;

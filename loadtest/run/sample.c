@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SAMPLE_MAX_CHILDREN 16
 /* The size of one connection-tracking entry (struct nf_conn) where /proc/slabinfo is not
  * readable. */
 #define SAMPLE_CONNTRACK_OBJ_BYTES 256
@@ -168,12 +167,14 @@ static double sample_cpu_s(pid_t pid)
     return procfs_cpu_seconds(pid, &u, &sy) == 0 ? u + sy : -1;
 }
 
-/* Adds one process's figures to s. Returns 0 or -ESRCH. */
+/* Adds one process's figures to s, its memory by sharing too; with_tasks: also its threads'
+ * switches. Returns 0 or -ESRCH. */
 static int add_process(pid_t pid, int with_tasks, struct sample *s)
 {
     struct procfs_status st;
     if (procfs_status(pid, &st) < 0)
         return -ESRCH;
+    s->processes++;
     s->rss_bytes += st.rss_bytes;
     s->vsize_bytes += st.vsize_bytes;
     s->threads += st.threads;
@@ -187,6 +188,14 @@ static int add_process(pid_t pid, int with_tasks, struct sample *s)
         s->fds += fds;
     if (with_tasks)
         sum_tasks(pid, &s->ctx_voluntary, &s->ctx_involuntary);
+    struct procfs_smaps sm;
+    if (procfs_smaps_rollup(pid, &sm) == 0) {
+        s->pss_bytes += sm.pss;
+        s->uss_bytes += sm.uss;
+        s->shared_bytes += sm.shared_clean + sm.shared_dirty;
+    } else if (pid == s->root) {
+        s->smaps_read = 0; /* no smaps_rollup here (before Linux 4.14) */
+    }
     return 0;
 }
 
@@ -306,14 +315,26 @@ int sample_take(pid_t pid, double t, int with_tasks, struct sample *s)
     memset(s, 0, sizeof *s);
     s->t = t;
     s->client_cpu_s = -1;
+    s->root = pid;
+    s->smaps_read = 1;
     sample_machine(s);
     if (add_process(pid, with_tasks, s) < 0)
         return -ESRCH;
     s->alive = 1;
-    pid_t children[SAMPLE_MAX_CHILDREN];
-    int n = sample_children(pid, children, SAMPLE_MAX_CHILDREN);
-    for (int i = 0; i < n; i++)
-        add_process(children[i], with_tasks, s);
+    /* The children it has waited for: a process per connection's ended ones, a worker that was
+     * replaced. Their CPU left the tree when they were reaped. */
+    double user, sys;
+    if (procfs_reaped_cpu_seconds(pid, &user, &sys) == 0) {
+        s->cpu_user_s += user;
+        s->cpu_system_s += sys;
+    }
+    size_t n;
+    pid_t *pids = tree_pids(pid, &n);
+    for (size_t i = 1; i < n; i++)
+        add_process(pids[i], with_tasks, s);
+    free(pids);
+    if (!s->smaps_read)
+        s->pss_bytes = s->uss_bytes = s->shared_bytes = 0;
     return 0;
 }
 

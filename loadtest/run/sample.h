@@ -1,6 +1,6 @@
-/* What a server costs, read from /proc: the process (and its direct children, for nginx's
- * workers) and the machine-wide kernel memory that RSS does not show. A sampler thread takes one
- * sample a second while a run lasts; single samples are taken around it. */
+/* What a server costs, read from /proc: its process tree (nginx's and Apache's workers, a
+ * process per connection) and the machine-wide kernel memory that RSS does not show. A sampler
+ * thread takes one sample a second while a run lasts; single samples are taken around it. */
 #ifndef C10K_BENCH_SAMPLE_H
 #define C10K_BENCH_SAMPLE_H
 
@@ -14,9 +14,17 @@
 struct sample {
     double t;  /* seconds since the run's start */
     int alive; /* the process could be read */
-    /* The process tree (root and direct children). */
+    /* The process tree: the root and every descendant (nginx's and Apache's workers, a process
+     * per connection); its CPU also counts the children the root has waited for. */
+    pid_t root;
+    int64_t processes;
     uint64_t rss_bytes, vsize_bytes;
     int64_t threads, fds;
+    /* smaps_rollup summed over the tree, where smaps_read (the kernel has it):
+     * PSS (a shared page split among its sharers, so it adds up), USS (private clean + dirty:
+     * what ending the process frees) and the shared pages (clean + dirty). */
+    int smaps_read;
+    uint64_t pss_bytes, uss_bytes, shared_bytes;
     uint64_t ctx_voluntary, ctx_involuntary; /* summed over the live threads */
     double cpu_user_s, cpu_system_s;         /* includes threads that have ended */
     /* The machine. */
