@@ -44,22 +44,22 @@ struct options {
     int profile;                 /* --profile: an index of bench_profiles */
     unsigned servers, scenarios; /* --modes (1u << SRV_*), --scenarios (SCN_BIT()s) */
     const char *out;
-    int baseline;   /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
-    int repeat;     /* --repeat; 0: the profile's */
-    double duration_s;         /* --duration; 0: the profile's */
-    double warmup_s;           /* --warmup */
-    int warmup_set;            /* --warmup was given (else the profile's) */
-    enum wrap_kind wrap;       /* --wrap */
-    int hold_busy;             /* --hold-busy; 0: the scenario's */
-    int instructions_requests; /* --instructions-requests; 0: the scenario's */
-    int generator;             /* --generator: 0 c10k-load, 1 wrk */
+    int baseline;        /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
+    int repeat;          /* --repeat; 0: the profile's */
+    double duration_s;   /* --duration; 0: the profile's */
+    double warmup_s;     /* --warmup */
+    int warmup_set;      /* --warmup was given (else the profile's) */
+    enum wrap_kind wrap; /* --wrap */
+    int hold_busy;       /* --hold-busy; 0: the scenario's */
+    int instructions_requests;   /* --instructions-requests; 0: the scenario's */
+    int generator;               /* --generator: 0 c10k-load, 1 wrk */
     int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == LEVEL_END: the profile's */
     const char *server, *load, *wrk, *nginx_path;
+    const char *apache_path;
     const char *report_only;
     const char *from_docker; /* --from-docker DIR */
     int list, schema;
 };
-
 
 /* ---- The options, declared once ---- */
 
@@ -156,15 +156,14 @@ static const struct opt bench_options[] = {
             "rotates from one repetition to the next) and judge every claim once per repetition; "
             "`perf`'s figures are the medians of its 3"},
     {"duration", .kind = OPT_REAL, .arg = "TIME", OPTS(duration_s), .rmin = 1, .rmax = 3600,
-     .units = &units_seconds,
-     .def_text = "the profile's", .section = SECTION_WHAT,
+     .units = &units_seconds, .def_text = "the profile's", .section = SECTION_WHAT,
      .help = "measured seconds of every run (churn keeps its 3 s, instructions its request "
              "counts)",
      .doc = "measured time of every run (1 s to 1 h; churn keeps its 3 s, instructions its "
             "request counts)"},
     {"warmup", .kind = OPT_REAL, .arg = "TIME", OPTS(warmup_s), .rmin = 0, .rmax = 3600,
-     .units = &units_seconds,
-     .call = warmup_given, .def_text = "the profile's", .section = SECTION_WHAT,
+     .units = &units_seconds, .call = warmup_given, .def_text = "the profile's",
+     .section = SECTION_WHAT,
      .help = "warm-up of every run (a ramp of connections adds its time to it)",
      .doc = "warm-up of every run (0 to 1 h; a ramp of connections adds its time to it)"},
     {"levels", .kind = OPT_CALL, .arg = "LIST", .call = set_levels,
@@ -184,13 +183,15 @@ static const struct opt bench_options[] = {
      .expect = "perf, strace or callgrind", .def_text = "none", .section = SECTION_WHAT,
      .help = "start every server under perf stat, strace -f -c or callgrind (syscalls and "
              "instructions runs do so anyway)",
-     .doc = "start every server under `perf stat`, `strace -f -c` or `valgrind --tool=callgrind` "
-            "([A server under a wrapper](#a-server-under-a-wrapper)); `syscalls` and `instructions` "
-            "runs do so anyway"},
+     .doc =
+         "start every server under `perf stat`, `strace -f -c` or `valgrind --tool=callgrind` "
+         "([A server under a wrapper](#a-server-under-a-wrapper)); `syscalls` and `instructions` "
+         "runs do so anyway"},
     {"generator", .kind = OPT_CHOICE, .arg = "NAME", OPTS(generator), .choices = generators,
      .sdef = "c10k-load", .section = SECTION_WHAT,
      .help = "what drives the closed-loop scale and cpu runs",
-     .doc = "what drives the closed-loop `scale` and `cpu` runs ([What one run does](#what-one-run-does))"},
+     .doc = "what drives the closed-loop `scale` and `cpu` runs ([What one run "
+            "does](#what-one-run-does))"},
     {"out", .kind = OPT_STRING, .arg = "DIR", OPTS(out), .nonempty = 1,
      .def_text = "results/<time>", .section = SECTION_WHAT, .help = "where to write",
      .doc = "where to write (default `results/<YYYYmmdd-HHMMSS>` under the current directory)"},
@@ -200,12 +201,14 @@ static const struct opt bench_options[] = {
      .def_text = "next to c10k-bench, then PATH", .section = SECTION_PROGRAMS,
      .help = "c10k-server"},
     {"load", .kind = OPT_STRING, .arg = "PATH", OPTS(load), .nonempty = 1,
-     .def_text = "next to c10k-bench, then PATH", .section = SECTION_PROGRAMS,
-     .help = "c10k-load"},
+     .def_text = "next to c10k-bench, then PATH", .section = SECTION_PROGRAMS, .help = "c10k-load"},
     {"wrk", .kind = OPT_STRING, .arg = "PATH", OPTS(wrk), .nonempty = 1, .def_text = "PATH",
      .section = SECTION_PROGRAMS, .help = "wrk"},
     {"nginx", .kind = OPT_STRING, .arg = "PATH", OPTS(nginx_path), .nonempty = 1,
      .def_text = "PATH, then /usr/sbin", .section = SECTION_PROGRAMS, .help = "nginx"},
+    {"apache", .kind = OPT_STRING, .arg = "PATH", OPTS(apache_path), .nonempty = 1,
+     .def_text = "PATH, then /usr/sbin", .section = SECTION_PROGRAMS,
+     .help = "Apache httpd (apache2)"},
     {"report", .kind = OPT_STRING, .arg = "DIR", OPTS(report_only), .nonempty = 1,
      .section = SECTION_OTHER, .help = "rewrite DIR/report.html from DIR/results.json"},
     {"from-docker", .kind = OPT_STRING, .arg = "DIR", OPTS(from_docker), .nonempty = 1,
@@ -552,6 +555,7 @@ struct session {
     char chartjs[PATH_MAX];
     struct bench_env env;
     char *server, *load, *wrk, *nginx;   /* owned paths; NULL when not found */
+    char *apache;                        /* the same */
     char *perf;                          /* perf, where it can sample the kernel; else NULL */
     char *perf_stat, *strace, *valgrind; /* the wrappers' programs (wrap.h), or NULL */
     char perf_why[512];
@@ -575,6 +579,7 @@ static void session_free(struct session *s)
     free(s->load);
     free(s->wrk);
     free(s->nginx);
+    free(s->apache);
     free(s->perf);
     free(s->perf_stat);
     free(s->strace);
@@ -651,6 +656,7 @@ static int session_plan(struct session *s)
     s->load = find_program(o->load, "c10k-load", 1);
     s->wrk = find_program(o->wrk, "wrk", 0);
     s->nginx = o->baseline ? find_program(o->nginx_path, "nginx", 0) : NULL;
+    s->apache = find_program(o->apache_path, "apache2", 0);
     if (o->generator && !s->wrk)
         fprintf(stderr, "c10k-bench: warning: --generator wrk, but wrk is not installed: "
                         "c10k-load does its runs (apt-get install wrk)\n");
@@ -672,7 +678,7 @@ static int session_plan(struct session *s)
         .servers = s->o.servers,
         .scenarios = o->scenarios,
         /* By default the baselines run beside the models where they are installed. */
-        .baselines = o->baseline > 0 || (o->baseline < 0 && s->nginx),
+        .baselines = o->baseline > 0 || (o->baseline < 0 && (s->nginx || s->apache)),
         .tools = (s->wrk ? 1u << TOOL_WRK : 0) | (s->load ? 1u << TOOL_LOAD : 0),
         .repeat = o->repeat,
         .duration_s = o->duration_s,
@@ -769,6 +775,7 @@ static void session_document(struct session *s, int argc, char **argv)
         "c10k_load", version_of(s->load, "--version"), "wrk", version_of(s->wrk, "--version"),
         "nginx", version_of(s->nginx, "-v"), "libuv", C10K_LIBUV_VERSION, "jansson",
         JANSSON_VERSION, "chartjs", chartjs_version(s->chartjs));
+    json_object_set_new(versions, "apache", version_of(s->apache, "-v"));
     char started[64];
     iso_time(started, sizeof started);
     record_set_str(&rec->schema, RESULTS_SCHEMA);
@@ -786,6 +793,8 @@ static void session_document(struct session *s, int argc, char **argv)
     record_set_json(&rec->programs,
                     json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server, "c10k_load",
                               s->load, "wrk", s->wrk, "nginx", s->nginx, "chartjs", s->chartjs));
+    if (s->apache)
+        json_object_set_new(rec->programs, "apache", json_string(s->apache));
     rec->interrupted = 0;
     rec->repeat = s->plan.repeat;
     record_set_json(&rec->code_size, code_size_json());
@@ -793,9 +802,7 @@ static void session_document(struct session *s, int argc, char **argv)
                     s->perf ? json_pack("{s:b, s:s}", "available", 1, "perf", s->perf)
                             : json_pack("{s:b, s:s}", "available", 0, "why",
                                         s->perf_why[0] ? s->perf_why : "scale did not run"));
-    record_set_str(&rec->generator, o->generator && s->wrk ? "wrk"
-                                    : s->load               ? "c10k-load"
-                                                            : "wrk");
+    record_set_str(&rec->generator, o->generator && s->wrk ? "wrk" : s->load ? "c10k-load" : "wrk");
     /* Where the server's kernel memory is read from. */
     record_set_json(
         &rec->memory_cgroup,
@@ -816,6 +823,7 @@ static void session_run(struct session *s)
         .load_path = s->load,
         .wrk_path = s->wrk,
         .nginx_path = s->nginx,
+        .apache_path = s->apache,
         .out_dir = s->out,
         .log_dir = s->logs,
         .tmp_dir = s->tmp,

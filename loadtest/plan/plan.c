@@ -75,7 +75,7 @@ static int server_cpus(const struct bench_env *env)
 /* The configurations a scenario compares: the chosen servers' variants that run in it, then the
  * baselines; a scenario of one server takes the baseline, else the reference. */
 static int configs_for(const struct bench_scenario *scn, const struct plan_opts *o,
-                       const struct bench_env *env, int every, struct config *out, int max)
+                       const struct bench_env *env, int full, struct config *out, int max)
 {
     int n = 0;
     unsigned bit = 1u << scenario_id_of(scn);
@@ -89,8 +89,13 @@ static int configs_for(const struct bench_scenario *scn, const struct plan_opts 
     }
     for (int i = 0; i < SRV_COUNT; i++) {
         const struct bench_server *s = &bench_servers[i];
-        int chosen = s->baseline ? o->baselines : (int)((o->servers >> i) & 1u);
-        if (!chosen || !server_runs_in(s, scenario_id_of(scn), every) ||
+        /* A baseline runs beside the models, or where --modes names it. */
+        int named = (int)((o->servers >> i) & 1u);
+        int chosen = s->baseline ? o->baselines || named : named;
+        /* Everywhere under --profile full; a model where --scenarios names the scenario, a
+         * baseline where --modes names it too. */
+        int everywhere = full || (s->baseline ? named : o->scenarios != 0);
+        if (!chosen || !server_runs_in(s, scenario_id_of(scn), everywhere) ||
             (scn->endpoint & ~s->endpoints))
             continue;
         for (int v = 0; v < SERVER_VARIANTS && s->variants[v].scenarios && n < max; v++)
@@ -221,8 +226,8 @@ static int add_scenario(struct plan *p, const struct bench_scenario *scn, const 
     if (o->levels && o->levels[0] != LEVEL_END)
         levels = o->levels;
     struct config cs[SRV_COUNT * SERVER_VARIANTS];
-    int every = pr == &bench_profiles[PROFILE_FULL] || o->scenarios != 0;
-    int nv = configs_for(scn, o, env, every, cs, (int)(sizeof cs / sizeof cs[0]));
+    int full = pr == &bench_profiles[PROFILE_FULL];
+    int nv = configs_for(scn, o, env, full, cs, (int)(sizeof cs / sizeof cs[0]));
     long long max_conns = env_max_connections(env, 0);
     int parts = scn->parts > 1 ? scn->parts : 1;
     for (int c = 0; c < nv; c++)

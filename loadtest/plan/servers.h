@@ -16,6 +16,9 @@
 enum server_kind {
     SERVER_C10K,  /* c10k-server --mode NAME: the listening line, then /stats */
     SERVER_NGINX, /* nginx from peers/nginx/nginx.conf.in: a connect, then stub_status */
+    /* Apache httpd from peers/apache/apache.conf.in (.peer_arg: its MPM): a connect, then
+     * /server-status?auto */
+    SERVER_APACHE,
 };
 
 /* What a server's variant is for, so that the claims can find it without its arguments. */
@@ -68,13 +71,22 @@ struct bench_server {
     /* Its connections are processes (fork per connection): their counters are read as a
      * thread-per-connection server's are, and the limits on processes bound its runs. */
     int process_per_connection;
-    /* SCN_BIT()s it also runs in under --profile full or when --scenarios names them: kept out
-     * of the shorter profiles' defaults for their time. */
+    /* SCN_BIT()s it also runs in under --profile full, or when --scenarios names them (a
+     * baseline: and --modes names it): kept out of the shorter profiles' defaults for their
+     * time. */
     unsigned scenarios_more;
+    /* What a kind of peer needs to know of its row (Apache: the MPM). */
+    const char *peer_arg;
 
     struct server_variant variants[SERVER_VARIANTS];
     struct server_ratio ratios[SERVER_RATIOS];
 };
+
+/* Where Apache's MPMs run: the default profile has them where a peer answers the idle claim;
+ * scale and churn (how each serves, what a new connection costs it) wait for --profile full or
+ * --scenarios. */
+#define SCN_APACHE SCN_BIT(IDLE)
+#define SCN_APACHE_MORE (SCN_BIT(SCALE) | SCN_BIT(CHURN))
 
 /* The rows. X(ID, designated initialisers) */
 #define SERVER_TABLE(X)                                                                            \
@@ -138,6 +150,27 @@ struct bench_server {
                     .scenarios = SCN_BIT(BLOCKING),                                                \
                     .role = VARIANT_SIZED}},                                                       \
       .ratios = {{SRV_POOL, RATIO_RATE}})                                                          \
+    /* Apache httpd's three MPMs (peers/apache/apache.conf.in, sized for each level's              \
+     * connections), each quoted beside the model it is built like: prefork is c10k-server's       \
+     * prefork (a process per held connection); worker is thread per connection (a thread held     \
+     * for each keep-alive connection, in processes of 64); event hands idle keep-alive            \
+     * connections to a listener thread and serves requests on a fixed set of threads, as the      \
+     * pool does. */                                                                               \
+    X(APACHE_PREFORK, .name = "apache-prefork",                                                    \
+      .about = "Apache httpd, prefork MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,   \
+      .peer_arg = "prefork", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios = SCN_APACHE,        \
+      .scenarios_more = SCN_APACHE_MORE, .baseline = 1, .process_per_connection = 1,               \
+      .beside = SRV_PREFORK, .color = "#c49c94", .variants = {{.scenarios = SCN_ALL_BITS}})        \
+    X(APACHE_WORKER, .name = "apache-worker",                                                      \
+      .about = "Apache httpd, worker MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,    \
+      .peer_arg = "worker", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios = SCN_APACHE,         \
+      .scenarios_more = SCN_APACHE_MORE, .baseline = 1, .thread_per_connection = 1,                \
+      .beside = SRV_THREAD, .color = "#f7b6d2", .variants = {{.scenarios = SCN_ALL_BITS}})         \
+    X(APACHE_EVENT, .name = "apache-event",                                                        \
+      .about = "Apache httpd, event MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,     \
+      .peer_arg = "event", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios = SCN_APACHE,          \
+      .scenarios_more = SCN_APACHE_MORE, .baseline = 1, .beside = SRV_POOL, .color = "#9edae5",    \
+      .variants = {{.scenarios = SCN_ALL_BITS}})                                                   \
     X(NGINX, .name = "nginx", .about = "nginx, one worker (peers/nginx/nginx.conf.in)",            \
       .kind = SERVER_NGINX, .endpoints = ENDPOINT_BIT(PLAINTEXT),                                  \
       .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_PERF | SCN_LOADGEN, .baseline = 1,         \
@@ -160,8 +193,8 @@ int server_parse_list(const char *list, unsigned *bits, char *bad, size_t bad_le
 /* "thread, pool, loop, uring or nginx", for messages and --help. */
 const char *server_names(void);
 
-/* Whether it runs in the scenario: in .scenarios, or in .scenarios_more when every scenario is
- * wanted (--profile full) or the scenarios were named. */
+/* Whether it runs in the scenario: in .scenarios, or in .scenarios_more where it runs
+ * everywhere (plan.c says when). */
 int server_runs_in(const struct bench_server *s, int scenario, int every);
 
 /* A run's label: the name and the variant's arguments with @CPUS@ filled ("loop --loops 2"). */
