@@ -24,6 +24,9 @@
 /* A server under callgrind answers about this many requests/s (for the estimate). */
 #define INSTRUCTIONS_RATE 5000.0
 #define WRAPPED_OVERHEAD_S 4.0
+/* A server that builds a data set before it listens (and a prefork one then forks) takes about
+ * this much longer to start. */
+#define SLOW_START_S 2.0
 
 int plan_parse_levels(const char *list, int *levels, size_t max)
 {
@@ -202,6 +205,11 @@ static void shape_run(struct run_spec *r, const struct bench_scenario *scn,
     r->wrap = scn->wrap != WRAP_NONE ? scn->wrap : o->wrap;
     r->server_all_cpus = scn->server_all_cpus;
     snprintf(r->path, sizeof r->path, "%s", scn->path);
+    r->keys = scn->keys;
+    r->ready_s = scn->ready_s;
+    for (int a = 0; a < 2 && scn->server_args[a] && r->n_server_args < SPEC_MAX_ARGS; a++)
+        snprintf(r->server_args[r->n_server_args++], sizeof r->server_args[0], "%s",
+                 scn->server_args[a]);
     r->tool = tool_for(scn, o, part, &r->tool_required);
     /* Several source addresses are c10k-load's. */
     if (r->tool == TOOL_LOAD)
@@ -292,6 +300,8 @@ double plan_estimate_s(const struct run_spec *r)
         t += WRAPPED_OVERHEAD_S;
     if (r->tool == TOOL_WRK)
         t += 0.2; /* a separate warm-up process */
+    if (r->ready_s > 0)
+        t += SLOW_START_S;
     if (r->scn->profile_cpu)
         t += SCHED_PROFILE_S;
     return t;

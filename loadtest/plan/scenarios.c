@@ -23,7 +23,8 @@ const struct bench_profile bench_profiles[PROFILE_COUNT] = {
                          .warmup_s = 2.0,
                          .duration_s = 5.0,
                          .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) |
-                                      SCN_BIT(BLOCKING) | SCN_BIT(CHURN) | SCN_BIT(CTXSWITCH),
+                                      SCN_BIT(BLOCKING) | SCN_BIT(CHURN) | SCN_BIT(CTXSWITCH) |
+                                      SCN_DATASETS,
                          .repeat = 1,
                          .calib_s = 44.0},
     [PROFILE_FULL] = {.name = "full",
@@ -31,7 +32,8 @@ const struct bench_profile bench_profiles[PROFILE_COUNT] = {
                       .warmup_s = 2.0,
                       .duration_s = 10.0,
                       .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) |
-                                   SCN_BIT(BLOCKING) | SCN_BIT(CHURN) | SCN_BIT(CTXSWITCH),
+                                   SCN_BIT(BLOCKING) | SCN_BIT(CHURN) | SCN_BIT(CTXSWITCH) |
+                                   SCN_DATASETS,
                       .repeat = 1,
                       .calib_s = 47.0},
     /* The pinned comparison of the README's performance table: the server on its CPU and one

@@ -121,6 +121,7 @@ static int start_server(struct run_state *st)
     struct proc_opts o = {
         .cpus = cpus, .stdout_path = st->server_out, .stderr_path = st->server_err};
     int ready_ms = st->wrap == WRAP_NONE ? SERVER_READY_MS : WRAPPED_READY_MS;
+    ready_ms += (int)(st->spec.ready_s * 1000);
     /* A memory cgroup of its own, so that its kernel memory is its own (nginx's workers are
      * forked into it too). */
     if (ctx->cg && cgmem_group_create(ctx->cg, r->id, &st->cg) == 0)
