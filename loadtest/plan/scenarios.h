@@ -365,12 +365,13 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                   SUM("tcp_inuse_peak", MACHINE_TCP_INUSE_PEAK),                                   \
                   SUM_OF_RUNS("held", scenario_held, .flag = 1)})                                  \
     X(CTXSWITCH, .name = "ctxswitch", .title = "Context switch and thread costs on this machine",  \
-      .question = "What does one context switch cost here, and creating a thread, and an idle "    \
-                  "thread's memory?",                                                              \
+      .question = "What does one context switch cost here, and creating a thread or a process, "   \
+                  "and an idle thread's or process's memory?",                                     \
       .x_label = "",                                                                               \
       .how = "Two threads (and two processes) pinned to one CPU pass a byte back and forth over "  \
              "pipes; threads are created and joined, then a thousand are kept idle and "           \
-             "measured.",                                                                          \
+             "measured; the same with processes (fork, _exit, waitpid; then hundreds kept idle, "  \
+             "their PSS and private bytes read).",                                                 \
       .calibration = 1)                                                                            \
     X(CONSTRAINED, .name = "constrained",                                                          \
       .title = "Docker, constrained: a small memory limit and a tight pids limit",                 \

@@ -680,6 +680,28 @@
       "mappings", "", "memory mappings per thread")                                                \
     X(CAL_IT_CREATE_ALIVE_NS, "calibration.idle_thread.create_alive_ns", REAL,                     \
       calibration.idle_thread.create_alive_ns, "ns", "", "creating each")                          \
+    X(CAL_PC, "calibration.process_create", GROUP, calibration.process_create.present, "", "",     \
+      "creating processes, beside threads")                                                        \
+    X(CAL_PC_ITERATIONS, "calibration.process_create.iterations", INT,                             \
+      calibration.process_create.iterations, "processes", "", "processes forked")                  \
+    X(CAL_PC_FORK_WAIT_NS, "calibration.process_create.fork_wait_ns", REAL,                        \
+      calibration.process_create.fork_wait_ns, "ns", "", "fork, _exit in the child and waitpid")   \
+    X(CAL_IP, "calibration.idle_process", GROUP, calibration.idle_process.present, "", "",         \
+      "what an idle forked process holds, beside an idle thread")                                  \
+    X(CAL_IP_PROCESSES, "calibration.idle_process.processes", INT,                                 \
+      calibration.idle_process.processes, "processes", "", "processes kept idle")                  \
+    X(CAL_IP_RSS_BYTES, "calibration.idle_process.rss_bytes", REAL,                                \
+      calibration.idle_process.rss_bytes, "bytes", "", "VmRSS per process (shared pages in each)") \
+    X(CAL_IP_PSS_BYTES, "calibration.idle_process.pss_bytes", REAL,                                \
+      calibration.idle_process.pss_bytes, "bytes", "", "PSS per process")                          \
+    X(CAL_IP_USS_BYTES, "calibration.idle_process.uss_bytes", REAL,                                \
+      calibration.idle_process.uss_bytes, "bytes", "", "private bytes per process (USS)")          \
+    X(CAL_IP_KERNEL_STACK_BYTES, "calibration.idle_process.kernel_stack_bytes", REAL,              \
+      calibration.idle_process.kernel_stack_bytes, "bytes", "", "kernel stack per process")        \
+    X(CAL_IP_PAGE_TABLES_BYTES, "calibration.idle_process.page_tables_bytes", REAL,                \
+      calibration.idle_process.page_tables_bytes, "bytes", "", "page tables per process")          \
+    X(CAL_IP_CREATE_ALIVE_NS, "calibration.idle_process.create_alive_ns", REAL,                    \
+      calibration.idle_process.create_alive_ns, "ns", "", "forking each")                          \
     X(CAL_AS, "calibration.address_space", GROUP, calibration.address_space.present, "", "",       \
       "threads created under RLIMIT_AS until pthread_create fails")                                \
     X(CAL_AS_LIMIT_BYTES, "calibration.address_space.limit_bytes", INT,                            \

@@ -286,6 +286,16 @@ struct rec_calibration {
         double threads, stack_size_bytes, rss_bytes, vsize_bytes, kernel_stack_bytes,
             page_tables_bytes, mappings, create_alive_ns;
     } idle_thread;
+    /* The same for processes: fork + _exit + waitpid, and what an idle forked one holds. */
+    struct {
+        int present;
+        double iterations, fork_wait_ns;
+    } process_create;
+    struct {
+        int present;
+        double processes, rss_bytes, pss_bytes, uss_bytes, kernel_stack_bytes, page_tables_bytes,
+            create_alive_ns;
+    } idle_process;
     struct {
         int present;
         double limit_bytes, default_stack_bytes, threads_default_stack, small_stack_bytes,
