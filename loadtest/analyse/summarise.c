@@ -664,6 +664,9 @@ void summarise_run(const struct run_raw *raw, struct run_record *r)
     summarise_client_cost(raw, r);
     summarise_idle_tasks(raw, r);
     sv->cpu_us_per_request = reqs > 0 ? cpu * 1e6 / (double)reqs : NAN;
+    int run = raw->before.run_s >= 0 && raw->after.run_s >= raw->before.run_s;
+    sv->run_s = run ? raw->after.run_s - raw->before.run_s : NAN;
+    sv->run_us_per_request = run && reqs > 0 ? sv->run_s * 1e6 / (double)reqs : NAN;
     sv->ctx_voluntary = (double)vol;
     sv->ctx_involuntary = (double)invol;
     sv->ctx_per_s = wall > 0 ? (double)(vol + invol) / wall : 0;

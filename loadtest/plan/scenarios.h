@@ -52,9 +52,14 @@ enum endpoint_id { ENDPOINT_TABLE(ENDPOINT_ENUM) ENDPOINT_COUNT };
 #define ENDPOINTS_C10K                                                                             \
     (ENDPOINT_BIT(PLAINTEXT) | ENDPOINT_BIT(WORK) | ENDPOINT_BIT(SLEEP) | ENDPOINT_BIT(DATA))
 
-/* The data set the dataset scenarios serve (c10k-server --dataset: 1 KiB entries) and its keys. */
-#define DATASET_SIZE "256M"
-#define DATASET_KEYS (256 * 1024)
+/* The data set the dataset scenarios serve (c10k-server --dataset, entries of 1 KiB), its size
+ * as the server's argument, in bytes, and its keys. */
+#define DATASET_MIB 256
+#define DATASET_STR_(x) #x
+#define DATASET_STR(x) DATASET_STR_(x)
+#define DATASET_SIZE DATASET_STR(DATASET_MIB) "M"
+#define DATASET_BYTES ((double)DATASET_MIB * 1024 * 1024)
+#define DATASET_KEYS (DATASET_MIB * 1024)
 
 /* ---- Scenarios ---- */
 
@@ -308,8 +313,7 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_DEFAULT] = {64, LEVEL_END},                                              \
                  [PROFILE_FULL] = {4, 16, 64, 256, LEVEL_END}},                                    \
       .endpoint = ENDPOINT_BIT(DATA), .path = "/data?key={key}", .tool = TOOL_NEEDS_LOAD,          \
-      .server_args = {"--dataset", DATASET_SIZE}, .keys = DATASET_KEYS, .ready_s = 30,             \
-      .max_duration_s = 3.0)                                                                       \
+      .server_args = {"--dataset", DATASET_SIZE}, .keys = DATASET_KEYS, .ready_s = 30)             \
     X(DATASET_WRITE, .name = "dataset-write", .title = "A data set: writes",                       \
       .question = "And when every request writes the entry it reads: does each process end up "    \
                   "with its own copy of what it touched?",                                         \
@@ -320,8 +324,7 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_DEFAULT] = {64, LEVEL_END},                                              \
                  [PROFILE_FULL] = {4, 16, 64, 256, LEVEL_END}},                                    \
       .endpoint = ENDPOINT_BIT(DATA), .path = "/data?key={key}&write=1", .tool = TOOL_NEEDS_LOAD,  \
-      .server_args = {"--dataset", DATASET_SIZE}, .keys = DATASET_KEYS, .ready_s = 30,             \
-      .max_duration_s = 3.0)                                                                       \
+      .server_args = {"--dataset", DATASET_SIZE}, .keys = DATASET_KEYS, .ready_s = 30)             \
     X(GENERATORS, .name = "generators", .title = "Load generators: c10k-load against wrk",         \
       .question = "How much CPU does each load generator spend per request against the same "      \
                   "server?",                                                                       \

@@ -219,6 +219,11 @@
       "CPU seconds per second")                                                                    \
     X(SERVER_CPU_US_PER_REQUEST, "server.cpu_us_per_request", REAL, server.cpu_us_per_request,     \
       "µs", "cpu_us_per_request", "CPU time per request it counted")                               \
+    X(SERVER_RUN_S, "server.run_s", REAL, server.run_s, "s", "",                                   \
+      "schedstat's time on a CPU in the window, summed over every live task of its tree: exact "   \
+      "where the tick-sampled CPU times above miss many short runs (hundreds of processes)")       \
+    X(SERVER_RUN_US_PER_REQUEST, "server.run_us_per_request", REAL, server.run_us_per_request,     \
+      "µs", "run_us_per_request", "the same per request it counted")                               \
     X(SERVER_CTX_VOLUNTARY, "server.ctx_voluntary", INT, server.ctx_voluntary, "switches", "",     \
       "voluntary context switches in the window")                                                  \
     X(SERVER_CTX_INVOLUNTARY, "server.ctx_involuntary", INT, server.ctx_involuntary, "switches",   \

@@ -84,6 +84,7 @@ struct rec_server {
     int crosscheck_ok;
     double crosscheck_difference_pct;
     double cpu_user_s, cpu_system_s, cpu_cores, cpu_us_per_request;
+    double run_s, run_us_per_request; /* the same from schedstat, over the live tasks */
     double ctx_voluntary, ctx_involuntary, ctx_per_s, ctx_per_request;
     char *ctx_source;
     double switch_cpu_share;

@@ -65,12 +65,14 @@ static int take_snapshot(struct run_state *st, struct snapshot *s, int timeout_m
     s->t = proc_now();
     const struct bench_server *srv = st->spec.srv;
     struct sample smp;
-    if (sample_take(st->pid, 0, srv->kind == SERVER_NGINX, &smp) < 0) {
+    /* Every task read: the switches (nginx's counters), schedstat's time on a CPU (all). */
+    if (sample_take(st->pid, 0, 1, &smp) < 0) {
         snprintf(s->error, sizeof s->error, "the server process is gone");
         return -ESRCH;
     }
     s->cpu_user_s = smp.cpu_user_s;
     s->cpu_system_s = smp.cpu_system_s;
+    s->run_s = smp.run_ns > 0 ? (double)smp.run_ns / 1e9 : -1;
     s->machine_ctxt = smp.machine_ctxt;
     char *body = NULL;
     const char *path = peer_status_path(srv);

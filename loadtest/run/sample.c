@@ -137,7 +137,7 @@ void sample_machine(struct sample *s)
     }
 }
 
-static void sum_tasks(pid_t pid, uint64_t *vol, uint64_t *invol)
+static void sum_tasks(pid_t pid, uint64_t *vol, uint64_t *invol, uint64_t *run_ns)
 {
     char path[64], buf[4096];
     snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
@@ -156,6 +156,11 @@ static void sum_tasks(pid_t pid, uint64_t *vol, uint64_t *invol)
         procfs_parse_status(buf, &ts);
         *vol += ts.ctx_voluntary;
         *invol += ts.ctx_involuntary;
+        uint64_t run, wait, slices;
+        snprintf(tpath, sizeof tpath, "/proc/%d/task/%.20s/schedstat", (int)pid, e->d_name);
+        if (procfs_read_text(tpath, buf, sizeof buf) > 0 &&
+            sample_parse_schedstat(buf, &run, &wait, &slices) == 0)
+            *run_ns += run;
     }
     closedir(d);
 }
@@ -187,7 +192,7 @@ static int add_process(pid_t pid, int with_tasks, struct sample *s)
     if (fds > 0)
         s->fds += fds;
     if (with_tasks)
-        sum_tasks(pid, &s->ctx_voluntary, &s->ctx_involuntary);
+        sum_tasks(pid, &s->ctx_voluntary, &s->ctx_involuntary, &s->run_ns);
     struct procfs_smaps sm;
     if (procfs_smaps_rollup(pid, &sm) == 0) {
         s->pss_bytes += sm.pss;

@@ -27,6 +27,10 @@ struct sample {
     uint64_t pss_bytes, uss_bytes, shared_bytes;
     uint64_t ctx_voluntary, ctx_involuntary; /* summed over the live threads */
     double cpu_user_s, cpu_system_s;         /* includes threads that have ended */
+    /* with_tasks: schedstat's time on a CPU summed over every live task of the tree, in ns; exact
+     * where the tick-sampled CPU times miss many short runs (hundreds of processes each
+     * running microseconds); 0 where the kernel has no schedstat */
+    uint64_t run_ns;
     /* The machine. */
     uint64_t machine_ctxt;                          /* /proc/stat ctxt */
     uint64_t kernel_stack_bytes, page_tables_bytes; /* /proc/meminfo */

@@ -24,6 +24,8 @@
     X(efficiency)                                                                                  \
     X(parallelism)                                                                                 \
     X(correctness)                                                                                 \
+    X(copies)                                                                                      \
+    X(dropin)                                                                                      \
     X(container_pids)                                                                              \
     X(container_loop)                                                                              \
     X(container_memory)                                                                            \
@@ -58,6 +60,8 @@ struct claim_def {
     /* A container claim: the SCN_BIT() of the Docker session's scenario it is judged from, where
      * that scenario ran; 0: a local claim. */
     unsigned container;
+    /* A local claim about these servers (SRV bits) is judged where one of them ran; 0: always. */
+    unsigned servers;
 };
 
 /* One claim as it is judged from one repetition's runs. */
