@@ -220,8 +220,9 @@
     X(SERVER_CPU_US_PER_REQUEST, "server.cpu_us_per_request", REAL, server.cpu_us_per_request,     \
       "µs", "cpu_us_per_request", "CPU time per request it counted")                               \
     X(SERVER_RUN_S, "server.run_s", REAL, server.run_s, "s", "",                                   \
-      "schedstat's time on a CPU in the window, summed over every live task of its tree: exact "   \
-      "where the tick-sampled CPU times above miss many short runs (hundreds of processes)")       \
+      "schedstat's time on a CPU in the window over every task of its tree alive at both "         \
+      "readings: exact where the tick-sampled CPU times above miss many short runs (hundreds of "  \
+      "processes); blind to tasks that ended between the readings")                                \
     X(SERVER_RUN_US_PER_REQUEST, "server.run_us_per_request", REAL, server.run_us_per_request,     \
       "µs", "run_us_per_request", "the same per request it counted")                               \
     X(SERVER_CTX_VOLUNTARY, "server.ctx_voluntary", INT, server.ctx_voluntary, "switches", "",     \
