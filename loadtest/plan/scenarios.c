@@ -19,7 +19,7 @@ const struct bench_profile bench_profiles[PROFILE_COUNT] = {
                        .repeat = 1,
                        .calib_s = 15.0},
     [PROFILE_DEFAULT] = {.name = "default",
-                         .about = "about 20 minutes on 2 cores",
+                         .about = "about 19 minutes on 2 cores",
                          .warmup_s = 2.0,
                          .duration_s = 5.0,
                          .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) |
