@@ -589,6 +589,12 @@ static const struct opt load_options[] = {
      .doc = "body of the requests whose method is not GET or HEAD (with `Content-Length`)"},
     {"body-file", .kind = OPT_CALL, .arg = "FILE", .call = set_body_file,
      .section = SECTION_REQUESTS, .help = "the same, read from a file"},
+    {"keys", COUNT(keys, 1, LOAD_MAX_KEYS), .def_text = "", .section = SECTION_REQUESTS,
+     .help = "replace {key} in the request paths with a key number below N, a new one per request",
+     .doc = "replace `{key}` in the request paths (the URL's or `--request`'s) with a key number "
+            "below N, zero-padded to the width of N - 1, a new one per request: connection *i* "
+            "of *C* sends *i*, *i* + *C*, *i* + 2*C*... (mod N), so that the connections "
+            "together walk every key (`/data?key={key}` over a server's `--dataset`)"},
     {"start-at", .kind = OPT_CALL, .arg = "WHEN", .call = set_start_at,
      .section = SECTION_GENERATORS,
      .help = "wait until this Unix time (e.g. 1764640000.250; +5 or +500ms: that long from now), "
@@ -692,6 +698,13 @@ static enum opts_result check_combinations(struct opts_parser *p)
         return opts_error(p, "--requests: only idle connections (--connections 0) need --duration");
     if (cfg->connections == 0 && cfg->rate > 0)
         return opts_error(p, "--rate: needs busy connections (--connections at least 1)");
+    int keyed = 0;
+    for (size_t i = 0; i < cfg->n_kinds; i++)
+        keyed |= strstr(cfg->kinds[i].path, LOAD_KEY_PLACEHOLDER) != NULL;
+    if (cfg->keys > 0 && !keyed)
+        return opts_error(p, "--keys: no request path has " LOAD_KEY_PLACEHOLDER " to replace");
+    if (cfg->keys == 0 && keyed)
+        return opts_error(p, "a request path has " LOAD_KEY_PLACEHOLDER ": give --keys N");
     return OPTS_RUN;
 }
 

@@ -25,6 +25,9 @@
 #define LOAD_MAX_BODY_BYTES ((size_t)64 * 1024 * 1024)
 #define LOAD_MAX_START_AHEAD_S (24.0 * 3600) /* --start-at: at most this far ahead */
 #define LOAD_MAX_GENERATOR_ID 64             /* --generator-id: characters */
+#define LOAD_MAX_KEYS 1000000000             /* --keys: at most 9 digits */
+/* In a request path, replaced by a key number (--keys). */
+#define LOAD_KEY_PLACEHOLDER "{key}"
 
 /* One kind of request in the mix: sent in proportion to its weight. */
 struct load_request_kind {
@@ -68,6 +71,7 @@ struct load_config {
     size_t n_headers;
     char *body; /* owned; NULL when none */
     size_t body_len;
+    uint32_t keys; /* LOAD_KEY_PLACEHOLDER in a path: a number below this, new per request */
 
     /* Where from. */
     struct load_address *sources; /* owned; NULL when the kernel picks the source address */

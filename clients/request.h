@@ -17,6 +17,8 @@ struct request_bytes {
     const char *method; /* borrowed from the configuration */
     const char *path;
     unsigned weight;
+    int keyed; /* its path had {key}: key_width digits at key_off stand for the key */
+    size_t key_off;
 };
 
 struct request_mix {
@@ -24,10 +26,17 @@ struct request_mix {
     size_t n_kinds;
     uint16_t *order;    /* owned; kind index for each step of the cycle */
     uint32_t order_len; /* the sum of the weights */
+    unsigned key_width; /* digits of a key (--keys); 0: no kind is keyed */
+    size_t keyed_len;   /* the longest keyed kind: a copy of it per request in flight */
 };
 
 /* Renders every kind of request of cfg. Returns 0 or -ENOMEM. */
 int request_mix_build(struct request_mix *mix, const struct load_config *cfg);
 void request_mix_free(struct request_mix *mix);
+
+/* Copies a keyed kind's bytes to dst (mix->keyed_len bytes at least) with key written in its
+ * place, zero-padded. Returns the request's length. */
+size_t request_with_key(const struct request_mix *mix, const struct request_bytes *rb, char *dst,
+                        uint32_t key);
 
 #endif

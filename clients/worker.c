@@ -51,9 +51,10 @@ struct conn {
     uint8_t state;
     uint8_t idle;
     uint8_t in_freeq;
-    uint8_t failures; /* consecutive refusals (see conn_backoff) */
-    uint8_t served;   /* a response arrived since the connection opened */
-    uint32_t global;  /* index over all connections of the run */
+    uint8_t failures;  /* consecutive refusals (see conn_backoff) */
+    uint8_t served;    /* a response arrived since the connection opened */
+    uint32_t global;   /* index over all connections of the run */
+    uint32_t key_next; /* --keys: the key of its next keyed request */
     uint32_t cap, head, n_out, n_written, write_off;
     int64_t t_connect; /* when the current connect started */
     int64_t t_next;    /* DOWN: when to connect again (0: not waiting); idle: next request */
@@ -84,6 +85,15 @@ static struct req_slot *ring_at(struct conn *c, uint32_t i)
     if (k >= c->cap)
         k -= c->cap;
     return &c->slots[k];
+}
+
+/* The bytes slot s sends: its kind's, or its own copy with its key (--keys). */
+static char *slot_bytes(const struct worker *w, const struct req_slot *s)
+{
+    const struct request_mix *mix = w->plan->mix;
+    if (!mix->kinds[s->kind].keyed)
+        return mix->kinds[s->kind].data;
+    return w->keyed + (size_t)(s - w->slots) * mix->keyed_len;
 }
 
 static int head_is_head_request(const struct worker *w, struct conn *c)
@@ -184,6 +194,13 @@ static void conn_issue(struct worker *w, struct conn *c, int64_t due)
     s->due = due;
     s->sent = 0;
     s->kind = kind;
+    if (mix->kinds[kind].keyed) {
+        /* Connection i of C walks i, i + C, i + 2C... so that together they cover every key. */
+        const struct load_config *cfg = cfg_of(w);
+        request_with_key(mix, &mix->kinds[kind], slot_bytes(w, s), c->key_next);
+        uint64_t total = (uint64_t)cfg->connections + cfg->idle;
+        c->key_next = (uint32_t)(((uint64_t)c->key_next + total) % cfg->keys);
+    }
     s->measured = due >= w->plan->warm_end_ns;
     c->n_out++;
     w->in_flight++;
@@ -292,8 +309,7 @@ static void conn_server_closed(struct worker *w, struct conn *c, int64_t now)
 /* Bytes that arrived on c when no request was waiting. A server that refuses a connection
  * answers it at once (503) and closes: that is counted as its status. Anything else is a parse
  * error. Either way the connection cannot be trusted any more. */
-static void conn_unsolicited(struct worker *w, struct conn *c, const char *p, size_t n,
-                             int64_t now)
+static void conn_unsolicited(struct worker *w, struct conn *c, const char *p, size_t n, int64_t now)
 {
     unsigned status = 0;
     if (n >= 12 && memcmp(p, "HTTP/1.", 7) == 0 && p[8] == ' ' && isdigit((unsigned char)p[9]) &&
@@ -403,9 +419,10 @@ static int conn_flush(struct worker *w, struct conn *c, int64_t now)
         struct iovec iov[WORKER_IOV_MAX];
         int k = 0;
         for (uint32_t i = c->n_written; i < c->n_out && k < WORKER_IOV_MAX; i++, k++) {
-            const struct request_bytes *rb = &mix->kinds[ring_at(c, i)->kind];
+            const struct req_slot *s = ring_at(c, i);
+            const struct request_bytes *rb = &mix->kinds[s->kind];
             size_t off = i == c->n_written ? c->write_off : 0;
-            iov[k].iov_base = rb->data + off;
+            iov[k].iov_base = slot_bytes(w, s) + off;
             iov[k].iov_len = rb->len - off;
         }
         ssize_t n = k == 1 ? write(c->fd, iov[0].iov_base, iov[0].iov_len) : writev(c->fd, iov, k);
@@ -890,6 +907,9 @@ int worker_init(struct worker *w, int id, struct run_plan *plan)
     w->rbuf = malloc(WORKER_RBUF_BYTES);
     if (!w->conns || !w->slots || !w->freeq || !w->rbuf)
         goto nomem;
+    if (plan->mix->keyed_len > 0 &&
+        !(w->keyed = malloc((n_slots ? n_slots : 1) * plan->mix->keyed_len)))
+        goto nomem;
     struct hist *hists[] = {&w->latency,      &w->latency_unc, &w->connect,
                             &w->idle_latency, &w->interval,    &w->send_lag};
     for (size_t i = 0; i < sizeof hists / sizeof hists[0]; i++)
@@ -902,6 +922,7 @@ int worker_init(struct worker *w, int id, struct run_plan *plan)
         struct conn *c = &w->conns[k];
         c->fd = -1;
         c->global = (uint32_t)g;
+        c->key_next = cfg->keys > 0 ? (uint32_t)(g % cfg->keys) : 0;
         c->idle = g >= cfg->connections;
         c->cap = c->idle ? 1 : cfg->pipeline;
         c->slots = slot;
@@ -930,6 +951,8 @@ void worker_free(struct worker *w)
     free(w->slots);
     free(w->freeq);
     free(w->rbuf);
+    free(w->keyed);
+    w->keyed = NULL;
     w->conns = NULL;
     w->slots = NULL;
     w->freeq = NULL;

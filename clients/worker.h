@@ -66,6 +66,9 @@ struct worker {
     uint32_t n_conns, n_busy;
     struct req_slot *slots; /* owned; the conns' request rings */
     char *rbuf;             /* owned; shared by all this worker's connections */
+    /* owned; with --keys, a keyed request's own bytes for each slot (mix->keyed_len each): it
+     * stays as written while the request is in flight */
+    char *keyed;
 
     /* Requests. */
     uint64_t quota; /* measured requests this worker may send; UINT64_MAX: no limit */

@@ -107,22 +107,23 @@ int procfs_status(pid_t pid, struct procfs_status *st)
     return 0;
 }
 
-int procfs_parse_stat_times(const char *text, uint64_t *utime, uint64_t *stime)
+/* Fields a and a + 1 of /proc/PID/stat text (numbered as proc(5) numbers them, 3 the first after
+ * comm, which may hold spaces and ')'). Returns 0 or -EINVAL. */
+static int stat_pair(const char *text, int a, uint64_t *x, uint64_t *y)
 {
     const char *p = strrchr(text, ')');
     if (!p)
         return -EINVAL;
     p++;
-    /* After comm: state(3) ppid(4) ... utime(14) stime(15); p points before field 3. */
-    for (int field = 3; field <= 15; field++) {
+    for (int field = 3; field <= a + 1; field++) {
         while (*p == ' ')
             p++;
         if (!*p)
             return -EINVAL;
-        if (field == 14)
-            *utime = strtoull(p, NULL, 10);
-        if (field == 15) {
-            *stime = strtoull(p, NULL, 10);
+        if (field == a)
+            *x = strtoull(p, NULL, 10);
+        if (field == a + 1) {
+            *y = strtoull(p, NULL, 10);
             return 0;
         }
         while (*p && *p != ' ')
@@ -131,17 +132,39 @@ int procfs_parse_stat_times(const char *text, uint64_t *utime, uint64_t *stime)
     return -EINVAL;
 }
 
-int procfs_cpu_seconds(pid_t pid, double *user_s, double *system_s)
+int procfs_parse_stat_times(const char *text, uint64_t *utime, uint64_t *stime)
+{
+    return stat_pair(text, 14, utime, stime);
+}
+
+int procfs_parse_stat_reaped_times(const char *text, uint64_t *cutime, uint64_t *cstime)
+{
+    return stat_pair(text, 16, cutime, cstime);
+}
+
+/* Two tick counts of /proc/PID/stat, in seconds. */
+static int stat_seconds(pid_t pid, int (*parse)(const char *, uint64_t *, uint64_t *), double *a_s,
+                        double *b_s)
 {
     char path[64], buf[PROCFS_TEXT_MAX];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    uint64_t ut = 0, st = 0;
-    if (procfs_read_text(path, buf, sizeof buf) <= 0 || procfs_parse_stat_times(buf, &ut, &st) < 0)
+    uint64_t a = 0, b = 0;
+    if (procfs_read_text(path, buf, sizeof buf) <= 0 || parse(buf, &a, &b) < 0)
         return -ESRCH;
     double ticks = (double)sysconf(_SC_CLK_TCK);
-    *user_s = (double)ut / ticks;
-    *system_s = (double)st / ticks;
+    *a_s = (double)a / ticks;
+    *b_s = (double)b / ticks;
     return 0;
+}
+
+int procfs_cpu_seconds(pid_t pid, double *user_s, double *system_s)
+{
+    return stat_seconds(pid, procfs_parse_stat_times, user_s, system_s);
+}
+
+int procfs_reaped_cpu_seconds(pid_t pid, double *user_s, double *system_s)
+{
+    return stat_seconds(pid, procfs_parse_stat_reaped_times, user_s, system_s);
 }
 
 int procfs_ctx_switches(pid_t pid, uint64_t *voluntary, uint64_t *involuntary)

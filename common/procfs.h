@@ -42,6 +42,13 @@ int procfs_parse_stat_times(const char *text, uint64_t *utime, uint64_t *stime);
 /* A process's user and system CPU seconds (every thread, ended ones too). Returns 0 or -ESRCH. */
 int procfs_cpu_seconds(pid_t pid, double *user_s, double *system_s);
 
+/* cutime and cstime (clock ticks): the CPU of the children a process has waited for, and of
+ * theirs, from /proc/PID/stat text. Returns 0 or -EINVAL. */
+int procfs_parse_stat_reaped_times(const char *text, uint64_t *cutime, uint64_t *cstime);
+/* The user and system CPU seconds of the children a process has waited for: with its tree's
+ * live processes, the CPU of everything it started. Returns 0 or -ESRCH. */
+int procfs_reaped_cpu_seconds(pid_t pid, double *user_s, double *system_s);
+
 /* Context switches summed over every live thread of a process (each
  * /proc/PID/task/TID/status).
  * Returns 0 or -ESRCH. */

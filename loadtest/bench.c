@@ -48,18 +48,19 @@ struct options {
     int profile;                 /* --profile: an index of bench_profiles */
     unsigned servers, scenarios; /* --modes (1u << SRV_*), --scenarios (SCN_BIT()s) */
     const char *out;
-    int baseline;   /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
-    int repeat;     /* --repeat; 0: the profile's */
-    double duration_s;         /* --duration; 0: the profile's */
-    double warmup_s;           /* --warmup */
-    int warmup_set;            /* --warmup was given (else the profile's) */
-    enum wrap_kind wrap;       /* --wrap */
-    int hold_busy;             /* --hold-busy; 0: the scenario's */
-    int instructions_requests; /* --instructions-requests; 0: the scenario's */
-    int generator;             /* --generator: 0 c10k-load, 1 wrk */
+    int baseline;        /* 1: asked for, 0: --no-baseline, -1: where installed (the default) */
+    int repeat;          /* --repeat; 0: the profile's */
+    double duration_s;   /* --duration; 0: the profile's */
+    double warmup_s;     /* --warmup */
+    int warmup_set;      /* --warmup was given (else the profile's) */
+    enum wrap_kind wrap; /* --wrap */
+    int hold_busy;       /* --hold-busy; 0: the scenario's */
+    int instructions_requests;   /* --instructions-requests; 0: the scenario's */
+    int generator;               /* --generator: 0 c10k-load, 1 wrk */
     int levels[PLAN_LEVELS_MAX]; /* --levels; levels[0] == LEVEL_END: the profile's */
     const char *server, *load, *wrk, *nginx_path;
     const char *python; /* --python */
+    const char *apache_path;
     const char *report_only;
     const char *from_docker; /* --from-docker DIR */
     int list, schema;
@@ -68,7 +69,6 @@ struct options {
     int n_sessions;
     struct compare_rules fail_if; /* --fail-if */
 };
-
 
 /* ---- The options, declared once ---- */
 
@@ -174,15 +174,14 @@ static const struct opt bench_options[] = {
             "rotates from one repetition to the next) and judge every claim once per repetition; "
             "`perf`'s figures are the medians of its 3"},
     {"duration", .kind = OPT_REAL, .arg = "TIME", OPTS(duration_s), .rmin = 1, .rmax = 3600,
-     .units = &units_seconds,
-     .def_text = "the profile's", .section = SECTION_WHAT,
+     .units = &units_seconds, .def_text = "the profile's", .section = SECTION_WHAT,
      .help = "measured seconds of every run (churn keeps its 3 s, instructions its request "
              "counts)",
      .doc = "measured time of every run (1 s to 1 h; churn keeps its 3 s, instructions its "
             "request counts)"},
     {"warmup", .kind = OPT_REAL, .arg = "TIME", OPTS(warmup_s), .rmin = 0, .rmax = 3600,
-     .units = &units_seconds,
-     .call = warmup_given, .def_text = "the profile's", .section = SECTION_WHAT,
+     .units = &units_seconds, .call = warmup_given, .def_text = "the profile's",
+     .section = SECTION_WHAT,
      .help = "warm-up of every run (a ramp of connections adds its time to it)",
      .doc = "warm-up of every run (0 to 1 h; a ramp of connections adds its time to it)"},
     {"levels", .kind = OPT_CALL, .arg = "LIST", .call = set_levels,
@@ -202,13 +201,15 @@ static const struct opt bench_options[] = {
      .expect = "perf, strace or callgrind", .def_text = "none", .section = SECTION_WHAT,
      .help = "start every server under perf stat, strace -f -c or callgrind (syscalls and "
              "instructions runs do so anyway)",
-     .doc = "start every server under `perf stat`, `strace -f -c` or `valgrind --tool=callgrind` "
-            "([A server under a wrapper](#a-server-under-a-wrapper)); `syscalls` and `instructions` "
-            "runs do so anyway"},
+     .doc =
+         "start every server under `perf stat`, `strace -f -c` or `valgrind --tool=callgrind` "
+         "([A server under a wrapper](#a-server-under-a-wrapper)); `syscalls` and `instructions` "
+         "runs do so anyway"},
     {"generator", .kind = OPT_CHOICE, .arg = "NAME", OPTS(generator), .choices = generators,
      .sdef = "c10k-load", .section = SECTION_WHAT,
      .help = "what drives the closed-loop scale and cpu runs",
-     .doc = "what drives the closed-loop `scale` and `cpu` runs ([What one run does](#what-one-run-does))"},
+     .doc = "what drives the closed-loop `scale` and `cpu` runs ([What one run "
+            "does](#what-one-run-does))"},
     {"out", .kind = OPT_STRING, .arg = "DIR", OPTS(out), .nonempty = 1,
      .def_text = "results/<time>", .section = SECTION_WHAT,
      .help = "where to write (with --compare: B's directory, or results/compare-<time> for more "
@@ -222,12 +223,14 @@ static const struct opt bench_options[] = {
      .def_text = "next to c10k-bench, then PATH", .section = SECTION_PROGRAMS,
      .help = "c10k-server"},
     {"load", .kind = OPT_STRING, .arg = "PATH", OPTS(load), .nonempty = 1,
-     .def_text = "next to c10k-bench, then PATH", .section = SECTION_PROGRAMS,
-     .help = "c10k-load"},
+     .def_text = "next to c10k-bench, then PATH", .section = SECTION_PROGRAMS, .help = "c10k-load"},
     {"wrk", .kind = OPT_STRING, .arg = "PATH", OPTS(wrk), .nonempty = 1, .def_text = "PATH",
      .section = SECTION_PROGRAMS, .help = "wrk"},
     {"nginx", .kind = OPT_STRING, .arg = "PATH", OPTS(nginx_path), .nonempty = 1,
      .def_text = "PATH, then /usr/sbin", .section = SECTION_PROGRAMS, .help = "nginx"},
+    {"apache", .kind = OPT_STRING, .arg = "PATH", OPTS(apache_path), .nonempty = 1,
+     .def_text = "PATH, then /usr/sbin", .section = SECTION_PROGRAMS,
+     .help = "Apache httpd (apache2)"},
     {"python", .kind = OPT_STRING, .arg = "PATH", OPTS(python), .nonempty = 1,
      .def_text = "/usr/bin/python3", .section = SECTION_PROGRAMS,
      .help = "the interpreter of the Python server (the py-* servers)",
@@ -669,6 +672,7 @@ struct session {
     struct bench_env env;
     char *server, *load, *wrk, *nginx;   /* owned paths; NULL when not found */
     char *python;                        /* the Python server's interpreter, or NULL */
+    char *apache;                        /* the same */
     char *perf;                          /* perf, where it can sample the kernel; else NULL */
     char *perf_stat, *strace, *valgrind; /* the wrappers' programs (wrap.h), or NULL */
     char perf_why[512];
@@ -693,6 +697,7 @@ static void session_free(struct session *s)
     free(s->wrk);
     free(s->nginx);
     free(s->python);
+    free(s->apache);
     free(s->perf);
     free(s->perf_stat);
     free(s->strace);
@@ -749,13 +754,15 @@ static int server_has_mode(const char *server, const char *name)
 }
 
 /* The default servers: every row in the default the binary has (a c10k-server model it lists
- * in --help); a peer's row whose program is missing is skipped run by run, with the reason. */
-static unsigned default_servers(const char *server)
+ * in --help), but those the profile leaves out; a peer's row whose program is missing is
+ * skipped run by run, with the reason. */
+static unsigned default_servers(const char *server, int profile)
 {
     unsigned bits = 0;
     for (int i = 0; i < SRV_COUNT; i++) {
         const struct bench_server *sv = &bench_servers[i];
-        if (sv->in_default && (sv->kind != SERVER_C10K || server_has_mode(server, sv->name)))
+        if (sv->in_default && !(sv->not_in_profiles & (1u << profile)) &&
+            (sv->kind != SERVER_C10K || server_has_mode(server, sv->name)))
             bits |= 1u << i;
     }
     return bits;
@@ -775,6 +782,7 @@ static int session_plan(struct session *s)
                 "c10k-bench: warning: --python %s is not executable: the Python "
                 "server's runs are skipped\n",
                 o->python);
+    s->apache = find_program(o->apache_path, "apache2", 0);
     if (o->generator && !s->wrk)
         fprintf(stderr, "c10k-bench: warning: --generator wrk, but wrk is not installed: "
                         "c10k-load does its runs (apt-get install wrk)\n");
@@ -786,7 +794,7 @@ static int session_plan(struct session *s)
         return 1;
     }
     if (!o->servers)
-        s->o.servers = default_servers(s->server);
+        s->o.servers = default_servers(s->server, o->profile);
     if (o->load && !s->load)
         fprintf(stderr, "c10k-bench: warning: --load %s is not executable\n", o->load);
     if (o->baseline > 0 && !s->nginx)
@@ -796,7 +804,7 @@ static int session_plan(struct session *s)
         .servers = s->o.servers,
         .scenarios = o->scenarios,
         /* By default the baselines run beside the models where they are installed. */
-        .baselines = o->baseline > 0 || (o->baseline < 0 && s->nginx),
+        .baselines = o->baseline > 0 || (o->baseline < 0 && (s->nginx || s->apache)),
         .tools = (s->wrk ? 1u << TOOL_WRK : 0) | (s->load ? 1u << TOOL_LOAD : 0),
         .repeat = o->repeat,
         .duration_s = o->duration_s,
@@ -915,6 +923,7 @@ static void session_document(struct session *s, int argc, char **argv)
         "c10k_load", version_of(s->load, "--version"), "wrk", version_of(s->wrk, "--version"),
         "nginx", version_of(s->nginx, "-v"), "libuv", C10K_LIBUV_VERSION, "jansson",
         JANSSON_VERSION, "chartjs", chartjs_version(s->chartjs));
+    json_object_set_new(versions, "apache", version_of(s->apache, "-v"));
     char started[64];
     iso_time(started, sizeof started);
     record_set_str(&rec->schema, RESULTS_SCHEMA);
@@ -935,6 +944,8 @@ static void session_document(struct session *s, int argc, char **argv)
                     json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s}", "c10k_server", s->server,
                               "c10k_load", s->load, "wrk", s->wrk, "nginx", s->nginx, "python",
                               s->python, "chartjs", s->chartjs));
+    if (s->apache)
+        json_object_set_new(rec->programs, "apache", json_string(s->apache));
     rec->interrupted = 0;
     rec->repeat = s->plan.repeat;
     record_set_json(&rec->code_size, code_size_json());
@@ -942,9 +953,7 @@ static void session_document(struct session *s, int argc, char **argv)
                     s->perf ? json_pack("{s:b, s:s}", "available", 1, "perf", s->perf)
                             : json_pack("{s:b, s:s}", "available", 0, "why",
                                         s->perf_why[0] ? s->perf_why : "scale did not run"));
-    record_set_str(&rec->generator, o->generator && s->wrk ? "wrk"
-                                    : s->load               ? "c10k-load"
-                                                            : "wrk");
+    record_set_str(&rec->generator, o->generator && s->wrk ? "wrk" : s->load ? "c10k-load" : "wrk");
     /* Where the server's kernel memory is read from. */
     record_set_json(
         &rec->memory_cgroup,
@@ -966,6 +975,7 @@ static void session_run(struct session *s)
         .wrk_path = s->wrk,
         .nginx_path = s->nginx,
         .python_path = s->python,
+        .apache_path = s->apache,
         .out_dir = s->out,
         .log_dir = s->logs,
         .tmp_dir = s->tmp,

@@ -1,4 +1,5 @@
 #include "judge.h"
+#include "servers.h"
 
 #include "claims.h"
 #include "env.h"
@@ -170,7 +171,9 @@ static void judge_refusals(struct run_record *r, const struct judge_context *cx)
         const char *which = "pid_max, threads-max, vm.max_map_count, the cgroup's pids.max or "
                             "memory";
         struct env_limit lim;
-        if (cx->env && env_check(cx->env, 1, (long long)(r->concurrency + r->idle_connections),
+        enum env_tasks tasks =
+            r->srv && r->srv->process_per_connection ? ENV_TASKS_PROCESSES : ENV_TASKS_THREADS;
+        if (cx->env && env_check(cx->env, tasks, (long long)(r->concurrency + r->idle_connections),
                                  (int)r->source_addresses, 0, &lim))
             which = lim.name;
         record_set_status(r, "errors",

@@ -59,6 +59,42 @@ static double f_vsize_delta(const struct sample *s, const struct sample *b)
     return (double)s->vsize_bytes - (double)b->vsize_bytes;
 }
 
+/* The smaps figures, NaN in a sample that did not read them. */
+static double f_processes(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return (double)s->processes;
+}
+
+static double f_pss(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return s->smaps_read ? (double)s->pss_bytes : NAN;
+}
+
+static double f_pss_delta(const struct sample *s, const struct sample *b)
+{
+    return s->smaps_read && b->smaps_read ? (double)s->pss_bytes - (double)b->pss_bytes : NAN;
+}
+
+static double f_uss(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return s->smaps_read ? (double)s->uss_bytes : NAN;
+}
+
+static double f_shared(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return s->smaps_read ? (double)s->shared_bytes : NAN;
+}
+
+static double f_uss_per_process(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    return s->smaps_read && s->processes > 0 ? (double)s->uss_bytes / (double)s->processes : NAN;
+}
+
 static double f_threads(const struct sample *s, const struct sample *b)
 {
     (void)b;
@@ -275,6 +311,24 @@ static double per_conn(const struct run_raw *raw, double w0, double w1, sample_f
     return *sum_part;
 }
 
+/* Every process of the server by sharing: what a pool of processes costs where RSS, summed,
+ * counts each shared page once per process. */
+static void summarise_tree(const struct run_raw *raw, double w0, double w1, struct rec_server *sv)
+{
+    const struct sample *b = &raw->base;
+    sv->tree.present = b->smaps_read;
+    if (!sv->tree.present)
+        return;
+    sv->tree.processes = window_median(raw, w0, w1, f_processes);
+    sv->tree.processes_peak = sampled_peak(raw, f_processes);
+    sv->tree.pss_baseline_bytes = (double)b->pss_bytes;
+    sv->tree.pss_bytes = window_median(raw, w0, w1, f_pss);
+    sv->tree.pss_peak_bytes = sampled_peak(raw, f_pss);
+    sv->tree.uss_bytes = window_median(raw, w0, w1, f_uss);
+    sv->tree.shared_bytes = window_median(raw, w0, w1, f_shared);
+    sv->tree.uss_per_process_bytes = window_median(raw, w0, w1, f_uss_per_process);
+}
+
 /* The server's memory, its kernel memory (its own cgroup where it has one, the machine's as the
  * second source), and per open connection. */
 static void summarise_memory(const struct run_raw *raw, struct run_record *r)
@@ -301,6 +355,7 @@ static void summarise_memory(const struct run_raw *raw, struct run_record *r)
     double held = sampled_peak(raw, f_fds) - (double)b->fds;
     sv->connections_held_peak = held > 0 ? held : 0;
     sv->samples_in_window = (double)n;
+    summarise_tree(raw, w0, w1, sv);
 
     /* The server's own kernel memory, from its cgroup, against the baseline before the load. */
     int cg = raw->in_cgroup && b->cg.ok;
@@ -341,6 +396,13 @@ static void summarise_memory(const struct run_raw *raw, struct run_record *r)
     pc->connections = c;
     pc->connections_opened = (double)conns;
     pc->rss_bytes = per_conn(raw, w0, w1, f_rss_delta, c, page, "rss_bytes", below, &user);
+    if (sv->tree.present) {
+        double pss;
+        pc->pss_bytes = per_conn(raw, w0, w1, f_pss_delta, c, page, "pss_bytes", below, &pss);
+        /* Several processes: their VmRSS sum counts a shared page once per process. */
+        if (sv->tree.processes > 1)
+            user = pss;
+    }
     pc->machine.present = 1;
     pc->machine.kernel_bytes =
         per_conn(raw, w0, w1, f_machine_kernel, c, g, "machine.kernel_bytes", below, &mk);
@@ -629,6 +691,9 @@ void summarise_run(const struct run_raw *raw, struct run_record *r)
     summarise_client_cost(raw, r);
     summarise_idle_tasks(raw, r);
     sv->cpu_us_per_request = reqs > 0 ? cpu * 1e6 / (double)reqs : NAN;
+    int run = raw->before.run_s >= 0 && raw->after.run_s >= raw->before.run_s;
+    sv->run_s = run ? raw->after.run_s - raw->before.run_s : NAN;
+    sv->run_us_per_request = run && reqs > 0 ? sv->run_s * 1e6 / (double)reqs : NAN;
     sv->ctx_voluntary = (double)vol;
     sv->ctx_involuntary = (double)invol;
     sv->ctx_per_s = wall > 0 ? (double)(vol + invol) / wall : 0;

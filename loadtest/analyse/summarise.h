@@ -22,6 +22,7 @@ struct snapshot {
     double t;
     long long requests;
     double cpu_user_s, cpu_system_s;
+    double run_s; /* schedstat's time on a CPU over every task of the tree (-1: not read) */
     long long ctx_vol, ctx_invol;
     unsigned long long machine_ctxt;
     json_t *stats; /* c10k-server's /stats, or NULL */

@@ -24,6 +24,9 @@
 /* A server under callgrind answers about this many requests/s (for the estimate). */
 #define INSTRUCTIONS_RATE 5000.0
 #define WRAPPED_OVERHEAD_S 4.0
+/* A server that builds a data set before it listens (and a prefork one then forks) takes about
+ * this much longer to start. */
+#define SLOW_START_S 2.0
 
 int plan_parse_levels(const char *list, int *levels, size_t max)
 {
@@ -75,7 +78,7 @@ static int server_cpus(const struct bench_env *env)
 /* The configurations a scenario compares: the chosen servers' variants that run in it, then the
  * baselines; a scenario of one server takes the baseline, else the reference. */
 static int configs_for(const struct bench_scenario *scn, const struct plan_opts *o,
-                       const struct bench_env *env, struct config *out, int max)
+                       const struct bench_env *env, int full, struct config *out, int max)
 {
     int n = 0;
     unsigned bit = 1u << scenario_id_of(scn);
@@ -89,8 +92,14 @@ static int configs_for(const struct bench_scenario *scn, const struct plan_opts 
     }
     for (int i = 0; i < SRV_COUNT; i++) {
         const struct bench_server *s = &bench_servers[i];
-        int chosen = s->baseline ? o->baselines : (int)((o->servers >> i) & 1u);
-        if (!chosen || !(s->scenarios & bit) || (scn->endpoint & ~s->endpoints))
+        /* A baseline runs beside the models, or where --modes names it. */
+        int named = (int)((o->servers >> i) & 1u);
+        int chosen = s->baseline ? o->baselines || named : named;
+        /* Everywhere under --profile full; a model where --scenarios names the scenario, a
+         * baseline where --modes names it too. */
+        int everywhere = full || (s->baseline ? named : o->scenarios != 0);
+        if (!chosen || !server_runs_in(s, scenario_id_of(scn), everywhere) ||
+            (scn->endpoint & ~s->endpoints))
             continue;
         for (int v = 0; v < SERVER_VARIANTS && s->variants[v].scenarios && n < max; v++)
             if ((s->variants[v].scenarios & bit) && server_cpus(env) >= s->variants[v].min_cpus)
@@ -196,6 +205,11 @@ static void shape_run(struct run_spec *r, const struct bench_scenario *scn,
     r->wrap = scn->wrap != WRAP_NONE ? scn->wrap : o->wrap;
     r->server_all_cpus = scn->server_all_cpus;
     snprintf(r->path, sizeof r->path, "%s", scn->path);
+    r->keys = scn->keys;
+    r->ready_s = scn->ready_s;
+    for (int a = 0; a < 2 && scn->server_args[a] && r->n_server_args < SPEC_MAX_ARGS; a++)
+        snprintf(r->server_args[r->n_server_args++], sizeof r->server_args[0], "%s",
+                 scn->server_args[a]);
     r->tool = tool_for(scn, o, part, &r->tool_required);
     /* Several source addresses are c10k-load's. */
     if (r->tool == TOOL_LOAD)
@@ -233,7 +247,8 @@ static int add_scenario(struct plan *p, const struct bench_scenario *scn, const 
     if (o->levels && o->levels[0] != LEVEL_END)
         levels = o->levels;
     struct config cs[SRV_COUNT * SERVER_VARIANTS];
-    int nv = configs_for(scn, o, env, cs, (int)(sizeof cs / sizeof cs[0]));
+    int full = pr == &bench_profiles[PROFILE_FULL];
+    int nv = configs_for(scn, o, env, full, cs, (int)(sizeof cs / sizeof cs[0]));
     long long max_conns = env_max_connections(env, 0);
     int parts = scn->parts > 1 ? scn->parts : 1;
     for (int c = 0; c < nv; c++)
@@ -305,6 +320,8 @@ double plan_estimate_s(const struct run_spec *r)
         t += WRAPPED_OVERHEAD_S;
     if (r->tool == TOOL_WRK)
         t += 0.2; /* a separate warm-up process */
+    if (r->ready_s > 0)
+        t += SLOW_START_S;
     if (r->scn->profile_cpu)
         t += SCHED_PROFILE_S;
     return t;

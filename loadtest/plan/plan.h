@@ -40,6 +40,8 @@ struct run_spec {
     int pipeline;              /* requests in flight per connection (c10k-load); 0 or 1: one */
     long long requests;        /* c10k-load stops after this many (0: at the duration) */
     enum wrap_kind wrap;       /* the server runs under this wrapper (WRAP_NONE: as it is) */
+    int keys;                  /* c10k-load --keys (0: none) */
+    double ready_s;            /* the server's start may take this much longer */
 };
 
 struct plan {

@@ -44,12 +44,23 @@ const struct bench_profile *profile_find(const char *name);
 #define ENDPOINT_TABLE(X)                                                                          \
     X(PLAINTEXT)                                                                                   \
     X(WORK)                                                                                        \
-    X(SLEEP)
+    X(SLEEP)                                                                                       \
+    X(DATA)
 #define ENDPOINT_ENUM(id) ENDPOINT_##id,
 enum endpoint_id { ENDPOINT_TABLE(ENDPOINT_ENUM) ENDPOINT_COUNT };
 #undef ENDPOINT_ENUM
 #define ENDPOINT_BIT(id) (1u << ENDPOINT_##id)
-#define ENDPOINTS_C10K (ENDPOINT_BIT(PLAINTEXT) | ENDPOINT_BIT(WORK) | ENDPOINT_BIT(SLEEP))
+#define ENDPOINTS_C10K                                                                             \
+    (ENDPOINT_BIT(PLAINTEXT) | ENDPOINT_BIT(WORK) | ENDPOINT_BIT(SLEEP) | ENDPOINT_BIT(DATA))
+
+/* The data set the dataset scenarios serve (c10k-server --dataset, entries of 1 KiB), its size
+ * as the server's argument, in bytes, and its keys. */
+#define DATASET_MIB 256
+#define DATASET_STR_(x) #x
+#define DATASET_STR(x) DATASET_STR_(x)
+#define DATASET_SIZE DATASET_STR(DATASET_MIB) "M"
+#define DATASET_BYTES ((double)DATASET_MIB * 1024 * 1024)
+#define DATASET_KEYS (DATASET_MIB * 1024)
 
 /* ---- Scenarios ---- */
 
@@ -118,6 +129,9 @@ struct bench_scenario {
     int server_all_cpus;                 /* the server may use every CPU */
     enum wrap_kind wrap;                 /* the server runs under this wrapper */
     int parts;                           /* runs per level and server (0: one) */
+    const char *server_args[2]; /* the server's for this scenario (c10k-server: its data set) */
+    int keys;                   /* c10k-load --keys: {key} in the path is a key below this */
+    double ready_s;             /* the server may take this much longer to start (a data set) */
     /* The odd ones' own shaping of a run (hold, instructions), after the fields above. */
     void (*shape)(struct run_spec *r, int part, const struct plan_opts *o);
     /* What it needs and does besides the load. */
@@ -293,6 +307,30 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                  [PROFILE_LOADGEN] = {8, LEVEL_END}},                                              \
       .endpoint = ENDPOINT_BIT(PLAINTEXT), .path = "/plaintext", .close = 1,                       \
       .tool = TOOL_PREFERS_LOAD, .max_warmup_s = 1.0, .max_duration_s = 3.0, .sources = 40)        \
+    X(DATASET, .name = "dataset", .title = "A data set: reads",                                    \
+      .question = "What does each model hold in memory when it serves a data set: one copy "       \
+                  "shared by its threads, or one per process?",                                    \
+      .x_label = "concurrent connections",                                                         \
+      .how = "The server builds a 256 MiB table of 1 KiB entries at start (--dataset 256M); GET "  \
+             "/data?key=K reads one entry, K walking every key (c10k-load --keys), closed loop "   \
+             "over keep-alive connections; the server's processes' PSS summed and their private "  \
+             "bytes (smaps_rollup).",                                                              \
+      .levels = {[PROFILE_QUICK] = {16, LEVEL_END},                                                \
+                 [PROFILE_DEFAULT] = {64, LEVEL_END},                                              \
+                 [PROFILE_FULL] = {4, 16, 64, 256, LEVEL_END}},                                    \
+      .endpoint = ENDPOINT_BIT(DATA), .path = "/data?key={key}", .tool = TOOL_NEEDS_LOAD,          \
+      .server_args = {"--dataset", DATASET_SIZE}, .keys = DATASET_KEYS, .ready_s = 30)             \
+    X(DATASET_WRITE, .name = "dataset-write", .title = "A data set: writes",                       \
+      .question = "And when every request writes the entry it reads: does each process end up "    \
+                  "with its own copy of what it touched?",                                         \
+      .x_label = "concurrent connections",                                                         \
+      .how = "As dataset, with GET /data?key=K&write=1: each request rewrites its entry, so "      \
+             "pages a forked process shared with its parent become its own (copy on write).",      \
+      .levels = {[PROFILE_QUICK] = {16, LEVEL_END},                                                \
+                 [PROFILE_DEFAULT] = {64, LEVEL_END},                                              \
+                 [PROFILE_FULL] = {4, 16, 64, 256, LEVEL_END}},                                    \
+      .endpoint = ENDPOINT_BIT(DATA), .path = "/data?key={key}&write=1", .tool = TOOL_NEEDS_LOAD,  \
+      .server_args = {"--dataset", DATASET_SIZE}, .keys = DATASET_KEYS, .ready_s = 30)             \
     X(GENERATORS, .name = "generators", .title = "Load generators: c10k-load against wrk",         \
       .question = "How much CPU does each load generator spend per request against the same "      \
                   "server?",                                                                       \
@@ -336,12 +374,13 @@ void scenario_shape_instructions(struct run_spec *r, int part, const struct plan
                   SUM("tcp_inuse_peak", MACHINE_TCP_INUSE_PEAK),                                   \
                   SUM_OF_RUNS("held", scenario_held, .flag = 1)})                                  \
     X(CTXSWITCH, .name = "ctxswitch", .title = "Context switch and thread costs on this machine",  \
-      .question = "What does one context switch cost here, and creating a thread, and an idle "    \
-                  "thread's memory?",                                                              \
+      .question = "What does one context switch cost here, and creating a thread or a process, "   \
+                  "and an idle thread's or process's memory?",                                     \
       .x_label = "",                                                                               \
       .how = "Two threads (and two processes) pinned to one CPU pass a byte back and forth over "  \
              "pipes; threads are created and joined, then a thousand are kept idle and "           \
-             "measured.",                                                                          \
+             "measured; the same with processes (fork, _exit, waitpid; then hundreds kept idle, "  \
+             "their PSS and private bytes read).",                                                 \
       .calibration = 1)                                                                            \
     X(CONSTRAINED, .name = "constrained",                                                          \
       .title = "Docker, constrained: a small memory limit and a tight pids limit",                 \
@@ -369,7 +408,9 @@ enum scenario_id { SCENARIO_TABLE(SCENARIO_ENUM) SCN_COUNT };
 /* The scenarios of the quick, default and full profiles, which every model runs. */
 #define SCN_MODELS                                                                                 \
     (SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) | SCN_BIT(BLOCKING) | SCN_BIT(CHURN) |          \
-     SCN_BIT(CTXSWITCH) | SCN_PERF)
+     SCN_BIT(CTXSWITCH) | SCN_PERF | SCN_DATASETS)
+/* The data set's, read and written. */
+#define SCN_DATASETS (SCN_BIT(DATASET) | SCN_BIT(DATASET_WRITE))
 /* The perf profile's, beside scale and idle. */
 #define SCN_PERF (SCN_BIT(PIPELINE) | SCN_BIT(SYSCALLS) | SCN_BIT(INSTRUCTIONS))
 /* The loadgen profile's: what the load generator costs. */

@@ -63,6 +63,12 @@ const char *server_names(void)
     return names;
 }
 
+int server_runs_in(const struct bench_server *s, int scenario, int every)
+{
+    unsigned bit = 1u << scenario;
+    return (s->scenarios & bit) || (every && (s->scenarios_more & bit));
+}
+
 void server_label(const struct bench_server *s, int variant, int cpus, char *buf, size_t len)
 {
     size_t used = (size_t)snprintf(buf, len, "%s", s->name);

@@ -17,6 +17,9 @@ enum server_kind {
     SERVER_C10K,   /* c10k-server --mode NAME: the listening line, then /stats */
     SERVER_NGINX,  /* nginx from peers/nginx/nginx.conf.in: a connect, then stub_status */
     SERVER_PYTHON, /* peers/python/c10k_server.py --mode NAME under --python: as c10k-server */
+    /* Apache httpd from peers/apache/apache.conf.in (.peer_arg: its MPM): a connect, then
+     * /server-status?auto */
+    SERVER_APACHE,
 };
 
 /* What a server's variant is for, so that the claims can find it without its arguments. */
@@ -65,6 +68,20 @@ struct bench_server {
                                 * busy are its size showing, said once, not a fault per run */
     int beside;                /* SRV_* it is quoted beside in the claims, or -1 */
     const char *color;         /* the report's */
+
+    /* Its connections are processes (fork per connection): their counters are read as a
+     * thread-per-connection server's are, and the limits on processes bound its runs. */
+    int process_per_connection;
+    /* SCN_BIT()s it also runs in under --profile full, or when --scenarios names them (a
+     * baseline: and --modes names it): kept out of the shorter profiles' defaults for their
+     * time. */
+    unsigned scenarios_more;
+    /* What a kind of peer needs to know of its row (Apache: the MPM). */
+    const char *peer_arg;
+    /* PROFILE_BIT()s whose --modes default leaves it out: the perf profile's comparison is of
+     * the models it was made for; another server runs there where --modes names it. */
+    unsigned not_in_profiles;
+
     struct server_variant variants[SERVER_VARIANTS];
     struct server_ratio ratios[SERVER_RATIOS];
     /* In a profile that trims (the default), the levels of a scenario it runs at: those of the
@@ -72,6 +89,8 @@ struct bench_server {
      * every level; --levels and the other profiles run every level). */
     const int *trim_levels[SCN_COUNT];
 };
+
+#define PROFILE_BIT(id) (1u << PROFILE_##id)
 
 /* A list of levels for .trim_levels, ended by LEVEL_END; none at all. */
 #define SERVER_LEVELS(...)                                                                         \
@@ -89,12 +108,30 @@ struct bench_server {
  * (the pools' drop-in); idle connections only in the other profiles. One loop answers /work one
  * request at a time whatever the concurrency: one level. */
 #define SCN_PYTHON (SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) | SCN_BIT(BLOCKING))
-#define PYTHON_TRIM_WITH(cpu_levels)                                                               \
+#define PYTHON_TRIM_WITH(cpu_levels, scale_levels)                                                 \
     {                                                                                              \
-        [SCN_SCALE] = SERVER_LEVELS(100), [SCN_IDLE] = SERVER_NO_LEVELS, [SCN_CPU] = cpu_levels,   \
+        [SCN_SCALE] = scale_levels, [SCN_IDLE] = SERVER_NO_LEVELS, [SCN_CPU] = cpu_levels,         \
         [SCN_BLOCKING] = SERVER_LEVELS(64, 1024)                                                   \
     }
-#define PYTHON_TRIM PYTHON_TRIM_WITH(NULL)
+/* The pools' /plaintext at 100 is the drop-in claim's; the other two answer no scale claim. */
+#define PYTHON_TRIM PYTHON_TRIM_WITH(NULL, SERVER_NO_LEVELS)
+#define PYTHON_POOL_TRIM PYTHON_TRIM_WITH(NULL, SERVER_LEVELS(100))
+/* The event models answer no claim of the data sets' (threads share one copy as they do); the
+ * parallelism claim quotes uring beside the loop at the cpu scenario's top level only. */
+#define EVENT_TRIM                                                                                 \
+    {                                                                                              \
+        [SCN_DATASET] = SERVER_NO_LEVELS, [SCN_DATASET_WRITE] = SERVER_NO_LEVELS                   \
+    }
+#define URING_TRIM                                                                                 \
+    {                                                                                              \
+        [SCN_DATASET] = SERVER_NO_LEVELS, [SCN_DATASET_WRITE] = SERVER_NO_LEVELS,                  \
+        [SCN_CPU] = SERVER_LEVELS(32)                                                              \
+    }
+/* Where Apache's MPMs run: under --profile full, or where --modes names them (scale: how each
+ * serves; idle: what a held connection costs; churn: what a new one costs). Not by default: a
+ * prefork httpd sized for 10,000 idle connections forks 10,000 processes first, and the default
+ * and perf profiles keep their time and their comparison with nginx. */
+#define SCN_APACHE (SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CHURN))
 
 /* The rows. X(ID, designated initialisers) */
 #define SERVER_TABLE(X)                                                                            \
@@ -125,7 +162,7 @@ struct bench_server {
                     .scenarios = SCN_BIT(CPU),                                                     \
                     .role = VARIANT_OFFLOAD,                                                       \
                     .color = "#9467bd"}},                                                          \
-      .ratios = {{SRV_NGINX, RATIO_FULL}})                                                         \
+      .ratios = {{SRV_NGINX, RATIO_FULL}}, .trim_levels = EVENT_TRIM)                              \
     X(URING, .name = "uring", .about = "c10k-server: io_uring rings, where the kernel has them",   \
       .kind = SERVER_C10K, .source = "mode_uring.c", .endpoints = ENDPOINTS_C10K,                  \
       .scenarios = SCN_MODELS, .in_default = 1, .beside = SRV_LOOP, .color = "#8c564b",            \
@@ -139,7 +176,49 @@ struct bench_server {
                     .scenarios = SCN_BIT(CPU),                                                     \
                     .role = VARIANT_OFFLOAD,                                                       \
                     .color = "#e377c2"}},                                                          \
-      .ratios = {{SRV_NGINX, RATIO_FULL}, {SRV_LOOP, RATIO_EVENT}})                                \
+      .ratios = {{SRV_NGINX, RATIO_FULL}, {SRV_LOOP, RATIO_EVENT}}, .trim_levels = URING_TRIM)     \
+    /* The process twins of thread and pool: the same blocking code, a process where those have    \
+     * a thread. In the default profile they run where their claims are answered (idle memory,     \
+     * the data set, the pool against prefork at scale), everywhere under --profile full. */       \
+    X(PROCESS, .name = "process", .about = "c10k-server: one forked process per connection",       \
+      .kind = SERVER_C10K, .source = "mode_process.c", .shared_source = "blocking.c",              \
+      .endpoints = ENDPOINTS_C10K, .scenarios = SCN_BIT(IDLE) | SCN_DATASETS,                      \
+      .scenarios_more = SCN_MODELS, .in_default = 1, .process_per_connection = 1,                  \
+      .beside = SRV_THREAD, .color = "#e7969c", .variants = {{.scenarios = SCN_MODELS}},           \
+      .ratios = {{SRV_THREAD, RATIO_RATE}}, .not_in_profiles = PROFILE_BIT(PERF),                  \
+      .trim_levels = {[SCN_IDLE] = SERVER_LEVELS(1000)})                                           \
+    X(PREFORK, .name = "prefork", .about = "c10k-server: a fixed set of forked worker processes",  \
+      .kind = SERVER_C10K, .source = "mode_prefork.c", .shared_source = "blocking.c",              \
+      .endpoints = ENDPOINTS_C10K, .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_DATASETS,     \
+      .scenarios_more = SCN_MODELS, .in_default = 1, .fixed_workers = 1, .beside = SRV_POOL,       \
+      .color = "#ffbb78",                                                                          \
+      .variants = {{.scenarios = SCN_MODELS & ~SCN_BIT(BLOCKING)},                                 \
+                   {.args = {"--processes", "16"},                                                 \
+                    .scenarios = SCN_BIT(BLOCKING),                                                \
+                    .role = VARIANT_SIZED}},                                                       \
+      .ratios = {{SRV_POOL, RATIO_RATE}}, .not_in_profiles = PROFILE_BIT(PERF),                    \
+      .trim_levels = {[SCN_SCALE] = SERVER_LEVELS(100, 1000), [SCN_IDLE] = SERVER_LEVELS(1000)})   \
+    /* Apache httpd's three MPMs (peers/apache/apache.conf.in, sized for each level's              \
+     * connections), each quoted beside the model it is built like: prefork is c10k-server's       \
+     * prefork (a process per held connection); worker is thread per connection (a thread held     \
+     * for each keep-alive connection, in processes of 64); event hands idle keep-alive            \
+     * connections to a listener thread and serves requests on a fixed set of threads, as the      \
+     * pool does. */                                                                               \
+    X(APACHE_PREFORK, .name = "apache-prefork",                                                    \
+      .about = "Apache httpd, prefork MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,   \
+      .peer_arg = "prefork", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios_more = SCN_APACHE,   \
+      .baseline = 1, .process_per_connection = 1, .beside = SRV_PREFORK, .color = "#c49c94",       \
+      .variants = {{.scenarios = SCN_ALL_BITS}})                                                   \
+    X(APACHE_WORKER, .name = "apache-worker",                                                      \
+      .about = "Apache httpd, worker MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,    \
+      .peer_arg = "worker", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios_more = SCN_APACHE,    \
+      .baseline = 1, .thread_per_connection = 1, .beside = SRV_THREAD, .color = "#f7b6d2",         \
+      .variants = {{.scenarios = SCN_ALL_BITS}})                                                   \
+    X(APACHE_EVENT, .name = "apache-event",                                                        \
+      .about = "Apache httpd, event MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,     \
+      .peer_arg = "event", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios_more = SCN_APACHE,     \
+      .baseline = 1, .beside = SRV_POOL, .color = "#9edae5",                                       \
+      .variants = {{.scenarios = SCN_ALL_BITS}})                                                   \
     X(NGINX, .name = "nginx", .about = "nginx, one worker (peers/nginx/nginx.conf.in)",            \
       .kind = SERVER_NGINX, .endpoints = ENDPOINT_BIT(PLAINTEXT),                                  \
       .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_PERF | SCN_LOADGEN, .baseline = 1,         \
@@ -149,12 +228,14 @@ struct bench_server {
       .about = "the Python server: a thread per connection (ThreadingHTTPServer's way)",           \
       .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
       .in_default = 1, .thread_per_connection = 1, .beside = -1, .color = "#e6550d",               \
-      .variants = {{.scenarios = SCN_PYTHON}}, .trim_levels = PYTHON_TRIM)                         \
+      .variants = {{.scenarios = SCN_PYTHON}}, .not_in_profiles = PROFILE_BIT(PERF),               \
+      .trim_levels = PYTHON_TRIM)                                                                  \
     X(PY_ASYNCIO, .name = "py-asyncio",                                                            \
       .about = "the Python server: one asyncio loop (uvloop where installed)",                     \
       .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
       .in_default = 1, .beside = -1, .color = "#3182bd", .variants = {{.scenarios = SCN_PYTHON}},  \
-      .trim_levels = PYTHON_TRIM_WITH(SERVER_LEVELS(8)))                                           \
+      .not_in_profiles = PROFILE_BIT(PERF),                                                        \
+      .trim_levels = PYTHON_TRIM_WITH(SERVER_LEVELS(8), SERVER_NO_LEVELS))                         \
     X(PY_THREADPOOL, .name = "py-threadpool",                                                      \
       .about = "the Python server: an asyncio front, work on a ThreadPoolExecutor",                \
       .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
@@ -163,7 +244,7 @@ struct bench_server {
                    {.args = {"--threads", "16"},                                                   \
                     .scenarios = SCN_BIT(BLOCKING),                                                \
                     .role = VARIANT_SIZED}},                                                       \
-      .trim_levels = PYTHON_TRIM)                                                                  \
+      .not_in_profiles = PROFILE_BIT(PERF), .trim_levels = PYTHON_POOL_TRIM)                       \
     X(PY_PROCESSPOOL, .name = "py-processpool",                                                    \
       .about = "the Python server: an asyncio front, work on a ProcessPoolExecutor (fork)",        \
       .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
@@ -172,7 +253,7 @@ struct bench_server {
                    {.args = {"--processes", "16"},                                                 \
                     .scenarios = SCN_BIT(BLOCKING),                                                \
                     .role = VARIANT_SIZED}},                                                       \
-      .trim_levels = PYTHON_TRIM)
+      .not_in_profiles = PROFILE_BIT(PERF), .trim_levels = PYTHON_POOL_TRIM)
 
 #define SERVER_ENUM(id, ...) SRV_##id,
 enum server_id { SERVER_TABLE(SERVER_ENUM) SRV_COUNT };
@@ -189,6 +270,10 @@ int server_id_of(const struct bench_server *s);
 int server_parse_list(const char *list, unsigned *bits, char *bad, size_t bad_len);
 /* "thread, pool, loop, uring or nginx", for messages and --help. */
 const char *server_names(void);
+
+/* Whether it runs in the scenario: in .scenarios, or in .scenarios_more where it runs
+ * everywhere (plan.c says when). */
+int server_runs_in(const struct bench_server *s, int scenario, int every);
 
 /* A run's label: the name and the variant's arguments with @CPUS@ filled ("loop --loops 2"). */
 void server_label(const struct bench_server *s, int variant, int cpus, char *buf, size_t len);

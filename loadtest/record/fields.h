@@ -158,6 +158,28 @@
       "descriptors over the baseline: the most connections it held at once")                       \
     X(SERVER_SAMPLES_IN_WINDOW, "server.samples_in_window", INT, server.samples_in_window,         \
       "samples", "", "1 Hz samples inside the measured window")                                    \
+    X(SERVER_TREE, "server.tree", GROUP, server.tree.present, "", "",                              \
+      "every process of the server (workers, a process per connection) by sharing, from "          \
+      "/proc/PID/smaps_rollup; null where the kernel has none")                                    \
+    X(SERVER_TREE_PROCESSES, "server.tree.processes", REAL, server.tree.processes, "processes",    \
+      "processes", "its processes, median over the window")                                        \
+    X(SERVER_TREE_PROCESSES_PEAK, "server.tree.processes_peak", REAL, server.tree.processes_peak,  \
+      "processes", "", "its processes, the highest sample")                                        \
+    X(SERVER_TREE_PSS_BASELINE_BYTES, "server.tree.pss_baseline_bytes", INT,                       \
+      server.tree.pss_baseline_bytes, "bytes", "",                                                 \
+      "PSS summed over its processes before the load")                                             \
+    X(SERVER_TREE_PSS_BYTES, "server.tree.pss_bytes", REAL, server.tree.pss_bytes, "bytes",        \
+      "pss_bytes",                                                                                 \
+      "PSS summed over its processes (its memory, shared pages counted once), median")             \
+    X(SERVER_TREE_PSS_PEAK_BYTES, "server.tree.pss_peak_bytes", REAL, server.tree.pss_peak_bytes,  \
+      "bytes", "", "the same, the highest sample")                                                 \
+    X(SERVER_TREE_USS_BYTES, "server.tree.uss_bytes", REAL, server.tree.uss_bytes, "bytes",        \
+      "uss_bytes", "USS (Private_Clean + Private_Dirty) summed: what only one process holds")      \
+    X(SERVER_TREE_SHARED_BYTES, "server.tree.shared_bytes", REAL, server.tree.shared_bytes,        \
+      "bytes", "", "Shared_Clean + Shared_Dirty summed (a page counted in each sharer)")           \
+    X(SERVER_TREE_USS_PER_PROCESS_BYTES, "server.tree.uss_per_process_bytes", REAL,                \
+      server.tree.uss_per_process_bytes, "bytes", "uss_per_process_bytes",                         \
+      "USS per process (a worker's private bytes), median over the window")                        \
     X(SERVER_CGROUP, "server.cgroup", GROUP, server.cgroup.present, "", "",                        \
       "its own memory cgroup; null where it had none")                                             \
     X(SERVER_CGROUP_VERSION, "server.cgroup.version", INT, server.cgroup.version, "", "",          \
@@ -197,6 +219,12 @@
       "CPU seconds per second")                                                                    \
     X(SERVER_CPU_US_PER_REQUEST, "server.cpu_us_per_request", REAL, server.cpu_us_per_request,     \
       "µs", "cpu_us_per_request", "CPU time per request it counted")                               \
+    X(SERVER_RUN_S, "server.run_s", REAL, server.run_s, "s", "",                                   \
+      "schedstat's time on a CPU in the window over every task of its tree alive at both "         \
+      "readings: exact where the tick-sampled CPU times above miss many short runs (hundreds of "  \
+      "processes); blind to tasks that ended between the readings")                                \
+    X(SERVER_RUN_US_PER_REQUEST, "server.run_us_per_request", REAL, server.run_us_per_request,     \
+      "µs", "run_us_per_request", "the same per request it counted")                               \
     X(SERVER_CTX_VOLUNTARY, "server.ctx_voluntary", INT, server.ctx_voluntary, "switches", "",     \
       "voluntary context switches in the window")                                                  \
     X(SERVER_CTX_INVOLUNTARY, "server.ctx_involuntary", INT, server.ctx_involuntary, "switches",   \
@@ -273,6 +301,10 @@
       per_connection.connections_opened, "connections", "", "the connections the client opened")   \
     X(PC_RSS_BYTES, "per_connection.rss_bytes", REAL, per_connection.rss_bytes, "bytes",           \
       "per_connection_rss_bytes", "user memory (VmRSS) per connection")                            \
+    X(PC_PSS_BYTES, "per_connection.pss_bytes", REAL, per_connection.pss_bytes, "bytes",           \
+      "per_connection_pss_bytes",                                                                  \
+      "PSS summed over the server's processes, per connection (the user memory of total_bytes "    \
+      "for a server of several processes, whose VmRSS sum counts a shared page in each)")          \
     X(PC_MACHINE, "per_connection.machine", GROUP, per_connection.machine.present, "", "",         \
       "the machine-wide kernel counters' growth per connection")                                   \
     X(PC_MACHINE_KERNEL_BYTES, "per_connection.machine.kernel_bytes", REAL,                        \
@@ -305,7 +337,7 @@
     X(PC_KERNEL_SOURCE, "per_connection.kernel_source", STR, per_connection.kernel_source, "",     \
       "per_connection_kernel_source", "where the kernel figure is read")                           \
     X(PC_TOTAL_BYTES, "per_connection.total_bytes", REAL, per_connection.total_bytes, "bytes",     \
-      "per_connection_bytes", "user + kernel memory per connection")                               \
+      "per_connection_bytes", "user (VmRSS, or PSS: above) + kernel memory per connection")        \
     X(PC_VSIZE_BYTES, "per_connection.vsize_bytes", REAL, per_connection.vsize_bytes, "bytes", "", \
       "virtual size per connection (reserved, not resident)")                                      \
     X(PC_BELOW_RESOLUTION, "per_connection.below_resolution", JSON,                                \
@@ -709,6 +741,28 @@
       "mappings", "", "memory mappings per thread")                                                \
     X(CAL_IT_CREATE_ALIVE_NS, "calibration.idle_thread.create_alive_ns", REAL,                     \
       calibration.idle_thread.create_alive_ns, "ns", "", "creating each")                          \
+    X(CAL_PC, "calibration.process_create", GROUP, calibration.process_create.present, "", "",     \
+      "creating processes, beside threads")                                                        \
+    X(CAL_PC_ITERATIONS, "calibration.process_create.iterations", INT,                             \
+      calibration.process_create.iterations, "processes", "", "processes forked")                  \
+    X(CAL_PC_FORK_WAIT_NS, "calibration.process_create.fork_wait_ns", REAL,                        \
+      calibration.process_create.fork_wait_ns, "ns", "", "fork, _exit in the child and waitpid")   \
+    X(CAL_IP, "calibration.idle_process", GROUP, calibration.idle_process.present, "", "",         \
+      "what an idle forked process holds, beside an idle thread")                                  \
+    X(CAL_IP_PROCESSES, "calibration.idle_process.processes", INT,                                 \
+      calibration.idle_process.processes, "processes", "", "processes kept idle")                  \
+    X(CAL_IP_RSS_BYTES, "calibration.idle_process.rss_bytes", REAL,                                \
+      calibration.idle_process.rss_bytes, "bytes", "", "VmRSS per process (shared pages in each)") \
+    X(CAL_IP_PSS_BYTES, "calibration.idle_process.pss_bytes", REAL,                                \
+      calibration.idle_process.pss_bytes, "bytes", "", "PSS per process")                          \
+    X(CAL_IP_USS_BYTES, "calibration.idle_process.uss_bytes", REAL,                                \
+      calibration.idle_process.uss_bytes, "bytes", "", "private bytes per process (USS)")          \
+    X(CAL_IP_KERNEL_STACK_BYTES, "calibration.idle_process.kernel_stack_bytes", REAL,              \
+      calibration.idle_process.kernel_stack_bytes, "bytes", "", "kernel stack per process")        \
+    X(CAL_IP_PAGE_TABLES_BYTES, "calibration.idle_process.page_tables_bytes", REAL,                \
+      calibration.idle_process.page_tables_bytes, "bytes", "", "page tables per process")          \
+    X(CAL_IP_CREATE_ALIVE_NS, "calibration.idle_process.create_alive_ns", REAL,                    \
+      calibration.idle_process.create_alive_ns, "ns", "", "forking each")                          \
     X(CAL_AS, "calibration.address_space", GROUP, calibration.address_space.present, "", "",       \
       "threads created under RLIMIT_AS until pthread_create fails")                                \
     X(CAL_AS_LIMIT_BYTES, "calibration.address_space.limit_bytes", INT,                            \

@@ -72,12 +72,19 @@ struct rec_server {
     double rss_baseline_bytes, vsize_baseline_bytes, threads_baseline;
     double rss_bytes, rss_peak_bytes, vsize_bytes, vsize_peak_bytes, threads, threads_peak;
     double fds_peak, connections_held_peak, samples_in_window;
+    /* Every process of it, by sharing (smaps_rollup). */
+    struct {
+        int present;
+        double processes, processes_peak, pss_baseline_bytes, pss_bytes, pss_peak_bytes, uss_bytes,
+            shared_bytes, uss_per_process_bytes;
+    } tree;
     struct rec_server_cgroup cgroup;
     /* Its own counters over the measured window. */
     double requests, window_s, requests_per_s, crosscheck;
     int crosscheck_ok;
     double crosscheck_difference_pct;
     double cpu_user_s, cpu_system_s, cpu_cores, cpu_us_per_request;
+    double run_s, run_us_per_request; /* the same from schedstat, over the live tasks */
     double ctx_voluntary, ctx_involuntary, ctx_per_s, ctx_per_request;
     char *ctx_source;
     double switch_cpu_share;
@@ -105,7 +112,7 @@ struct rec_machine {
  * listed in below_resolution with the resolution. */
 struct rec_per_connection {
     int present;
-    double connections, connections_opened, rss_bytes;
+    double connections, connections_opened, rss_bytes, pss_bytes;
     struct {
         int present;
         double kernel_bytes, kernel_stack_bytes, page_tables_bytes, tcp_mem_bytes, slab_bytes;
@@ -324,6 +331,16 @@ struct rec_calibration {
         double threads, stack_size_bytes, rss_bytes, vsize_bytes, kernel_stack_bytes,
             page_tables_bytes, mappings, create_alive_ns;
     } idle_thread;
+    /* The same for processes: fork + _exit + waitpid, and what an idle forked one holds. */
+    struct {
+        int present;
+        double iterations, fork_wait_ns;
+    } process_create;
+    struct {
+        int present;
+        double processes, rss_bytes, pss_bytes, uss_bytes, kernel_stack_bytes, page_tables_bytes,
+            create_alive_ns;
+    } idle_process;
     struct {
         int present;
         double limit_bytes, default_stack_bytes, threads_default_stack, small_stack_bytes,

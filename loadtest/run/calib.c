@@ -29,6 +29,11 @@
 #define CALIB_CREATE 5000
 #define CALIB_IDLE_QUICK 500
 #define CALIB_IDLE 2000
+/* Processes forked, waited for and kept idle: fewer than threads, each costs more. */
+#define CALIB_FORK_QUICK 200
+#define CALIB_FORK 1000
+#define CALIB_IDLE_PROCESSES_QUICK 100
+#define CALIB_IDLE_PROCESSES 500
 
 /* While a child runs an experiment, c10k-bench looks for a Ctrl-C this often. */
 #define CALIB_CHILD_POLL_MS 100
@@ -371,6 +376,87 @@ static json_t *idle_threads(int k)
                      "page_tables_bytes",
                      ((double)m1.page_tables_bytes - (double)m0.page_tables_bytes) / kk, "mappings",
                      (double)(maps1 - maps0) / kk, "create_alive_ns", create_ns);
+}
+
+/* ---- Processes, beside threads ---- */
+
+/* fork, _exit in the child, waitpid: what a process per connection pays that a thread does not
+ * (c10k-bench's own mappings are copied: a small process, as a server's main process is). */
+static double fork_wait_ns(long n)
+{
+    double t = now_ns();
+    for (long i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            return -errno;
+        if (pid == 0)
+            _exit(0);
+        if (waitpid(pid, NULL, 0) != pid)
+            return -ECHILD;
+    }
+    return (now_ns() - t) / (double)n;
+}
+
+/* Keeps k forked processes idle (each blocked reading a pipe whose write end only the parent
+ * holds: closing it releases them all) and reads what they hold, alone (USS) and shared (PSS),
+ * and the kernel's stacks and page tables they add. */
+static json_t *idle_processes(int k)
+{
+    pid_t *pids = calloc((size_t)k, sizeof *pids);
+    int fds[2];
+    if (!pids || pipe2(fds, O_CLOEXEC) < 0) {
+        free(pids);
+        return json_null();
+    }
+    struct sample m0, m1;
+    sample_machine(&m0);
+    double t = now_ns();
+    int made = 0;
+    for (; made < k; made++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            break;
+        if (pid == 0) {
+            char c;
+            close(fds[1]);
+            while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+                ;
+            _exit(0);
+        }
+        pids[made] = pid;
+    }
+    double create_ns = (now_ns() - t) / (made ? made : 1);
+    proc_sleep_ms(100);
+    sample_machine(&m1);
+    double rss = 0, pss = 0, uss = 0;
+    int read_ok = 1;
+    for (int i = 0; i < made; i++) {
+        struct procfs_smaps sm;
+        if (procfs_smaps_rollup(pids[i], &sm) < 0) {
+            read_ok = 0;
+            continue;
+        }
+        rss += (double)sm.rss;
+        pss += (double)sm.pss;
+        uss += (double)sm.uss;
+    }
+    close(fds[1]);
+    close(fds[0]);
+    for (int i = 0; i < made; i++)
+        waitpid(pids[i], NULL, 0);
+    free(pids);
+    if (made < k || !read_ok)
+        return json_pack("{s:s, s:i}", "error",
+                         made < k ? "could not fork the idle processes"
+                                  : "could not read their smaps_rollup",
+                         "created", made);
+    double kk = (double)k;
+    return json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f}", "processes", k, "rss_bytes", rss / kk,
+                     "pss_bytes", pss / kk, "uss_bytes", uss / kk, "kernel_stack_bytes",
+                     ((double)m1.kernel_stack_bytes - (double)m0.kernel_stack_bytes) / kk,
+                     "page_tables_bytes",
+                     ((double)m1.page_tables_bytes - (double)m0.page_tables_bytes) / kk,
+                     "create_alive_ns", create_ns);
 }
 
 /* ---- Experiments in a child process ---- */
@@ -951,6 +1037,16 @@ json_t *calib_run(const struct bench_env *env, int quick)
                             "idle_thread", idle);
     if (!cal)
         return NULL;
+    if (!proc_interrupted()) {
+        long n = quick ? CALIB_FORK_QUICK : CALIB_FORK;
+        double fw = fork_wait_ns(n);
+        json_object_set_new(
+            cal, "process_create",
+            json_pack("{s:I, s:o}", "iterations", (json_int_t)n, "fork_wait_ns", real_or_null(fw)));
+        json_object_set_new(
+            cal, "idle_process",
+            idle_processes(quick ? CALIB_IDLE_PROCESSES_QUICK : CALIB_IDLE_PROCESSES));
+    }
     calib_address_space(cal, env, CALIB_AS_CAP);
     calib_ring(cal, env, CALIB_RING_TASKS, quick ? CALIB_RING_LAPS_QUICK : CALIB_RING_LAPS,
                quick ? CALIB_RING_BUDGET_S_QUICK : CALIB_RING_BUDGET_S);

@@ -295,8 +295,62 @@ static int fail(struct env_limit *lim, const char *name, long long have, long lo
     return 1;
 }
 
-int env_check(const struct bench_env *e, int task_per_connection, long long connections,
-              int sources, long long stack_bytes, struct env_limit *lim)
+/* The limits a task per connection meets: every task (thread or process) takes a pid, counts
+ * in threads-max, in the cgroup's pids.max and in the user's process limit; a thread's stack is
+ * also two mappings of its process and, under strict overcommit, committed in full. A process
+ * has mappings of its own (vm.max_map_count is per process); what fork commits under strict
+ * overcommit is the server's private writable memory, which the run cannot know before it. */
+static int check_tasks(const struct bench_env *e, enum env_tasks kind, long long connections,
+                       long long stack_bytes, struct env_limit *lim)
+{
+    int procs = kind == ENV_TASKS_PROCESSES;
+    const char *what = procs ? "process" : "thread";
+    char how[256];
+    long long threads = connections + ENV_THREAD_MARGIN;
+    long long tasks = e->tasks_now > 0 ? e->tasks_now : 0;
+    snprintf(how, sizeof how, "every %s takes a pid: sysctl -w kernel.pid_max=4194304", what);
+    if (e->pid_max > 0 && over(e->pid_max - tasks, threads))
+        return fail(lim, "kernel.pid_max", e->pid_max - tasks, threads, how);
+    if (e->threads_max > 0 && over(e->threads_max - tasks, threads))
+        return fail(lim, "kernel.threads-max", e->threads_max - tasks, threads,
+                    procs ? "every process is a task the kernel counts as a thread: sysctl -w "
+                            "kernel.threads-max=N (N above the processes wanted)"
+                          : "sysctl -w kernel.threads-max=N (N above the threads wanted)");
+    long long maps = 2 * threads + ENV_MAP_MARGIN;
+    if (!procs && over(e->max_map_count, maps))
+        return fail(lim, "vm.max_map_count", e->max_map_count, maps,
+                    "each thread stack is two mappings (stack and guard page): "
+                    "sysctl -w vm.max_map_count=262144");
+    if (e->cg_pids_max >= 0) {
+        long long left = e->cg_pids_max - (e->cg_pids_current > 0 ? e->cg_pids_current : 0);
+        if (over(left, threads))
+            return fail(lim, "cgroup pids.max", left, threads,
+                        "the container or service limits its tasks: raise pids.max (docker run "
+                        "--pids-limit, TasksMax= for a systemd unit)");
+    }
+    if (e->nproc >= 0 && geteuid() != 0) {
+        snprintf(how, sizeof how,
+                 "%s count against the user's process limit: ulimit -u N, or nproc in "
+                 "/etc/security/limits.conf",
+                 procs ? "processes" : "threads");
+        if (over(e->nproc - tasks, threads))
+            return fail(lim, "RLIMIT_NPROC (ulimit -u)", e->nproc, threads, how);
+    }
+    if (!procs && e->overcommit_memory == 2 && e->commit_limit_bytes > 0) {
+        long long stack =
+            stack_bytes > 0 ? stack_bytes : (e->stack_bytes > 0 ? e->stack_bytes : 8LL << 20);
+        long long need = threads * stack;
+        long long left = e->commit_limit_bytes - e->committed_bytes;
+        if (over(left, need))
+            return fail(lim, "vm.overcommit_memory=2 (commit limit)", left, need,
+                        "with strict overcommit every thread stack is committed in full: use "
+                        "a smaller --stack-size, or sysctl -w vm.overcommit_memory=0");
+    }
+    return 0;
+}
+
+int env_check(const struct bench_env *e, enum env_tasks tasks, long long connections, int sources,
+              long long stack_bytes, struct env_limit *lim)
 {
     memset(lim, 0, sizeof *lim);
     long long fds = connections + ENV_FD_MARGIN;
@@ -311,46 +365,9 @@ int env_check(const struct bench_env *e, int task_per_connection, long long conn
                     "one ephemeral port per connection and source address: widen the range "
                     "(sysctl -w net.ipv4.ip_local_port_range='1024 65535') or connect from "
                     "several source addresses (c10k-load --source 127.0.0.2-127.0.0.40)");
-    if (!task_per_connection)
+    if (tasks == ENV_TASKS_NONE)
         return 0;
-
-    long long threads = connections + ENV_THREAD_MARGIN;
-    long long tasks = e->tasks_now > 0 ? e->tasks_now : 0;
-    if (e->pid_max > 0 && over(e->pid_max - tasks, threads))
-        return fail(lim, "kernel.pid_max", e->pid_max - tasks, threads,
-                    "every thread takes a pid: sysctl -w kernel.pid_max=4194304");
-    if (e->threads_max > 0 && over(e->threads_max - tasks, threads))
-        return fail(lim, "kernel.threads-max", e->threads_max - tasks, threads,
-                    "sysctl -w kernel.threads-max=N (N above the threads wanted)");
-    long long maps = 2 * threads + ENV_MAP_MARGIN;
-    if (over(e->max_map_count, maps))
-        return fail(lim, "vm.max_map_count", e->max_map_count, maps,
-                    "each thread stack is two mappings (stack and guard page): "
-                    "sysctl -w vm.max_map_count=262144");
-    if (e->cg_pids_max >= 0) {
-        long long left = e->cg_pids_max - (e->cg_pids_current > 0 ? e->cg_pids_current : 0);
-        if (over(left, threads))
-            return fail(lim, "cgroup pids.max", left, threads,
-                        "the container or service limits its tasks: raise pids.max (docker run "
-                        "--pids-limit, TasksMax= for a systemd unit)");
-    }
-    if (e->nproc >= 0 && geteuid() != 0) {
-        if (over(e->nproc - tasks, threads))
-            return fail(lim, "RLIMIT_NPROC (ulimit -u)", e->nproc, threads,
-                        "threads count against the user's process limit: ulimit -u N, or nproc "
-                        "in /etc/security/limits.conf");
-    }
-    if (e->overcommit_memory == 2 && e->commit_limit_bytes > 0) {
-        long long stack =
-            stack_bytes > 0 ? stack_bytes : (e->stack_bytes > 0 ? e->stack_bytes : 8LL << 20);
-        long long need = threads * stack;
-        long long left = e->commit_limit_bytes - e->committed_bytes;
-        if (over(left, need))
-            return fail(lim, "vm.overcommit_memory=2 (commit limit)", left, need,
-                        "with strict overcommit every thread stack is committed in full: use "
-                        "a smaller --stack-size, or sysctl -w vm.overcommit_memory=0");
-    }
-    return 0;
+    return check_tasks(e, tasks, connections, stack_bytes, lim);
 }
 
 long long env_max_connections(const struct bench_env *e, int sources)

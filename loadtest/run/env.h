@@ -58,12 +58,19 @@ struct env_limit {
     char how[256];  /* how to raise it */
 };
 
+/* What a server starts for each connection, beside its descriptor. */
+enum env_tasks {
+    ENV_TASKS_NONE,      /* nothing: an event loop, a fixed pool */
+    ENV_TASKS_THREADS,   /* a thread (thread-per-connection) */
+    ENV_TASKS_PROCESSES, /* a process (fork per connection) */
+};
+
 /* Whether a run with `connections` open connections, from `sources` local addresses (0 or 1:
- * one), fits this machine; task_per_connection: the server starts a task (a thread) for each,
- * with stacks of stack_bytes (0: the default). Returns 0 when it does, or 1 with *lim naming the
+ * one), fits this machine; tasks: what the server starts for each (a thread with a stack of
+ * stack_bytes, 0: the default; or a process). Returns 0 when it does, or 1 with *lim naming the
  * first limit it would hit. */
-int env_check(const struct bench_env *e, int task_per_connection, long long connections,
-              int sources, long long stack_bytes, struct env_limit *lim);
+int env_check(const struct bench_env *e, enum env_tasks tasks, long long connections, int sources,
+              long long stack_bytes, struct env_limit *lim);
 
 /* Re-reads the connection-tracking counter; returns it, or -1 when tracking is not loaded. */
 long long env_conntrack_count(struct bench_env *e);

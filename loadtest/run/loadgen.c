@@ -125,6 +125,10 @@ void loadgen_build(struct loadgen_argv *a, const struct run_spec *r, const char 
     }
     if (!r->keepalive)
         add(a, "--no-keepalive");
+    if (r->keys > 0) {
+        add(a, "--keys");
+        add(a, "%d", r->keys);
+    }
     if (r->pipeline > 1) {
         add(a, "--pipeline");
         add(a, "%d", r->pipeline);

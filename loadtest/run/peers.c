@@ -1,14 +1,18 @@
 /* How each kind of server in the table (servers.h) starts, and how it tells its request count:
  * c10k-server prints its listening line and answers /stats; nginx gets its configuration from
- * the one template (peers/nginx/nginx.conf.in, compiled in) and answers stub_status. A new kind
- * of peer is one more row of peer_kinds below. */
+ * the one template (peers/nginx/nginx.conf.in, compiled in) and answers stub_status; Apache
+ * httpd gets its own (peers/apache/apache.conf.in, filled by common/apache_conf) and answers
+ * /server-status?auto. A new kind of peer is one more row of peer_kinds below. */
 #include "run_state.h"
 
+#include "apache_conf.h"
 #include "freeport.h"
 #include "httpc.h"
 #include "listening.h"
+#include "procfs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,20 @@
 
 extern const char nginx_conf_in[];
 extern const char python_server_py[];
+extern const char apache_conf_in[];
+
+/* What Apache serves at /plaintext: c10k-server's body, byte for byte. */
+#define APACHE_PLAINTEXT "Hello, World!"
+
+long long run_parse_server_status(const char *text)
+{
+    const char *p = strstr(text, "Total Accesses: ");
+    if (!p || (p != text && p[-1] != '\n'))
+        return -EINVAL;
+    char *end;
+    long long n = strtoll(p + 16, &end, 10);
+    return end == p + 16 || n < 0 ? -EINVAL : n;
+}
 
 long long run_parse_stub_status(const char *text)
 {
@@ -134,6 +152,98 @@ static int start_nginx(struct run_state *st, struct proc_opts *o, int ready_ms)
         return -1;
     }
     return wait_connectable(st, ready_ms, "nginx");
+}
+
+/* The MPM a row names (.peer_arg), or -1. */
+static int apache_mpm_of(const struct bench_server *srv)
+{
+    for (int m = 0; m < APACHE_MPM_COUNT; m++)
+        if (srv->peer_arg && strcmp(srv->peer_arg, apache_mpm_name((enum apache_mpm)m)) == 0)
+            return m;
+    return -1;
+}
+
+/* The run's directory: the configuration, htdocs/plaintext, the logs. Started as root, httpd's
+ * children run as nobody and must reach htdocs: the directories on the way are searchable by
+ * all (not listable). Returns 0 or -errno. */
+static int apache_prepare(const char *tmp_dir, const char *dir)
+{
+    char path[600];
+    if (chmod(tmp_dir, 0711) < 0 || (mkdir(dir, 0711) < 0 && errno != EEXIST))
+        return -errno;
+    snprintf(path, sizeof path, "%s/htdocs", dir);
+    if (mkdir(path, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    snprintf(path, sizeof path, "%s/htdocs/plaintext", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    size_t len = strlen(APACHE_PLAINTEXT);
+    ssize_t n = write(fd, APACHE_PLAINTEXT, len);
+    int rc = n == (ssize_t)len ? 0 : -EIO;
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    return rc;
+}
+
+/* Time allowed to fork each process httpd starts up front, beside the start-up time. */
+#define APACHE_FORK_MS_PER_PROCESS 10
+
+/* httpd listens before it has forked the processes its sizing starts up front (a prefork
+ * server sized for 10,000 connections forks 10,000): a run begins when they are all there. */
+static int apache_wait_children(struct run_state *st, enum apache_mpm mpm, long conns, int ready_ms)
+{
+    struct apache_sizing z;
+    apache_size(mpm, conns, &z);
+    pid_t root[1];
+    ready_ms += (int)(APACHE_FORK_MS_PER_PROCESS * z.start_servers);
+    double end = proc_now() + ready_ms / 1000.0;
+    int64_t n;
+    while ((n = procfs_tree_pids(st->server.pid, root, 1)) < z.start_servers + 1) {
+        if (n < 0 || proc_poll(&st->server) || proc_now() > end || proc_interrupted()) {
+            record_set_status(st->rec, proc_interrupted() ? "interrupted" : "failed",
+                              "apache2 started %lld of its %ld processes within %d ms",
+                              (long long)(n > 0 ? n - 1 : 0), z.start_servers, ready_ms);
+            return -1;
+        }
+        proc_sleep_ms(20);
+    }
+    return 0;
+}
+
+static int start_apache(struct run_state *st, struct proc_opts *o, int ready_ms)
+{
+    struct bench_ctx *ctx = st->ctx;
+    int mpm = apache_mpm_of(st->spec.srv);
+    char dir[512], conf[600];
+    snprintf(dir, sizeof dir, "%s/apache-%s", ctx->tmp_dir, st->r->id);
+    snprintf(conf, sizeof conf, "%s/apache.conf", dir);
+    st->port = freeport_pick();
+    long conns = (long)st->spec.concurrency + st->spec.idle;
+    if (mpm < 0 || st->port < 0 || apache_prepare(ctx->tmp_dir, dir) < 0 ||
+        apache_conf_write(apache_conf_in, conf, dir, HOST, st->port, (enum apache_mpm)mpm, conns) <
+            0) {
+        record_set_status(st->rec, "failed", "cannot prepare Apache's configuration in %s", dir);
+        return -1;
+    }
+    char *argv[] = {(char *)ctx->apache_path, "-f", conf, "-DFOREGROUND", NULL};
+    json_t *jargv = json_array();
+    for (int i = 1; argv[i]; i++)
+        json_array_append_new(jargv, json_string(argv[i]));
+    record_set_json(&st->rec->server.argv, jargv);
+    char *wargv[WRAP_MAX_ARGS + 8], store[2048];
+    snprintf(st->server_err, sizeof st->server_err, "%s/error.log", dir);
+    o->stderr_path = st->server_out;
+    if (proc_spawn(
+            &st->server, "apache2",
+            peer_wrapped_argv(st, argv, wargv, sizeof wargv / sizeof wargv[0], store, sizeof store),
+            o) < 0) {
+        record_set_status(st->rec, "failed", "cannot start apache2: %s", strerror(errno));
+        return -1;
+    }
+    if (wait_connectable(st, ready_ms, "apache2") < 0)
+        return -1;
+    return apache_wait_children(st, (enum apache_mpm)mpm, conns, ready_ms);
 }
 
 /* A server that cannot run a model here (not built in, or the kernel forbids what it needs)
@@ -295,6 +405,18 @@ static int nginx_counters(const char *body, const struct sample *smp, struct sna
     return 0;
 }
 
+static int apache_counters(const char *body, const struct sample *smp, struct snapshot *s)
+{
+    s->requests = run_parse_server_status(body);
+    s->ctx_vol = (long long)smp->ctx_voluntary;
+    s->ctx_invol = (long long)smp->ctx_involuntary;
+    if (s->requests < 0) {
+        snprintf(s->error, sizeof s->error, "/server-status?auto has no Total Accesses");
+        return -EPROTO;
+    }
+    return 0;
+}
+
 /* One row per kind of server: its program, how it starts, where its counters are, how to read
  * them. */
 static const struct {
@@ -313,6 +435,9 @@ static const struct {
                        "python3 is not installed (apt-get install python3 python3-uvloop; or "
                        "give --python PATH)",
                        start_python, "/stats", c10k_counters},
+    [SERVER_APACHE] = {offsetof(struct bench_ctx, apache_path),
+                       "Apache httpd is not installed (apt-get install apache2-bin)", start_apache,
+                       "/server-status?auto", apache_counters},
 };
 
 const char *peer_unavailable(const struct bench_ctx *ctx, const struct bench_server *srv)

@@ -65,12 +65,14 @@ static int take_snapshot(struct run_state *st, struct snapshot *s, int timeout_m
     s->t = proc_now();
     const struct bench_server *srv = st->spec.srv;
     struct sample smp;
-    if (sample_take(st->pid, 0, srv->kind == SERVER_NGINX, &smp) < 0) {
+    /* Every task read: the switches (nginx's counters), schedstat's time on a CPU (all). */
+    if (sample_take(st->pid, 0, 1, &smp) < 0) {
         snprintf(s->error, sizeof s->error, "the server process is gone");
         return -ESRCH;
     }
     s->cpu_user_s = smp.cpu_user_s;
     s->cpu_system_s = smp.cpu_system_s;
+    s->run_s = smp.run_ns > 0 ? (double)smp.run_ns / 1e9 : -1;
     s->machine_ctxt = smp.machine_ctxt;
     char *body = NULL;
     const char *path = peer_status_path(srv);
@@ -121,6 +123,7 @@ static int start_server(struct run_state *st)
     struct proc_opts o = {
         .cpus = cpus, .stdout_path = st->server_out, .stderr_path = st->server_err};
     int ready_ms = st->wrap == WRAP_NONE ? SERVER_READY_MS : WRAPPED_READY_MS;
+    ready_ms += (int)(st->spec.ready_s * 1000);
     /* A memory cgroup of its own, so that its kernel memory is its own (nginx's workers are
      * forked into it too). */
     if (ctx->cg && cgmem_group_create(ctx->cg, r->id, &st->cg) == 0)
@@ -508,8 +511,12 @@ static int check_limits(struct run_state *st)
     struct env_limit lim;
     struct bench_env *env = st->ctx->env;
     env_refresh(env);
-    if (!env_check(env, st->spec.srv->thread_per_connection,
-                   (long long)st->spec.concurrency + st->spec.idle, st->spec.sources, 0, &lim))
+    const struct bench_server *srv = st->spec.srv;
+    enum env_tasks tasks = srv->process_per_connection  ? ENV_TASKS_PROCESSES
+                           : srv->thread_per_connection ? ENV_TASKS_THREADS
+                                                        : ENV_TASKS_NONE;
+    if (!env_check(env, tasks, (long long)st->spec.concurrency + st->spec.idle, st->spec.sources, 0,
+                   &lim))
         return 0;
     struct run_record *rec = st->rec;
     rec->limit.present = 1;
@@ -547,7 +554,8 @@ static int begin_sampling(struct run_state *st)
     sample_take(st->pid, 0, 1, &raw->base);
     if (raw->in_cgroup)
         cgmem_read(&st->cg, &raw->base.cg);
-    raw->want_tasks = st->spec.scn->sample_idle_threads && st->spec.srv->thread_per_connection;
+    raw->want_tasks = st->spec.scn->sample_idle_threads &&
+                      (st->spec.srv->thread_per_connection || st->spec.srv->process_per_connection);
     st->want_sched = ctx->perf_path && st->spec.scn->profile_cpu && st->wrap == WRAP_NONE;
     if (st->spec.scn->placement && st->wrap == WRAP_NONE)
         st->placement = calloc(1, sizeof *st->placement);

@@ -17,6 +17,7 @@ struct bench_ctx {
     const char *wrk_path;           /* wrk, or NULL */
     const char *nginx_path;         /* nginx, or NULL */
     const char *python_path;        /* the Python server's interpreter (--python), or NULL */
+    const char *apache_path;        /* Apache httpd (apache2), or NULL */
     const char *out_dir;            /* results/<time> */
     const char *log_dir;            /* out_dir/logs */
     const char *tmp_dir;            /* scripts, nginx's prefix */
@@ -50,6 +51,8 @@ void run_skipped(const struct run_spec *r, const char *status, const char *reaso
 /* The spec's fields of a record. */
 void run_spec_record(const struct run_spec *r, struct run_record *rec);
 
+/* Parses Apache's /server-status?auto; returns Total Accesses or -EINVAL. */
+long long run_parse_server_status(const char *text);
 /* Parses nginx's stub_status page; returns the requests counter or -EINVAL. */
 long long run_parse_stub_status(const char *text);
 

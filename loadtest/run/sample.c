@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SAMPLE_MAX_CHILDREN 16
 /* The size of one connection-tracking entry (struct nf_conn) where /proc/slabinfo is not
  * readable. */
 #define SAMPLE_CONNTRACK_OBJ_BYTES 256
@@ -155,7 +154,7 @@ void sample_machine(struct sample *s)
     }
 }
 
-static void sum_tasks(pid_t pid, uint64_t *vol, uint64_t *invol)
+static void sum_tasks(pid_t pid, uint64_t *vol, uint64_t *invol, uint64_t *run_ns)
 {
     char path[64], buf[4096];
     snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
@@ -174,6 +173,11 @@ static void sum_tasks(pid_t pid, uint64_t *vol, uint64_t *invol)
         procfs_parse_status(buf, &ts);
         *vol += ts.ctx_voluntary;
         *invol += ts.ctx_involuntary;
+        uint64_t run, wait, slices;
+        snprintf(tpath, sizeof tpath, "/proc/%d/task/%.20s/schedstat", (int)pid, e->d_name);
+        if (procfs_read_text(tpath, buf, sizeof buf) > 0 &&
+            sample_parse_schedstat(buf, &run, &wait, &slices) == 0)
+            *run_ns += run;
     }
     closedir(d);
 }
@@ -185,12 +189,14 @@ static double sample_cpu_s(pid_t pid)
     return procfs_cpu_seconds(pid, &u, &sy) == 0 ? u + sy : -1;
 }
 
-/* Adds one process's figures to s. Returns 0 or -ESRCH. */
+/* Adds one process's figures to s, its memory by sharing too; with_tasks: also its threads'
+ * switches. Returns 0 or -ESRCH. */
 static int add_process(pid_t pid, int with_tasks, struct sample *s)
 {
     struct procfs_status st;
     if (procfs_status(pid, &st) < 0)
         return -ESRCH;
+    s->processes++;
     s->rss_bytes += st.rss_bytes;
     s->vsize_bytes += st.vsize_bytes;
     s->threads += st.threads;
@@ -203,7 +209,15 @@ static int add_process(pid_t pid, int with_tasks, struct sample *s)
     if (fds > 0)
         s->fds += fds;
     if (with_tasks)
-        sum_tasks(pid, &s->ctx_voluntary, &s->ctx_involuntary);
+        sum_tasks(pid, &s->ctx_voluntary, &s->ctx_involuntary, &s->run_ns);
+    struct procfs_smaps sm;
+    if (procfs_smaps_rollup(pid, &sm) == 0) {
+        s->pss_bytes += sm.pss;
+        s->uss_bytes += sm.uss;
+        s->shared_bytes += sm.shared_clean + sm.shared_dirty;
+    } else if (pid == s->root) {
+        s->smaps_read = 0; /* no smaps_rollup here (before Linux 4.14) */
+    }
     return 0;
 }
 
@@ -224,22 +238,14 @@ static int task_cmp(const void *a, const void *b)
     return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-int sample_tasks(pid_t pid, double t, struct task_snapshot *snap)
+/* Adds the threads of one process to snap. Returns 0 or a negative errno. */
+static int add_tasks(pid_t pid, struct task_snapshot *snap, size_t *cap)
 {
-    memset(snap, 0, sizeof *snap);
-    snap->t = t;
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
     DIR *d = opendir(path);
     if (!d)
         return -errno;
-    size_t cap = 256;
-    snap->tasks = malloc(cap * sizeof *snap->tasks);
-    if (!snap->tasks) {
-        closedir(d);
-        return -ENOMEM;
-    }
-    snap->has_schedstat = 1;
     struct dirent *e;
     char buf[4096], tpath[112];
     while ((e = readdir(d)) != NULL) {
@@ -260,16 +266,61 @@ int sample_tasks(pid_t pid, double t, struct task_snapshot *snap)
         if (procfs_read_text(tpath, buf, sizeof buf) <= 0 ||
             sample_parse_schedstat(buf, &tc.run_ns, &tc.wait_ns, &tc.timeslices) < 0)
             snap->has_schedstat = 0;
-        if (snap->n == cap) {
-            struct task_counters *nt = realloc(snap->tasks, cap * 2 * sizeof *nt);
+        if (snap->n == *cap) {
+            struct task_counters *nt = realloc(snap->tasks, *cap * 2 * sizeof *nt);
             if (!nt)
                 break;
             snap->tasks = nt;
-            cap *= 2;
+            *cap *= 2;
         }
         snap->tasks[snap->n++] = tc;
     }
     closedir(d);
+    return 0;
+}
+
+/* The pids of pid's tree (malloc'd), or NULL with *n = 0. */
+static pid_t *tree_pids(pid_t pid, size_t *n)
+{
+    size_t max = 1024;
+    for (;;) {
+        pid_t *pids = malloc(max * sizeof *pids);
+        if (!pids)
+            break;
+        int64_t got = procfs_tree_pids(pid, pids, max);
+        if (got >= 0 && (size_t)got <= max) {
+            *n = (size_t)got;
+            return pids;
+        }
+        free(pids);
+        if (got < 0)
+            break;
+        max = (size_t)got + 256; /* it grew meanwhile: try once more with room */
+    }
+    *n = 0;
+    return NULL;
+}
+
+int sample_tasks(pid_t pid, double t, struct task_snapshot *snap)
+{
+    memset(snap, 0, sizeof *snap);
+    snap->t = t;
+    size_t cap = 256;
+    snap->tasks = malloc(cap * sizeof *snap->tasks);
+    if (!snap->tasks)
+        return -ENOMEM;
+    snap->has_schedstat = 1;
+    int rc = add_tasks(pid, snap, &cap);
+    if (rc < 0) {
+        sample_tasks_free(snap);
+        return rc;
+    }
+    /* A process per connection: its children's threads are its connections' tasks. */
+    size_t n;
+    pid_t *pids = tree_pids(pid, &n);
+    for (size_t i = 1; i < n; i++)
+        add_tasks(pids[i], snap, &cap);
+    free(pids);
     qsort(snap->tasks, snap->n, sizeof *snap->tasks, task_cmp);
     return 0;
 }
@@ -286,14 +337,26 @@ int sample_take(pid_t pid, double t, int with_tasks, struct sample *s)
     memset(s, 0, sizeof *s);
     s->t = t;
     s->client_cpu_s = -1;
+    s->root = pid;
+    s->smaps_read = 1;
     sample_machine(s);
     if (add_process(pid, with_tasks, s) < 0)
         return -ESRCH;
     s->alive = 1;
-    pid_t children[SAMPLE_MAX_CHILDREN];
-    int n = sample_children(pid, children, SAMPLE_MAX_CHILDREN);
-    for (int i = 0; i < n; i++)
-        add_process(children[i], with_tasks, s);
+    /* The children it has waited for: a process per connection's ended ones, a worker that was
+     * replaced. Their CPU left the tree when they were reaped. */
+    double user, sys;
+    if (procfs_reaped_cpu_seconds(pid, &user, &sys) == 0) {
+        s->cpu_user_s += user;
+        s->cpu_system_s += sys;
+    }
+    size_t n;
+    pid_t *pids = tree_pids(pid, &n);
+    for (size_t i = 1; i < n; i++)
+        add_process(pids[i], with_tasks, s);
+    free(pids);
+    if (!s->smaps_read)
+        s->pss_bytes = s->uss_bytes = s->shared_bytes = 0;
     return 0;
 }
 

@@ -1,6 +1,6 @@
-/* What a server costs, read from /proc: the process (and its direct children, for nginx's
- * workers) and the machine-wide kernel memory that RSS does not show. A sampler thread takes one
- * sample a second while a run lasts; single samples are taken around it. */
+/* What a server costs, read from /proc: its process tree (nginx's and Apache's workers, a
+ * process per connection) and the machine-wide kernel memory that RSS does not show. A sampler
+ * thread takes one sample a second while a run lasts; single samples are taken around it. */
 #ifndef C10K_BENCH_SAMPLE_H
 #define C10K_BENCH_SAMPLE_H
 
@@ -28,11 +28,23 @@ enum sample_cpu_state {
 struct sample {
     double t;  /* seconds since the run's start */
     int alive; /* the process could be read */
-    /* The process tree (root and direct children). */
+    /* The process tree: the root and every descendant (nginx's and Apache's workers, a process
+     * per connection); its CPU also counts the children the root has waited for. */
+    pid_t root;
+    int64_t processes;
     uint64_t rss_bytes, vsize_bytes;
     int64_t threads, fds;
+    /* smaps_rollup summed over the tree, where smaps_read (the kernel has it):
+     * PSS (a shared page split among its sharers, so it adds up), USS (private clean + dirty:
+     * what ending the process frees) and the shared pages (clean + dirty). */
+    int smaps_read;
+    uint64_t pss_bytes, uss_bytes, shared_bytes;
     uint64_t ctx_voluntary, ctx_involuntary; /* summed over the live threads */
     double cpu_user_s, cpu_system_s;         /* includes threads that have ended */
+    /* with_tasks: schedstat's time on a CPU summed over every live task of the tree, in ns; exact
+     * where the tick-sampled CPU times miss many short runs (hundreds of processes each
+     * running microseconds); 0 where the kernel has no schedstat */
+    uint64_t run_ns;
     /* The machine. */
     uint64_t machine_ctxt;                          /* /proc/stat ctxt */
     uint64_t cpu_ticks[SAMPLE_CPU_STATES];          /* /proc/stat cpu: every CPU, in ticks */
@@ -64,7 +76,7 @@ struct task_snapshot {
     int has_schedstat;
 };
 
-/* Reads every thread of pid. Returns 0 or a negative errno. */
+/* Reads every thread of pid and of its descendants. Returns 0 or a negative errno. */
 int sample_tasks(pid_t pid, double t, struct task_snapshot *snap);
 void sample_tasks_free(struct task_snapshot *snap);
 /* Parses /proc/PID/task/TID/schedstat ("run_ns wait_ns slices"). Returns 0 or -EINVAL. */

@@ -480,6 +480,46 @@ TEST(request_rendering)
     load_config_free(&cfg);
 }
 
+/* --keys: {key} becomes zero-padded digits of the width of the largest key, filled per request
+ * in a copy; the kind's own bytes keep the zeros. */
+TEST(request_keys)
+{
+    struct load_config cfg;
+    char err[256] = "";
+    CHECK_INT_EQ(parse_words(&cfg, "--keys 1000 -r /data?key={key}&write=1 -r /plain http://h/",
+                             err, sizeof err),
+                 LOAD_CONFIG_RUN);
+    CHECK_INT_EQ(cfg.keys, 1000);
+    struct request_mix mix;
+    CHECK_INT_EQ(request_mix_build(&mix, &cfg), 0);
+    CHECK_INT_EQ(mix.key_width, 3);
+    CHECK(mix.kinds[0].keyed && !mix.kinds[1].keyed);
+    CHECK_INT_EQ(mix.keyed_len, mix.kinds[0].len);
+    const char *zero = "GET /data?key=000&write=1 HTTP/1.1\r\nHost: h\r\n\r\n";
+    CHECK_MEM_EQ(mix.kinds[0].data, mix.kinds[0].len, zero, strlen(zero));
+    char buf[256];
+    size_t n = request_with_key(&mix, &mix.kinds[0], buf, 42);
+    const char *key42 = "GET /data?key=042&write=1 HTTP/1.1\r\nHost: h\r\n\r\n";
+    CHECK_MEM_EQ(buf, n, key42, strlen(key42));
+    n = request_with_key(&mix, &mix.kinds[0], buf, 999);
+    CHECK(memcmp(buf, "GET /data?key=999&", 18) == 0);
+    CHECK_MEM_EQ(mix.kinds[0].data, mix.kinds[0].len, zero, strlen(zero));
+    request_mix_free(&mix);
+    load_config_free(&cfg);
+
+    CHECK_INT_EQ(parse_words(&cfg, "--keys 1 http://h/d?k={key}", err, sizeof err),
+                 LOAD_CONFIG_RUN);
+    CHECK_INT_EQ(request_mix_build(&mix, &cfg), 0);
+    CHECK_INT_EQ(mix.key_width, 1);
+    request_mix_free(&mix);
+    load_config_free(&cfg);
+
+    CHECK(usage_error_names("--keys 10 http://h/plain", "--keys"));
+    CHECK(usage_error_names("http://h/d?k={key}", "--keys"));
+    CHECK(usage_error_names("--keys 0 http://h/d?k={key}", "--keys"));
+    CHECK(usage_error_names("--keys 2000000000 http://h/d?k={key}", "--keys"));
+}
+
 TEST(request_rendering_without_keepalive)
 {
     struct load_config cfg;
@@ -505,4 +545,4 @@ TEST_MAIN(TEST_ENTRY(config_defaults), TEST_ENTRY(config_all_options), TEST_ENTR
           TEST_ENTRY(config_request_kinds), TEST_ENTRY(config_bad_values_name_the_option),
           TEST_ENTRY(limits_fd_error_names_the_limit),
           TEST_ENTRY(limits_port_error_names_the_range), TEST_ENTRY(request_rendering),
-          TEST_ENTRY(request_rendering_without_keepalive))
+          TEST_ENTRY(request_keys), TEST_ENTRY(request_rendering_without_keepalive))

@@ -22,6 +22,39 @@ TEST(procfs_parses_stat_with_odd_command_names)
     CHECK_INT_EQ(procfs_parse_stat_times("123 (short) S 1 2", &ut, &st), -EINVAL);
 }
 
+TEST(procfs_parses_reaped_times)
+{
+    const char *text = "123 (a) b) c) S 1 123 123 0 -1 4194560 100 0 0 0 250 75 11 13 20 0 3 0";
+    uint64_t cu = 0, cs = 0;
+    CHECK_INT_EQ(procfs_parse_stat_reaped_times(text, &cu, &cs), 0);
+    CHECK_INT_EQ(cu, 11);
+    CHECK_INT_EQ(cs, 13);
+    CHECK_INT_EQ(procfs_parse_stat_reaped_times("123 (x) S 1 2 3 4 5 6 7 8 9 10 11 12", &cu, &cs),
+                 -EINVAL);
+}
+
+/* A child that spent CPU and was waited for: its CPU moves to its parent's reaped figure. */
+TEST(procfs_reads_reaped_cpu)
+{
+    double u0, s0, u1, s1;
+    CHECK_INT_EQ(procfs_reaped_cpu_seconds(getpid(), &u0, &s0), 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        struct timespec t0, t;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        do
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+        while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 100000000L);
+        _exit(0);
+    }
+    int status;
+    CHECK_INT_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_INT_EQ(procfs_reaped_cpu_seconds(getpid(), &u1, &s1), 0);
+    CHECK((u1 + s1) - (u0 + s0) >= 0.05);
+    CHECK_INT_EQ(procfs_reaped_cpu_seconds(-1, &u1, &s1), -ESRCH);
+}
+
 TEST(procfs_parses_status)
 {
     const char *text = "Name:\tc10k-server\nVmSize:\t  20000 kB\nVmRSS:\t    3000 kB\n"
@@ -212,6 +245,7 @@ TEST(procfs_lists_a_process_tree_zombies_included)
 }
 
 TEST_MAIN(TEST_ENTRY(procfs_parses_stat_with_odd_command_names), TEST_ENTRY(procfs_parses_status),
+          TEST_ENTRY(procfs_parses_reaped_times), TEST_ENTRY(procfs_reads_reaped_cpu),
           TEST_ENTRY(procfs_parses_smaps_rollup),
           TEST_ENTRY(procfs_parses_the_parent_and_state_from_stat),
           TEST_ENTRY(procfs_reads_this_process_s_shared_and_private_memory),

@@ -148,6 +148,15 @@ TEST(run_parses_stub_status)
     CHECK_INT_EQ(run_parse_stub_status("nothing"), -EINVAL);
 }
 
+TEST(run_parses_apache_server_status)
+{
+    const char *text = "127.0.0.1\nServerVersion: Apache/2.4.62 (Debian)\nServerMPM: event\n"
+                       "Total Accesses: 4211\nTotal kBytes: 12\nBusyWorkers: 1\n";
+    CHECK_INT_EQ(run_parse_server_status(text), 4211);
+    CHECK_INT_EQ(run_parse_server_status("ServerMPM: event\nTotal kBytes: 12\n"), -EINVAL);
+    CHECK_INT_EQ(run_parse_server_status("Total Accesses: x\n"), -EINVAL);
+}
+
 static const char wrk_output[] =
     "Running 2s test @ http://127.0.0.1:1/plaintext\n  1 threads and 10 connections\n"
     "C10K-WRK-JSON {\"duration_us\":2000000,\"requests\":5000,\"bytes\":650000,"
@@ -313,9 +322,20 @@ TEST(env_names_the_limit_a_run_hits)
     CHECK_INT_EQ(env_check(&e, 1, 33000, 40, 0, &lim), 1);
     CHECK_STR_EQ(lim.name, "kernel.pid_max");
     CHECK(strstr(lim.how, "sysctl") != NULL);
+    CHECK_INT_EQ(env_check(&e, ENV_TASKS_PROCESSES, 33000, 40, 0, &lim), 1);
+    CHECK_STR_EQ(lim.name, "kernel.pid_max");
+    CHECK(strstr(lim.how, "every process takes a pid") != NULL);
     e.pid_max = 4194304;
     CHECK_INT_EQ(env_check(&e, 1, 33000, 40, 0, &lim), 1);
     CHECK_STR_EQ(lim.name, "vm.max_map_count");
+    /* A process's mappings are its own: vm.max_map_count does not bound processes. */
+    CHECK_INT_EQ(env_check(&e, ENV_TASKS_PROCESSES, 33000, 40, 0, &lim), 0);
+    e.nproc = 20000;
+    if (geteuid() != 0) {
+        CHECK_INT_EQ(env_check(&e, ENV_TASKS_PROCESSES, 33000, 40, 0, &lim), 1);
+        CHECK_STR_EQ(lim.name, "RLIMIT_NPROC (ulimit -u)");
+    }
+    e.nproc = ENV_UNLIMITED;
     e.max_map_count = 1000000;
     CHECK_INT_EQ(env_check(&e, 1, 33000, 40, 0, &lim), 0);
     e.cg_pids_max = 1000;
@@ -323,6 +343,49 @@ TEST(env_names_the_limit_a_run_hits)
     CHECK_INT_EQ(env_check(&e, 1, 5000, 0, 0, &lim), 1);
     CHECK_STR_EQ(lim.name, "cgroup pids.max");
     CHECK_INT_EQ(env_check(&e, 0, 5000, 0, 0, &lim), 0);
+}
+
+/* How many runs of a plan are of a server in a scenario. */
+static int runs_of(const struct plan *p, int srv, int scn)
+{
+    int n = 0;
+    for (size_t i = 0; i < p->n; i++)
+        n += p->runs[i].srv == &bench_servers[srv] && p->runs[i].scn == &bench_scenarios[scn];
+    return n;
+}
+
+/* A row's .scenarios_more: left out of the default profile, in under --profile full, and where
+ * --scenarios names them (a baseline: where --modes names it too). */
+TEST(plan_runs_a_server_s_further_scenarios_when_asked)
+{
+    struct bench_env e;
+    fake_env(&e);
+    struct plan p;
+    unsigned tools = (1u << TOOL_WRK) | (1u << TOOL_LOAD);
+    struct plan_opts o = {
+        .servers = SRVS(THREAD) | SRVS(PROCESS) | SRVS(PREFORK), .baselines = 1, .tools = tools};
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
+    CHECK_INT_EQ(runs_of(&p, SRV_PROCESS, SCN_SCALE), 0);
+    CHECK(runs_of(&p, SRV_PROCESS, SCN_IDLE) > 0);
+    CHECK(runs_of(&p, SRV_PREFORK, SCN_SCALE) > 0);
+    CHECK_INT_EQ(runs_of(&p, SRV_APACHE_EVENT, SCN_SCALE), 0);
+    CHECK_INT_EQ(runs_of(&p, SRV_APACHE_EVENT, SCN_IDLE), 0);
+    plan_free(&p);
+    CHECK_INT_EQ(plan_build(&p, "full", &o, &e), 0);
+    CHECK(runs_of(&p, SRV_PROCESS, SCN_SCALE) > 0);
+    CHECK(runs_of(&p, SRV_APACHE_EVENT, SCN_CHURN) > 0);
+    plan_free(&p);
+    o.scenarios = SCN_BIT(SCALE);
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
+    CHECK(runs_of(&p, SRV_PROCESS, SCN_SCALE) > 0);
+    CHECK_INT_EQ(runs_of(&p, SRV_APACHE_EVENT, SCN_SCALE), 0);
+    plan_free(&p);
+    o.servers |= SRVS(APACHE_EVENT);
+    o.baselines = 0;
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
+    CHECK(runs_of(&p, SRV_APACHE_EVENT, SCN_SCALE) > 0);
+    CHECK_INT_EQ(runs_of(&p, SRV_APACHE_WORKER, SCN_SCALE), 0);
+    plan_free(&p);
 }
 
 TEST(plan_quick_is_small_and_ids_are_unique)
@@ -1073,18 +1136,18 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(sample_reads_every_thread_of_this_process),
           TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(sample_reads_this_process),
           TEST_ENTRY(judge_names_what_limited_a_run), TEST_ENTRY(run_parses_stub_status),
-          TEST_ENTRY(loadgen_parses_wrk), TEST_ENTRY(loadgen_parses_c10k_load),
-          TEST_ENTRY(loadgen_builds_command_lines), TEST_ENTRY(report_escapes_script_ends),
-          TEST_ENTRY(env_names_the_limit_a_run_hits),
+          TEST_ENTRY(run_parses_apache_server_status), TEST_ENTRY(loadgen_parses_wrk),
+          TEST_ENTRY(loadgen_parses_c10k_load), TEST_ENTRY(loadgen_builds_command_lines),
+          TEST_ENTRY(report_escapes_script_ends), TEST_ENTRY(env_names_the_limit_a_run_hits),
           TEST_ENTRY(plan_quick_is_small_and_ids_are_unique),
+          TEST_ENTRY(plan_runs_a_server_s_further_scenarios_when_asked),
           TEST_ENTRY(plan_repeats_with_levels_outermost),
           TEST_ENTRY(plan_takes_the_levels_asked_for),
-TEST_ENTRY(plan_trims_the_python_servers_levels_in_the_default_profile),
-TEST_ENTRY(env_parses_what_the_python_interpreter_says),
-TEST_ENTRY(calib_reads_what_the_python_calibration_prints),
-TEST_ENTRY(placement_parses_a_threads_stat_and_sched),
-TEST_ENTRY(placement_tells_one_cpu_from_several),
-
+          TEST_ENTRY(plan_trims_the_python_servers_levels_in_the_default_profile),
+          TEST_ENTRY(env_parses_what_the_python_interpreter_says),
+          TEST_ENTRY(calib_reads_what_the_python_calibration_prints),
+          TEST_ENTRY(placement_parses_a_threads_stat_and_sched),
+          TEST_ENTRY(placement_tells_one_cpu_from_several),
           TEST_ENTRY(run_skips_a_model_the_server_refuses),
           TEST_ENTRY(plan_runs_uring_as_the_loop_runs), TEST_ENTRY(plan_parses_lists),
           TEST_ENTRY(plan_leaves_the_container_scenarios_to_docker),

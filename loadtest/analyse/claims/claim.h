@@ -27,6 +27,8 @@
     X(python_gil)                                                                                  \
     X(python_waiting)                                                                              \
     X(python_pools)                                                                                \
+    X(copies)                                                                                      \
+    X(dropin)                                                                                      \
     X(container_pids)                                                                              \
     X(container_loop)                                                                              \
     X(container_memory)                                                                            \
@@ -61,6 +63,8 @@ struct claim_def {
     /* A container claim: the SCN_BIT() of the Docker session's scenario it is judged from, where
      * that scenario ran; 0: a local claim. */
     unsigned container;
+    /* A local claim about these servers (SRV bits) is judged where one of them ran; 0: always. */
+    unsigned servers;
 };
 
 /* One claim as it is judged from one repetition's runs. */

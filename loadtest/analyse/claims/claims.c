@@ -314,11 +314,26 @@ static unsigned scenarios_run(const struct claim_runs *v)
     return bits;
 }
 
-/* Whether a claim is judged from these runs: a local claim in a local session, a container
- * claim in a Docker session where its scenario ran. */
+/* The servers (SRV bits) the runs are of. */
+static unsigned servers_run(const struct claim_runs *v)
+{
+    unsigned bits = 0;
+    claim_each(v, r)
+    {
+        if (r->srv)
+            bits |= 1u << server_id_of(r->srv);
+    }
+    return bits;
+}
+
+/* Whether a claim is judged from these runs: a local claim in a local session (one about some
+ * servers where one of them ran), a container claim in a Docker session where its scenario
+ * ran. */
 static int judged_here(const struct claim_def *def, const struct claim_runs *v)
 {
-    return container_session(v->s) ? (def->container & scenarios_run(v)) != 0 : !def->container;
+    if (container_session(v->s))
+        return (def->container & scenarios_run(v)) != 0;
+    return !def->container && (!def->servers || (def->servers & servers_run(v)));
 }
 
 /* The runs of one repetition (a run without one is of the first). */

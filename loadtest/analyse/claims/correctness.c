@@ -35,14 +35,21 @@ static int shares(int srv, const char *file)
     return f && strcmp(f, file) == 0;
 }
 
-/* The servers that share a file: "thread and pool" (or "a, b and c"). */
-static void sharers(struct claim_text *t, const char *file)
+/* Whether the session counted a server's own file (one recorded before the server existed
+ * did not). */
+static int counted(const struct session_record *s, int srv)
+{
+    return bench_servers[srv].source && isfinite(lines_of(s, bench_servers[srv].source));
+}
+
+/* The servers of the session that share a file: "thread and pool" (or "a, b and c"). */
+static void sharers(struct claim_text *t, const struct session_record *s, const char *file)
 {
     int n = 0, total = 0;
     for (int i = 0; i < SRV_COUNT; i++)
-        total += shares(i, file);
+        total += shares(i, file) && counted(s, i);
     for (int i = 0; i < SRV_COUNT; i++)
-        if (shares(i, file))
+        if (shares(i, file) && counted(s, i))
             claim_add(t, "%s%s",
                       n++ == 0     ? ""
                       : n == total ? " and "
@@ -61,7 +68,7 @@ static void shared_files(struct claim *c, const struct session_record *s)
         if (!file || seen)
             continue;
         claim_add(&c->measured, " (%s, %.0f lines, is shared by ", file, lines_of(s, file));
-        sharers(&c->measured, file);
+        sharers(&c->measured, s, file);
         claim_add(&c->measured, ")");
     }
 }
