@@ -175,32 +175,38 @@ static const char *template_part(const char *tpl, const char *name, size_t name_
 }
 
 /* report_page.html, the frame every page shares, with each <!--C10K-PART-NAME--> line replaced by
- * the template's part NAME (none: nothing): the page, malloc'd; NULL when the template has a part
- * the frame has no place for. */
-static char *fill_frame(const char *tpl)
+ * the template's part NAME (none: nothing), into *page (malloc'd). Returns 0, -EINVAL when the
+ * template has a part the frame has no place for, or -ENOMEM. */
+static int fill_frame(const char *tpl, char **page)
 {
     struct report_buf b = {0};
     const char *f = report_page_html, *m;
     size_t used = 0, parts = 0;
+    int rc = -ENOMEM;
     for (m = strstr(tpl, MARK_PART); m; m = strstr(m + 1, MARK_PART))
         parts++;
     while ((m = strstr(f, MARK_PART))) {
         const char *name = m + strlen(MARK_PART), *close = strstr(name, MARK_PART_END);
         size_t len = 0;
         if (!close)
-            goto fail;
+            break;
         const char *part = template_part(tpl, name, (size_t)(close - name), &len);
         used += part != NULL;
         if (buf_append(&b, f, (size_t)(m - f)) < 0 || (part && buf_append(&b, part, len) < 0))
             goto fail;
         f = close + strlen(MARK_PART_END);
     }
-    if (used != parts || buf_append(&b, f, strlen(f)) < 0)
+    rc = -EINVAL;
+    if (m || used != parts)
         goto fail;
-    return b.data;
+    rc = -ENOMEM;
+    if (buf_append(&b, f, strlen(f)) < 0)
+        goto fail;
+    *page = b.data;
+    return 0;
 fail:
     free(b.data);
-    return NULL;
+    return rc;
 }
 
 /* The shared style and helpers (report_page.css, report_page.js) in place of their markers: the
@@ -254,11 +260,13 @@ int report_page_write(const char *template_html, const json_t *data, const json_
         return -ENOENT;
     char *text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(7));
     char *tabs = tables ? json_dumps(tables, JSON_COMPACT) : NULL;
-    char *frame = fill_frame(template_html);
-    char *tpl = frame ? expand_shared(frame) : NULL;
-    free(frame);
+    char *frame = NULL, *tpl = NULL;
     struct report_buf b = {0};
-    int rc = -ENOMEM;
+    int rc = fill_frame(template_html, &frame);
+    if (rc < 0)
+        goto out;
+    tpl = expand_shared(frame);
+    rc = -ENOMEM;
     if (!text || !tpl || (tables && !tabs))
         goto out;
     const char *m1 = strstr(tpl, MARK_CHARTJS), *m2 = strstr(tpl, MARK_DATA);
@@ -280,6 +288,7 @@ int report_page_write(const char *template_html, const json_t *data, const json_
     rc = write_file(path, &b);
 out:
     free(b.data);
+    free(frame);
     free(tpl);
     free(text);
     free(tabs);
