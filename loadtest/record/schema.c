@@ -270,8 +270,10 @@ void schema_parse(const struct schema *s, void *rec, const json_t *obj, const ch
 
 /* ---- results.csv ---- */
 
-static void csv_string(FILE *f, const char *s)
+void schema_csv_text(FILE *f, const char *s)
 {
+    if (!s)
+        return;
     if (strpbrk(s, ",\"\n\r") == NULL) {
         fputs(s, f);
         return;
@@ -328,15 +330,14 @@ void schema_csv_row(const struct schema *s, const void *rec, FILE *f)
                 fputs(*AT_CONST(rec, fd, int) ? "true" : "false", f);
             break;
         case FT_STR:
-            if (*AT_CONST(rec, fd, char *))
-                csv_string(f, *AT_CONST(rec, fd, char *));
+            schema_csv_text(f, *AT_CONST(rec, fd, char *));
             break;
         case FT_JSON: {
             const json_t *v = *AT_CONST(rec, fd, json_t *);
             if (json_is_number(v))
                 csv_number(f, json_number_value(v));
             else if (json_is_string(v))
-                csv_string(f, json_string_value(v));
+                schema_csv_text(f, json_string_value(v));
             break;
         }
         case FT_GROUP:

@@ -61,6 +61,9 @@ void schema_clear(const struct schema *s, void *rec);
 /* results.csv: the header, then one line per run. */
 void schema_csv_header(const struct schema *s, FILE *f);
 void schema_csv_row(const struct schema *s, const void *rec, FILE *f);
+/* One CSV field: as it is, or in double quotes (a quote doubled) where it holds a comma, a quote
+ * or a line break (RFC 4180). NULL writes an empty field. compare.csv writes its text with it. */
+void schema_csv_text(FILE *f, const char *s);
 
 /* The table as JSON, for the report's page: {key: {type, unit, meaning}} (a new reference). */
 json_t *schema_describe(const struct schema *s);

@@ -242,23 +242,6 @@ json_t *comparison_json(const struct comparison *c)
 
 /* ---- compare.csv ---- */
 
-static void csv_text(FILE *f, const char *s)
-{
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void csv_num(FILE *f, double v, double scale)
 {
     if (isfinite(v))
@@ -281,9 +264,9 @@ void comparison_csv(const struct comparison *c, FILE *f)
                     !isfinite(v->b.below))
                     continue;
                 fprintf(f, "%c,%c,", label_of(pr->ia), label_of(pr->ib));
-                csv_text(f, cell->a_run->scenario);
+                schema_csv_text(f, cell->a_run->scenario);
                 fputc(',', f);
-                csv_text(f, cell->a_run->model);
+                schema_csv_text(f, cell->a_run->model);
                 fputc(',', f);
                 csv_num(f, cell->a_run->level, 1);
                 fprintf(f, ",%s,%s,%s,", fig->name, schema_run.fields[fig->field].unit,

@@ -10,14 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 
-/* report_template.html and the style and helpers every page shares, compiled in by c10k_embed. */
-extern const char report_template_html[], report_page_css[], report_page_js[];
+/* report_template.html, and the frame, style and helpers every page shares, compiled in by
+ * c10k_embed. */
+extern const char report_template_html[], report_page_html[], report_page_css[], report_page_js[];
 extern const unsigned long report_page_css_len, report_page_js_len;
 
 #define MARK_CHARTJS "<!--C10K-CHARTJS-->"
 #define MARK_DATA "<!--C10K-DATA-->"
 #define MARK_PAGE_CSS "<!--C10K-PAGE-CSS-->"
 #define MARK_PAGE_JS "<!--C10K-PAGE-JS-->"
+#define MARK_PART "<!--C10K-PART-"
+#define MARK_PART_END "-->\n"
 
 int report_find_chartjs(char *buf, size_t len)
 {
@@ -155,6 +158,57 @@ static int append_json_script(struct report_buf *b, const char *id, const char *
     return 0;
 }
 
+/* The template's part named name (name_len bytes): the text after its marker line up to the next
+ * part's marker; NULL where the template has none. */
+static const char *template_part(const char *tpl, const char *name, size_t name_len, size_t *len)
+{
+    for (const char *m = strstr(tpl, MARK_PART); m; m = strstr(m + 1, MARK_PART)) {
+        const char *n = m + strlen(MARK_PART);
+        if (strncmp(n, name, name_len) != 0 ||
+            strncmp(n + name_len, MARK_PART_END, strlen(MARK_PART_END)) != 0)
+            continue;
+        const char *start = n + name_len + strlen(MARK_PART_END), *end = strstr(start, MARK_PART);
+        *len = end ? (size_t)(end - start) : strlen(start);
+        return start;
+    }
+    return NULL;
+}
+
+/* report_page.html, the frame every page shares, with each <!--C10K-PART-NAME--> line replaced by
+ * the template's part NAME (none: nothing), into *page (malloc'd). Returns 0, -EINVAL when the
+ * template has a part the frame has no place for, or -ENOMEM. */
+static int fill_frame(const char *tpl, char **page)
+{
+    struct report_buf b = {0};
+    const char *f = report_page_html, *m;
+    size_t used = 0, parts = 0;
+    int rc = -ENOMEM;
+    for (m = strstr(tpl, MARK_PART); m; m = strstr(m + 1, MARK_PART))
+        parts++;
+    while ((m = strstr(f, MARK_PART))) {
+        const char *name = m + strlen(MARK_PART), *close = strstr(name, MARK_PART_END);
+        size_t len = 0;
+        if (!close)
+            break;
+        const char *part = template_part(tpl, name, (size_t)(close - name), &len);
+        used += part != NULL;
+        if (buf_append(&b, f, (size_t)(m - f)) < 0 || (part && buf_append(&b, part, len) < 0))
+            goto fail;
+        f = close + strlen(MARK_PART_END);
+    }
+    rc = -EINVAL;
+    if (m || used != parts)
+        goto fail;
+    rc = -ENOMEM;
+    if (buf_append(&b, f, strlen(f)) < 0)
+        goto fail;
+    *page = b.data;
+    return 0;
+fail:
+    free(b.data);
+    return rc;
+}
+
 /* The shared style and helpers (report_page.css, report_page.js) in place of their markers: the
  * template with them, malloc'd. */
 static char *expand_shared(const char *tpl)
@@ -206,9 +260,13 @@ int report_page_write(const char *template_html, const json_t *data, const json_
         return -ENOENT;
     char *text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(7));
     char *tabs = tables ? json_dumps(tables, JSON_COMPACT) : NULL;
-    char *tpl = expand_shared(template_html);
+    char *frame = NULL, *tpl = NULL;
     struct report_buf b = {0};
-    int rc = -ENOMEM;
+    int rc = fill_frame(template_html, &frame);
+    if (rc < 0)
+        goto out;
+    tpl = expand_shared(frame);
+    rc = -ENOMEM;
     if (!text || !tpl || (tables && !tabs))
         goto out;
     const char *m1 = strstr(tpl, MARK_CHARTJS), *m2 = strstr(tpl, MARK_DATA);
@@ -230,6 +288,7 @@ int report_page_write(const char *template_html, const json_t *data, const json_
     rc = write_file(path, &b);
 out:
     free(b.data);
+    free(frame);
     free(tpl);
     free(text);
     free(tabs);

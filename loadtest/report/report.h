@@ -17,7 +17,10 @@ int report_find_chartjs(char *buf, size_t len);
 /* Writes dir/report.html. Returns 0 or a negative errno. */
 int report_write(const json_t *root, const char *dir, const char *chartjs_path);
 
-/* Writes a page (report.html, compare.html) to path from its template: the style and helpers
+/* Writes a page (report.html, compare.html) to path from its template. The frame every page
+ * shares (report_page.html: the head, the header, the error box) takes the template's parts, each
+ * the lines after a <!--C10K-PART-NAME--> line (TITLE, HEAD, HEADING, MAIN, SCRIPT; one left out
+ * is empty), in place of its own <!--C10K-PART-NAME--> lines; then come the style and helpers
  * every page shares (report_page.css, report_page.js) at <!--C10K-PAGE-CSS--> and
  * <!--C10K-PAGE-JS-->, Chart.js at <!--C10K-CHARTJS-->, and data at <!--C10K-DATA--> as
  * <script id="c10k-data" type="application/json">, and the tables the page draws with (the

@@ -290,6 +290,65 @@ TEST(report_escapes_script_ends)
     free(b.data);
 }
 
+/* Writes a page from tpl with a stand-in Chart.js into dir/page.html; its text (malloc'd) in
+ * *html, or NULL where nothing was written. Returns report_page_write's result. */
+static int write_page(const char *dir, const char *tpl, char **html)
+{
+    char chart[96], page[96];
+    snprintf(chart, sizeof chart, "%s/chart.js", dir);
+    snprintf(page, sizeof page, "%s/page.html", dir);
+    FILE *f = fopen(chart, "w");
+    if (f) {
+        fputs("var Chart = function () {};", f);
+        fclose(f);
+    }
+    json_t *data = json_pack("{s:i}", "n", 1);
+    int rc = report_page_write(tpl, data, NULL, chart, page);
+    json_decref(data);
+    *html = results_read_text(page, RESULTS_TEXT_MAX, NULL);
+    unlink(page);
+    unlink(chart);
+    return rc;
+}
+
+/* A template's parts land in the shared frame's places, in the frame's order, with no marker
+ * left; a part the frame has no place for is refused, and no page is written. */
+TEST(report_page_puts_a_template_s_parts_in_the_frame)
+{
+    char dir[] = "/tmp/c10k-test-page.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char *html = NULL;
+    CHECK_INT_EQ(write_page(dir,
+                            "<!--C10K-PART-TITLE-->\n<title>T</title>\n"
+                            "<!--C10K-PART-HEADING-->\n  <h1>H</h1>\n"
+                            "<!--C10K-PART-MAIN-->\n  <p id=\"m\"></p>\n"
+                            "<!--C10K-PART-SCRIPT-->\n<script>var s;</script>\n",
+                            &html),
+                 0);
+    CHECK(html != NULL);
+    const char *order[] = {"<!doctype html>",
+                           "<title>T</title>\n<style>",
+                           "var Chart",
+                           "</head>",
+                           "<h1>H</h1>\n  <p class=\"sub\"",
+                           "<p id=\"m\"></p>\n  <pre",
+                           "c10k-data",
+                           "pageError",
+                           "<script>var s;</script>\n</body>"};
+    const char *at = html;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const char *next = strstr(at, order[i]);
+        if (!next)
+            CHECK_FAIL_("missing or out of order: %s", order[i]);
+        at = next;
+    }
+    CHECK(strstr(html, "<!--C10K-") == NULL);
+    free(html);
+    CHECK_INT_EQ(write_page(dir, "<!--C10K-PART-TITEL-->\n<title>T</title>\n", &html), -EINVAL);
+    CHECK(html == NULL);
+    CHECK_INT_EQ(rmdir(dir), 0);
+}
+
 static void fake_env(struct bench_env *e)
 {
     memset(e, 0, sizeof *e);
@@ -894,6 +953,22 @@ TEST(results_csv_quotes_what_needs_it)
     record_session_free(&s);
 }
 
+/* One CSV field, as results.csv and compare.csv write it (RFC 4180). */
+TEST(schema_csv_text_quotes_commas_quotes_and_line_breaks)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    const char *fields[] = {"plain", NULL, "a,b", "say \"hi\"", "two\nlines", "cr\rhere"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        schema_csv_text(f, fields[i]);
+        fputc('|', f);
+    }
+    fclose(f);
+    CHECK_STR_EQ(buf, "plain||\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"|\"cr\rhere\"|");
+    free(buf);
+}
+
 /* The one whole-file reader: a file of 200,000 bytes (several times its first buffer) comes
  * back whole with its length; over the limit, missing, or a directory, NULL with errno. */
 TEST(results_read_text_reads_whole_files_up_to_a_limit)
@@ -1152,6 +1227,8 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(plan_runs_uring_as_the_loop_runs), TEST_ENTRY(plan_parses_lists),
           TEST_ENTRY(plan_leaves_the_container_scenarios_to_docker),
           TEST_ENTRY(results_csv_quotes_what_needs_it),
+          TEST_ENTRY(schema_csv_text_quotes_commas_quotes_and_line_breaks),
+          TEST_ENTRY(report_page_puts_a_template_s_parts_in_the_frame),
           TEST_ENTRY(results_read_text_reads_whole_files_up_to_a_limit),
           TEST_ENTRY(schema_renders_and_reads_back_a_record),
           TEST_ENTRY(schema_parse_keeps_the_fields_the_object_does_not_have),
