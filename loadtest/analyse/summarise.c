@@ -353,6 +353,7 @@ static void summarise_tree(const struct run_raw *raw, double w0, double w1, stru
     sv->tree.shared_bytes = window_median(raw, w0, w1, f_shared);
     sv->tree.uss_per_process_bytes = window_median(raw, w0, w1, f_uss_per_process);
     sv->tree.uss_per_worker_bytes = window_last(raw, w0, w1, f_uss_per_worker);
+    sv->tree.uss_per_worker_baseline_bytes = f_uss_per_worker(b, b);
 }
 
 /* The server's memory, its kernel memory (its own cgroup where it has one, the machine's as the

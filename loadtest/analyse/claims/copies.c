@@ -92,7 +92,8 @@ static double copies_in(struct claim *c, const struct claim_runs *v, int scn, co
 
 /* Python's answer beside C's: a process pool worker's private bytes after reading against
  * prefork's, at the process pool's highest level. The keys walk in order (c10k-load --keys), so
- * a run that did not reach every key read the first total_requests of them. */
+ * a run that did not reach every key read the first total_requests of them: what a worker
+ * gained over its bytes before the load, per key read, says what reading them all would cost. */
 static void python_answer(struct claim *c, const struct claim_runs *v)
 {
     const struct run_record *py = claim_top_run(v, SCN_DATASET, &bench_servers[SRV_PY_PROCESSPOOL]);
@@ -101,12 +102,15 @@ static void python_answer(struct claim *c, const struct claim_runs *v)
     const struct run_record *pf =
         claim_run_at(v, SCN_DATASET, &bench_servers[SRV_PREFORK], py->level);
     double worker = py->server.tree.uss_per_worker_bytes;
+    double before = py->server.tree.uss_per_worker_baseline_bytes;
     double keys =
         py->client.total_requests > 0 ? fmin(py->client.total_requests, DATASET_KEYS) : NAN;
+    double per_key = isfinite(before) && worker > before ? (worker - before) / keys : NAN;
     char w[32], p[32];
     claims_format_bytes(w, sizeof w, worker);
     claim_figure(c, "python_reads_private_per_worker_bytes", worker);
     claim_figure(c, "python_reads_keys_share", keys / DATASET_KEYS);
+    claim_figure(c, "python_reads_private_bytes_per_key", per_key);
     claim_add(&c->note, " Python beside C: each of py-processpool's %.0f workers held %s alone",
               py->server.tree.processes - 1, w);
     if (isfinite(keys))
@@ -116,12 +120,15 @@ static void python_answer(struct claim *c, const struct claim_runs *v)
         claims_format_bytes(p, sizeof p, pf->server.tree.uss_per_worker_bytes);
         claim_add(&c->note, ", prefork's %s", p);
     }
-    if (isfinite(keys))
+    if (isfinite(per_key)) {
+        claims_format_bytes(p, sizeof p, before + per_key * DATASET_KEYS);
         claim_add(&c->note,
-                  ": about %.0f bytes per key read, where a read takes a reference to the entry's "
-                  "object, a write to its header, so a worker copies the pages of the headers it "
+                  ": %.0f bytes per key read over its bytes before the load, so about %s (%.2f "
+                  "data sets) once every key is read. A read takes a reference to the entry's "
+                  "object, a write to its header: a worker copies the pages of the headers it "
                   "reads, not those of the data",
-                  worker / keys);
+                  per_key, p, (before + per_key * DATASET_KEYS) / DATASET_BYTES);
+    }
     claim_add(&c->note, ".");
     claim_cite(c, py);
 }
