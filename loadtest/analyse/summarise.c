@@ -95,6 +95,18 @@ static double f_uss_per_process(const struct sample *s, const struct sample *b)
     return s->smaps_read && s->processes > 0 ? (double)s->uss_bytes / (double)s->processes : NAN;
 }
 
+/* A worker's private bytes: the processes' but the root's (the master, the asyncio front) over
+ * their number; a server of one process is its own worker. */
+static double f_uss_per_worker(const struct sample *s, const struct sample *b)
+{
+    (void)b;
+    if (!s->smaps_read || s->processes < 1)
+        return NAN;
+    if (s->processes == 1)
+        return (double)s->uss_bytes;
+    return (double)s->worker_uss_bytes / (double)(s->processes - 1);
+}
+
 static double f_threads(const struct sample *s, const struct sample *b)
 {
     (void)b;
@@ -134,6 +146,19 @@ static double window_median(const struct run_raw *raw, double w0, double w1, sam
             v[n++] = x;
     }
     return median(v, n);
+}
+
+/* The last sample of the window with a figure: what a quantity that only grows reached. */
+static double window_last(const struct run_raw *raw, double w0, double w1, sample_field f)
+{
+    double last = NAN;
+    for (size_t i = 0; i < raw->n_samples; i++) {
+        const struct sample *s = &raw->samples[i];
+        double x = s->alive && s->t >= w0 && s->t <= w1 ? f(s, &raw->base) : NAN;
+        if (isfinite(x))
+            last = x;
+    }
+    return last;
 }
 
 static double sampled_peak(const struct run_raw *raw, sample_field f)
@@ -327,6 +352,8 @@ static void summarise_tree(const struct run_raw *raw, double w0, double w1, stru
     sv->tree.uss_bytes = window_median(raw, w0, w1, f_uss);
     sv->tree.shared_bytes = window_median(raw, w0, w1, f_shared);
     sv->tree.uss_per_process_bytes = window_median(raw, w0, w1, f_uss_per_process);
+    sv->tree.uss_per_worker_bytes = window_last(raw, w0, w1, f_uss_per_worker);
+    sv->tree.uss_per_worker_baseline_bytes = f_uss_per_worker(b, b);
 }
 
 /* The server's memory, its kernel memory (its own cgroup where it has one, the machine's as the

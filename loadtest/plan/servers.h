@@ -108,10 +108,14 @@ struct bench_server {
  * (the pools' drop-in); idle connections only in the other profiles. One loop answers /work one
  * request at a time whatever the concurrency: one level. */
 #define SCN_PYTHON (SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CPU) | SCN_BIT(BLOCKING))
+/* The data sets' claim quotes py-threads (one copy) and py-processpool (a copy per worker, or
+ * shared?) beside C's, from their reads: the default profile leaves their writes out (--levels
+ * or another profile runs them); py-threadpool only under --profile full. */
+#define SCN_PYTHON_DATA (SCN_PYTHON | SCN_DATASETS)
 #define PYTHON_TRIM_WITH(cpu_levels, scale_levels)                                                 \
     {                                                                                              \
         [SCN_SCALE] = scale_levels, [SCN_IDLE] = SERVER_NO_LEVELS, [SCN_CPU] = cpu_levels,         \
-        [SCN_BLOCKING] = SERVER_LEVELS(64, 1024)                                                   \
+        [SCN_BLOCKING] = SERVER_LEVELS(64, 1024), [SCN_DATASET_WRITE] = SERVER_NO_LEVELS           \
     }
 /* The pools' /plaintext at 100 is the drop-in claim's; the other two answer no scale claim. */
 #define PYTHON_TRIM PYTHON_TRIM_WITH(NULL, SERVER_NO_LEVELS)
@@ -226,9 +230,9 @@ struct bench_server {
       .variants = {{.scenarios = SCN_ALL_BITS}})                                                   \
     X(PY_THREADS, .name = "py-threads",                                                            \
       .about = "the Python server: a thread per connection (ThreadingHTTPServer's way)",           \
-      .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
+      .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON_DATA,            \
       .in_default = 1, .thread_per_connection = 1, .beside = -1, .color = "#e6550d",               \
-      .variants = {{.scenarios = SCN_PYTHON}}, .not_in_profiles = PROFILE_BIT(PERF),               \
+      .variants = {{.scenarios = SCN_PYTHON_DATA}}, .not_in_profiles = PROFILE_BIT(PERF),          \
       .trim_levels = PYTHON_TRIM)                                                                  \
     X(PY_ASYNCIO, .name = "py-asyncio",                                                            \
       .about = "the Python server: one asyncio loop (uvloop where installed)",                     \
@@ -239,17 +243,18 @@ struct bench_server {
     X(PY_THREADPOOL, .name = "py-threadpool",                                                      \
       .about = "the Python server: an asyncio front, work on a ThreadPoolExecutor",                \
       .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
-      .in_default = 1, .fixed_workers = 1, .beside = -1, .color = "#756bb1",                       \
-      .variants = {{.scenarios = SCN_PYTHON & ~SCN_BIT(BLOCKING)},                                 \
+      .scenarios_more = SCN_DATASETS, .in_default = 1, .fixed_workers = 1, .beside = -1,           \
+      .color = "#756bb1",                                                                          \
+      .variants = {{.scenarios = SCN_PYTHON_DATA & ~SCN_BIT(BLOCKING)},                            \
                    {.args = {"--threads", "16"},                                                   \
                     .scenarios = SCN_BIT(BLOCKING),                                                \
                     .role = VARIANT_SIZED}},                                                       \
       .not_in_profiles = PROFILE_BIT(PERF), .trim_levels = PYTHON_POOL_TRIM)                       \
     X(PY_PROCESSPOOL, .name = "py-processpool",                                                    \
       .about = "the Python server: an asyncio front, work on a ProcessPoolExecutor (fork)",        \
-      .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON,                 \
+      .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON_DATA,            \
       .in_default = 1, .fixed_workers = 1, .beside = -1, .color = "#31a354",                       \
-      .variants = {{.scenarios = SCN_PYTHON & ~SCN_BIT(BLOCKING)},                                 \
+      .variants = {{.scenarios = SCN_PYTHON_DATA & ~SCN_BIT(BLOCKING)},                            \
                    {.args = {"--processes", "16"},                                                 \
                     .scenarios = SCN_BIT(BLOCKING),                                                \
                     .role = VARIANT_SIZED}},                                                       \

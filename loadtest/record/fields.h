@@ -180,6 +180,12 @@
     X(SERVER_TREE_USS_PER_PROCESS_BYTES, "server.tree.uss_per_process_bytes", REAL,                \
       server.tree.uss_per_process_bytes, "bytes", "uss_per_process_bytes",                         \
       "USS per process (a worker's private bytes), median over the window")                        \
+    X(SERVER_TREE_USS_PER_WORKER_BYTES, "server.tree.uss_per_worker_bytes", REAL,                  \
+      server.tree.uss_per_worker_bytes, "bytes", "uss_per_worker_bytes",                           \
+      "USS per worker: that of its processes but the first over their number (the one process's "  \
+      "where it has no other), at the measured window's last sample (reads only add to it)")       \
+    X(SERVER_TREE_USS_PER_WORKER_BASELINE_BYTES, "server.tree.uss_per_worker_baseline_bytes",      \
+      REAL, server.tree.uss_per_worker_baseline_bytes, "bytes", "", "the same before the load")    \
     X(SERVER_CGROUP, "server.cgroup", GROUP, server.cgroup.present, "", "",                        \
       "its own memory cgroup; null where it had none")                                             \
     X(SERVER_CGROUP_VERSION, "server.cgroup.version", INT, server.cgroup.version, "", "",          \

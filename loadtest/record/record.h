@@ -76,7 +76,8 @@ struct rec_server {
     struct {
         int present;
         double processes, processes_peak, pss_baseline_bytes, pss_bytes, pss_peak_bytes, uss_bytes,
-            shared_bytes, uss_per_process_bytes;
+            shared_bytes, uss_per_process_bytes, uss_per_worker_bytes,
+            uss_per_worker_baseline_bytes;
     } tree;
     struct rec_server_cgroup cgroup;
     /* Its own counters over the measured window. */

@@ -142,9 +142,16 @@ static json_t *tables_json(const json_t *root)
     /* The scenarios the Python claims are judged from, in the Python section. */
     json_t *python_scenarios =
         json_pack("[s, s]", bench_scenarios[SCN_CPU].name, bench_scenarios[SCN_BLOCKING].name);
-    return json_pack("{s:o, s:o, s:{s:o, s:o}, s:o}", "servers", servers_json(), "labels",
-                     labels_json(root), "schema", "run", schema_describe(&schema_run), "session",
-                     schema_describe(&schema_session), "python_scenarios", python_scenarios);
+    /* The data sets': a table of each worker's private bytes, there and in the Python section. */
+    json_t *data_scenarios = json_array();
+    for (int i = 0; i < SCN_COUNT; i++)
+        if (SCN_DATASETS & (1u << i))
+            json_array_append_new(data_scenarios, json_string(bench_scenarios[i].name));
+    return json_pack("{s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:f, s:i}", "servers", servers_json(),
+                     "labels", labels_json(root), "schema", "run", schema_describe(&schema_run),
+                     "session", schema_describe(&schema_session), "python_scenarios",
+                     python_scenarios, "data_scenarios", data_scenarios, "dataset_bytes",
+                     DATASET_BYTES, "dataset_keys", DATASET_KEYS);
 }
 
 /* <script id="ID" type="application/json">JSON</script>, safe inside the page. */

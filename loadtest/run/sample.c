@@ -214,6 +214,8 @@ static int add_process(pid_t pid, int with_tasks, struct sample *s)
     if (procfs_smaps_rollup(pid, &sm) == 0) {
         s->pss_bytes += sm.pss;
         s->uss_bytes += sm.uss;
+        if (pid != s->root)
+            s->worker_uss_bytes += sm.uss;
         s->shared_bytes += sm.shared_clean + sm.shared_dirty;
     } else if (pid == s->root) {
         s->smaps_read = 0; /* no smaps_rollup here (before Linux 4.14) */
@@ -356,7 +358,7 @@ int sample_take(pid_t pid, double t, int with_tasks, struct sample *s)
         add_process(pids[i], with_tasks, s);
     free(pids);
     if (!s->smaps_read)
-        s->pss_bytes = s->uss_bytes = s->shared_bytes = 0;
+        s->pss_bytes = s->uss_bytes = s->shared_bytes = s->worker_uss_bytes = 0;
     return 0;
 }
 

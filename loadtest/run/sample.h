@@ -39,6 +39,7 @@ struct sample {
      * what ending the process frees) and the shared pages (clean + dirty). */
     int smaps_read;
     uint64_t pss_bytes, uss_bytes, shared_bytes;
+    uint64_t worker_uss_bytes; /* USS of the processes but the root (its workers), summed */
     uint64_t ctx_voluntary, ctx_involuntary; /* summed over the live threads */
     double cpu_user_s, cpu_system_s;         /* includes threads that have ended */
     /* with_tasks: schedstat's time on a CPU summed over every live task of the tree, in ns; exact

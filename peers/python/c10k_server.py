@@ -644,8 +644,9 @@ def route_call(name, p, req, cfg):
         return Call(name, status=404, body=b"404 Not Found: no data set (start with --dataset)\n")
     if p.get("key", len(DATASET)) >= len(DATASET) or p.get("write", 0) > 1:
         return bad_param(name)
-    return Call(name, job_data, (p["key"], p.get("write", 0) == 1),
-                ctype="application/octet-stream")
+    # HEAD is safe: it answers the GET's head and writes nothing, as in c10k-server.
+    write = p.get("write", 0) == 1 and req.method != b"HEAD"
+    return Call(name, job_data, (p["key"], write), ctype="application/octet-stream")
 
 
 REASONS = {s.value: s.phrase for s in http.server.HTTPStatus}
@@ -758,6 +759,9 @@ def stats_body(ctx):
     counters = ctx.stats.snapshot()
     counters["connections.active"] = ctx.active  # admission's one shared count
     out.update(nest(counters))
+    entries = len(DATASET) if DATASET is not None else 0
+    out["dataset"] = {"bytes": entries * ENTRY_BYTES, "entries": entries,
+                      "entry_bytes": ENTRY_BYTES}
     out["process"] = process_section(ctx.worker_pids())
     out.update(ctx.model_section(counters))
     out["python"] = python_section(ctx.loop_name, ctx.executor_name)

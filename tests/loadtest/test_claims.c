@@ -491,7 +491,52 @@ TEST(claims_weigh_the_process_pool_against_the_thread_pool)
     record_session_free(&s);
 }
 
+/* A data set run with its processes' private bytes. */
+static void data_run(struct session_record *s, int srv, double processes, double uss,
+                     double per_worker, double keys)
+{
+    struct run_record *r = add_run(s, SCN_DATASET, srv, 64, 1);
+    r->client.total_requests = keys;
+    r->server.present = r->server.tree.present = 1;
+    r->server.tree.processes = processes;
+    r->server.tree.uss_bytes = uss;
+    r->server.tree.pss_bytes = DATASET_BYTES;
+    r->server.tree.uss_per_worker_bytes = per_worker;
+    r->server.tree.uss_per_worker_baseline_bytes = per_worker / 2;
+}
+
+TEST(claims_quote_a_python_workers_private_bytes_beside_prefork)
+{
+    struct session_record s;
+    record_session_init(&s);
+    data_run(&s, SRV_PREFORK, 3, 4e6, 1e6, 300000);
+    data_run(&s, SRV_THREAD, 1, 1.01 * DATASET_BYTES, 1.01 * DATASET_BYTES, 300000);
+    /* The pool's two workers wrote the reference counts of the first 26,214 keys' objects. */
+    data_run(&s, SRV_PY_PROCESSPOOL, 3, 6e6, 2.5e6, DATASET_KEYS / 10);
+    data_run(&s, SRV_PY_THREADS, 1, 1.2 * DATASET_BYTES, 1.2 * DATASET_BYTES, 80000);
+    claims_build(&s);
+    const json_t *c = claim_by_id(&s, "copies");
+    /* Neither C's workers nor Python's hold half a data set each. */
+    CHECK_STR_EQ(str_of(c, "verdict"), "does not hold");
+    CHECK(fabs(figure_of(c, "reads_private_data_sets_per_worker") - 2.5e6 / DATASET_BYTES) < 1e-12);
+    CHECK(figure_of(c, "py-processpool_reads_private_per_worker_bytes") == 2.5e6);
+    CHECK(figure_of(c, "prefork_reads_private_per_worker_bytes") == 1e6);
+    CHECK(figure_of(c, "python_reads_private_per_worker_bytes") == 2.5e6);
+    CHECK(fabs(figure_of(c, "python_reads_keys_share") - 26214.0 / DATASET_KEYS) < 1e-9);
+    CHECK(strstr(str_of(c, "measured"), "py-threads: 1 process") != NULL);
+    const char *note = str_of(c, "note");
+    CHECK(strstr(note, "each of py-processpool's 2 workers held 2.38 MiB alone after the server "
+                       "read 10% of the keys") != NULL);
+    CHECK(strstr(note, "prefork's 976.6 KiB") != NULL);
+    /* Half of it was there before the load: 1.25 MB over 26,214 keys, then every key. */
+    CHECK(fabs(figure_of(c, "python_reads_private_bytes_per_key") - 1.25e6 / 26214) < 1e-9);
+    CHECK(strstr(note, "48 bytes per key read over its bytes before the load, so about 13.11 MiB "
+                       "(0.05 data sets) once every key is read") != NULL);
+    record_session_free(&s);
+}
+
 TEST_MAIN(TEST_ENTRY(claims_judge_without_data),
+          TEST_ENTRY(claims_quote_a_python_workers_private_bytes_beside_prefork),
           TEST_ENTRY(claims_tell_no_speedup_from_pinned_to_one_cpu),
           TEST_ENTRY(claims_judge_waiting_threads_against_asyncio),
           TEST_ENTRY(claims_weigh_the_process_pool_against_the_thread_pool),

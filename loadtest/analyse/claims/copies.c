@@ -10,22 +10,30 @@
 #define COPIES_PER_WORKER 0.5
 #define COPIES_WRITTEN 1.0
 
-/* The process servers the claim is about, and the thread servers held beside them. */
-static const int process_servers[] = {SRV_PREFORK, SRV_PROCESS};
-static const int thread_servers[] = {SRV_THREAD, SRV_POOL};
+/* The process servers the claim is about, and the thread servers held beside them: C's, then
+ * Python's (a ProcessPoolExecutor's forked workers, where reference counting writes to the
+ * objects a worker only reads). */
+static const int process_servers[] = {SRV_PREFORK, SRV_PROCESS, SRV_PY_PROCESSPOOL};
+static const int thread_servers[] = {SRV_THREAD, SRV_POOL, SRV_PY_THREADS, SRV_PY_THREADPOOL};
 
-/* One server's figures in a data set run: its processes, all its private bytes and its PSS, each
- * in data sets. */
+/* One server's figures in a data set run: its processes, all its private bytes, a worker's and
+ * its PSS, each in data sets. */
 static void quote_run(struct claim *c, const struct run_record *r, const char *what, int *n)
 {
-    char a[32], b[32];
+    char a[32], b[32], w[32];
     claims_format_bytes(a, sizeof a, r->server.tree.uss_bytes);
     claims_format_bytes(b, sizeof b, r->server.tree.pss_bytes);
-    claim_add(&c->measured, "%s %s: %.0f process%s, %s private in all (%.2f data sets), %s by PSS",
+    claims_format_bytes(w, sizeof w, r->server.tree.uss_per_worker_bytes);
+    claim_add(&c->measured,
+              "%s %s: %.0f process%s, %s private in all (%.2f data sets), %s per worker (%.3f), "
+              "%s by PSS",
               (*n)++ ? ";" : "", r->srv->name, r->server.tree.processes,
               r->server.tree.processes == 1 ? "" : "es", a,
-              r->server.tree.uss_bytes / DATASET_BYTES, b);
+              r->server.tree.uss_bytes / DATASET_BYTES, w,
+              r->server.tree.uss_per_worker_bytes / DATASET_BYTES, b);
     claim_figuref(c, r->server.tree.uss_bytes / DATASET_BYTES, "%s_%s_private_data_sets",
+                  r->srv->name, what);
+    claim_figuref(c, r->server.tree.uss_per_worker_bytes, "%s_%s_private_per_worker_bytes",
                   r->srv->name, what);
     claim_figuref(c, r->server.tree.pss_bytes / DATASET_BYTES, "%s_%s_pss_data_sets", r->srv->name,
                   what);
@@ -34,7 +42,8 @@ static void quote_run(struct claim *c, const struct run_record *r, const char *w
 
 static int has_tree(const struct run_record *r)
 {
-    return r && r->server.tree.present == 1 && isfinite(r->server.tree.uss_bytes);
+    return r && r->server.tree.present == 1 && isfinite(r->server.tree.uss_bytes) &&
+           isfinite(r->server.tree.uss_per_worker_bytes);
 }
 
 /* The runs of scn at the highest level the first process server reached: returns how many
@@ -64,10 +73,10 @@ static double copies_in(struct claim *c, const struct claim_runs *v, int scn, co
         if (!has_tree(r))
             continue;
         quote_run(c, r, what, &n);
-        double workers = r->server.tree.processes > 1 ? r->server.tree.processes - 1 : 1;
         double copies = r->server.tree.uss_bytes / DATASET_BYTES;
-        if (!isfinite(per_worker) || copies / workers > per_worker)
-            per_worker = copies / workers;
+        double worker = r->server.tree.uss_per_worker_bytes / DATASET_BYTES;
+        if (!isfinite(per_worker) || worker > per_worker)
+            per_worker = worker;
         if (!isfinite(*total) || copies > *total)
             *total = copies;
     }
@@ -79,6 +88,49 @@ static double copies_in(struct claim *c, const struct claim_runs *v, int scn, co
     }
     claim_add(&c->measured, ".");
     return per_worker;
+}
+
+/* Python's answer beside C's: a process pool worker's private bytes after reading against
+ * prefork's, at the process pool's highest level. The keys walk in order (c10k-load --keys), so
+ * a run that did not reach every key read the first total_requests of them: what a worker
+ * gained over its bytes before the load, per key read, says what reading them all would cost. */
+static void python_answer(struct claim *c, const struct claim_runs *v)
+{
+    const struct run_record *py = claim_top_run(v, SCN_DATASET, &bench_servers[SRV_PY_PROCESSPOOL]);
+    if (!has_tree(py))
+        return;
+    const struct run_record *pf =
+        claim_run_at(v, SCN_DATASET, &bench_servers[SRV_PREFORK], py->level);
+    double worker = py->server.tree.uss_per_worker_bytes;
+    double before = py->server.tree.uss_per_worker_baseline_bytes;
+    double keys =
+        py->client.total_requests > 0 ? fmin(py->client.total_requests, DATASET_KEYS) : NAN;
+    double per_key = isfinite(before) && worker > before ? (worker - before) / keys : NAN;
+    char w[32], p[32];
+    claims_format_bytes(w, sizeof w, worker);
+    claim_figure(c, "python_reads_private_per_worker_bytes", worker);
+    claim_figure(c, "python_reads_keys_share", keys / DATASET_KEYS);
+    claim_figure(c, "python_reads_private_bytes_per_key", per_key);
+    claim_add(&c->note, " Python beside C: each of py-processpool's %.0f workers held %s alone",
+              py->server.tree.processes - 1, w);
+    if (isfinite(keys))
+        claim_add(&c->note, " after the server read %.0f%% of the keys", 100 * keys / DATASET_KEYS);
+    claim_add(&c->note, " (%.3f data sets)", worker / DATASET_BYTES);
+    if (has_tree(pf)) {
+        claims_format_bytes(p, sizeof p, pf->server.tree.uss_per_worker_bytes);
+        claim_add(&c->note, ", prefork's %s", p);
+    }
+    if (isfinite(per_key)) {
+        claims_format_bytes(p, sizeof p, before + per_key * DATASET_KEYS);
+        claim_add(&c->note,
+                  ": %.0f bytes per key read over its bytes before the load, so about %s (%.2f "
+                  "data sets) once every key is read. A read takes a reference to the entry's "
+                  "object, a write to its header: a worker copies the pages of the headers it "
+                  "reads, not those of the data",
+                  per_key, p, (before + per_key * DATASET_KEYS) / DATASET_BYTES);
+    }
+    claim_add(&c->note, ".");
+    claim_cite(c, py);
 }
 
 static void judge_copies(struct claim *c, const struct claim_runs *v)
@@ -107,6 +159,7 @@ static void judge_copies(struct claim *c, const struct claim_runs *v)
                         "own copy of each page it writes, page by page (over a run longer than "
                         "this one, of every page it writes). Threads hold one copy, whatever "
                         "they do.");
+    python_answer(c, v);
 }
 
 const struct claim_def claim_copies = {
@@ -118,5 +171,5 @@ const struct claim_def claim_copies = {
                   "a data set per worker; partly when only writing brings them to a whole data "
                   "set in all; does not hold when neither",
     .judge = judge_copies,
-    .servers = 1u << SRV_PREFORK | 1u << SRV_PROCESS,
+    .servers = 1u << SRV_PREFORK | 1u << SRV_PROCESS | 1u << SRV_PY_PROCESSPOOL,
 };
