@@ -213,14 +213,14 @@ struct bench_server {
       .ratios = {{SRV_NGINX, RATIO_FULL}, {SRV_LOOP, RATIO_EVENT}}, .trim_levels = URING_TRIM)     \
     /* The process twins of thread and pool: the same blocking code, a process where those have    \
      * a thread. In the default profile they run where their claims are answered (idle memory,     \
-     * the data set, the pool against prefork at scale), everywhere under --profile full. */       \
+     * the data set, each beside thread or pool at scale), everywhere under --profile full. */     \
     X(PROCESS, .name = "process", .about = "c10k-server: one forked process per connection",       \
       .kind = SERVER_C10K, .source = "mode_process.c", .shared_source = "blocking.c",              \
-      .endpoints = ENDPOINTS_C10K, .scenarios = SCN_BIT(IDLE) | SCN_DATASETS,                      \
+      .endpoints = ENDPOINTS_C10K, .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_DATASETS,     \
       .scenarios_more = SCN_MODELS, .in_default = 1, .process_per_connection = 1,                  \
       .beside = SRV_THREAD, .color = "#e7969c", .variants = {{.scenarios = SCN_MODELS}},           \
       .ratios = {{SRV_THREAD, RATIO_RATE}}, .not_in_profiles = PROFILE_BIT(PERF),                  \
-      .trim_levels = {[SCN_IDLE] = SERVER_LEVELS(1000)})                                           \
+      .trim_levels = {[SCN_SCALE] = SERVER_LEVELS(100, 1000), [SCN_IDLE] = SERVER_LEVELS(1000)})   \
     X(PREFORK, .name = "prefork", .about = "c10k-server: a fixed set of forked worker processes",  \
       .kind = SERVER_C10K, .source = "mode_prefork.c", .shared_source = "blocking.c",              \
       .endpoints = ENDPOINTS_C10K, .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_DATASETS,     \

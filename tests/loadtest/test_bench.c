@@ -403,7 +403,8 @@ TEST(plan_runs_a_server_s_further_scenarios_when_asked)
     struct plan_opts o = {
         .servers = SRVS(THREAD) | SRVS(PROCESS) | SRVS(PREFORK), .baselines = 1, .tools = tools};
     CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
-    CHECK_INT_EQ(runs_of(&p, SRV_PROCESS, SCN_SCALE), 0);
+    CHECK_INT_EQ(runs_of(&p, SRV_PROCESS, SCN_CPU), 0);
+    CHECK_INT_EQ(runs_of(&p, SRV_PROCESS, SCN_SCALE), 2);
     CHECK(runs_of(&p, SRV_PROCESS, SCN_IDLE) > 0);
     CHECK(runs_of(&p, SRV_PREFORK, SCN_SCALE) > 0);
     for (int srv = SRV_APACHE_PREFORK; srv <= SRV_APACHE_EVENT; srv++) {
@@ -424,13 +425,13 @@ TEST(plan_runs_a_server_s_further_scenarios_when_asked)
         plan_free(&p);
     }
     CHECK_INT_EQ(plan_build(&p, "full", &o, &e), 0);
-    CHECK(runs_of(&p, SRV_PROCESS, SCN_SCALE) > 0);
+    CHECK(runs_of(&p, SRV_PROCESS, SCN_CPU) > 0);
     CHECK(runs_of(&p, SRV_APACHE_EVENT, SCN_CHURN) > 0);
     CHECK(runs_of(&p, SRV_APACHE_EVENT, SCN_SCALE) > 2);
     plan_free(&p);
-    o.scenarios = SCN_BIT(SCALE);
+    o.scenarios = SCN_BIT(CPU);
     CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
-    CHECK(runs_of(&p, SRV_PROCESS, SCN_SCALE) > 0);
+    CHECK(runs_of(&p, SRV_PROCESS, SCN_CPU) > 0);
     plan_free(&p);
     o.servers |= SRVS(APACHE_EVENT);
     o.baselines = 0;
@@ -469,7 +470,10 @@ TEST(plan_default_profile_keeps_its_time)
         CHECK_INT_EQ(runs_at(&p, like, SCN_SCALE, 100), 1);
         CHECK_INT_EQ(runs_at(&p, like, SCN_SCALE, 1000), 1);
     }
+    /* process beside thread: idle at 1,000, scale at 100 and 1,000. */
     CHECK_INT_EQ(runs_at(&p, SRV_PROCESS, SCN_IDLE, 1000), 1);
+    CHECK_INT_EQ(runs_at(&p, SRV_PROCESS, SCN_SCALE, 100), 1);
+    CHECK_INT_EQ(runs_at(&p, SRV_PROCESS, SCN_SCALE, 1000), 1);
     CHECK_INT_EQ(runs_at(&p, SRV_THREAD, SCN_IDLE, 1000), 1);
     plan_free(&p);
 }
