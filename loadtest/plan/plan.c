@@ -325,6 +325,7 @@ double plan_estimate_s(const struct run_spec *r)
         t += 0.2; /* a separate warm-up process */
     if (r->ready_s > 0)
         t += SLOW_START_S;
+    t += r->srv->start_ms_per_connection * (r->concurrency + r->idle) / 1000;
     if (r->scn->profile_cpu)
         t += SCHED_PROFILE_S;
     return t;

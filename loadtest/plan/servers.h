@@ -78,6 +78,9 @@ struct bench_server {
     unsigned scenarios_more;
     /* What a kind of peer needs to know of its row (Apache: the MPM). */
     const char *peer_arg;
+    /* Milliseconds its start takes per connection of the run, for the plan's estimate (a prefork
+     * httpd forks a process for each before it serves). */
+    double start_ms_per_connection;
     /* PROFILE_BIT()s whose --modes default leaves it out (a baseline: that it does not run
      * beside the models in): the perf profile's comparison is of the models it was made for;
      * another server runs there where --modes names it. */
@@ -241,9 +244,10 @@ struct bench_server {
     X(APACHE_PREFORK, .name = "apache-prefork",                                                    \
       .about = "Apache httpd, prefork MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,   \
       .peer_arg = "prefork", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios = SCN_APACHE,        \
-      .baseline = 1, .process_per_connection = 1, .beside = SRV_PREFORK, .color = "#c49c94",       \
-      .variants = {{.scenarios = SCN_ALL_BITS}}, .scenarios_more = SCN_BIT(CHURN),                 \
-      .not_in_profiles = APACHE_NOT_IN, .trim_levels = APACHE_TRIM)                                \
+      .baseline = 1, .process_per_connection = 1, .start_ms_per_connection = 10,                   \
+      .beside = SRV_PREFORK, .color = "#c49c94", .variants = {{.scenarios = SCN_ALL_BITS}},        \
+      .scenarios_more = SCN_BIT(CHURN), .not_in_profiles = APACHE_NOT_IN,                          \
+      .trim_levels = APACHE_TRIM)                                                                  \
     X(APACHE_WORKER, .name = "apache-worker",                                                      \
       .about = "Apache httpd, worker MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,    \
       .peer_arg = "worker", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios = SCN_APACHE,         \
