@@ -820,6 +820,12 @@ static int session_plan(struct session *s)
         fprintf(stderr, "c10k-bench: out of memory\n");
         return 1;
     }
+    unsigned apache = 0;
+    for (int i = 0; i < SRV_COUNT; i++)
+        apache |= bench_servers[i].kind == SERVER_APACHE ? 1u << i : 0;
+    if (!s->apache && (s->plan.servers & apache))
+        fprintf(stderr, "c10k-bench: warning: apache2 not found: Apache's runs are skipped "
+                        "(apt-get install apache2-bin)\n");
     return 0;
 }
 

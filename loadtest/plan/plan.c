@@ -76,30 +76,34 @@ static int server_cpus(const struct bench_env *env)
 }
 
 /* The configurations a scenario compares: the chosen servers' variants that run in it, then the
- * baselines; a scenario of one server takes the baseline, else the reference. */
+ * baselines; a scenario of one server takes the baseline that runs in it, else the reference. */
 static int configs_for(const struct bench_scenario *scn, const struct plan_opts *o,
-                       const struct bench_env *env, int full, struct config *out, int max)
+                       const struct bench_env *env, const struct bench_profile *pr,
+                       struct config *out, int max)
 {
-    int n = 0;
-    unsigned bit = 1u << scenario_id_of(scn);
+    int n = 0, id = scenario_id_of(scn);
+    unsigned bit = 1u << id;
+    int full = pr == &bench_profiles[PROFILE_FULL];
     if (scn->one_server) {
         for (int pass = 0; pass < 2 && n == 0; pass++)
             for (int i = 0; i < SRV_COUNT && n == 0; i++)
-                if (pass == 0 ? bench_servers[i].baseline && o->baselines
+                if (pass == 0 ? bench_servers[i].baseline && o->baselines &&
+                                    server_runs_in(&bench_servers[i], id, 0)
                               : bench_servers[i].reference)
                     out[n++] = (struct config){&bench_servers[i], 0};
         return n;
     }
     for (int i = 0; i < SRV_COUNT; i++) {
         const struct bench_server *s = &bench_servers[i];
-        /* A baseline runs beside the models, or where --modes names it. */
+        /* A baseline runs beside the models but in the profiles it stays out of, or where
+         * --modes names it. */
         int named = (int)((o->servers >> i) & 1u);
-        int chosen = s->baseline ? o->baselines || named : named;
+        int beside = o->baselines && !(s->not_in_profiles & (1u << (pr - bench_profiles)));
+        int chosen = s->baseline ? beside || named : named;
         /* Everywhere under --profile full; a model where --scenarios names the scenario, a
          * baseline where --modes names it too. */
         int everywhere = full || (s->baseline ? named : o->scenarios != 0);
-        if (!chosen || !server_runs_in(s, scenario_id_of(scn), everywhere) ||
-            (scn->endpoint & ~s->endpoints))
+        if (!chosen || !server_runs_in(s, id, everywhere) || (scn->endpoint & ~s->endpoints))
             continue;
         for (int v = 0; v < SERVER_VARIANTS && s->variants[v].scenarios && n < max; v++)
             if ((s->variants[v].scenarios & bit) && server_cpus(env) >= s->variants[v].min_cpus)
@@ -247,8 +251,7 @@ static int add_scenario(struct plan *p, const struct bench_scenario *scn, const 
     if (o->levels && o->levels[0] != LEVEL_END)
         levels = o->levels;
     struct config cs[SRV_COUNT * SERVER_VARIANTS];
-    int full = pr == &bench_profiles[PROFILE_FULL];
-    int nv = configs_for(scn, o, env, full, cs, (int)(sizeof cs / sizeof cs[0]));
+    int nv = configs_for(scn, o, env, pr, cs, (int)(sizeof cs / sizeof cs[0]));
     long long max_conns = env_max_connections(env, 0);
     int parts = scn->parts > 1 ? scn->parts : 1;
     for (int c = 0; c < nv; c++)
@@ -322,6 +325,7 @@ double plan_estimate_s(const struct run_spec *r)
         t += 0.2; /* a separate warm-up process */
     if (r->ready_s > 0)
         t += SLOW_START_S;
+    t += r->srv->start_ms_per_connection * (r->concurrency + r->idle) / 1000;
     if (r->scn->profile_cpu)
         t += SCHED_PROFILE_S;
     return t;

@@ -78,8 +78,12 @@ struct bench_server {
     unsigned scenarios_more;
     /* What a kind of peer needs to know of its row (Apache: the MPM). */
     const char *peer_arg;
-    /* PROFILE_BIT()s whose --modes default leaves it out: the perf profile's comparison is of
-     * the models it was made for; another server runs there where --modes names it. */
+    /* Milliseconds its start takes per connection of the run, for the plan's estimate (a prefork
+     * httpd forks a process for each before it serves). */
+    double start_ms_per_connection;
+    /* PROFILE_BIT()s whose --modes default leaves it out (a baseline: that it does not run
+     * beside the models in): the perf profile's comparison is of the models it was made for;
+     * another server runs there where --modes names it. */
     unsigned not_in_profiles;
 
     struct server_variant variants[SERVER_VARIANTS];
@@ -120,22 +124,54 @@ struct bench_server {
 /* The pools' /plaintext at 100 is the drop-in claim's; the other two answer no scale claim. */
 #define PYTHON_TRIM PYTHON_TRIM_WITH(NULL, SERVER_NO_LEVELS)
 #define PYTHON_POOL_TRIM PYTHON_TRIM_WITH(NULL, SERVER_LEVELS(100))
-/* The event models answer no claim of the data sets' (threads share one copy as they do); the
- * parallelism claim quotes uring beside the loop at the cpu scenario's top level only. */
+/* The default profile's cells of the C models and nginx are those a claim or the headline reads.
+ * The thread server, the claims' subject, runs every level but in blocking, and the loop, the
+ * reference, every level of scale, idle and churn (switching, efficiency, resources, idle,
+ * stack); a server quoted beside them runs where it is quoted. No claim reads blocking's C
+ * models: they run where the pool of 16 is full (16) and where the Python server is judged (64,
+ * 1,024). The parallelism claim and the headline read cpu at its top level (the thread server:
+ * every level, python_gil's check that threads ran in parallel). */
+#define BLOCKING_TRIM SERVER_LEVELS(16, 64, 1024)
+#define THREAD_TRIM                                                                                \
+    {                                                                                              \
+        [SCN_BLOCKING] = BLOCKING_TRIM                                                             \
+    }
+/* The pool: beside prefork (dropin: scale at 100 and 1,000, idle at 1,000) and apache-event. */
+#define POOL_TRIM                                                                                  \
+    {                                                                                              \
+        [SCN_SCALE] = SERVER_LEVELS(100, 1000, 10000), [SCN_IDLE] = SERVER_LEVELS(1000),           \
+        [SCN_CPU] = SERVER_LEVELS(32), [SCN_BLOCKING] = BLOCKING_TRIM,                             \
+        [SCN_CHURN] = SERVER_LEVELS(64)                                                            \
+    }
+/* The event models answer no claim of the data sets' (threads share one copy as they do). */
 #define EVENT_TRIM                                                                                 \
     {                                                                                              \
-        [SCN_DATASET] = SERVER_NO_LEVELS, [SCN_DATASET_WRITE] = SERVER_NO_LEVELS                   \
+        [SCN_DATASET] = SERVER_NO_LEVELS, [SCN_DATASET_WRITE] = SERVER_NO_LEVELS,                  \
+        [SCN_CPU] = SERVER_LEVELS(32), [SCN_BLOCKING] = BLOCKING_TRIM                              \
     }
+/* uring is quoted beside the loop (parallelism: cpu at 32). */
 #define URING_TRIM                                                                                 \
     {                                                                                              \
         [SCN_DATASET] = SERVER_NO_LEVELS, [SCN_DATASET_WRITE] = SERVER_NO_LEVELS,                  \
-        [SCN_CPU] = SERVER_LEVELS(32)                                                              \
+        [SCN_CPU] = SERVER_LEVELS(32), [SCN_SCALE] = SERVER_LEVELS(1000, 10000),                   \
+        [SCN_IDLE] = SERVER_LEVELS(10000), [SCN_BLOCKING] = BLOCKING_TRIM,                         \
+        [SCN_CHURN] = SERVER_LEVELS(64)                                                            \
     }
-/* Where Apache's MPMs run: under --profile full, or where --modes names them (scale: how each
- * serves; idle: what a held connection costs; churn: what a new one costs). Not by default: a
- * prefork httpd sized for 10,000 idle connections forks 10,000 processes first, and the default
- * and perf profiles keep their time and their comparison with nginx. */
-#define SCN_APACHE (SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_BIT(CHURN))
+/* nginx, beside the loop. */
+#define NGINX_TRIM                                                                                 \
+    {                                                                                              \
+        [SCN_SCALE] = SERVER_LEVELS(1000, 10000), [SCN_IDLE] = SERVER_LEVELS(10000)                \
+    }
+/* Apache's MPMs by default: idle at 1,000 (memory per idle connection, the resources claim) and
+ * scale at 100 and 1,000 (CPU per request, the efficiency claim), each beside its look-alike;
+ * churn and every level under --profile full or where --modes names them. Not in the quick and
+ * perf profiles: a prefork httpd sized for 10,000 connections forks 10,000 processes first. */
+#define SCN_APACHE (SCN_BIT(SCALE) | SCN_BIT(IDLE))
+#define APACHE_TRIM                                                                                \
+    {                                                                                              \
+        [SCN_SCALE] = SERVER_LEVELS(100, 1000), [SCN_IDLE] = SERVER_LEVELS(1000)                   \
+    }
+#define APACHE_NOT_IN (PROFILE_BIT(QUICK) | PROFILE_BIT(PERF))
 
 /* The rows. X(ID, designated initialisers) */
 #define SERVER_TABLE(X)                                                                            \
@@ -143,7 +179,8 @@ struct bench_server {
       .kind = SERVER_C10K, .source = "mode_thread.c", .shared_source = "blocking.c",               \
       .endpoints = ENDPOINTS_C10K, .scenarios = SCN_MODELS, .in_default = 1,                       \
       .thread_per_connection = 1, .beside = -1, .color = "#d62728",                                \
-      .variants = {{.scenarios = SCN_MODELS}}, .ratios = {{SRV_LOOP, RATIO_RATE}})                 \
+      .variants = {{.scenarios = SCN_MODELS}}, .ratios = {{SRV_LOOP, RATIO_RATE}},                 \
+      .trim_levels = THREAD_TRIM)                                                                  \
     X(POOL, .name = "pool", .about = "c10k-server: a fixed pool of worker threads",                \
       .kind = SERVER_C10K, .source = "mode_pool.c", .shared_source = "blocking.c",                 \
       .endpoints = ENDPOINTS_C10K, .scenarios = SCN_MODELS, .in_default = 1, .fixed_workers = 1,   \
@@ -152,7 +189,7 @@ struct bench_server {
                    {.args = {"--threads", "16"},                                                   \
                     .scenarios = SCN_BIT(BLOCKING),                                                \
                     .role = VARIANT_SIZED}},                                                       \
-      .ratios = {{SRV_LOOP, RATIO_RATE}})                                                          \
+      .ratios = {{SRV_LOOP, RATIO_RATE}}, .trim_levels = POOL_TRIM)                                \
     X(LOOP, .name = "loop", .about = "c10k-server: libuv event loops", .kind = SERVER_C10K,        \
       .source = "mode_loop.c", .endpoints = ENDPOINTS_C10K, .scenarios = SCN_MODELS,               \
       .in_default = 1, .reference = 1, .beside = -1, .color = "#1f77b4",                           \
@@ -183,14 +220,14 @@ struct bench_server {
       .ratios = {{SRV_NGINX, RATIO_FULL}, {SRV_LOOP, RATIO_EVENT}}, .trim_levels = URING_TRIM)     \
     /* The process twins of thread and pool: the same blocking code, a process where those have    \
      * a thread. In the default profile they run where their claims are answered (idle memory,     \
-     * the data set, the pool against prefork at scale), everywhere under --profile full. */       \
+     * the data set, each beside thread or pool at scale), everywhere under --profile full. */     \
     X(PROCESS, .name = "process", .about = "c10k-server: one forked process per connection",       \
       .kind = SERVER_C10K, .source = "mode_process.c", .shared_source = "blocking.c",              \
-      .endpoints = ENDPOINTS_C10K, .scenarios = SCN_BIT(IDLE) | SCN_DATASETS,                      \
+      .endpoints = ENDPOINTS_C10K, .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_DATASETS,     \
       .scenarios_more = SCN_MODELS, .in_default = 1, .process_per_connection = 1,                  \
       .beside = SRV_THREAD, .color = "#e7969c", .variants = {{.scenarios = SCN_MODELS}},           \
       .ratios = {{SRV_THREAD, RATIO_RATE}}, .not_in_profiles = PROFILE_BIT(PERF),                  \
-      .trim_levels = {[SCN_IDLE] = SERVER_LEVELS(1000)})                                           \
+      .trim_levels = {[SCN_SCALE] = SERVER_LEVELS(100, 1000), [SCN_IDLE] = SERVER_LEVELS(1000)})   \
     X(PREFORK, .name = "prefork", .about = "c10k-server: a fixed set of forked worker processes",  \
       .kind = SERVER_C10K, .source = "mode_prefork.c", .shared_source = "blocking.c",              \
       .endpoints = ENDPOINTS_C10K, .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_DATASETS,     \
@@ -210,24 +247,28 @@ struct bench_server {
      * pool does. */                                                                               \
     X(APACHE_PREFORK, .name = "apache-prefork",                                                    \
       .about = "Apache httpd, prefork MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,   \
-      .peer_arg = "prefork", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios_more = SCN_APACHE,   \
-      .baseline = 1, .process_per_connection = 1, .beside = SRV_PREFORK, .color = "#c49c94",       \
-      .variants = {{.scenarios = SCN_ALL_BITS}})                                                   \
+      .peer_arg = "prefork", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios = SCN_APACHE,        \
+      .baseline = 1, .process_per_connection = 1, .start_ms_per_connection = 10,                   \
+      .beside = SRV_PREFORK, .color = "#c49c94", .variants = {{.scenarios = SCN_ALL_BITS}},        \
+      .scenarios_more = SCN_BIT(CHURN), .not_in_profiles = APACHE_NOT_IN,                          \
+      .trim_levels = APACHE_TRIM)                                                                  \
     X(APACHE_WORKER, .name = "apache-worker",                                                      \
       .about = "Apache httpd, worker MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,    \
-      .peer_arg = "worker", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios_more = SCN_APACHE,    \
+      .peer_arg = "worker", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios = SCN_APACHE,         \
       .baseline = 1, .thread_per_connection = 1, .beside = SRV_THREAD, .color = "#f7b6d2",         \
-      .variants = {{.scenarios = SCN_ALL_BITS}})                                                   \
+      .variants = {{.scenarios = SCN_ALL_BITS}}, .scenarios_more = SCN_BIT(CHURN),                 \
+      .not_in_profiles = APACHE_NOT_IN, .trim_levels = APACHE_TRIM)                                \
     X(APACHE_EVENT, .name = "apache-event",                                                        \
       .about = "Apache httpd, event MPM (peers/apache/apache.conf.in)", .kind = SERVER_APACHE,     \
-      .peer_arg = "event", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios_more = SCN_APACHE,     \
+      .peer_arg = "event", .endpoints = ENDPOINT_BIT(PLAINTEXT), .scenarios = SCN_APACHE,          \
       .baseline = 1, .beside = SRV_POOL, .color = "#9edae5",                                       \
-      .variants = {{.scenarios = SCN_ALL_BITS}})                                                   \
+      .variants = {{.scenarios = SCN_ALL_BITS}}, .scenarios_more = SCN_BIT(CHURN),                 \
+      .not_in_profiles = APACHE_NOT_IN, .trim_levels = APACHE_TRIM)                                \
     X(NGINX, .name = "nginx", .about = "nginx, one worker (peers/nginx/nginx.conf.in)",            \
       .kind = SERVER_NGINX, .endpoints = ENDPOINT_BIT(PLAINTEXT),                                  \
       .scenarios = SCN_BIT(SCALE) | SCN_BIT(IDLE) | SCN_PERF | SCN_LOADGEN, .baseline = 1,         \
       .serving_child = 1, .beside = SRV_LOOP, .color = "#2ca02c",                                  \
-      .variants = {{.scenarios = SCN_ALL_BITS}})                                                   \
+      .variants = {{.scenarios = SCN_ALL_BITS}}, .trim_levels = NGINX_TRIM)                        \
     X(PY_THREADS, .name = "py-threads",                                                            \
       .about = "the Python server: a thread per connection (ThreadingHTTPServer's way)",           \
       .kind = SERVER_PYTHON, .endpoints = ENDPOINTS_C10K, .scenarios = SCN_PYTHON_DATA,            \

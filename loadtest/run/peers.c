@@ -374,9 +374,12 @@ static int start_python(struct run_state *st, struct proc_opts *o, int ready_ms)
     return start_listening(st, o, ready_ms, prefix, "c10k_server.py");
 }
 
-static int c10k_counters(const char *body, const struct sample *smp, struct snapshot *s)
+/* /stats counts its own requests by endpoint: they are taken out of its total. */
+static int c10k_counters(const char *body, const struct sample *smp, long long status_reads,
+                         struct snapshot *s)
 {
     (void)smp;
+    (void)status_reads;
     json_error_t je;
     s->stats = json_loads(body, 0, &je);
     json_int_t total = 0, stats_reqs = 0, vol = 0, invol = 0;
@@ -393,9 +396,13 @@ static int c10k_counters(const char *body, const struct sample *smp, struct snap
     return 0;
 }
 
-static int nginx_counters(const char *body, const struct sample *smp, struct snapshot *s)
+/* stub_status counts the request it answers and every one before. */
+static int nginx_counters(const char *body, const struct sample *smp, long long status_reads,
+                          struct snapshot *s)
 {
     s->requests = run_parse_stub_status(body);
+    if (s->requests >= 0)
+        s->requests -= status_reads + 1;
     s->ctx_vol = (long long)smp->ctx_voluntary;
     s->ctx_invol = (long long)smp->ctx_involuntary;
     if (s->requests < 0) {
@@ -405,9 +412,14 @@ static int nginx_counters(const char *body, const struct sample *smp, struct sna
     return 0;
 }
 
-static int apache_counters(const char *body, const struct sample *smp, struct snapshot *s)
+/* Total Accesses counts a request once it is answered: the earlier status requests, not this
+ * one. */
+static int apache_counters(const char *body, const struct sample *smp, long long status_reads,
+                           struct snapshot *s)
 {
     s->requests = run_parse_server_status(body);
+    if (s->requests >= 0)
+        s->requests -= status_reads;
     s->ctx_vol = (long long)smp->ctx_voluntary;
     s->ctx_invol = (long long)smp->ctx_involuntary;
     if (s->requests < 0) {
@@ -424,7 +436,8 @@ static const struct {
     const char *missing;
     int (*start)(struct run_state *st, struct proc_opts *o, int ready_ms);
     const char *status_path;
-    int (*counters)(const char *body, const struct sample *smp, struct snapshot *s);
+    int (*counters)(const char *body, const struct sample *smp, long long status_reads,
+                    struct snapshot *s);
 } peer_kinds[] = {
     [SERVER_C10K] = {offsetof(struct bench_ctx, server_path), "c10k-server was not found",
                      start_c10k, "/stats", c10k_counters},
@@ -457,9 +470,9 @@ const char *peer_status_path(const struct bench_server *srv)
 }
 
 int peer_read_counters(const struct bench_server *srv, const char *body, const struct sample *smp,
-                       struct snapshot *s)
+                       long long status_reads, struct snapshot *s)
 {
-    return peer_kinds[srv->kind].counters(body, smp, s);
+    return peer_kinds[srv->kind].counters(body, smp, status_reads, s);
 }
 
 pid_t peer_serving_pid(const struct run_state *st)

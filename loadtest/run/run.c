@@ -83,7 +83,7 @@ static int take_snapshot(struct run_state *st, struct snapshot *s, int timeout_m
         free(body);
         return -EIO;
     }
-    int rc = peer_read_counters(srv, body, &smp, s);
+    int rc = peer_read_counters(srv, body, &smp, st->status_reads++, s);
     free(body);
     if (rc < 0)
         return rc;
@@ -548,7 +548,8 @@ static int begin_sampling(struct run_state *st)
     /* One request for the status page first: nginx's worker may still be starting (the master
      * accepts on its behalf), and either server initialises what it needs lazily. */
     char *body = NULL;
-    httpc_get(HOST, st->port, peer_status_path(st->spec.srv), STATS_TIMEOUT_MS, &body);
+    if (httpc_get(HOST, st->port, peer_status_path(st->spec.srv), STATS_TIMEOUT_MS, &body) > 0)
+        st->status_reads++;
     free(body);
     raw->t_run0 = proc_now();
     sample_take(st->pid, 0, 1, &raw->base);

@@ -53,6 +53,9 @@ struct run_state {
     const char *wrap_path; /* its program */
     char wrap_out[1024];   /* its output file (callgrind: the prefix of one per process) */
     int port;
+    /* The requests for the server's status page it has answered: a peer counts them among its
+     * requests, and its counters take them out. */
+    long long status_reads;
     double t_start;        /* when run_execute began */
     double t_client_start; /* the load generator started */
     struct sampler sampler;
@@ -83,10 +86,11 @@ const char *peer_unavailable(const struct bench_ctx *ctx, const struct bench_ser
 /* The path of the server's status page (its request counter). */
 const char *peer_status_path(const struct bench_server *srv);
 /* Reads the request counter and context switches from the status page's body (and the sample
- * smp of the process, for a server that does not count its own switches) into s. Returns 0 or
- * a negative errno with s->error set. */
+ * smp of the process, for a server that does not count its own switches) into s: the requests
+ * it served, those for its status page left out (status_reads: how many it answered before this
+ * one). Returns 0 or a negative errno with s->error set. */
 int peer_read_counters(const struct bench_server *srv, const char *body, const struct sample *smp,
-                       struct snapshot *s);
+                       long long status_reads, struct snapshot *s);
 /* The serving process: the server itself, or nginx's worker (the master's first child). */
 pid_t peer_serving_pid(const struct run_state *st);
 /* The server's argv under the run's wrapper (the wrapper's argv, then argv) in out, of max

@@ -6,6 +6,7 @@
 #include "report.h"
 #include "results.h"
 #include "run.h"
+#include "run_state.h"
 #include "sample.h"
 #include "judge.h"
 #include "placement.h"
@@ -155,6 +156,32 @@ TEST(run_parses_apache_server_status)
     CHECK_INT_EQ(run_parse_server_status(text), 4211);
     CHECK_INT_EQ(run_parse_server_status("ServerMPM: event\nTotal kBytes: 12\n"), -EINVAL);
     CHECK_INT_EQ(run_parse_server_status("Total Accesses: x\n"), -EINVAL);
+}
+
+/* The requests a server served, its status page's left out: Apache's Total Accesses counts the
+ * status requests answered before the one it answers, nginx's stub_status those and itself,
+ * c10k-server's /stats counts them apart. */
+TEST(run_takes_the_status_reads_out_of_the_request_count)
+{
+    struct sample smp;
+    struct snapshot s;
+    memset(&smp, 0, sizeof smp);
+    const char *apache = "ServerMPM: event\nTotal Accesses: 4211\nBusyWorkers: 1\n";
+    for (int srv = SRV_APACHE_PREFORK; srv <= SRV_APACHE_EVENT; srv++) {
+        memset(&s, 0, sizeof s);
+        CHECK_INT_EQ(peer_read_counters(&bench_servers[srv], apache, &smp, 3, &s), 0);
+        CHECK_INT_EQ(s.requests, 4208);
+    }
+    const char *nginx = "Active connections: 1 \nserver accepts handled requests\n 5 5 17 \n";
+    memset(&s, 0, sizeof s);
+    CHECK_INT_EQ(peer_read_counters(&bench_servers[SRV_NGINX], nginx, &smp, 3, &s), 0);
+    CHECK_INT_EQ(s.requests, 13);
+    const char *stats = "{\"requests\": {\"total\": 100, \"by_endpoint\": {\"stats\": 4}}, "
+                        "\"process\": {\"ctx_voluntary\": 1, \"ctx_involuntary\": 2}}";
+    memset(&s, 0, sizeof s);
+    CHECK_INT_EQ(peer_read_counters(&bench_servers[SRV_THREAD], stats, &smp, 3, &s), 0);
+    CHECK_INT_EQ(s.requests, 96);
+    json_decref(s.stats);
 }
 
 static const char wrk_output[] =
@@ -413,8 +440,19 @@ static int runs_of(const struct plan *p, int srv, int scn)
     return n;
 }
 
+/* How many runs of a server in a scenario are at level. */
+static int runs_at(const struct plan *p, int srv, int scn, int level)
+{
+    int n = 0;
+    for (size_t i = 0; i < p->n; i++)
+        n += p->runs[i].srv == &bench_servers[srv] && p->runs[i].scn == &bench_scenarios[scn] &&
+             p->runs[i].level == level;
+    return n;
+}
+
 /* A row's .scenarios_more: left out of the default profile, in under --profile full, and where
- * --scenarios names them (a baseline: where --modes names it too). */
+ * --scenarios names them (a baseline: where --modes names it too). Apache's MPMs run beside the
+ * models in the default profile at the levels their claims read, in no other but full. */
 TEST(plan_runs_a_server_s_further_scenarios_when_asked)
 {
     struct bench_env e;
@@ -424,26 +462,78 @@ TEST(plan_runs_a_server_s_further_scenarios_when_asked)
     struct plan_opts o = {
         .servers = SRVS(THREAD) | SRVS(PROCESS) | SRVS(PREFORK), .baselines = 1, .tools = tools};
     CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
-    CHECK_INT_EQ(runs_of(&p, SRV_PROCESS, SCN_SCALE), 0);
+    CHECK_INT_EQ(runs_of(&p, SRV_PROCESS, SCN_CPU), 0);
+    CHECK_INT_EQ(runs_of(&p, SRV_PROCESS, SCN_SCALE), 2);
     CHECK(runs_of(&p, SRV_PROCESS, SCN_IDLE) > 0);
     CHECK(runs_of(&p, SRV_PREFORK, SCN_SCALE) > 0);
-    CHECK_INT_EQ(runs_of(&p, SRV_APACHE_EVENT, SCN_SCALE), 0);
-    CHECK_INT_EQ(runs_of(&p, SRV_APACHE_EVENT, SCN_IDLE), 0);
+    for (int srv = SRV_APACHE_PREFORK; srv <= SRV_APACHE_EVENT; srv++) {
+        CHECK_INT_EQ(runs_of(&p, srv, SCN_SCALE), 2);
+        CHECK_INT_EQ(runs_at(&p, srv, SCN_SCALE, 100) + runs_at(&p, srv, SCN_SCALE, 1000), 2);
+        CHECK_INT_EQ(runs_of(&p, srv, SCN_IDLE), 1);
+        CHECK_INT_EQ(runs_at(&p, srv, SCN_IDLE, 1000), 1);
+        CHECK_INT_EQ(runs_of(&p, srv, SCN_CHURN), 0);
+    }
     plan_free(&p);
+    static const char *const without[] = {"quick", "perf", "loadgen"};
+    for (size_t i = 0; i < sizeof without / sizeof without[0]; i++) {
+        CHECK_INT_EQ(plan_build(&p, without[i], &o, &e), 0);
+        for (int srv = SRV_APACHE_PREFORK; srv <= SRV_APACHE_EVENT; srv++)
+            CHECK_INT_EQ(runs_of(&p, srv, SCN_SCALE) + runs_of(&p, srv, SCN_IDLE) +
+                             runs_of(&p, srv, SCN_GENERATORS) + runs_of(&p, srv, SCN_HOLD),
+                         0);
+        plan_free(&p);
+    }
     CHECK_INT_EQ(plan_build(&p, "full", &o, &e), 0);
-    CHECK(runs_of(&p, SRV_PROCESS, SCN_SCALE) > 0);
+    CHECK(runs_of(&p, SRV_PROCESS, SCN_CPU) > 0);
     CHECK(runs_of(&p, SRV_APACHE_EVENT, SCN_CHURN) > 0);
+    CHECK(runs_of(&p, SRV_APACHE_EVENT, SCN_SCALE) > 2);
     plan_free(&p);
-    o.scenarios = SCN_BIT(SCALE);
+    o.scenarios = SCN_BIT(CPU);
     CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
-    CHECK(runs_of(&p, SRV_PROCESS, SCN_SCALE) > 0);
-    CHECK_INT_EQ(runs_of(&p, SRV_APACHE_EVENT, SCN_SCALE), 0);
+    CHECK(runs_of(&p, SRV_PROCESS, SCN_CPU) > 0);
     plan_free(&p);
     o.servers |= SRVS(APACHE_EVENT);
     o.baselines = 0;
+    o.scenarios = SCN_BIT(SCALE) | SCN_BIT(CHURN);
     CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
     CHECK(runs_of(&p, SRV_APACHE_EVENT, SCN_SCALE) > 0);
     CHECK_INT_EQ(runs_of(&p, SRV_APACHE_WORKER, SCN_SCALE), 0);
+    CHECK(runs_of(&p, SRV_APACHE_EVENT, SCN_CHURN) > 0);
+    plan_free(&p);
+    CHECK_INT_EQ(plan_build(&p, "quick", &o, &e), 0);
+    CHECK(runs_of(&p, SRV_APACHE_EVENT, SCN_SCALE) > 0);
+    plan_free(&p);
+}
+
+/* ./c10k-lab bench: every server of the default (and the baselines) within 16 minutes on 2
+ * CPUs, each run once. */
+TEST(plan_default_profile_keeps_its_time)
+{
+    struct bench_env e;
+    fake_env(&e);
+    struct plan p;
+    unsigned all = 0;
+    for (int i = 0; i < SRV_COUNT; i++)
+        all |= bench_servers[i].in_default ? 1u << i : 0;
+    struct plan_opts o = {
+        .servers = all, .baselines = 1, .tools = (1u << TOOL_WRK) | (1u << TOOL_LOAD)};
+    CHECK_INT_EQ(plan_build(&p, "default", &o, &e), 0);
+    CHECK(plan_total_estimate_s(&p) <= 16 * 60);
+    for (size_t i = 0; i < p.n; i++)
+        for (size_t j = i + 1; j < p.n; j++)
+            CHECK(strcmp(p.runs[i].id, p.runs[j].id) != 0);
+    /* Each look-alike runs where its Apache MPM does. */
+    for (int srv = SRV_APACHE_PREFORK; srv <= SRV_APACHE_EVENT; srv++) {
+        int like = bench_servers[srv].beside;
+        CHECK_INT_EQ(runs_at(&p, like, SCN_IDLE, 1000), 1);
+        CHECK_INT_EQ(runs_at(&p, like, SCN_SCALE, 100), 1);
+        CHECK_INT_EQ(runs_at(&p, like, SCN_SCALE, 1000), 1);
+    }
+    /* process beside thread: idle at 1,000, scale at 100 and 1,000. */
+    CHECK_INT_EQ(runs_at(&p, SRV_PROCESS, SCN_IDLE, 1000), 1);
+    CHECK_INT_EQ(runs_at(&p, SRV_PROCESS, SCN_SCALE, 100), 1);
+    CHECK_INT_EQ(runs_at(&p, SRV_PROCESS, SCN_SCALE, 1000), 1);
+    CHECK_INT_EQ(runs_at(&p, SRV_THREAD, SCN_IDLE, 1000), 1);
     plan_free(&p);
 }
 
@@ -742,7 +832,7 @@ TEST(plan_trims_the_python_servers_levels_in_the_default_profile)
     CHECK_INT_EQ(idle, 0);
     CHECK_INT_EQ(cpu_asyncio, 1);
     CHECK_INT_EQ(cpu_threads, 4);
-    CHECK_INT_EQ(thread, 5 + 4 + 4 + 5); /* the thread server: every level */
+    CHECK_INT_EQ(thread, 5 + 4 + 4 + 3); /* the thread server: all but blocking's 4 and 256 */
     size_t trimmed = p.n;
     plan_free(&p);
     int levels[] = {64, 1024, LEVEL_END};
@@ -1204,6 +1294,13 @@ TEST(plan_loadgen_runs_both_generators_against_one_server)
     CHECK_INT_EQ(load, 2);
     CHECK_INT_EQ(hold, 1);
     plan_free(&p);
+    /* With the baselines: the one whose row runs the scenarios (nginx), not the first. */
+    o.baselines = 1;
+    CHECK_INT_EQ(plan_build(&p, "loadgen", &o, &e), 0);
+    CHECK(p.n > 0);
+    for (size_t i = 0; i < p.n; i++)
+        CHECK(p.runs[i].srv == &bench_servers[SRV_NGINX]);
+    plan_free(&p);
 }
 
 TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
@@ -1211,14 +1308,17 @@ TEST_MAIN(TEST_ENTRY(sample_parses_meminfo), TEST_ENTRY(sample_parses_sockstat),
           TEST_ENTRY(sample_reads_every_thread_of_this_process),
           TEST_ENTRY(cgmem_parses_a_v2_memory_stat), TEST_ENTRY(sample_reads_this_process),
           TEST_ENTRY(judge_names_what_limited_a_run), TEST_ENTRY(run_parses_stub_status),
-          TEST_ENTRY(run_parses_apache_server_status), TEST_ENTRY(loadgen_parses_wrk),
-          TEST_ENTRY(loadgen_parses_c10k_load), TEST_ENTRY(loadgen_builds_command_lines),
-          TEST_ENTRY(report_escapes_script_ends), TEST_ENTRY(env_names_the_limit_a_run_hits),
+          TEST_ENTRY(run_parses_apache_server_status),
+          TEST_ENTRY(run_takes_the_status_reads_out_of_the_request_count),
+          TEST_ENTRY(loadgen_parses_wrk), TEST_ENTRY(loadgen_parses_c10k_load),
+          TEST_ENTRY(loadgen_builds_command_lines), TEST_ENTRY(report_escapes_script_ends),
+          TEST_ENTRY(env_names_the_limit_a_run_hits),
           TEST_ENTRY(plan_quick_is_small_and_ids_are_unique),
           TEST_ENTRY(plan_runs_a_server_s_further_scenarios_when_asked),
           TEST_ENTRY(plan_repeats_with_levels_outermost),
           TEST_ENTRY(plan_takes_the_levels_asked_for),
           TEST_ENTRY(plan_trims_the_python_servers_levels_in_the_default_profile),
+          TEST_ENTRY(plan_default_profile_keeps_its_time),
           TEST_ENTRY(env_parses_what_the_python_interpreter_says),
           TEST_ENTRY(calib_reads_what_the_python_calibration_prints),
           TEST_ENTRY(placement_parses_a_threads_stat_and_sched),

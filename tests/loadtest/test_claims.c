@@ -196,6 +196,61 @@ TEST(claims_quote_the_servers_beside_the_loop)
     record_session_free(&with);
 }
 
+/* An idle run with memory per connection (user + kernel). */
+static struct run_record *idle_run(struct session_record *s, int srv, double level, double bytes)
+{
+    struct run_record *r = add_run(s, SCN_IDLE, srv, level, 1);
+    r->server.present = 1;
+    r->server.cpu_us_per_request = 30;
+    r->per_connection.present = 1;
+    r->per_connection.total_bytes = bytes;
+    return r;
+}
+
+/* A server the table puts beside a model other than the loop (process beside thread, each Apache
+ * MPM beside its look-alike) is quoted with that model: in resources at the highest idle level
+ * both ran, in efficiency at 100 and 1,000 connections with how busy each side was. */
+TEST(claims_quote_each_server_beside_its_look_alike)
+{
+    struct session_record s;
+    record_session_init(&s);
+    idle_run(&s, SRV_THREAD, 10000, 40000);
+    idle_run(&s, SRV_LOOP, 10000, 4000);
+    static const int lookalikes[] = {SRV_THREAD,      SRV_POOL,           SRV_PREFORK,
+                                     SRV_PROCESS,     SRV_APACHE_PREFORK, SRV_APACHE_WORKER,
+                                     SRV_APACHE_EVENT};
+    for (size_t i = 0; i < sizeof lookalikes / sizeof lookalikes[0]; i++) {
+        int srv = lookalikes[i];
+        idle_run(&s, srv, 1000, 1000.0 * (double)(i + 10));
+        for (int level = 100; level <= 1000; level *= 10) {
+            struct run_record *r =
+                scale_run(&s, srv, level, 1, 10000, 10.0 + (double)i, 1.0, "server");
+            r->saturation.server_busy = 0.5 + 0.05 * (double)i;
+            r->saturation.client_busy = 0.4;
+        }
+    }
+    claims_build(&s);
+    const char *m = str_of(claim_by_id(&s, "resources"), "measured");
+    CHECK(m != NULL && strstr(m, " process beside thread at 1000: 30.0 against 30.0 µs of CPU per "
+                                 "request, 12.7 KiB against 9.8 KiB per connection.") != NULL);
+    CHECK(m != NULL && strstr(m, " apache-prefork beside prefork at 1000:") != NULL);
+    CHECK(m != NULL && strstr(m, " apache-worker beside thread at 1000:") != NULL);
+    CHECK(m != NULL && strstr(m, " apache-event beside pool at 1000:") != NULL);
+    const char *e = str_of(claim_by_id(&s, "efficiency"), "measured");
+    for (int level = 100; level <= 1000; level *= 10) {
+        char want[256];
+        snprintf(want, sizeof want,
+                 " apache-event beside pool at %d: 16.0 against 11.0 µs of CPU per request, 3.9 "
+                 "KiB against 3.9 KiB per connection; server CPUs 80%% and 55%% busy, load "
+                 "generator 40%% and 40%%.",
+                 level);
+        CHECK(e != NULL && strstr(e, want) != NULL);
+        snprintf(want, sizeof want, " process beside thread at %d: 13.0 against 10.0 µs", level);
+        CHECK(e != NULL && strstr(e, want) != NULL);
+    }
+    record_session_free(&s);
+}
+
 TEST(claims_mark_a_verdict_that_changes_between_repetitions)
 {
     struct session_record s;
@@ -543,6 +598,7 @@ TEST_MAIN(TEST_ENTRY(claims_judge_without_data),
           TEST_ENTRY(claims_blame_switching_when_its_cost_grows_with_threads),
           TEST_ENTRY(claims_see_no_harm_when_throughput_holds),
           TEST_ENTRY(claims_quote_the_servers_beside_the_loop),
+          TEST_ENTRY(claims_quote_each_server_beside_its_look_alike),
           TEST_ENTRY(claims_mark_a_verdict_that_changes_between_repetitions),
           TEST_ENTRY(claims_judge_idle_threads_by_their_own_switches),
           TEST_ENTRY(claims_count_each_models_code_from_the_table),

@@ -49,7 +49,7 @@ struct claim_runs {
 
 /* Text built by pieces; what does not fit is cut. */
 struct claim_text {
-    char s[2048];
+    char s[4096];
     size_t len;
 };
 
@@ -120,6 +120,11 @@ const struct run_record *claim_bottom_run(const struct claim_runs *v, int scn,
 /* Quotes, after the measured text, each server the table puts beside the reference at scn and
  * level: its CPU per request, memory per connection and p99. Quoted, not judged. */
 void claim_quote_beside(struct claim *c, const struct claim_runs *v, int scn, double level);
+/* Quotes, after the measured text, each server the table puts beside another model (process
+ * beside thread, Apache's MPMs beside theirs) with that model, at scn and level (level < 0: the
+ * highest level both ran at): CPU per request, memory per connection, how busy each side was.
+ * Quoted, not judged. */
+void claim_quote_lookalikes(struct claim *c, const struct claim_runs *v, int scn, double level);
 
 /* ---- A run's figures ---- */
 

@@ -164,6 +164,75 @@ void claim_quote_beside(struct claim *c, const struct claim_runs *v, int scn, do
     }
 }
 
+/* A figure of two runs, "a against b" (n/a where one has none). */
+static void quote_bytes_pair(struct claim *c, const struct run_record *u,
+                             const struct run_record *w)
+{
+    char a[32], b[32];
+    claims_format_bytes(a, sizeof a,
+                        claim_has_per_connection(u) ? u->per_connection.total_bytes : NAN);
+    claims_format_bytes(b, sizeof b,
+                        claim_has_per_connection(w) ? w->per_connection.total_bytes : NAN);
+    claim_add(&c->measured, ", %s against %s per connection", a, b);
+}
+
+/* u beside its look-alike w at one level: CPU per request, memory per connection, and how busy
+ * each side's server CPUs and load generator were (a ratio means little where one was not). */
+static void quote_pair(struct claim *c, const struct run_record *u, const struct run_record *w)
+{
+    const struct rec_saturation *su = &u->saturation, *sw = &w->saturation;
+    claim_add(&c->measured, " %s beside %s at %.0f: %.1f against %.1f µs of CPU per request",
+              u->srv->name, w->srv->name, u->level, claim_cpu_us(u), claim_cpu_us(w));
+    if (claim_has_per_connection(u) || claim_has_per_connection(w))
+        quote_bytes_pair(c, u, w);
+    if (isfinite(su->server_busy) && isfinite(sw->server_busy))
+        claim_add(&c->measured, "; server CPUs %.0f%% and %.0f%% busy", 100 * su->server_busy,
+                  100 * sw->server_busy);
+    if (isfinite(su->client_busy) && isfinite(sw->client_busy))
+        claim_add(&c->measured, ", load generator %.0f%% and %.0f%%", 100 * su->client_busy,
+                  100 * sw->client_busy);
+    claim_add(&c->measured, ".");
+    claim_cite(c, u);
+    claim_cite(c, w);
+}
+
+/* srv's usable run in scn at level, or (level < 0) at the highest level its look-alike ran at
+ * too; *like is the look-alike's. */
+static const struct run_record *pair_at(const struct claim_runs *v, int scn,
+                                        const struct bench_server *srv, double level,
+                                        const struct run_record **like)
+{
+    const struct bench_server *w = &bench_servers[srv->beside];
+    if (level >= 0) {
+        *like = claim_run_at(v, scn, w, level);
+        return *like ? claim_run_at(v, scn, srv, level) : NULL;
+    }
+    const struct run_record *best = NULL;
+    claim_each(v, r)
+    {
+        const struct run_record *o =
+            claim_is(r, scn, srv) && record_usable(r) ? claim_run_at(v, scn, w, r->level) : NULL;
+        if (o && (!best || r->level > best->level)) {
+            best = r;
+            *like = o;
+        }
+    }
+    return best;
+}
+
+void claim_quote_lookalikes(struct claim *c, const struct claim_runs *v, int scn, double level)
+{
+    int ref = server_id_of(claim_reference());
+    for (int i = 0; i < SRV_COUNT; i++) {
+        const struct bench_server *s = &bench_servers[i];
+        const struct run_record *like = NULL;
+        const struct run_record *u =
+            s->beside >= 0 && s->beside != ref ? pair_at(v, scn, s, level, &like) : NULL;
+        if (u && like)
+            quote_pair(c, u, like);
+    }
+}
+
 /* ---- A Docker session's runs ---- */
 
 const struct run_record *claim_container_edge(const struct claim_runs *v, int scn,

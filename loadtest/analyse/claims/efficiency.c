@@ -9,6 +9,9 @@
 #define COST_RATIO 1.25
 /* The two levels compared. */
 static const double efficiency_levels[] = {1000, 10000};
+/* The levels each server is quoted beside its look-alike at (the default profile runs them
+ * there). */
+static const double lookalike_levels[] = {100, 1000};
 
 /* Counts a ratio that was measured, and whether it costs more. */
 static void count(double ratio, double threshold, int *judged, int *costlier)
@@ -59,6 +62,8 @@ static void judge_efficiency(struct claim *c, const struct claim_runs *v)
                     "CPU per request (/proc/PID/stat), p99 (the load generator's histogram)");
     for (size_t k = 0; k < sizeof efficiency_levels / sizeof efficiency_levels[0]; k++)
         efficiency_level(c, v, efficiency_levels[k], &judged, &costlier);
+    for (size_t k = 0; k < sizeof lookalike_levels / sizeof lookalike_levels[0]; k++)
+        claim_quote_lookalikes(c, v, SCN_SCALE, lookalike_levels[k]);
     claim_verdict_of(c, costlier, judged);
     c->surprising = judged > 0 && costlier == 0;
     claim_add(&c->note, "That it can hold ten thousand connections at all is another matter: the "

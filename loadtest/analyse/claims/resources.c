@@ -78,12 +78,14 @@ static int resources_churn(struct claim *c, const struct claim_runs *v)
     return ratio >= COST_RATIO;
 }
 
-/* Each part quotes the servers beside the loop at its level, whether or not it was judged. */
+/* Each part quotes the servers beside the loop at its level, whether or not it was judged, and
+ * each server beside its look-alike where both ran (process beside thread, Apache's MPMs). */
 static void quote_at_top(struct claim *c, const struct claim_runs *v, int scn)
 {
     const struct run_record *t = claim_top_run(v, scn, claim_thread());
     if (t)
         claim_quote_beside(c, v, scn, t->level);
+    claim_quote_lookalikes(c, v, scn, -1);
 }
 
 static void judge_resources(struct claim *c, const struct claim_runs *v)
