@@ -189,6 +189,32 @@ static double sample_cpu_s(pid_t pid)
     return procfs_cpu_seconds(pid, &u, &sy) == 0 ? u + sy : -1;
 }
 
+/* Adds one process's CPU to s: stat's ticks, and in s->cpu_unsplit_s what its live threads'
+ * schedstat time (run_s) has more. Ticks are whole 1/CLK_TCK per process, so a tree of many
+ * processes that each ran less than a tick (a thousand prefork children) reads as almost no CPU;
+ * schedstat counts nanoseconds but misses threads that have ended, which stat keeps. */
+static void add_cpu(pid_t pid, double run_s, struct sample *s)
+{
+    double user, sys;
+    if (procfs_cpu_seconds(pid, &user, &sys) < 0)
+        return;
+    s->cpu_user_s += user;
+    s->cpu_system_s += sys;
+    if (run_s > user + sys)
+        s->cpu_unsplit_s += run_s - (user + sys);
+}
+
+/* Splits the tree's unsplit CPU as its ticks split, all user time when it has none (as the
+ * kernel does for one process). */
+static void split_cpu(struct sample *s)
+{
+    double ticks = s->cpu_user_s + s->cpu_system_s;
+    double user_share = ticks > 0 ? s->cpu_user_s / ticks : 1;
+    s->cpu_user_s += s->cpu_unsplit_s * user_share;
+    s->cpu_system_s += s->cpu_unsplit_s * (1 - user_share);
+    s->cpu_unsplit_s = 0;
+}
+
 /* Adds one process's figures to s, its memory by sharing too; with_tasks: also its threads'
  * switches. Returns 0 or -ESRCH. */
 static int add_process(pid_t pid, int with_tasks, struct sample *s)
@@ -200,16 +226,13 @@ static int add_process(pid_t pid, int with_tasks, struct sample *s)
     s->rss_bytes += st.rss_bytes;
     s->vsize_bytes += st.vsize_bytes;
     s->threads += st.threads;
-    double user, sys;
-    if (procfs_cpu_seconds(pid, &user, &sys) == 0) {
-        s->cpu_user_s += user;
-        s->cpu_system_s += sys;
-    }
+    uint64_t run_before = s->run_ns;
+    if (with_tasks)
+        sum_tasks(pid, &s->ctx_voluntary, &s->ctx_involuntary, &s->run_ns);
+    add_cpu(pid, with_tasks ? (double)(s->run_ns - run_before) / 1e9 : 0, s);
     int64_t fds = procfs_fd_count(pid);
     if (fds > 0)
         s->fds += fds;
-    if (with_tasks)
-        sum_tasks(pid, &s->ctx_voluntary, &s->ctx_involuntary, &s->run_ns);
     struct procfs_smaps sm;
     if (procfs_smaps_rollup(pid, &sm) == 0) {
         s->pss_bytes += sm.pss;
@@ -357,6 +380,7 @@ int sample_take(pid_t pid, double t, int with_tasks, struct sample *s)
     for (size_t i = 1; i < n; i++)
         add_process(pids[i], with_tasks, s);
     free(pids);
+    split_cpu(s);
     if (!s->smaps_read)
         s->pss_bytes = s->uss_bytes = s->shared_bytes = s->worker_uss_bytes = 0;
     return 0;

@@ -42,6 +42,7 @@ struct sample {
     uint64_t worker_uss_bytes; /* USS of the processes but the root (its workers), summed */
     uint64_t ctx_voluntary, ctx_involuntary; /* summed over the live threads */
     double cpu_user_s, cpu_system_s;         /* includes threads that have ended */
+    double cpu_unsplit_s; /* while summing: schedstat's excess over the ticks, split at the end */
     /* with_tasks: schedstat's time on a CPU summed over every live task of the tree, in ns; exact
      * where the tick-sampled CPU times miss many short runs (hundreds of processes each
      * running microseconds); 0 where the kernel has no schedstat */
