@@ -139,6 +139,11 @@ static const struct probe probes[] = {PROBES(PROBE_ENTRY)};
 #define PROXY_START_TRIES 3          /* another process may take the free port first */
 #define PROXY_PROBE_TIMEOUT_MS 15000 /* for the proxy to answer a probe and close */
 
+/* Each proxy keeps one idle connection to the server (nginx's keepalive 1, HAProxy's
+ * pool-max-conn 1): the probes go one at a time, so one is what reuse needs, and every idle
+ * connection a proxy pools holds one of prefork's workers (4 in these tests), which the test's
+ * own /stats reads then wait behind. */
+
 struct proxy {
     const char *name;
     const char *program;
@@ -152,9 +157,9 @@ struct proxy {
 };
 
 /* nginx: one process (no master, so that the test's death takes it along), HTTP/1.1 and
- * keep-alive to the server, request bodies streamed rather than buffered so that chunked bodies
- * go on as chunked. Short client timeouts make it close each probe's connection soon after its
- * last answer, which is what the test waits for. */
+ * keep-alive to the server (one idle connection, as said above), request bodies streamed rather
+ * than buffered so that chunked bodies go on as chunked. Short client timeouts make it close each
+ * probe's connection soon after its last answer, which is what the test waits for. */
 static const char *const *nginx_configure(const char *bin, const char *dir, int port, int upstream)
 {
     char *conf = it_printf("master_process off;\n"
@@ -174,7 +179,7 @@ static const char *const *nginx_configure(const char *bin, const char *dir, int 
                            "    client_header_timeout 1s;\n"
                            "    client_body_timeout 1s;\n"
                            "    lingering_timeout 500ms;\n"
-                           "    upstream c10k { server 127.0.0.1:%3$d; keepalive 4; }\n"
+                           "    upstream c10k { server 127.0.0.1:%3$d; keepalive 1; }\n"
                            "    server {\n"
                            "        listen 127.0.0.1:%2$d;\n"
                            "        location / {\n"
@@ -203,7 +208,8 @@ static int nginx_forwarded(const char *line)
     return line[0] != '-' && line[0] != '|';
 }
 
-/* HAProxy: one thread in the foreground, its log on stdout, keep-alive to the server. */
+/* HAProxy: one thread in the foreground, its log on stdout, keep-alive to the server with one
+ * idle connection kept. */
 static const char *const *haproxy_configure(const char *bin, const char *dir, int port,
                                             int upstream)
 {
@@ -224,7 +230,7 @@ static const char *const *haproxy_configure(const char *bin, const char *dir, in
                            "    bind 127.0.0.1:%d\n"
                            "    default_backend c10k\n"
                            "backend c10k\n"
-                           "    server c10k 127.0.0.1:%d\n",
+                           "    server c10k 127.0.0.1:%d pool-max-conn 1\n",
                            port, upstream);
     char *path = it_printf("%s/haproxy.cfg", dir);
     if (it_write_file(path, conf) < 0)
