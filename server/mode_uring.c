@@ -7,11 +7,9 @@
  * As in the loop, an idle connection owns no buffers: receives take a buffer from the ring's
  * provided buffer ring and give it back once the state machine has consumed or copied the bytes;
  * responses are built in one buffer per ring and copied to the connection only while a send is in
- * flight. A connection has one multishot receive, armed while it reads and left armed while its
- * response is sent; bytes that arrive while the state machine cannot take them (a send or a
- * deferred request under way) are held in their buffers, in order, and the receive is cancelled,
- * which is the backpressure at --output-limit (see on_recv). Receives are armed at the end of a
- * turn, those the buffer ring refused first and no more than it has buffers (see
+ * flight. A connection has at most one receive or send in flight, and none while its output is
+ * being sent, which is the backpressure at --output-limit. Receives are prepared at the end of
+ * a turn, those the buffer ring refused first and no more than it has buffers (see
  * recv_queue_prepare), so that a connection that found it empty is not refused again and again
  * while others take every buffer.
  *
@@ -66,15 +64,10 @@ struct uconn {
     struct tlist_node node; /* timeout list links; deadline in CLOCK_MONOTONIC ms */
     struct upending *pending;
     int fd;
-    int held_head, held_tail; /* buffers received while not reading, oldest first; -1: none */
-    uint8_t sending;          /* a send is in flight */
-    uint8_t recv_armed;       /* a multishot receive is in the kernel (until a CQE lacks F_MORE) */
-    uint8_t recv_cancelled;   /* and a cancel for it has been queued */
-    uint8_t reading;          /* the state machine waits for input: received bytes go to it */
-    uint8_t peer_done;        /* the peer closed while bytes were held: close after them */
-    uint8_t recv_queued;      /* on one of the ring's receive queues, to be armed */
+    uint8_t inflight;     /* a receive or send is in flight */
+    uint8_t recv_queued;  /* on one of the ring's receive queues, to be prepared */
     uint8_t closing;
-    uint8_t after_write;     /* enum conn_next to carry on with once the output is sent */
+    uint8_t after_write;  /* enum conn_next to carry on with once the output is sent */
     struct uconn *recv_next;
 };
 
@@ -113,8 +106,6 @@ struct uring_ctx {
     uint64_t sweep_every;
     struct __kernel_timespec pause_ts;
     unsigned n_bufs;           /* receive buffers in the provided buffer ring (--ring-buffers) */
-    int *held_next;            /* by buffer id: the connection's next held buffer, -1 for none */
-    unsigned *held_len;        /* by buffer id: the bytes a held buffer has */
     struct recv_queue refused; /* their receive found no buffer: prepared first */
     struct recv_queue fresh;
     struct buf out;       /* responses are built here, then copied for sending */
@@ -221,16 +212,9 @@ static void pending_put(struct uring_ctx *rc, struct upending *p)
 
 /* ---- closing ---- */
 
-static void buf_give_back(struct uring_ctx *rc, unsigned id);
-
 static void uconn_free(struct uconn *u)
 {
     struct uring_ctx *rc = u->rc;
-    while (u->held_head >= 0) {
-        unsigned id = (unsigned)u->held_head;
-        u->held_head = rc->held_next[id];
-        buf_give_back(rc, id);
-    }
     close(u->fd);
     conn_free(&u->conn);
     pending_put(rc, u->pending);
@@ -239,39 +223,23 @@ static void uconn_free(struct uconn *u)
     rc->n_conns--;
 }
 
-/* Queues a cancel of the request op of u. Its completion names no connection, so u may be freed
- * before it arrives; a receive armed later is queued after it and cannot be the one cancelled. */
-static int uconn_cancel(struct uconn *u, enum uop op)
-{
-    struct io_uring_sqe *sqe = ring_sqe(u->rc);
-    if (sqe == NULL)
-        return -1;
-    io_uring_prep_cancel64(sqe, ud_make(u, op), 0);
-    io_uring_sqe_set_data64(sqe, ud_make(NULL, UOP_IGNORE));
-    return 0;
-}
-
-/* Ends the multishot receive: its last completion comes without F_MORE. */
-static int uconn_recv_cancel(struct uconn *u)
-{
-    if (!u->recv_armed || u->recv_cancelled)
-        return 0;
-    if (uconn_cancel(u, UOP_RECV) < 0)
-        return -1;
-    u->recv_cancelled = 1;
-    return 0;
-}
-
 /* Closes now when nothing is in flight; otherwise cancels what is, and the completion closes. */
 static void uconn_close(struct uconn *u)
 {
     if (!u->closing) {
         u->closing = 1;
         tlist_unlink(&u->node);
-        if ((u->sending && uconn_cancel(u, UOP_SEND) < 0) || uconn_recv_cancel(u) < 0)
-            shutdown(u->fd, SHUT_RDWR); /* ends the requests all the same */
+        if (u->inflight) {
+            struct io_uring_sqe *sqe = ring_sqe(u->rc);
+            if (sqe != NULL) {
+                io_uring_prep_cancel64(sqe, ud_make(u, u->pending ? UOP_SEND : UOP_RECV), 0);
+                io_uring_sqe_set_data64(sqe, ud_make(NULL, UOP_IGNORE));
+            } else {
+                shutdown(u->fd, SHUT_RDWR); /* ends the request all the same */
+            }
+        }
     }
-    if (!u->sending && !u->recv_armed && !u->recv_queued) /* a queued one is freed when taken */
+    if (!u->inflight && !u->recv_queued) /* a queued one is freed when its queue is taken */
         uconn_free(u);
 }
 
@@ -285,7 +253,7 @@ static int uconn_send_rest(struct uconn *u)
     struct upending *p = u->pending;
     io_uring_prep_send(sqe, u->fd, p->data + p->off, p->len - p->off, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, ud_make(u, UOP_SEND));
-    u->sending = 1;
+    u->inflight = 1;
     return 0;
 }
 
@@ -314,7 +282,7 @@ static int uconn_flush(struct uconn *u)
 static void on_send(struct uconn *u, int res)
 {
     struct upending *p = u->pending;
-    u->sending = 0;
+    u->inflight = 0;
     if (u->closing) {
         uconn_close(u);
         return;
@@ -352,7 +320,7 @@ static void recv_queue_push(struct recv_queue *q, struct uconn *u)
     q->tail = &u->recv_next;
 }
 
-/* A multishot receive, each completion into a buffer of the ring's choosing. */
+/* A receive into a buffer of the ring's choosing. */
 static void uconn_recv_prepare(struct uconn *u)
 {
     struct io_uring_sqe *sqe = ring_sqe(u->rc);
@@ -360,11 +328,11 @@ static void uconn_recv_prepare(struct uconn *u)
         uconn_close(u);
         return;
     }
-    io_uring_prep_recv_multishot(sqe, u->fd, NULL, 0, 0);
+    io_uring_prep_recv(sqe, u->fd, NULL, URING_BUF_SIZE, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = URING_BUF_GROUP;
     io_uring_sqe_set_data64(sqe, ud_make(u, UOP_RECV));
-    u->recv_armed = 1;
+    u->inflight = 1;
 }
 
 /* Prepares the receives queued in a turn (the connections closed meanwhile are freed), in the
@@ -389,7 +357,7 @@ static unsigned recv_queue_prepare(struct recv_queue *q, unsigned budget)
         u->recv_queued = 0;
         if (u->closing) {
             uconn_close(u);
-        } else if (!u->recv_armed) {
+        } else {
             uconn_recv_prepare(u);
             budget--;
         }
@@ -401,27 +369,13 @@ static unsigned recv_queue_prepare(struct recv_queue *q, unsigned budget)
     return budget;
 }
 
-/* Arms the receive at the end of the turn, unless one is armed or queued. */
 static void uconn_recv(struct uconn *u)
 {
-    if (!u->recv_armed && !u->recv_queued)
-        recv_queue_push(&u->rc->fresh, u);
+    recv_queue_push(&u->rc->fresh, u);
 }
-
-static void held_feed(struct uconn *u);
 
 static void uconn_read(struct uconn *u)
 {
-    u->reading = 1;
-    if (u->held_head >= 0) { /* what arrived while the response was sent comes first */
-        held_feed(u);
-        return;
-    }
-    if (u->peer_done) {
-        conn_peer_closed(&u->conn);
-        uconn_close(u);
-        return;
-    }
     switch (conn_phase(&u->conn)) {
     case CONN_IDLE:
         if (u->rc->stopping) {
@@ -448,55 +402,12 @@ static void buf_give_back(struct uring_ctx *rc, unsigned id)
     io_uring_buf_ring_advance(rc->bufs, 1);
 }
 
-/* Hands a buffer's bytes to the state machine, gives the buffer back and carries on. */
-static void uconn_feed(struct uconn *u, unsigned id, unsigned len)
-{
-    struct uring_ctx *rc = u->rc;
-    u->reading = 0;
-    rc->out.len = 0;
-    enum conn_next next =
-        conn_feed(&u->conn, rc->buf_mem + (size_t)id * URING_BUF_SIZE, len, &rc->out);
-    buf_give_back(rc, id); /* the state machine copied what it keeps */
-    uconn_continue(u, next);
-}
-
-static void held_feed(struct uconn *u)
-{
-    struct uring_ctx *rc = u->rc;
-    unsigned id = (unsigned)u->held_head;
-    u->held_head = rc->held_next[id];
-    if (u->held_head < 0)
-        u->held_tail = -1;
-    uconn_feed(u, id, rc->held_len[id]);
-}
-
-/* Bytes that arrived while the state machine could not take them: kept in order, and the
- * receive cancelled so that a connection whose responses are not being read takes no more
- * buffers. uconn_read feeds them before it waits for more. */
-static void held_push(struct uconn *u, unsigned id, unsigned len)
-{
-    struct uring_ctx *rc = u->rc;
-    rc->held_next[id] = -1;
-    rc->held_len[id] = len;
-    if (u->held_tail >= 0)
-        rc->held_next[u->held_tail] = (int)id;
-    else
-        u->held_head = (int)id;
-    u->held_tail = (int)id;
-    (void)uconn_recv_cancel(u); /* should it fail, the next bytes are held too */
-}
-
-/* A multishot receive's completion: bytes, or its end (no F_MORE): the buffer ring was empty
- * (ENOBUFS), it was cancelled, the peer closed, or an error. */
 static void on_recv(struct uconn *u, int res, unsigned flags)
 {
     struct uring_ctx *rc = u->rc;
+    u->inflight = 0;
     int has_buf = (flags & IORING_CQE_F_BUFFER) != 0;
     unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
-    if (!(flags & IORING_CQE_F_MORE)) {
-        u->recv_armed = 0;
-        u->recv_cancelled = 0;
-    }
     if (u->closing) {
         if (has_buf)
             buf_give_back(rc, id);
@@ -504,29 +415,22 @@ static void on_recv(struct uconn *u, int res, unsigned flags)
         return;
     }
     if (res > 0 && has_buf) {
-        if (u->reading)
-            uconn_feed(u, id, (unsigned)res); /* re-arms through uconn_read if it has ended */
-        else
-            held_push(u, id, (unsigned)res);
+        rc->out.len = 0;
+        enum conn_next next =
+            conn_feed(&u->conn, rc->buf_mem + (size_t)id * URING_BUF_SIZE, (size_t)res, &rc->out);
+        buf_give_back(rc, id); /* the state machine copied what it keeps */
+        uconn_continue(u, next);
         return;
     }
     if (has_buf)
         buf_give_back(rc, id);
-    if (u->recv_armed)
-        return;
     if (res == -ENOBUFS) {
         /* Every buffer was taken in this batch; they are all back before the next submit. */
-        if (u->reading)
-            recv_queue_push(&rc->refused, u);
+        recv_queue_push(&rc->refused, u);
         return;
     }
-    if (res == -EINTR || res == -EAGAIN || res == -ECANCELED) {
-        if (u->reading)
-            uconn_recv(u);
-        return;
-    }
-    if ((res == 0 || res == -ECONNRESET) && !u->reading) {
-        u->peer_done = 1; /* the requests received before are answered first */
+    if (res == -EINTR || res == -EAGAIN) {
+        uconn_recv(u);
         return;
     }
     if (res == 0 || res == -ECONNRESET)
@@ -662,7 +566,6 @@ static void serve_accepted(struct uring_ctx *rc, int fd)
     }
     u->rc = rc;
     u->fd = fd;
-    u->held_head = u->held_tail = -1;
     tlist_node_init(&u->node);
     rc->n_conns++;
     conn_init(&u->conn, &rc->srv->env, &rc->shard, rc->srv->cfg->offload);
@@ -904,9 +807,7 @@ static int ring_open(struct uring_ctx *rc, unsigned flags)
     /* calloc: the kernel fills these behind the back of memory checkers, which would otherwise
      * take received bytes for uninitialised ones */
     rc->buf_mem = calloc(rc->n_bufs, URING_BUF_SIZE);
-    rc->held_next = calloc(rc->n_bufs, sizeof *rc->held_next);
-    rc->held_len = calloc(rc->n_bufs, sizeof *rc->held_len);
-    if (rc->buf_mem == NULL || rc->held_next == NULL || rc->held_len == NULL)
+    if (rc->buf_mem == NULL)
         return -ENOMEM;
     size_t ring_bytes = rc->n_bufs * sizeof(struct io_uring_buf);
     void *mem = NULL;
@@ -935,12 +836,8 @@ static void ring_close(struct uring_ctx *rc)
     rc->ring_ready = 0;
     free(rc->bufs);
     free(rc->buf_mem);
-    free(rc->held_next);
-    free(rc->held_len);
     rc->bufs = NULL;
     rc->buf_mem = NULL;
-    rc->held_next = NULL;
-    rc->held_len = NULL;
     while (rc->send_cache != NULL) {
         struct upending *p = rc->send_cache;
         rc->send_cache = p->next_free;

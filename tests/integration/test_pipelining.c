@@ -230,9 +230,8 @@ TEST(request_split_at_every_position)
 
 /* Pipelined requests sent faster than their responses are read, in writes that cut them
  * anywhere, with the output limit at its least: the server stops taking input while its output
- * waits for the client (uring holds the bytes that arrive meanwhile and ends its receive), and
- * every request is still answered once, in order. The event models run it with 4 receive
- * buffers, so that what one connection holds is felt. */
+ * waits for the client, and every request is still answered once, in order. The event models
+ * run it with 4 receive buffers, so that a connection that holds one is felt. */
 TEST(pipelined_stream_across_the_output_limit_answered_in_order)
 {
     const struct it_event_model *em = it_event_model();
