@@ -1,5 +1,5 @@
-/* Requests arriving in any grouping: many pipelined in one write and answered in order, and one
- * request split into single bytes. */
+/* Requests arriving in any grouping: many pipelined in one write and answered in order, a stream
+ * of them sent faster than the responses are read, and one request split into single bytes. */
 #include "support.h"
 
 #include <sys/socket.h>
@@ -230,8 +230,8 @@ TEST(request_split_at_every_position)
 
 /* Pipelined requests sent faster than their responses are read, in writes that cut them
  * anywhere, with the output limit at its least: the server stops taking input while its output
- * waits for the client, and every request is still answered once, in order. The event models
- * run it with 4 receive buffers, so that a connection that holds one is felt. */
+ * waits for the client, and every request is still answered once, in order. A model with a
+ * pool of receive buffers (uring) runs it with 4, so that a connection that holds one is felt. */
 TEST(pipelined_stream_across_the_output_limit_answered_in_order)
 {
     const struct it_event_model *em = it_event_model();
@@ -246,7 +246,8 @@ TEST(pipelined_stream_across_the_output_limit_answered_in_order)
     int small = 4096; /* the server's sends wait for this side to read */
     CHECK_INT_EQ(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
     /* A burst's requests (about 16 KiB) fit in the server's socket while it does not read, and
-     * their responses (about 30 KiB) do not fit in the two sockets' buffers. */
+     * their responses (about 30 KiB) are more than this side's buffer takes: the server's sends
+     * wait while requests are still arriving. */
     enum { N = 3000, BURST = 200, CUT = 997 };
     for (int first = 0; first < N; first += BURST) {
         char *burst = it_strdup("");
