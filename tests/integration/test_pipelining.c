@@ -1,6 +1,8 @@
-/* Requests arriving in any grouping: many pipelined in one write and answered in order, and one
- * request split into single bytes. */
+/* Requests arriving in any grouping: many pipelined in one write and answered in order, a stream
+ * of them sent faster than the responses are read, and one request split into single bytes. */
 #include "support.h"
+
+#include <sys/socket.h>
 
 static const char *const hello = "Hello, World!";
 static const char *const json_hello = "{\"message\":\"Hello, World!\"}";
@@ -226,6 +228,49 @@ TEST(request_split_at_every_position)
     }
 }
 
+/* Pipelined requests sent faster than their responses are read, in writes that cut them
+ * anywhere, with the output limit at its least: the server stops taking input while its output
+ * waits for the client, and every request is still answered once, in order. A model with a
+ * pool of receive buffers (uring) runs it with 4, so that a connection that holds one is felt. */
+TEST(pipelined_stream_across_the_output_limit_answered_in_order)
+{
+    const struct it_event_model *em = it_event_model();
+    struct it_server *s =
+        em != NULL && em->buffers_option != NULL
+            ? it_server_start("--output-limit", "1024", "--keepalive-requests", "0",
+                              em->buffers_option, "4")
+            : it_server_start("--output-limit", "1024", "--keepalive-requests", "0");
+    CHECK(s != NULL);
+    struct it_conn *c = it_connect(s);
+    CHECK(c != NULL);
+    int small = 4096; /* the server's sends wait for this side to read */
+    CHECK_INT_EQ(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+    /* A burst's requests (about 16 KiB) fit in the server's socket while it does not read, and
+     * their responses (about 30 KiB) are more than this side's buffer takes: the server's sends
+     * wait while requests are still arriving. */
+    enum { N = 3000, BURST = 200, CUT = 997 };
+    for (int first = 0; first < N; first += BURST) {
+        char *burst = it_strdup("");
+        for (int i = first; i < first + BURST; i++) {
+            const char *body = it_printf("request %d of the stream", i);
+            burst = it_printf("%sPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n%s",
+                              burst, strlen(body), body);
+        }
+        size_t len = strlen(burst);
+        for (size_t off = 0; off < len; off += CUT)
+            CHECK_INT_EQ(it_send(c, burst + off, len - off < CUT ? len - off : CUT), 0);
+        for (int i = first; i < first + BURST; i++) {
+            struct it_response *r = it_read_response(c, IT_IO_TIMEOUT_MS);
+            if (r == NULL || r->status != 200)
+                it_log("response %d", i);
+            CHECK(r != NULL);
+            CHECK_INT_EQ(r->status, 200);
+            CHECK_STR_EQ(r->body, it_printf("request %d of the stream", i));
+        }
+    }
+    CHECK_INT_EQ(c->len, 0);
+}
+
 IT_MAIN(TEST_ENTRY(hundred_pipelined_requests_answered_in_order),
         TEST_ENTRY(slow_pipelined_request_holds_back_the_next_one),
         TEST_ENTRY(five_hundred_pipelined_requests_in_one_write),
@@ -234,4 +279,5 @@ IT_MAIN(TEST_ENTRY(hundred_pipelined_requests_answered_in_order),
         TEST_ENTRY(post_with_body_split_into_single_bytes),
         TEST_ENTRY(chunked_post_split_into_single_bytes),
         TEST_ENTRY(two_pipelined_requests_split_into_single_bytes),
-        TEST_ENTRY(request_split_at_every_position))
+        TEST_ENTRY(request_split_at_every_position),
+        TEST_ENTRY(pipelined_stream_across_the_output_limit_answered_in_order))
