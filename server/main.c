@@ -113,7 +113,7 @@ int main(int argc, char **argv)
         return 1;
     }
     pthread_t sig_thread;
-    rc = pthread_create(&sig_thread, NULL, signal_thread, &set);
+    rc = server_thread_start(&sig_thread, signal_thread, &set);
     if (rc != 0) {
         fprintf(stderr, "c10k-server: cannot start the signal thread: %s\n", strerror(rc));
         return 1;

@@ -94,7 +94,7 @@ static int process_run(struct server *srv)
 {
     struct process_model *model = srv->mode_state;
     struct procs *p = &model->procs;
-    int rc = pthread_create(&model->reaper, NULL, reaper, srv);
+    int rc = server_thread_start(&model->reaper, reaper, srv);
     if (rc != 0) {
         fprintf(stderr, "c10k-server: process: cannot start the reaping thread: %s\n",
                 strerror(rc));

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -313,6 +314,33 @@ int server_accept_blocking(struct server *srv, int *spare)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+}
+
+struct thread_start {
+    void *(*fn)(void *);
+    void *arg;
+    sem_t running;
+};
+
+static void *thread_trampoline(void *p)
+{
+    struct thread_start *ts = p;
+    void *(*fn)(void *) = ts->fn;
+    void *arg = ts->arg;
+    sem_post(&ts->running); /* ts is the creator's, gone once it wakes */
+    return fn(arg);
+}
+
+int server_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    struct thread_start ts = {.fn = fn, .arg = arg};
+    sem_init(&ts.running, 0, 0);
+    int rc = pthread_create(t, NULL, thread_trampoline, &ts);
+    if (rc == 0)
+        while (sem_wait(&ts.running) < 0 && errno == EINTR) {
+        }
+    sem_destroy(&ts.running);
+    return rc;
 }
 
 void server_burn_cpu(long us)

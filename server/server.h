@@ -114,6 +114,13 @@ void crew_leave(struct crew *c, int n); /* n members that never started */
 void crew_finish(struct crew *c);
 void crew_destroy(struct crew *c);
 
+/* pthread_create for a thread that lives beside fork() (the signal thread, process's reaper):
+ * returns once the new thread runs its own code, so that no fork comes while it is still
+ * starting. A thread's start-up allocates, and a child forked while another thread holds an
+ * allocator's lock inherits it held and hangs at its first allocation there: ASan's allocator
+ * (GCC 12) takes no lock around fork, as glibc's does. Returns 0 or an errno, as pthread_create. */
+int server_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+
 /* Counts an accepted connection against --max-conns. Returns 0 when it may be served, or
  * -EBUSY after answering it 503 (counted in `shard`); the caller then closes it. */
 int server_admit(struct server *srv, int fd, struct stats_shard *shard);
