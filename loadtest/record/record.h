@@ -166,7 +166,8 @@ struct rec_idle_threads {
     Y(X, TCP_SEND, "tcp_send", "TCP send: sendmsg down to the device")                             \
     Y(X, IO_URING, "io_uring", "io_uring's own kernel work: submission, task work, completions")   \
     Y(X, EPOLL, "epoll", "epoll's own kernel work: collecting ready items, changing the set")      \
-    Y(X, KERNEL_OTHER, "kernel_other", "the kernel outside the areas above: faults, timers")       \
+    Y(X, MEMORY, "memory", "memory management: page faults, TLB flushes, brk, mmap, munmap")       \
+    Y(X, KERNEL_OTHER, "kernel_other", "the kernel outside the areas above: timers, interrupts")   \
     Y(X, HTTP_CORE, "http_core", "the HTTP core: http.c, conn.c, router.c, response.c, buf.c")     \
     Y(X, MODEL, "model", "the model's own user space: its file, libuv, liburing; nginx's own")     \
     Y(X, LIBC, "libc", "libc and the vDSO")                                                        \

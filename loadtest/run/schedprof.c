@@ -139,6 +139,18 @@ static const struct area_pattern {
     {AREA_EPOLL, IN_KERNEL_PREFIX, "do_epoll_"},
     {AREA_EPOLL, IN_KERNEL_PREFIX, "__x64_sys_epoll"},
     {AREA_EPOLL, IN_KERNEL_PREFIX, "__do_sys_epoll"},
+    /* Memory management: page faults (a first touch, or memory that malloc gave back to the
+     * kernel and takes again), the TLB flushes of unmapping, and the calls that map and unmap.
+     * Before the system-call rows, which would claim those calls; after the TCP rows, which keep
+     * a fault in a receive's copy. */
+    {AREA_MEMORY, IN_KERNEL, "asm_exc_page_fault"},
+    {AREA_MEMORY, IN_KERNEL, "exc_page_fault"},
+    {AREA_MEMORY, IN_KERNEL_PREFIX, "flush_tlb"},
+    {AREA_MEMORY, IN_KERNEL_PREFIX, "__x64_sys_brk"},
+    {AREA_MEMORY, IN_KERNEL_PREFIX, "__x64_sys_mmap"},
+    {AREA_MEMORY, IN_KERNEL_PREFIX, "__x64_sys_munmap"},
+    {AREA_MEMORY, IN_KERNEL_PREFIX, "__x64_sys_madvise"},
+    {AREA_MEMORY, IN_KERNEL_PREFIX, "__x64_sys_mprotect"},
     /* Every system call passes through do_syscall_64: a sample under it that no row above
      * claims is the call's entry and exit or its generic layers (vfs_read, sock_read_iter,
      * the LSM hooks); so is the entry code itself. */
