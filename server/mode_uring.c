@@ -33,8 +33,8 @@
 #define URING_ENTRIES 1024
 #define URING_BUF_SIZE 16384
 #define URING_BUF_GROUP 0
-#define URING_SEND_SMALL 4096    /* send buffers up to this size are kept for reuse */
-#define URING_SEND_CACHE 64
+#define URING_SEND_SMALL 1024    /* send buffers up to this size are kept for reuse */
+#define URING_SEND_CACHE 64      /* at least this many; more while the ring has more connections */
 #define URING_OFFLOAD_THREADS 4  /* as libuv's default pool for the loop's --offload */
 
 /* What a completion is for: the low bits of its user_data; the rest is the object's address. */
@@ -197,11 +197,17 @@ static struct upending *pending_get(struct uring_ctx *rc, size_t len)
     return p;
 }
 
+/* A send buffer whose send has completed is kept while the ring has connections enough to want
+ * it back. With a fixed number kept, the buffers of a wave of sends beyond it were freed together
+ * and malloc returned the freed top of the ring thread's heap to the kernel, to fault it back in
+ * on the next wave: at 1,000 connections, in turns of one or two requests, the TLB flushes, page
+ * faults and malloc of that took a third of the ring's CPU. */
 static void pending_put(struct uring_ctx *rc, struct upending *p)
 {
     if (p == NULL)
         return;
-    if (p->cap == URING_SEND_SMALL && rc->n_send_cache < URING_SEND_CACHE) {
+    long keep = rc->n_conns > URING_SEND_CACHE ? rc->n_conns : URING_SEND_CACHE;
+    if (p->cap == URING_SEND_SMALL && rc->n_send_cache < keep) {
         p->next_free = rc->send_cache;
         rc->send_cache = p;
         rc->n_send_cache++;
