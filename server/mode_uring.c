@@ -199,7 +199,7 @@ static struct upending *pending_get(struct uring_ctx *rc, size_t len)
 
 /* A send buffer whose send has completed is kept while the ring has connections enough to want
  * it back. With a fixed number kept, the buffers of a wave of sends beyond it were freed together
- * and malloc returned the freed top of the ring thread's heap to the kernel, to fault it back in
+ * and malloc returned the freed top of the heap to the kernel (brk), to fault it back in
  * on the next wave: at 1,000 connections, in turns of one or two requests, the TLB flushes, page
  * faults and malloc of that took a third of the ring's CPU. */
 static void pending_put(struct uring_ctx *rc, struct upending *p)
