@@ -164,6 +164,94 @@ static void print_progress(struct run_plan *plan, int64_t now)
     fflush(stderr);
 }
 
+/* Limits: fail now, with the limit's name, rather than fall short later. Reads them into
+ * *limits and raises the open-file limit to its hard limit. Returns 0, or -1 (printed). */
+static int check_limits(const struct load_config *cfg, struct limits *limits)
+{
+    char msg[512];
+    if (limits_read(limits) < 0) {
+        fprintf(stderr, "c10k-load: cannot read RLIMIT_NOFILE: %s\n", strerror(errno));
+        return -1;
+    }
+    if (limits_check(limits, (uint64_t)cfg->connections + cfg->idle, cfg->threads,
+                     cfg->n_sources, msg, sizeof msg) < 0) {
+        fprintf(stderr, "c10k-load: %s\n", msg);
+        return -1;
+    }
+    int r = limits_raise_nofile(limits);
+    if (r < 0) {
+        fprintf(stderr, "c10k-load: cannot raise the open-file limit to %llu: %s\n",
+                (unsigned long long)limits->fd_hard, strerror(-r));
+        return -1;
+    }
+    return 0;
+}
+
+/* Waits for the first `started` workers to end, showing progress on a terminal. */
+static void join_workers(struct run_plan *plan, struct worker *workers, uint32_t started)
+{
+    int progress = isatty(STDERR_FILENO);
+    int64_t next_progress = plan->start_ns + PROGRESS_INTERVAL_NS + PROGRESS_INTERVAL_NS / 10;
+    for (uint32_t t = 0; t < started; t++) {
+        for (;;) {
+            struct timespec deadline;
+            clock_gettime(CLOCK_REALTIME, &deadline);
+            deadline.tv_nsec += MAIN_POLL_NS;
+            if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+            }
+            if (pthread_timedjoin_np(workers[t].thread, NULL, &deadline) == 0)
+                break;
+            int64_t now = worker_now_ns();
+            if (progress && now >= next_progress) {
+                print_progress(plan, now);
+                next_progress += PROGRESS_INTERVAL_NS;
+            }
+        }
+    }
+    if (progress)
+        fprintf(stderr, "\r\033[K");
+}
+
+/* The run's time and its measured window, from when the workers stopped: a run that stopped on
+ * its own after --requests covers the time to its last response. */
+static void set_window(struct load_result *result, const struct run_plan *plan,
+                       const struct worker *workers, uint32_t n)
+{
+    int64_t stop_ns = plan->start_ns, last_done = 0;
+    for (uint32_t t = 0; t < n; t++) {
+        if (workers[t].stop_ns > stop_ns)
+            stop_ns = workers[t].stop_ns;
+        if (workers[t].last_done_ns > last_done)
+            last_done = workers[t].last_done_ns;
+    }
+    if (!result->interrupted && plan->cfg->requests > 0 && stop_ns < plan->end_ns && last_done > 0)
+        stop_ns = last_done;
+    result->run_s = (double)(stop_ns - plan->start_ns) / 1e9;
+    result->measured_s =
+        stop_ns > plan->warm_end_ns ? (double)(stop_ns - plan->warm_end_ns) / 1e9 : 0;
+    result->measure_start_unix =
+        result->start_unix + (double)(plan->warm_end_ns - plan->start_ns) / 1e9;
+    result->measure_end_unix = result->measure_start_unix + result->measured_s;
+}
+
+/* --json: the result to path ("-": standard output). Returns 0, or -1 (printed). */
+static int write_json(const char *path, const struct load_result *result)
+{
+    int to_stdout = strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    if (f == NULL) {
+        fprintf(stderr, "c10k-load: --json: cannot write '%s': %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (report_json(f, result) < 0 || (!to_stdout && fclose(f) != 0)) {
+        fprintf(stderr, "c10k-load: --json: error writing '%s'\n", path);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct load_config cfg;
@@ -208,23 +296,8 @@ int main(int argc, char **argv)
     status = 1;
     format_address(result.address, sizeof result.address, (struct sockaddr *)&plan.target);
 
-    /* Limits: fail now, with the limit's name, rather than fall short later. */
-    char msg[512];
-    if (limits_read(&result.limits) < 0) {
-        fprintf(stderr, "c10k-load: cannot read RLIMIT_NOFILE: %s\n", strerror(errno));
+    if (check_limits(&cfg, &result.limits) < 0)
         goto out;
-    }
-    if (limits_check(&result.limits, (uint64_t)cfg.connections + cfg.idle, cfg.threads,
-                     cfg.n_sources, msg, sizeof msg) < 0) {
-        fprintf(stderr, "c10k-load: %s\n", msg);
-        goto out;
-    }
-    int r = limits_raise_nofile(&result.limits);
-    if (r < 0) {
-        fprintf(stderr, "c10k-load: cannot raise the open-file limit to %llu: %s\n",
-                (unsigned long long)result.limits.fd_hard, strerror(-r));
-        goto out;
-    }
 
     if (request_mix_build(&mix, &cfg) < 0 ||
         series_init(&series, (int)cfg.threads, cfg.warmup_s) < 0) {
@@ -248,6 +321,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "c10k-load: out of memory\n");
         goto out;
     }
+    int r;
     for (; initialised < cfg.threads; initialised++) {
         r = worker_init(&workers[initialised], (int)initialised, &plan);
         if (r < 0) {
@@ -296,29 +370,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
-    /* Wait for the workers, showing progress on a terminal. */
-    int progress = isatty(STDERR_FILENO);
-    int64_t next_progress = plan.start_ns + PROGRESS_INTERVAL_NS + PROGRESS_INTERVAL_NS / 10;
-    for (uint32_t t = 0; t < started; t++) {
-        for (;;) {
-            struct timespec deadline;
-            clock_gettime(CLOCK_REALTIME, &deadline);
-            deadline.tv_nsec += MAIN_POLL_NS;
-            if (deadline.tv_nsec >= 1000000000L) {
-                deadline.tv_sec++;
-                deadline.tv_nsec -= 1000000000L;
-            }
-            if (pthread_timedjoin_np(workers[t].thread, NULL, &deadline) == 0)
-                break;
-            int64_t now = worker_now_ns();
-            if (progress && now >= next_progress) {
-                print_progress(&plan, now);
-                next_progress += PROGRESS_INTERVAL_NS;
-            }
-        }
-    }
-    if (progress)
-        fprintf(stderr, "\r\033[K");
+    join_workers(&plan, workers, started);
     getrusage(RUSAGE_SELF, &ru1);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -345,47 +397,23 @@ int main(int argc, char **argv)
     result.series = &series;
     result.open_loop = cfg.rate > 0;
     result.interrupted = interrupted;
-    int64_t stop_ns = plan.start_ns, last_done = 0;
     for (uint32_t t = 0; t < cfg.threads; t++) {
         if (report_add_worker(&result, &workers[t]) < 0) {
             fprintf(stderr, "c10k-load: out of memory\n");
             goto out;
         }
-        if (workers[t].stop_ns > stop_ns)
-            stop_ns = workers[t].stop_ns;
-        if (workers[t].last_done_ns > last_done)
-            last_done = workers[t].last_done_ns;
     }
-    /* A run that stopped on its own after --requests covers the time to its last response. */
-    if (!interrupted && cfg.requests > 0 && stop_ns < plan.end_ns && last_done > 0)
-        stop_ns = last_done;
-    result.run_s = (double)(stop_ns - plan.start_ns) / 1e9;
-    result.measured_s = stop_ns > plan.warm_end_ns ? (double)(stop_ns - plan.warm_end_ns) / 1e9 : 0;
+    set_window(&result, &plan, workers, cfg.threads);
     result.cpu_user_s = (double)(rusage_us(&ru1.ru_utime) - rusage_us(&ru0.ru_utime)) / 1e6;
     result.cpu_system_s = (double)(rusage_us(&ru1.ru_stime) - rusage_us(&ru0.ru_stime)) / 1e6;
-    result.measure_start_unix =
-        result.start_unix + (double)(plan.warm_end_ns - plan.start_ns) / 1e9;
-    result.measure_end_unix = result.measure_start_unix + result.measured_s;
     report_note_saturation(&result);
 
     status = 0;
     int json_to_stdout = cfg.json_path && strcmp(cfg.json_path, "-") == 0;
     report_print(json_to_stdout ? stderr : stdout, &result);
     fflush(stdout);
-    if (cfg.json_path) {
-        int to_stdout = json_to_stdout;
-        FILE *f = to_stdout ? stdout : fopen(cfg.json_path, "w");
-        if (f == NULL) {
-            fprintf(stderr, "c10k-load: --json: cannot write '%s': %s\n", cfg.json_path,
-                    strerror(errno));
-            status = 1;
-        } else {
-            if (report_json(f, &result) < 0 || (!to_stdout && fclose(f) != 0)) {
-                fprintf(stderr, "c10k-load: --json: error writing '%s'\n", cfg.json_path);
-                status = 1;
-            }
-        }
-    }
+    if (cfg.json_path && write_json(cfg.json_path, &result) < 0)
+        status = 1;
 
 out:
     if (result_ready)
