@@ -27,10 +27,10 @@ enum {
     /* The most a request may be overtaken, in medians. Served in turn it is 1 to 2 medians
      * (answered at the start of one batch and at the end of the next); measured here on a
      * machine loaded far beyond its 2 CPUs by other work: every model 1.0 to 4.5, process 1.1,
-     * prefork (256 connections) 1.3 to 2.1. prefork alone, 30 runs, counting the first round: up to
- * 10.0, and 14.4 beside the process model's run of this test (one CI run 18.9); without the
- * first round, alone up to 4.9. Before the test waited for the server to hold every
-     * connection, thread reached 6.4 and process 43 (the last connections' thread or process
+     * prefork (256 connections) 1.3 to 2.1. prefork alone, 30 runs, counting the first round:
+     * up to 10.0, and 14.4 beside the process model's run of this test (one CI run 18.9);
+     * without the first round, alone up to 4.9. Before the test waited for the server to hold
+     * every connection, thread reached 6.4 and process 43 (the last connections' thread or process
      * started late). uring, before its refused receives went first, with 4 receive buffers: the
      * median fell to 7 (a few connections served while the rest waited), the worst request
      * 2,900 to 4,100 medians, or a connection was served past the server's keep-alive limit and
